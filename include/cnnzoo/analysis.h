@@ -1,0 +1,73 @@
+// Per-layer and total figures of a graph: output shape, activation memory, parameters, multiply-adds,
+// FLOPs and receptive field, counted as the lecture, the papers and torchvision count them.
+//
+// Rows are layers as the papers' tables show them: a convolution or linear layer together with the
+// batch norm, activation, LRN and dropout that follow it is one row; pools, concat, add and flatten are
+// rows of their own. Totals are the sums of the rows. docs/counting.md gives the rule of every op.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cnnzoo/graph.h"
+
+namespace cnnzoo {
+
+struct LayerRow {
+  std::string name;      ///< the name of the node that starts the row ("layer1.0.conv1")
+  std::string op;        ///< that node's op: "conv", "maxpool", "linear", "concat", "add", ...
+  Dims output;           ///< shape of the row's output (batch included)
+  int64_t params = 0;    ///< trainable parameters
+  int64_t buffers = 0;   ///< non-trainable state (BN running statistics), counted apart
+  int64_t macs = 0;      ///< multiply-adds of convolutions and linear layers
+  int64_t flops = 0;     ///< 2 x MACs plus the counted work of the other ops
+  int64_t activation_bytes = 0;  ///< bytes of the row's output, fp32
+  Hw receptive_field;    ///< input pixels one output pixel sees, along the deepest path
+  std::vector<NodeId> nodes;  ///< the IR nodes in the row, in order
+};
+
+struct Totals {
+  int64_t params = 0;
+  int64_t buffers = 0;
+  int64_t macs = 0;
+  int64_t flops = 0;
+  int64_t activation_bytes = 0;  ///< sum of the rows' outputs
+  int64_t param_bytes = 0;       ///< trainable parameters, fp32
+  int64_t buffer_bytes = 0;
+  /// Estimate of the memory one training step on this batch needs: weights and buffers, their
+  /// gradients, SGD momentum (one tensor per parameter), and every node output kept for backward.
+  int64_t training_bytes = 0;
+};
+
+struct Analysis {
+  std::string model;
+  Dims input;  ///< C, H, W (the graph's first input without its batch)
+  int64_t batch = 1;
+  std::vector<LayerRow> layers;
+  Totals total;
+};
+
+struct AnalysisOptions {
+  /// Analyse up to and including this row, node or module prefix ("maxpool2", "layer2",
+  /// "inception3a.branch2"); empty = the whole graph. An unknown name is an UnknownNameError.
+  std::string until;
+  /// One row per IR node instead of the papers' layers.
+  bool all_nodes = false;
+};
+
+Analysis analyze(const Graph& graph, const AnalysisOptions& options = {});
+
+/// MACs and FLOPs of one node.
+struct NodeCost {
+  int64_t macs = 0;
+  int64_t flops = 0;
+};
+NodeCost node_cost(const Graph& graph, NodeId node);
+
+/// Sum of trainable parameters of every node whose name is `prefix` or starts with `prefix + "."`.
+int64_t params_under(const Graph& graph, const std::string& prefix);
+/// Sum of MACs of those nodes (batch as built).
+int64_t macs_under(const Graph& graph, const std::string& prefix);
+
+}  // namespace cnnzoo

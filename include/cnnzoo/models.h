@@ -1,0 +1,77 @@
+// The model zoo: a registry of the classic ImageNet networks and their paper and CIFAR variants.
+//
+// Each model is a short function driven by a small table, as torchvision writes them. The
+// torchvision-compatible ones have exactly torchvision's parameter names, counts and multiply-adds.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cnnzoo/graph.h"
+
+namespace cnnzoo {
+
+/// What a user may set when building a model. Unset fields take the model's defaults.
+struct ModelOptions {
+  int64_t batch = 1;
+  std::optional<int64_t> num_classes;
+  std::optional<Dims> input;  ///< C, H, W
+  std::optional<int64_t> depth;
+  std::optional<int64_t> width;  ///< widen factor (WRN), width per group (ResNeXt), base width
+  std::optional<int64_t> groups;
+  std::optional<int64_t> growth_rate;
+  bool aux_logits = false;  ///< GoogLeNet's auxiliary classifiers
+  bool wide = false;        ///< ZFNet's 512/1024/512 variant
+};
+
+/// The options a model takes, as a bit set; passing another one is an error that names it.
+enum ModelOptionBits : unsigned {
+  kTakesDepth = 1u << 0,
+  kTakesWidth = 1u << 1,
+  kTakesGroups = 1u << 2,
+  kTakesGrowthRate = 1u << 3,
+  kTakesAuxLogits = 1u << 4,
+  kTakesWide = 1u << 5,
+};
+
+/// The options after defaults are applied, as a model function receives them.
+struct ModelConfig {
+  std::string name;
+  int64_t batch = 1;
+  int64_t num_classes = 1000;
+  Dims input;  ///< C, H, W
+  std::optional<int64_t> depth;
+  std::optional<int64_t> width;
+  std::optional<int64_t> groups;
+  std::optional<int64_t> growth_rate;
+  bool aux_logits = false;
+  bool wide = false;
+  /// N, C, H, W of the graph input.
+  Dims input_shape() const;
+};
+
+struct ModelInfo {
+  std::string name;
+  std::string family;       ///< "resnet", "vgg", ...
+  std::string description;  ///< one line: the paper or library it follows
+  Dims default_input;       ///< C, H, W
+  int64_t default_classes = 1000;
+  bool torchvision = false;  ///< parameter names and counts equal torchvision's
+  unsigned options = 0;      ///< ModelOptionBits it takes
+  std::function<Graph(const ModelConfig&)> build;
+};
+
+/// Every registered model, in a stable order (by family, then as the papers list them).
+const std::vector<ModelInfo>& list_models();
+
+/// The model of that name; throws UnknownNameError listing the known names.
+const ModelInfo& find_model(std::string_view name);
+
+/// Builds the named model with defaults applied; throws InvalidArgument for an option it does not take.
+Graph build_model(std::string_view name, const ModelOptions& options = {});
+
+}  // namespace cnnzoo

@@ -1,0 +1,33 @@
+// Small helpers the model files share.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "cnnzoo/builder.h"
+#include "cnnzoo/models.h"
+
+namespace cnnzoo::models {
+
+/// Names the children of a torchvision nn.Sequential in order: "features.0", "features.1", ...
+class Sequential {
+ public:
+  explicit Sequential(std::string prefix) : prefix_(std::move(prefix)) {}
+  std::string next() { return fmt::format("{}.{}", prefix_, index_++); }
+
+ private:
+  std::string prefix_;
+  int index_ = 0;
+};
+
+/// "prefix.name", or "name" when the prefix is empty.
+inline std::string join(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+/// The ImageNet defaults: 3x224x224, 1000 classes.
+inline const Dims kImageNetInput{3, 224, 224};
+inline const Dims kCifarInput{3, 32, 32};
+
+}  // namespace cnnzoo::models

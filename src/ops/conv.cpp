@@ -1,0 +1,44 @@
+// Convolution: weight (out, in/groups, kh, kw) and an optional bias (out).
+#include <fmt/format.h>
+
+#include "ops/rules.h"
+
+namespace cnnzoo::ops {
+
+using ConvRule = Rule<OpKind::Conv>;
+
+Dims ConvRule::shape(const OpContext& c) {
+  expect_inputs(c, name, 1, 4);
+  const auto& a = std::get<Attr>(c.attrs);
+  const Dims& x = c.in[0];
+  const int64_t channels = x[1];
+  if (a.in != 0 && a.in != channels) {
+    fail(c, name, fmt::format("expects {} input channels, got {} (input {})", a.in, channels, to_string(x)));
+  }
+  if (a.out < 1 || a.groups < 1) fail(c, name, fmt::format("needs out >= 1 and groups >= 1, got {} and {}", a.out, a.groups));
+  if (channels % a.groups != 0 || a.out % a.groups != 0) {
+    fail(c, name,
+         fmt::format("has {} groups, which must divide both {} input and {} output channels", a.groups, channels, a.out));
+  }
+  const Hw end = a.pad_end.value_or(a.pad);
+  const int64_t h = window_output(c, name, "height", x[2], a.kernel.h, a.stride.h, a.pad.h, end.h, a.dilation.h, false);
+  const int64_t w = window_output(c, name, "width", x[3], a.kernel.w, a.stride.w, a.pad.w, end.w, a.dilation.w, false);
+  return {x[0], a.out, h, w};
+}
+
+std::vector<ParamShape> ConvRule::params(const OpContext& c) {
+  const auto& a = std::get<Attr>(c.attrs);
+  std::vector<ParamShape> p{{"weight", {a.out, c.in[0][1] / a.groups, a.kernel.h, a.kernel.w}}};
+  if (a.bias) p.push_back({"bias", {a.out}});
+  return p;
+}
+
+// Each output element takes (in/groups) * kh * kw multiply-adds; a bias adds one addition.
+Cost ConvRule::cost(const OpContext& c, const Dims& out) {
+  const auto& a = std::get<Attr>(c.attrs);
+  const int64_t outputs = numel(out);
+  const int64_t macs = outputs * (c.in[0][1] / a.groups) * a.kernel.h * a.kernel.w;
+  return {macs, 2 * macs + (a.bias ? outputs : 0)};
+}
+
+}  // namespace cnnzoo::ops

@@ -1,0 +1,36 @@
+// Fully connected layer on an N x F input: weight (out, in), optional bias (out).
+#include <fmt/format.h>
+
+#include "ops/rules.h"
+
+namespace cnnzoo::ops {
+
+using LinearRule = Rule<OpKind::Linear>;
+
+Dims LinearRule::shape(const OpContext& c) {
+  expect_inputs(c, name, 1, 2);
+  const auto& a = std::get<Attr>(c.attrs);
+  const Dims& x = c.in[0];
+  if (a.in != 0 && a.in != x[1]) {
+    fail(c, name, fmt::format("expects {} input features, got {} (input {})", a.in, x[1], to_string(x)));
+  }
+  if (a.out < 1) fail(c, name, fmt::format("needs out >= 1, got {}", a.out));
+  return {x[0], a.out};
+}
+
+std::vector<ParamShape> LinearRule::params(const OpContext& c) {
+  const auto& a = std::get<Attr>(c.attrs);
+  std::vector<ParamShape> p{{"weight", {a.out, c.in[0][1]}}};
+  if (a.bias) p.push_back({"bias", {a.out}});
+  return p;
+}
+
+// in multiply-adds per output; a bias adds one addition.
+Cost LinearRule::cost(const OpContext& c, const Dims& out) {
+  const auto& a = std::get<Attr>(c.attrs);
+  const int64_t outputs = numel(out);
+  const int64_t macs = outputs * c.in[0][1];
+  return {macs, 2 * macs + (a.bias ? outputs : 0)};
+}
+
+}  // namespace cnnzoo::ops

@@ -1,0 +1,25 @@
+// Local response normalisation across channels (AlexNet, ZFNet, GoogLeNet as published).
+#include <fmt/format.h>
+
+#include "ops/rules.h"
+
+namespace cnnzoo::ops {
+
+using LrnRule = Rule<OpKind::Lrn>;
+
+Dims LrnRule::shape(const OpContext& c) {
+  expect_inputs(c, name, 1, 4);
+  const auto& a = std::get<Attr>(c.attrs);
+  if (a.size < 1) fail(c, name, fmt::format("needs size >= 1, got {}", a.size));
+  return c.in[0];
+}
+std::vector<ParamShape> LrnRule::params(const OpContext& c) { return no_params(c); }
+
+// Per element: `size` squares and size - 1 additions for the window sum, then a multiply by
+// alpha/size, an add of k, a power and a division: 2*size + 3.
+Cost LrnRule::cost(const OpContext& c, const Dims& out) {
+  const auto& a = std::get<Attr>(c.attrs);
+  return {0, numel(out) * (2 * a.size + 3)};
+}
+
+}  // namespace cnnzoo::ops

@@ -1,0 +1,44 @@
+// Max and average pooling share the window rule; they differ only in what a window costs.
+#include <fmt/format.h>
+
+#include "ops/rules.h"
+
+namespace cnnzoo::ops {
+namespace {
+
+Dims pool_shape(const OpContext& c, std::string_view op) {
+  expect_inputs(c, op, 1, 4);
+  const auto& a = std::get<attr::Pool>(c.attrs);
+  const Hw stride{a.stride.h == 0 ? a.kernel.h : a.stride.h, a.stride.w == 0 ? a.kernel.w : a.stride.w};
+  const Hw end = a.pad_end.value_or(a.pad);
+  // PyTorch requires padding of at most half the kernel, so every window sees some input.
+  if (2 * a.pad.h > a.kernel.h || 2 * a.pad.w > a.kernel.w || 2 * end.h > a.kernel.h || 2 * end.w > a.kernel.w) {
+    fail(c, op, fmt::format("padding {} must be at most half the kernel {}", to_string(a.pad), to_string(a.kernel)));
+  }
+  const Dims& x = c.in[0];
+  const int64_t h = window_output(c, op, "height", x[2], a.kernel.h, stride.h, a.pad.h, end.h, 1, a.ceil_mode);
+  const int64_t w = window_output(c, op, "width", x[3], a.kernel.w, stride.w, a.pad.w, end.w, 1, a.ceil_mode);
+  return {x[0], x[1], h, w};
+}
+
+int64_t window_size(const OpContext& c) {
+  const auto& a = std::get<attr::Pool>(c.attrs);
+  return a.kernel.h * a.kernel.w;
+}
+
+}  // namespace
+
+using MaxRule = Rule<OpKind::MaxPool>;
+using AvgRule = Rule<OpKind::AvgPool>;
+
+Dims MaxRule::shape(const OpContext& c) { return pool_shape(c, name); }
+std::vector<ParamShape> MaxRule::params(const OpContext& c) { return no_params(c); }
+// A window of k elements takes k - 1 comparisons.
+Cost MaxRule::cost(const OpContext& c, const Dims& out) { return {0, numel(out) * (window_size(c) - 1)}; }
+
+Dims AvgRule::shape(const OpContext& c) { return pool_shape(c, name); }
+std::vector<ParamShape> AvgRule::params(const OpContext& c) { return no_params(c); }
+// A window of k elements takes k - 1 additions and one division.
+Cost AvgRule::cost(const OpContext& c, const Dims& out) { return {0, numel(out) * window_size(c)}; }
+
+}  // namespace cnnzoo::ops

@@ -1,0 +1,87 @@
+#include "ops/rules.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+#include "cnnzoo/error.h"
+
+namespace cnnzoo::ops {
+namespace {
+
+template <OpKind K>
+constexpr OpRules rules_of() {
+  using R = Rule<K>;
+  return OpRules{
+      .name = R::name,
+      .attrs_fit = [](const Attrs& a) { return std::holds_alternative<typename R::Attr>(a); },
+      .shape = &R::shape,
+      .params = &R::params,
+      .cost = &R::cost,
+  };
+}
+
+template <std::size_t... I>
+constexpr std::array<OpRules, kOpCount> make_table(std::index_sequence<I...>) {
+  return {rules_of<static_cast<OpKind>(I)>()...};
+}
+
+static_assert(static_cast<std::size_t>(OpKind::Softmax) + 1 == kOpCount, "kOpCount must count every OpKind");
+constexpr auto kTable = make_table(std::make_index_sequence<kOpCount>{});
+
+}  // namespace
+
+const OpRules& rules(OpKind op) { return kTable.at(static_cast<std::size_t>(op)); }
+
+void fail(const OpContext& c, std::string_view op, const std::string& message) {
+  throw ShapeError(fmt::format("{}: {} {}", c.node, op, message));
+}
+
+void expect_inputs(const OpContext& c, std::string_view op, std::size_t count, std::size_t rank, bool at_least) {
+  const bool count_ok = at_least ? c.in.size() >= count : c.in.size() == count;
+  if (!count_ok) {
+    fail(c, op, fmt::format("expects {}{} input{}, got {}", at_least ? "at least " : "", count, count == 1 ? "" : "s",
+                            c.in.size()));
+  }
+  if (rank == 0) return;
+  for (const Dims& d : c.in) {
+    if (d.size() != rank) {
+      fail(c, op, fmt::format("expects a rank-{} input ({}), got shape {}", rank, rank == 4 ? "NxCxHxW" : "NxF",
+                              to_string(d)));
+    }
+  }
+}
+
+int64_t window_output(const OpContext& c, std::string_view op, std::string_view axis, int64_t input, int64_t kernel,
+                      int64_t stride, int64_t pad_begin, int64_t pad_end, int64_t dilation, bool ceil_mode) {
+  if (kernel < 1 || stride < 1 || dilation < 1 || pad_begin < 0 || pad_end < 0) {
+    fail(c, op,
+         fmt::format("has an invalid {} window (kernel {}, stride {}, padding {}/{}, dilation {})", axis, kernel,
+                     stride, pad_begin, pad_end, dilation));
+  }
+  const int64_t span = dilation * (kernel - 1) + 1;
+  const int64_t room = input + pad_begin + pad_end - span;
+  if (room < 0) {
+    fail(c, op,
+         fmt::format("output {} would be 0: input {} {} with padding {}+{} is smaller than the kernel span {}", axis,
+                     axis, input, pad_begin, pad_end, span));
+  }
+  int64_t out = (ceil_mode ? (room + stride - 1) / stride : room / stride) + 1;
+  // PyTorch: in ceil mode the last window must start inside the input or the leading padding.
+  if (ceil_mode && (out - 1) * stride >= input + pad_begin) --out;
+  return out;
+}
+
+Dims same_shape(const OpContext& c, std::string_view op) {
+  expect_inputs(c, op, 1, 0);
+  return c.in[0];
+}
+
+std::vector<ParamShape> no_params(const OpContext&) { return {}; }
+
+}  // namespace cnnzoo::ops
+
+namespace cnnzoo {
+std::string_view op_name(OpKind op) { return ops::rules(op).name; }
+}  // namespace cnnzoo
