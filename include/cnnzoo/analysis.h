@@ -51,7 +51,7 @@ struct Analysis {
 struct AnalysisOptions {
   /// Analyse up to and including this row, node or module prefix ("maxpool2", "layer2",
   /// "inception3a.branch2"); empty = the whole graph. An unknown name is an UnknownNameError.
-  std::string until;
+  std::string until{};
   /// One row per IR node instead of the papers' layers.
   bool all_nodes = false;
 };

@@ -18,12 +18,12 @@ namespace cnnzoo {
 /// What a user may set when building a model. Unset fields take the model's defaults.
 struct ModelOptions {
   int64_t batch = 1;
-  std::optional<int64_t> num_classes;
-  std::optional<Dims> input;  ///< C, H, W
-  std::optional<int64_t> depth;
-  std::optional<int64_t> width;  ///< widen factor (WRN), width per group (ResNeXt), base width
-  std::optional<int64_t> groups;
-  std::optional<int64_t> growth_rate;
+  std::optional<int64_t> num_classes{};
+  std::optional<Dims> input{};  ///< C, H, W
+  std::optional<int64_t> depth{};
+  std::optional<int64_t> width{};  ///< widen factor (WRN), width per group (ResNeXt), base width
+  std::optional<int64_t> groups{};
+  std::optional<int64_t> growth_rate{};
   bool aux_logits = false;  ///< GoogLeNet's auxiliary classifiers
   bool wide = false;        ///< ZFNet's 512/1024/512 variant
 };
@@ -43,11 +43,11 @@ struct ModelConfig {
   std::string name;
   int64_t batch = 1;
   int64_t num_classes = 1000;
-  Dims input;  ///< C, H, W
-  std::optional<int64_t> depth;
-  std::optional<int64_t> width;
-  std::optional<int64_t> groups;
-  std::optional<int64_t> growth_rate;
+  Dims input{};  ///< C, H, W
+  std::optional<int64_t> depth{};
+  std::optional<int64_t> width{};
+  std::optional<int64_t> groups{};
+  std::optional<int64_t> growth_rate{};
   bool aux_logits = false;
   bool wide = false;
   /// N, C, H, W of the graph input.

@@ -14,10 +14,11 @@ constexpr attr::Lrn kKrizhevskyLrn{.size = 5, .alpha = 5e-4, .beta = 0.75, .k = 
 // fc6, fc7, fc8 with dropout before the first two, as torchvision's classifier.
 ValueId classifier(Builder& b, ValueId x, int64_t num_classes) {
   Sequential seq("classifier");
-  x = b.dropout(x, seq.next(), 0.5);
-  x = b.relu(b.linear(x, seq.next(), {.out = 4096}), seq.next());
-  x = b.dropout(x, seq.next(), 0.5);
-  x = b.relu(b.linear(x, seq.next(), {.out = 4096}), seq.next());
+  for (int i = 0; i < 2; ++i) {
+    x = b.dropout(x, seq.next(), 0.5);
+    x = b.linear(x, seq.next(), {.out = 4096});
+    x = b.relu(x, seq.next());
+  }
   return b.linear(x, seq.next(), {.out = num_classes});
 }
 
@@ -37,7 +38,8 @@ Graph alexnet(const ModelConfig& c) {
   };
   ValueId x = b.input();
   for (const Layer& l : layers) {
-    x = b.relu(b.conv(x, seq.next(), l.conv), seq.next());
+    x = b.conv(x, seq.next(), l.conv);
+    x = b.relu(x, seq.next());
     if (l.pool_after) x = b.max_pool(x, seq.next(), {.kernel = 3, .stride = 2});
   }
   x = b.flatten(b.adaptive_avg_pool(x, "avgpool", 6), "flatten");
@@ -59,11 +61,15 @@ Graph paper_style(const ModelConfig& c, const PaperPlan& p) {
   const attr::Pool pool{.kernel = 3, .stride = 2, .ceil_mode = p.ceil_pools};
   ValueId x = b.input();
   for (const attr::Conv& conv : {p.conv1, p.conv2}) {
-    x = b.relu(b.conv(x, seq.next(), conv), seq.next());
+    x = b.conv(x, seq.next(), conv);
+    x = b.relu(x, seq.next());
     x = b.lrn(x, seq.next(), kKrizhevskyLrn);
     x = b.max_pool(x, seq.next(), pool);
   }
-  for (const attr::Conv& conv : {p.conv3, p.conv4, p.conv5}) x = b.relu(b.conv(x, seq.next(), conv), seq.next());
+  for (const attr::Conv& conv : {p.conv3, p.conv4, p.conv5}) {
+    x = b.conv(x, seq.next(), conv);
+    x = b.relu(x, seq.next());
+  }
   x = b.flatten(b.max_pool(x, seq.next(), pool), "flatten");
   b.output(classifier(b, x, c.num_classes));
   return b.finish();

@@ -11,6 +11,8 @@
 namespace cnnzoo::models {
 
 /// Names the children of a torchvision nn.Sequential in order: "features.0", "features.1", ...
+/// Call next() once per statement: C++ leaves the order of a call's arguments unspecified, so
+/// `b.relu(b.conv(x, seq.next(), ...), seq.next())` may name the ReLU before the convolution.
 class Sequential {
  public:
   explicit Sequential(std::string prefix) : prefix_(std::move(prefix)) {}

@@ -35,7 +35,8 @@ Graph vgg(const ModelConfig& c, const std::vector<int64_t>& config, bool batch_n
   x = b.flatten(b.adaptive_avg_pool(x, "avgpool", 7), "flatten");
   Sequential head("classifier");
   for (int i = 0; i < 2; ++i) {
-    x = b.relu(b.linear(x, head.next(), {.out = 4096}), head.next());
+    x = b.linear(x, head.next(), {.out = 4096});
+    x = b.relu(x, head.next());
     x = b.dropout(x, head.next(), 0.5);
   }
   b.output(b.linear(x, head.next(), {.out = c.num_classes}));

@@ -1,0 +1,44 @@
+# The two commands of the quick start are `make run` and `make test`; the rest are for developers.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test asan format format-check reference clean
+
+all: build
+
+deps:
+	@scripts/install_deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The main job: the default model's per-layer analysis and the lecture's comparisons.
+run: build
+	./$(BUILD)/cnnzoo summary resnet20
+	./$(BUILD)/cnnzoo compare alexnet vgg16
+	./$(BUILD)/cnnzoo compare googlenet:maxpool2 vgg16 --match-resolution
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+# Every test under AddressSanitizer and UndefinedBehaviorSanitizer, in a build folder of its own.
+asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNZOO_SANITIZE=ON
+	cmake --build build-asan -j$(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.h' '*.cpp')
+
+# Regenerates tests/data/torchvision_reference.json with Debian's python3-torchvision.
+reference:
+	@scripts/install_deps.sh python3-torchvision
+	/usr/bin/python3 scripts/torchvision_reference.py --output tests/data/torchvision_reference.json
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,43 @@
+// cnnzoo summary MODEL: the per-layer table of one model.
+#include <iostream>
+#include <memory>
+
+#include "cnnzoo/analysis.h"
+#include "cnnzoo/models.h"
+#include "cnnzoo/report.h"
+#include "commands.h"
+#include "model_flags.h"
+
+namespace cnnzoo::cli {
+namespace {
+
+struct SummaryArgs {
+  std::string model;
+  ModelFlags flags;
+  std::string until;
+  bool all_nodes = false;
+  std::string format = "table";
+};
+
+void run_summary(const SummaryArgs& args) {
+  const ReportFormat format = parse_report_format(args.format);
+  const Graph graph = build_model(args.model, args.flags.resolve());
+  const Analysis analysis = analyze(graph, {.until = args.until, .all_nodes = args.all_nodes});
+  std::cout << render_summary(analysis, format);
+}
+
+}  // namespace
+
+void add_summary_command(CLI::App& app) {
+  auto args = std::make_shared<SummaryArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "summary", "Per-layer output shape, memory, parameters, MACs, FLOPs and receptive field of a model");
+  cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();
+  args->flags.add_to(*cmd);
+  cmd->add_option("--until", args->until, "Stop after this row, node or module (e.g. maxpool2, layer2)");
+  cmd->add_flag("--all-nodes", args->all_nodes, "One row per IR node instead of per layer");
+  cmd->add_option("--format", args->format, "table, markdown, csv or json")->default_val("table");
+  cmd->callback([args] { run_summary(*args); });
+}
+
+}  // namespace cnnzoo::cli

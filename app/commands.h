@@ -1,0 +1,13 @@
+// The subcommands of the cnnzoo CLI, one file each. Each adds itself to the app; its callback does
+// the work and throws cnnzoo::Error on a user's mistake, which main turns into one line and exit 1.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace cnnzoo::cli {
+
+void add_list_command(CLI::App& app);
+void add_summary_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
+
+}  // namespace cnnzoo::cli

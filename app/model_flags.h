@@ -1,0 +1,24 @@
+// The flags that choose how a zoo model is built, shared by the subcommands that build one.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "cnnzoo/models.h"
+
+namespace cnnzoo::cli {
+
+struct ModelFlags {
+  std::string input;  ///< "CxHxW" as typed
+  ModelOptions options;
+
+  /// Registers --input, --batch, --num-classes, --depth, --width, --groups, --growth-rate, --aux-logits, --wide.
+  void add_to(CLI::App& command);
+  /// The options with --input parsed; throws InvalidArgument naming --input when it is malformed.
+  ModelOptions resolve() const;
+};
+
+/// Parses "3x224x224" into {3, 224, 224}; throws InvalidArgument naming `flag`.
+Dims parse_chw(const std::string& text, const std::string& flag);
+
+}  // namespace cnnzoo::cli

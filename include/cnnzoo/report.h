@@ -1,0 +1,39 @@
+// Renders analyses as the lecture's tables (text, Markdown, CSV) or JSON, and compares several.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cnnzoo/analysis.h"
+
+namespace cnnzoo {
+
+enum class ReportFormat { Table, Markdown, Csv, Json };
+
+/// "table", "markdown", "csv", "json"; throws InvalidArgument naming `flag` otherwise.
+ReportFormat parse_report_format(const std::string& text, const std::string& flag = "--format");
+
+/// JSON: {"model", "input": [C,H,W], "batch", "layers": [{"name", "op", "output": [C,H,W], "params",
+/// "buffers", "macs", "flops", "activation_bytes", "receptive_field": [h,w]}], "total": {...}}.
+/// Shapes are per sample; byte counts are for the whole batch.
+nlohmann::json to_json(const Analysis& a);
+
+/// The per-layer table with totals, in the given format.
+std::string render_summary(const Analysis& a, ReportFormat format);
+
+/// One column of a comparison: a label ("googlenet --until maxpool2") and its analysis.
+struct CompareEntry {
+  std::string label;
+  Analysis analysis;
+};
+
+/// Side-by-side totals with each entry's ratio to the first.
+std::string render_comparison(const std::vector<CompareEntry>& entries, ReportFormat format);
+
+/// The name of the first row whose output has spatial size at most h x w, if any: where a network
+/// "reaches" a resolution.
+std::optional<std::string> first_row_at_resolution(const Analysis& a, int64_t h, int64_t w);
+
+}  // namespace cnnzoo

@@ -1,0 +1,189 @@
+#include "cnnzoo/analysis.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "cnnzoo/error.h"
+#include "ops/rules.h"
+
+namespace cnnzoo {
+namespace {
+
+constexpr int64_t kActivationBytes = 4;  // fp32
+
+// Ops that the papers' tables fold into the layer before them.
+bool joins_previous_row(OpKind op) {
+  switch (op) {
+    case OpKind::BatchNorm:
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+    case OpKind::Lrn:
+    case OpKind::Dropout:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool starts_with_module(const std::string& name, const std::string& prefix) {
+  return name == prefix || (name.size() > prefix.size() && name.starts_with(prefix) && name[prefix.size()] == '.');
+}
+
+// The last node to analyse for `until`: that exact node, else the last node of that module prefix.
+NodeId last_node_for(const Graph& g, const std::string& until) {
+  if (auto exact = g.find_node(until)) return *exact;
+  for (auto id = static_cast<NodeId>(g.nodes().size()) - 1; id >= 0; --id) {
+    if (starts_with_module(g.node(id).name, until)) return id;
+  }
+  std::vector<std::string> modules;
+  for (const Node& n : g.nodes()) {
+    std::string top = n.name.substr(0, n.name.find('.'));
+    if (std::find(modules.begin(), modules.end(), top) == modules.end()) modules.push_back(std::move(top));
+  }
+  throw UnknownNameError(fmt::format("--until: no row, node or module named '{}' in {}; its top-level modules: {}",
+                                     until, g.name(), fmt::join(modules, ", ")));
+}
+
+// Receptive field (pixels of the input one pixel sees) and jump (input pixels between neighbours).
+struct Field {
+  Hw size{1};
+  Hw jump{1};
+};
+
+Field window(const Field& in, Hw kernel, Hw stride, Hw dilation = 1) {
+  return {{in.size.h + (kernel.h - 1) * dilation.h * in.jump.h, in.size.w + (kernel.w - 1) * dilation.w * in.jump.w},
+          {in.jump.h * stride.h, in.jump.w * stride.w}};
+}
+
+Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {
+  const Dims& x = g.shape(n.inputs[0]);
+  switch (n.op) {
+    case OpKind::Conv: {
+      const auto& a = std::get<attr::Conv>(n.attrs);
+      return window(in[0], a.kernel, a.stride, a.dilation);
+    }
+    case OpKind::MaxPool:
+    case OpKind::AvgPool: {
+      const auto& a = std::get<attr::Pool>(n.attrs);
+      return window(in[0], a.kernel, {a.stride.h ? a.stride.h : a.kernel.h, a.stride.w ? a.stride.w : a.kernel.w});
+    }
+    case OpKind::AdaptiveAvgPool: {
+      const Hw out = std::get<attr::AdaptiveAvgPool>(n.attrs).output;
+      // PyTorch's widest adaptive window spans ceil(in/out) + 1 pixels when out does not divide in.
+      auto widest = [](int64_t i, int64_t o) { return i % o == 0 ? i / o : i / o + 2; };
+      return window(in[0], {std::min(widest(x[2], out.h), x[2]), std::min(widest(x[3], out.w), x[3])},
+                    {std::max<int64_t>(x[2] / out.h, 1), std::max<int64_t>(x[3] / out.w, 1)});
+    }
+    case OpKind::GlobalAvgPool:
+      return window(in[0], {x[2], x[3]}, {x[2], x[3]});
+    case OpKind::Flatten:
+      return x.size() == 4 ? window(in[0], {x[2], x[3]}, {x[2], x[3]}) : in[0];
+    default: {
+      Field widest = in[0];
+      for (const Field& f : in) {
+        widest.size = {std::max(widest.size.h, f.size.h), std::max(widest.size.w, f.size.w)};
+        widest.jump = {std::max(widest.jump.h, f.jump.h), std::max(widest.jump.w, f.jump.w)};
+      }
+      return widest;
+    }
+  }
+}
+
+}  // namespace
+
+NodeCost node_cost(const Graph& g, NodeId id) {
+  const Node& n = g.node(id);
+  std::vector<Dims> in;
+  for (ValueId v : n.inputs) in.push_back(g.shape(v));
+  const ops::Cost c = ops::rules(n.op).cost(ops::OpContext{n.name, n.attrs, in}, g.shape(n.output));
+  return {c.macs, c.flops};
+}
+
+int64_t params_under(const Graph& g, const std::string& prefix) {
+  int64_t total = 0;
+  for (const Node& n : g.nodes()) {
+    if (!starts_with_module(n.name, prefix)) continue;
+    for (const ParamSpec& p : n.params) total += p.kind == ParamKind::Trainable ? numel(p.shape) : 0;
+  }
+  return total;
+}
+
+int64_t macs_under(const Graph& g, const std::string& prefix) {
+  int64_t total = 0;
+  for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
+    if (starts_with_module(g.node(id).name, prefix)) total += node_cost(g, id).macs;
+  }
+  return total;
+}
+
+Analysis analyze(const Graph& g, const AnalysisOptions& options) {
+  Analysis result;
+  result.model = g.name();
+  const Dims& input = g.shape(g.inputs().at(0));
+  result.batch = input.at(0);
+  result.input.assign(input.begin() + 1, input.end());
+
+  auto last = static_cast<NodeId>(g.nodes().size()) - 1;
+  if (!options.until.empty()) last = last_node_for(g, options.until);
+
+  std::vector<Field> fields(g.values().size());
+  std::unordered_map<ValueId, std::size_t> row_ending_in;  // value -> row whose output it is
+  std::vector<LayerRow>& rows = result.layers;
+  Totals& t = result.total;
+  t.training_bytes = numel(input) * kActivationBytes;
+
+  for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
+    const Node& n = g.node(id);
+    std::vector<Field> in_fields;
+    for (ValueId v : n.inputs) in_fields.push_back(fields[static_cast<std::size_t>(v)]);
+    fields[static_cast<std::size_t>(n.output)] = field_of(g, n, in_fields);
+    if (id > last) {
+      // Past `until`: only the followers of the row `until` named still belong to it.
+      const bool follows = joins_previous_row(n.op) && row_ending_in.contains(n.inputs[0]) &&
+                           row_ending_in[n.inputs[0]] == rows.size() - 1;
+      if (!follows || g.value(n.inputs[0]).consumers.size() != 1 || options.all_nodes) break;
+    }
+
+    std::size_t row_index = rows.size();
+    auto tail = n.inputs.size() == 1 ? row_ending_in.find(n.inputs[0]) : row_ending_in.end();
+    if (!options.all_nodes && joins_previous_row(n.op) && tail != row_ending_in.end() &&
+        g.value(n.inputs[0]).consumers.size() == 1) {
+      row_index = tail->second;
+      row_ending_in.erase(tail);
+    } else {
+      rows.emplace_back();
+      rows.back().name = n.name;
+      rows.back().op = op_name(n.op);
+    }
+    LayerRow& row = rows[row_index];
+    row_ending_in[n.output] = row_index;
+
+    const NodeCost cost = node_cost(g, id);
+    row.macs += cost.macs;
+    row.flops += cost.flops;
+    for (const ParamSpec& p : n.params) {
+      (p.kind == ParamKind::Trainable ? row.params : row.buffers) += numel(p.shape);
+      (p.kind == ParamKind::Trainable ? t.param_bytes : t.buffer_bytes) += numel(p.shape) * dtype_bytes(p.dtype);
+    }
+    row.output = g.shape(n.output);
+    row.activation_bytes = numel(row.output) * kActivationBytes;
+    row.receptive_field = fields[static_cast<std::size_t>(n.output)].size;
+    row.nodes.push_back(id);
+    t.training_bytes += numel(row.output) * kActivationBytes;
+  }
+
+  for (const LayerRow& row : rows) {
+    t.params += row.params;
+    t.buffers += row.buffers;
+    t.macs += row.macs;
+    t.flops += row.flops;
+    t.activation_bytes += row.activation_bytes;
+  }
+  // Weights and buffers, a gradient and a momentum tensor per weight, and the saved node outputs.
+  t.training_bytes += t.buffer_bytes + 3 * t.param_bytes;
+  return result;
+}
+
+}  // namespace cnnzoo
