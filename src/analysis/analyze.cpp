@@ -80,6 +80,9 @@ Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {
       return window(in[0], {x[2], x[3]}, {x[2], x[3]});
     case OpKind::Flatten:
       return x.size() == 4 ? window(in[0], {x[2], x[3]}, {x[2], x[3]}) : in[0];
+    case OpKind::ChannelMul:
+      // The scale is a per-channel broadcast (the SE gate): its global field adds no spatial extent.
+      return in[0];
     default: {
       Field widest = in[0];
       for (const Field& f : in) {

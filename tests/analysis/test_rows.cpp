@@ -132,5 +132,15 @@ TEST(ReceptiveField, KnownFiguresOfVggAndAlexNet) {
   EXPECT_EQ(row(alex, "features.14").receptive_field, Hw(195));
 }
 
+TEST(ReceptiveField, TheSeGateDoesNotWidenIt) {
+  // The SE gate scales channels; its global pooling must not make the field grow block after block.
+  const Analysis plain = analyze(build_model("resnet152_v1"));
+  const Analysis se = analyze(build_model("se_resnet152"));
+  EXPECT_EQ(row(se, "layer4.2.add").receptive_field, row(plain, "layer4.2.add").receptive_field);
+  // ResNet's stem: 7x7/2 conv (7), 3x3/2 pool (7 + 2*2 = 11).
+  EXPECT_EQ(row(plain, "conv1").receptive_field, Hw(7));
+  EXPECT_EQ(row(plain, "maxpool").receptive_field, Hw(11));
+}
+
 }  // namespace
 }  // namespace cnnzoo
