@@ -39,7 +39,8 @@ void run_compare(const CompareArgs& args) {
       // Cut at the first row that reaches the first entry's final resolution, as the lecture compares
       // GoogLeNet's stem with VGG-16 down to 28x28.
       const Dims& target = entries.front().analysis.layers.back().output;
-      if (target.size() != 4) throw InvalidArgument("--match-resolution: the first model does not end in a feature map");
+      if (target.size() != 4)
+        throw InvalidArgument("--match-resolution: the first model does not end in a feature map");
       auto row = first_row_at_resolution(analyze(graph), target[2], target[3]);
       if (!row) {
         throw InvalidArgument(fmt::format("--match-resolution: {} never reaches {}x{}", model, target[2], target[3]));

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/error.h"
@@ -23,8 +23,9 @@ void run_list(const ListArgs& args) {
     throw InvalidArgument(fmt::format("--format: unknown format '{}'; known: text, json", args.format));
   }
   nlohmann::json items = nlohmann::json::array();
-  if (!json) fmt::print("{:<18} {:<14} {:>11} {:>8} {:>15} {:>10}  {}\n", "model", "family", "input", "classes",
-                        "params", "GMACs", "description");
+  if (!json)
+    fmt::print("{:<18} {:<14} {:>11} {:>8} {:>15} {:>10}  {}\n", "model", "family", "input", "classes", "params",
+               "GMACs", "description");
   for (const ModelInfo& m : list_models()) {
     const Totals t = analyze(build_model(m.name)).total;
     if (json) {

@@ -34,7 +34,8 @@ void ModelFlags::add_to(CLI::App& command) {
   command.add_option("--input", input, "Input size CxHxW (default: the model's own, e.g. 3x224x224)");
   command.add_option("--batch", options.batch, "Batch size N")->default_val(1);
   command.add_option("--num-classes", options.num_classes, "Number of classes (default: the model's own)");
-  command.add_option("--depth", options.depth, "Depth, where the paper defines a family (CIFAR ResNets, WRN, DenseNet-BC)");
+  command.add_option("--depth", options.depth,
+                     "Depth, where the paper defines a family (CIFAR ResNets, WRN, DenseNet-BC)");
   command.add_option("--width", options.width, "Widen factor (WRN) or width per group (ResNeXt/wide ResNet)");
   command.add_option("--groups", options.groups, "Groups of the bottleneck 3x3 convolution (ResNeXt)");
   command.add_option("--growth-rate", options.growth_rate, "Growth rate k (DenseNet)");

@@ -15,16 +15,16 @@
 namespace cnnzoo {
 
 struct LayerRow {
-  std::string name;      ///< the name of the node that starts the row ("layer1.0.conv1")
-  std::string op;        ///< that node's op: "conv", "maxpool", "linear", "concat", "add", ...
-  Dims output;           ///< shape of the row's output (batch included)
-  int64_t params = 0;    ///< trainable parameters
-  int64_t buffers = 0;   ///< non-trainable state (BN running statistics), counted apart
-  int64_t macs = 0;      ///< multiply-adds of convolutions and linear layers
-  int64_t flops = 0;     ///< 2 x MACs plus the counted work of the other ops
+  std::string name;              ///< the name of the node that starts the row ("layer1.0.conv1")
+  std::string op;                ///< that node's op: "conv", "maxpool", "linear", "concat", "add", ...
+  Dims output;                   ///< shape of the row's output (batch included)
+  int64_t params = 0;            ///< trainable parameters
+  int64_t buffers = 0;           ///< non-trainable state (BN running statistics), counted apart
+  int64_t macs = 0;              ///< multiply-adds of convolutions and linear layers
+  int64_t flops = 0;             ///< 2 x MACs plus the counted work of the other ops
   int64_t activation_bytes = 0;  ///< bytes of the row's output, fp32
-  Hw receptive_field;    ///< input pixels one output pixel sees, along the deepest path
-  std::vector<NodeId> nodes;  ///< the IR nodes in the row, in order
+  Hw receptive_field;            ///< input pixels one output pixel sees, along the deepest path
+  std::vector<NodeId> nodes;     ///< the IR nodes in the row, in order
 };
 
 struct Totals {

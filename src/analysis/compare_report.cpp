@@ -22,8 +22,7 @@ const Metric kMetrics[] = {
     {"flops", "FLOPs", [](const Analysis& a) { return a.total.flops; }, count_text},
     {"activation_bytes", "activation memory", [](const Analysis& a) { return a.total.activation_bytes; }, bytes_text},
     {"param_bytes", "parameter memory", [](const Analysis& a) { return a.total.param_bytes; }, bytes_text},
-    {"training_bytes", "training memory (est.)", [](const Analysis& a) { return a.total.training_bytes; },
-     bytes_text},
+    {"training_bytes", "training memory (est.)", [](const Analysis& a) { return a.total.training_bytes; }, bytes_text},
 };
 
 std::string ratio_text(int64_t value, int64_t base) {

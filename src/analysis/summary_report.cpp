@@ -30,8 +30,8 @@ TextTable scaled_table(const Analysis& a) {
 
 // CSV keeps exact integers so that spreadsheets and scripts lose nothing.
 TextTable exact_table(const Analysis& a) {
-  TextTable t{.header = {"name", "op", "output", "params", "buffers", "macs", "flops", "activation_bytes",
-                         "receptive_field"}};
+  TextTable t{
+      .header = {"name", "op", "output", "params", "buffers", "macs", "flops", "activation_bytes", "receptive_field"}};
   auto add = [&](const std::string& name, const std::string& op, const std::string& out, int64_t params,
                  int64_t buffers, int64_t macs, int64_t flops, int64_t bytes, const std::string& rf) {
     t.rows.push_back({name, op, out, std::to_string(params), std::to_string(buffers), std::to_string(macs),

@@ -16,12 +16,16 @@ ValueId Builder::append(OpKind op, const std::string& name, Attrs attrs, std::ve
   return graph_.add_node(std::move(unique), op, std::move(attrs), std::move(inputs));
 }
 
-ValueId Builder::conv(ValueId x, const std::string& name, const attr::Conv& a) { return append(OpKind::Conv, name, a, {x}); }
+ValueId Builder::conv(ValueId x, const std::string& name, const attr::Conv& a) {
+  return append(OpKind::Conv, name, a, {x});
+}
 ValueId Builder::batch_norm(ValueId x, const std::string& name, const attr::BatchNorm& a) {
   return append(OpKind::BatchNorm, name, a, {x});
 }
 ValueId Builder::relu(ValueId x, const std::string& name) { return append(OpKind::Relu, name, attr::None{}, {x}); }
-ValueId Builder::sigmoid(ValueId x, const std::string& name) { return append(OpKind::Sigmoid, name, attr::None{}, {x}); }
+ValueId Builder::sigmoid(ValueId x, const std::string& name) {
+  return append(OpKind::Sigmoid, name, attr::None{}, {x});
+}
 ValueId Builder::max_pool(ValueId x, const std::string& name, const attr::Pool& a) {
   return append(OpKind::MaxPool, name, a, {x});
 }
@@ -34,7 +38,9 @@ ValueId Builder::adaptive_avg_pool(ValueId x, const std::string& name, Hw output
 ValueId Builder::global_avg_pool(ValueId x, const std::string& name) {
   return append(OpKind::GlobalAvgPool, name, attr::None{}, {x});
 }
-ValueId Builder::lrn(ValueId x, const std::string& name, const attr::Lrn& a) { return append(OpKind::Lrn, name, a, {x}); }
+ValueId Builder::lrn(ValueId x, const std::string& name, const attr::Lrn& a) {
+  return append(OpKind::Lrn, name, a, {x});
+}
 ValueId Builder::dropout(ValueId x, const std::string& name, double p) {
   return append(OpKind::Dropout, name, attr::Dropout{p}, {x});
 }

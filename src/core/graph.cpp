@@ -11,7 +11,8 @@ int64_t dtype_bytes(DType dtype) { return dtype == DType::I64 ? 8 : 4; }
 
 ValueId Graph::add_input(std::string name, Dims shape) {
   for (int64_t d : shape) {
-    if (d < 1) throw ShapeError(fmt::format("input '{}': every dimension must be >= 1, got {}", name, to_string(shape)));
+    if (d < 1)
+      throw ShapeError(fmt::format("input '{}': every dimension must be >= 1, got {}", name, to_string(shape)));
   }
   const auto id = static_cast<ValueId>(values_.size());
   values_.push_back(Value{std::move(name), std::move(shape), kNoNode, {}});
@@ -22,7 +23,8 @@ ValueId Graph::add_input(std::string name, Dims shape) {
 ValueId Graph::add_node(std::string name, OpKind op, Attrs attrs, std::vector<ValueId> inputs) {
   if (node_by_name_.contains(name)) throw GraphError(fmt::format("{}: a node of this name already exists", name));
   const ops::OpRules& rule = ops::rules(op);
-  if (!rule.attrs_fit(attrs)) throw GraphError(fmt::format("{}: attributes of the wrong kind for op {}", name, rule.name));
+  if (!rule.attrs_fit(attrs))
+    throw GraphError(fmt::format("{}: attributes of the wrong kind for op {}", name, rule.name));
   std::vector<Dims> in;
   in.reserve(inputs.size());
   for (ValueId v : inputs) {

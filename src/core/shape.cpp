@@ -15,6 +15,8 @@ std::string to_string(const Dims& dims) {
   return fmt::format("{}", fmt::join(dims, "x"));
 }
 
-std::string to_string(const Hw& hw) { return hw.h == hw.w ? fmt::format("{}", hw.h) : fmt::format("{}x{}", hw.h, hw.w); }
+std::string to_string(const Hw& hw) {
+  return hw.h == hw.w ? fmt::format("{}", hw.h) : fmt::format("{}x{}", hw.h, hw.w);
+}
 
 }  // namespace cnnzoo

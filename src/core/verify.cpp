@@ -19,10 +19,12 @@ namespace {
 void verify_node(const Graph& g, NodeId id, std::unordered_set<std::string>& param_names) {
   const Node& n = g.node(id);
   const ops::OpRules& rule = ops::rules(n.op);
-  if (!rule.attrs_fit(n.attrs)) invalid(g, fmt::format("{}: attributes of the wrong kind for op {}", n.name, rule.name));
+  if (!rule.attrs_fit(n.attrs))
+    invalid(g, fmt::format("{}: attributes of the wrong kind for op {}", n.name, rule.name));
   std::vector<Dims> in;
   for (ValueId v : n.inputs) {
-    if (v < 0 || static_cast<std::size_t>(v) >= g.values().size()) invalid(g, fmt::format("{}: unknown input {}", n.name, v));
+    if (v < 0 || static_cast<std::size_t>(v) >= g.values().size())
+      invalid(g, fmt::format("{}: unknown input {}", n.name, v));
     const Value& value = g.value(v);
     // Insertion order is the topological order: an input must come from an earlier node.
     if (value.producer != kNoNode && value.producer >= id) {
@@ -60,7 +62,8 @@ void verify(const Graph& g) {
   std::unordered_set<std::string> node_names;
   std::unordered_set<std::string> param_names;
   for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
-    if (!node_names.insert(g.node(id).name).second) invalid(g, fmt::format("node name '{}' is used twice", g.node(id).name));
+    if (!node_names.insert(g.node(id).name).second)
+      invalid(g, fmt::format("node name '{}' is used twice", g.node(id).name));
     verify_node(g, id, param_names);
   }
 }

@@ -107,9 +107,14 @@ Graph zfnet(const ModelConfig& c) {
 void add_alexnet_family(std::vector<ModelInfo>& out) {
   out.push_back({"alexnet", "alexnet", "AlexNet as torchvision: 64/192/384/256/256 filters, no LRN", kImageNetInput,
                  1000, true, 0, alexnet});
-  out.push_back({"alexnet_paper", "alexnet",
+  out.push_back({"alexnet_paper",
+                 "alexnet",
                  "AlexNet as Krizhevsky et al. 2012: 96/256/384/384/256, LRN, two-GPU groups, 227x227",
-                 {3, 227, 227}, 1000, false, 0, alexnet_paper});
+                 {3, 227, 227},
+                 1000,
+                 false,
+                 0,
+                 alexnet_paper});
   out.push_back({"zfnet", "alexnet", "ZFNet (Zeiler & Fergus 2013): 7x7/2 first layer; --wide for 512/1024/512",
                  kImageNetInput, 1000, false, kTakesWide, zfnet});
 }

@@ -73,11 +73,12 @@ Graph build_model(std::string_view name, const ModelOptions& options) {
   const ModelInfo& info = find_model(name);
   for (const OptionFlag& f : kOptionFlags) {
     if (f.given(options) && !(info.options & f.bit)) {
-      throw InvalidArgument(fmt::format("model '{}' does not take {} (it takes: {})", info.name, f.flag,
-                                        accepted_flags(info.options)));
+      throw InvalidArgument(
+          fmt::format("model '{}' does not take {} (it takes: {})", info.name, f.flag, accepted_flags(info.options)));
     }
   }
-  if (options.batch < 1) throw InvalidArgument(fmt::format("--batch must be a positive integer, got {}", options.batch));
+  if (options.batch < 1)
+    throw InvalidArgument(fmt::format("--batch must be a positive integer, got {}", options.batch));
   check_positive("--num-classes", options.num_classes);
   check_positive("--depth", options.depth);
   check_positive("--width", options.width);

@@ -54,11 +54,10 @@ void add_vgg_family(std::vector<ModelInfo>& out) {
   for (const Variant& v : variants) {
     for (bool bn : {false, true}) {
       const auto* config = v.config;
-      out.push_back({fmt::format("vgg{}{}", v.depth, bn ? "_bn" : ""), "vgg",
-                     fmt::format("VGG-{}{} as torchvision (Simonyan & Zisserman 2014)", v.depth,
-                                 bn ? " with batch norm" : ""),
-                     kImageNetInput, 1000, true, 0,
-                     [config, bn](const ModelConfig& c) { return vgg(c, *config, bn); }});
+      out.push_back(
+          {fmt::format("vgg{}{}", v.depth, bn ? "_bn" : ""), "vgg",
+           fmt::format("VGG-{}{} as torchvision (Simonyan & Zisserman 2014)", v.depth, bn ? " with batch norm" : ""),
+           kImageNetInput, 1000, true, 0, [config, bn](const ModelConfig& c) { return vgg(c, *config, bn); }});
     }
   }
 }

@@ -25,7 +25,8 @@ using GlobalRule = Rule<OpKind::GlobalAvgPool>;
 Dims AdaptiveRule::shape(const OpContext& c) {
   expect_inputs(c, name, 1, 4);
   const auto& a = std::get<Attr>(c.attrs);
-  if (a.output.h < 1 || a.output.w < 1) fail(c, name, fmt::format("needs an output size >= 1, got {}", to_string(a.output)));
+  if (a.output.h < 1 || a.output.w < 1)
+    fail(c, name, fmt::format("needs an output size >= 1, got {}", to_string(a.output)));
   const Dims& x = c.in[0];
   if (x[2] < 1 || x[3] < 1) fail(c, name, fmt::format("got an empty input {}", to_string(x)));
   return {x[0], x[1], a.output.h, a.output.w};

@@ -13,8 +13,8 @@ Dims AddRule::shape(const OpContext& c) {
   for (std::size_t i = 1; i < c.in.size(); ++i) {
     if (c.in[i] != c.in[0]) {
       fail(c, name,
-           fmt::format("expects inputs of one shape, got {} and {} (input {})", to_string(c.in[0]),
-                       to_string(c.in[i]), i));
+           fmt::format("expects inputs of one shape, got {} and {} (input {})", to_string(c.in[0]), to_string(c.in[i]),
+                       i));
     }
   }
   return c.in[0];
@@ -30,9 +30,9 @@ Dims MulRule::shape(const OpContext& c) {
   const Dims& x = c.in[0];
   const Dims& s = c.in[1];
   if (s != Dims{x[0], x[1], 1, 1}) {
-    fail(c, name,
-         fmt::format("expects a scale of shape {}x{}x1x1 for input {}, got {}", x[0], x[1], to_string(x),
-                     to_string(s)));
+    fail(
+        c, name,
+        fmt::format("expects a scale of shape {}x{}x1x1 for input {}, got {}", x[0], x[1], to_string(x), to_string(s)));
   }
   return x;
 }

@@ -11,7 +11,8 @@ using BnRule = Rule<OpKind::BatchNorm>;
 Dims BnRule::shape(const OpContext& c) {
   expect_inputs(c, name, 1, 0);
   const Dims& x = c.in[0];
-  if (x.size() != 2 && x.size() != 4) fail(c, name, fmt::format("expects an NxC or NxCxHxW input, got {}", to_string(x)));
+  if (x.size() != 2 && x.size() != 4)
+    fail(c, name, fmt::format("expects an NxC or NxCxHxW input, got {}", to_string(x)));
   const auto& a = std::get<Attr>(c.attrs);
   if (a.channels != 0 && a.channels != x[1]) {
     fail(c, name, fmt::format("expects {} input channels, got {} (input {})", a.channels, x[1], to_string(x)));

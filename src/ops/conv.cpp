@@ -15,10 +15,12 @@ Dims ConvRule::shape(const OpContext& c) {
   if (a.in != 0 && a.in != channels) {
     fail(c, name, fmt::format("expects {} input channels, got {} (input {})", a.in, channels, to_string(x)));
   }
-  if (a.out < 1 || a.groups < 1) fail(c, name, fmt::format("needs out >= 1 and groups >= 1, got {} and {}", a.out, a.groups));
+  if (a.out < 1 || a.groups < 1)
+    fail(c, name, fmt::format("needs out >= 1 and groups >= 1, got {} and {}", a.out, a.groups));
   if (channels % a.groups != 0 || a.out % a.groups != 0) {
     fail(c, name,
-         fmt::format("has {} groups, which must divide both {} input and {} output channels", a.groups, channels, a.out));
+         fmt::format("has {} groups, which must divide both {} input and {} output channels", a.groups, channels,
+                     a.out));
   }
   const Hw end = a.pad_end.value_or(a.pad);
   const int64_t h = window_output(c, name, "height", x[2], a.kernel.h, a.stride.h, a.pad.h, end.h, a.dilation.h, false);

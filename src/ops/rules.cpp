@@ -41,14 +41,16 @@ void fail(const OpContext& c, std::string_view op, const std::string& message) {
 void expect_inputs(const OpContext& c, std::string_view op, std::size_t count, std::size_t rank, bool at_least) {
   const bool count_ok = at_least ? c.in.size() >= count : c.in.size() == count;
   if (!count_ok) {
-    fail(c, op, fmt::format("expects {}{} input{}, got {}", at_least ? "at least " : "", count, count == 1 ? "" : "s",
-                            c.in.size()));
+    fail(c, op,
+         fmt::format("expects {}{} input{}, got {}", at_least ? "at least " : "", count, count == 1 ? "" : "s",
+                     c.in.size()));
   }
   if (rank == 0) return;
   for (const Dims& d : c.in) {
     if (d.size() != rank) {
-      fail(c, op, fmt::format("expects a rank-{} input ({}), got shape {}", rank, rank == 4 ? "NxCxHxW" : "NxF",
-                              to_string(d)));
+      fail(
+          c, op,
+          fmt::format("expects a rank-{} input ({}), got shape {}", rank, rank == 4 ? "NxCxHxW" : "NxF", to_string(d)));
     }
   }
 }

@@ -49,14 +49,14 @@ const OpRules& rules(OpKind op);
 template <OpKind K>
 struct Rule;  // defined only by CNNZOO_OP_RULE below, once per op
 
-#define CNNZOO_OP_RULE(KIND, NAME, ATTR)                         \
-  template <>                                                    \
-  struct Rule<OpKind::KIND> {                                    \
-    using Attr = ATTR;                                           \
-    static constexpr std::string_view name = NAME;               \
-    static Dims shape(const OpContext& c);                       \
-    static std::vector<ParamShape> params(const OpContext& c);   \
-    static Cost cost(const OpContext& c, const Dims& out);       \
+#define CNNZOO_OP_RULE(KIND, NAME, ATTR)                       \
+  template <>                                                  \
+  struct Rule<OpKind::KIND> {                                  \
+    using Attr = ATTR;                                         \
+    static constexpr std::string_view name = NAME;             \
+    static Dims shape(const OpContext& c);                     \
+    static std::vector<ParamShape> params(const OpContext& c); \
+    static Cost cost(const OpContext& c, const Dims& out);     \
   }
 
 CNNZOO_OP_RULE(Conv, "conv", attr::Conv);
@@ -85,8 +85,7 @@ CNNZOO_OP_RULE(Softmax, "softmax", attr::Softmax);
 [[noreturn]] void fail(const OpContext& c, std::string_view op, const std::string& message);
 
 /// Checks the op has `count` inputs (or at least `count` when `at_least`) of rank `rank` (0 = any).
-void expect_inputs(const OpContext& c, std::string_view op, std::size_t count, std::size_t rank,
-                   bool at_least = false);
+void expect_inputs(const OpContext& c, std::string_view op, std::size_t count, std::size_t rank, bool at_least = false);
 
 /// Output length of a sliding window (convolution or pooling) along one axis, PyTorch's rule, ceil mode
 /// included: a window must start inside the input or its leading padding. Throws when it reaches zero.

@@ -9,14 +9,16 @@ namespace {
 
 Dims out_of(const Graph& g, const std::string& node) { return g.shape(g.node(*g.find_node(node)).output); }
 
-int64_t conv_params(int64_t in, int64_t out, int64_t k, int64_t groups = 1) { return out * (in / groups) * k * k + out; }
+int64_t conv_params(int64_t in, int64_t out, int64_t k, int64_t groups = 1) {
+  return out * (in / groups) * k * k + out;
+}
 int64_t fc_params(int64_t in, int64_t out) { return in * out + out; }
 
 TEST(AlexNetPaper, ShapesAndNeuronsOfSection3) {
   const Graph g = build_model("alexnet_paper");
   EXPECT_EQ(g.shape(g.inputs()[0]), (Dims{1, 3, 227, 227}));
   EXPECT_EQ(out_of(g, "features.0"), (Dims{1, 96, 55, 55}));
-  EXPECT_EQ(out_of(g, "features.3"), (Dims{1, 96, 27, 27}));   // overlapping 3x3/2 pool
+  EXPECT_EQ(out_of(g, "features.3"), (Dims{1, 96, 27, 27}));  // overlapping 3x3/2 pool
   EXPECT_EQ(out_of(g, "features.4"), (Dims{1, 256, 27, 27}));
   EXPECT_EQ(out_of(g, "features.7"), (Dims{1, 256, 13, 13}));
   EXPECT_EQ(out_of(g, "features.14"), (Dims{1, 256, 6, 6}));

@@ -36,8 +36,10 @@ TEST(ConvCost, GroupsDivideTheWork) {
 }
 
 TEST(ConvCost, BatchMultiplies) {
-  const auto one = cost_of({1, 16, 10, 10}, [](Builder& b, ValueId x) { return b.conv(x, "c", {.out = 8, .kernel = 3}); });
-  const auto four = cost_of({4, 16, 10, 10}, [](Builder& b, ValueId x) { return b.conv(x, "c", {.out = 8, .kernel = 3}); });
+  const auto one =
+      cost_of({1, 16, 10, 10}, [](Builder& b, ValueId x) { return b.conv(x, "c", {.out = 8, .kernel = 3}); });
+  const auto four =
+      cost_of({4, 16, 10, 10}, [](Builder& b, ValueId x) { return b.conv(x, "c", {.out = 8, .kernel = 3}); });
   EXPECT_EQ(one.macs, 8 * 8 * 8 * 16 * 9);
   EXPECT_EQ(four.macs, 4 * one.macs);
 }
@@ -51,8 +53,8 @@ TEST(LinearCost, InTimesOut) {
 
 TEST(PoolCost, ComparisonsAndAdditions) {
   // Max 3x3/2 on 64x55x55 -> 64x27x27 = 46,656 outputs, 8 comparisons each.
-  const auto max = cost_of({1, 64, 55, 55},
-                           [](Builder& b, ValueId x) { return b.max_pool(x, "p", {.kernel = 3, .stride = 2}); });
+  const auto max =
+      cost_of({1, 64, 55, 55}, [](Builder& b, ValueId x) { return b.max_pool(x, "p", {.kernel = 3, .stride = 2}); });
   EXPECT_EQ(max.macs, 0);
   EXPECT_EQ(max.flops, 46'656 * 8);
   // Average 2x2/2 on 8x8x8 -> 128 outputs, 3 additions and 1 division each.
@@ -82,9 +84,7 @@ TEST(ElementwiseCost, DocumentedCounts) {
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.add({x, x, x}, "a"); }).flops, 2 * 256);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.concat({x, x}, "c"); }).flops, 0);
   EXPECT_EQ(cost_of({2, 10}, [](Builder& b, ValueId x) { return b.softmax(x, "s"); }).flops, 5 * 20);
-  EXPECT_EQ(cost_of(in,
-                    [](Builder& b, ValueId x) { return b.channel_mul(x, b.global_avg_pool(x, "g"), "m"); })
-                .flops,
+  EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.channel_mul(x, b.global_avg_pool(x, "g"), "m"); }).flops,
             256);
   for (auto op : {0, 1}) {
     const auto c = cost_of(in, [op](Builder& b, ValueId x) { return op ? b.relu(x, "r") : b.batch_norm(x, "bn"); });
