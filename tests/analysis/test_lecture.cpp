@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "analysis/find_row.h"
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/builder.h"
 #include "cnnzoo/models.h"
@@ -11,12 +12,7 @@
 namespace cnnzoo {
 namespace {
 
-const LayerRow& row(const Analysis& a, const std::string& name) {
-  for (const LayerRow& r : a.layers) {
-    if (r.name == name) return r;
-  }
-  throw std::runtime_error("no row " + name);
-}
+using test::row;
 
 int64_t rounded(double v) { return std::llround(v); }
 

@@ -3,6 +3,7 @@
 
 #include <numeric>
 
+#include "analysis/find_row.h"
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
@@ -10,12 +11,7 @@
 namespace cnnzoo {
 namespace {
 
-const LayerRow& row(const Analysis& a, const std::string& name) {
-  for (const LayerRow& r : a.layers) {
-    if (r.name == name) return r;
-  }
-  throw std::runtime_error("no row " + name);
-}
+using test::row;
 
 TEST(Rows, ConvWithItsBatchNormAndReluIsOneRow) {
   const Analysis a = analyze(build_model("resnet50"));

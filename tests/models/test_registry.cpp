@@ -12,18 +12,10 @@
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
+#include "models/zoo_support.h"
 
 namespace cnnzoo {
 namespace {
-
-const nlohmann::json& reference() {
-  static const nlohmann::json ref = [] {
-    std::ifstream in(std::string(CNNZOO_TEST_DATA) + "/torchvision_reference.json");
-    if (!in) throw std::runtime_error("cannot open tests/data/torchvision_reference.json");
-    return nlohmann::json::parse(in).at("models");
-  }();
-  return ref;
-}
 
 // torchvision's published "GFLOPS" (= GMACs) at 224x224, from its model documentation tables.
 const std::map<std::string, double> kPublishedGflops{
@@ -146,43 +138,67 @@ TEST(Registry, AnOptionAModelDoesNotTakeIsNamed) {
   }
 }
 
-class Torchvision : public ::testing::TestWithParam<std::string> {};
+// The reference key of a model as built: googlenet with its auxiliary heads is "googlenet_aux".
+struct TorchvisionCase {
+  std::string model;
+  bool aux_logits = false;
+  std::string key() const { return aux_logits ? model + "_aux" : model; }
+};
 
-TEST_P(Torchvision, ParamsBuffersMacsAndStateDictMatch) {
-  const std::string name = GetParam();
-  ASSERT_TRUE(reference().contains(name)) << "rerun scripts/torchvision_reference.py";
-  const nlohmann::json& ref = reference()[name];
-  const Graph g = build_model(name);
+class Torchvision : public ::testing::TestWithParam<TorchvisionCase> {};
+
+TEST_P(Torchvision, ParamsBuffersMacsAndOutputMatch) {
+  const TorchvisionCase& c = GetParam();
+  const nlohmann::json& ref = test::torchvision(c.key());
+  const Graph g = build_model(c.model, {.aux_logits = c.aux_logits});
   const Analysis a = analyze(g);
   EXPECT_EQ(a.total.params, ref["params"].get<int64_t>());
   EXPECT_EQ(a.total.buffers, ref["buffers"].get<int64_t>());
   EXPECT_EQ(a.total.macs, ref["macs"].get<int64_t>());
+  EXPECT_EQ(g.shape(g.outputs().at(0)), ref["output"].get<Dims>());
+}
 
-  std::vector<std::pair<std::string, Dims>> ours;
-  for (const Node& n : g.nodes()) {
-    for (const ParamSpec& p : n.params) ours.emplace_back(p.name, p.shape);
-  }
-  std::vector<std::pair<std::string, Dims>> theirs;
-  for (const auto& entry : ref["state_dict"]) theirs.emplace_back(entry[0].get<std::string>(), entry[1].get<Dims>());
+TEST_P(Torchvision, StateDictMatchesInOrder) {
+  const TorchvisionCase& c = GetParam();
+  const test::StateDict ours = test::state_dict(build_model(c.model, {.aux_logits = c.aux_logits}));
+  const test::StateDict theirs = test::torchvision_state_dict(c.key());
   ASSERT_EQ(ours.size(), theirs.size());
-  // torchvision orders state_dict by module registration, which can differ from execution order.
-  std::sort(ours.begin(), ours.end());
-  std::sort(theirs.begin(), theirs.end());
   for (std::size_t i = 0; i < ours.size(); ++i) {
-    EXPECT_EQ(ours[i].first, theirs[i].first);
-    EXPECT_EQ(ours[i].second, theirs[i].second) << ours[i].first;
+    ASSERT_EQ(ours[i].first, theirs[i].first) << "state_dict entry " << i;
+    ASSERT_EQ(ours[i].second, theirs[i].second) << ours[i].first;
   }
 }
 
-TEST_P(Torchvision, GflopsEqualTorchvisionsPublishedFigure) {
-  const std::string name = GetParam();
-  ASSERT_TRUE(kPublishedGflops.contains(name));
-  const double gmacs = static_cast<double>(analyze(build_model(name)).total.macs) / 1e9;
-  EXPECT_NEAR(gmacs, kPublishedGflops.at(name), 0.005) << name;
+// Every Conv2d, Linear and pooling module torchvision's forward hooks saw has a node of the same name
+// and output shape (functional pools, such as DenseNet's last, are not modules and not listed).
+TEST_P(Torchvision, EveryHookedModuleHasItsOutputShape) {
+  const TorchvisionCase& c = GetParam();
+  const Graph g = build_model(c.model, {.aux_logits = c.aux_logits});
+  for (const auto& call : test::torchvision(c.key()).at("conv_linear_shapes")) {
+    const auto module = call.at(0).get<std::string>();
+    ASSERT_TRUE(g.has_node(module)) << "torchvision module " << module << " has no node";
+    EXPECT_EQ(test::output_of(g, module), call.at(1).get<Dims>()) << module;
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, Torchvision, ::testing::ValuesIn(model_names(true)),
-                         [](const auto& info) { return info.param; });
+TEST(TorchvisionGflops, EveryCompatibleModelHasTorchvisionsPublishedFigure) {
+  for (const std::string& name : model_names(true)) {
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(kPublishedGflops.contains(name));
+    const double gmacs = static_cast<double>(analyze(build_model(name)).total.macs) / 1e9;
+    EXPECT_NEAR(gmacs, kPublishedGflops.at(name), 0.005);
+  }
+}
+
+std::vector<TorchvisionCase> torchvision_cases() {
+  std::vector<TorchvisionCase> cases;
+  for (const std::string& name : model_names(true)) cases.push_back({name});
+  cases.push_back({"googlenet", true});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, Torchvision, ::testing::ValuesIn(torchvision_cases()),
+                         [](const auto& info) { return info.param.key(); });
 
 }  // namespace
 }  // namespace cnnzoo

@@ -19,6 +19,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/graph.h"
 #include "cnnzoo/models.h"
+#include "models/zoo_support.h"
 
 namespace cnnzoo {
 namespace {
@@ -27,26 +28,14 @@ namespace {
 // Helpers
 // ---------------------------------------------------------------------------------------------------
 
-const nlohmann::json& torchvision(const std::string& model) {
-  static const nlohmann::json models = [] {
-    const std::string path = std::string(CNNZOO_TEST_DATA) + "/torchvision_reference.json";
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    return nlohmann::json::parse(in).at("models");
-  }();
-  return models.at(model);
-}
+using test::output_of;
+using test::state_dict;
+using test::torchvision;
 
 int64_t reference_int(const std::string& model, const char* key) { return torchvision(model).at(key).get<int64_t>(); }
 
 Totals totals(const std::string& model, const ModelOptions& options = {}) {
   return analyze(build_model(model, options)).total;
-}
-
-const Dims& output_of(const Graph& g, const std::string& node) {
-  const auto id = g.find_node(node);
-  if (!id) throw std::runtime_error(fmt::format("{} has no node {}", g.name(), node));
-  return g.shape(g.node(*id).output);
 }
 
 // Output of the last node under a module prefix ("layer4" -> the block's final ReLU or sum).
@@ -55,14 +44,6 @@ const Dims& module_output(const Graph& g, const std::string& prefix) {
     if (it->name.starts_with(prefix + ".")) return g.shape(it->output);
   }
   throw std::runtime_error(fmt::format("{} has no module {}", g.name(), prefix));
-}
-
-std::vector<std::pair<std::string, Dims>> state_dict(const Graph& g) {
-  std::vector<std::pair<std::string, Dims>> out;
-  for (const Node& n : g.nodes()) {
-    for (const ParamSpec& p : n.params) out.emplace_back(p.name, p.shape);
-  }
-  return out;
 }
 
 const ParamSpec* find_param(const Graph& g, const std::string& name) {
@@ -130,47 +111,6 @@ const ImageNetDepth kImageNetDepths[] = {
 // 14x14: (3136 - 784) * 256 * 128 = (784 - 196) * 512 * 256 = (196 - 49) * 1024 * 512 = 77,070,336
 // multiply-adds fewer per stage, whatever the depth.
 constexpr int64_t kV1SavesMacs = 3 * 77'070'336;
-
-// ---------------------------------------------------------------------------------------------------
-// torchvision parity
-// ---------------------------------------------------------------------------------------------------
-
-class TorchvisionResNet : public testing::TestWithParam<const char*> {};
-
-TEST_P(TorchvisionResNet, ParamsBuffersMacsAndOutputEqualTorchvision) {
-  const std::string name = GetParam();
-  const Graph g = build_model(name);
-  const Totals t = analyze(g).total;
-  EXPECT_EQ(t.params, reference_int(name, "params"));
-  EXPECT_EQ(t.buffers, reference_int(name, "buffers"));
-  EXPECT_EQ(t.macs, reference_int(name, "macs"));
-  ASSERT_EQ(g.outputs().size(), 1u);
-  EXPECT_EQ(g.shape(g.outputs()[0]), torchvision(name).at("output").get<Dims>());
-}
-
-TEST_P(TorchvisionResNet, StateDictEqualsTorchvisionInOrder) {
-  const std::string name = GetParam();
-  const auto ours = state_dict(build_model(name));
-  const auto& theirs = torchvision(name).at("state_dict");
-  ASSERT_EQ(ours.size(), theirs.size());
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    ASSERT_EQ(ours[i].first, theirs[i].at(0).get<std::string>()) << "entry " << i;
-    ASSERT_EQ(ours[i].second, theirs[i].at(1).get<Dims>()) << ours[i].first;
-  }
-}
-
-TEST_P(TorchvisionResNet, EveryHookedModuleHasTorchvisionsOutputShape) {
-  const std::string name = GetParam();
-  const Graph g = build_model(name);
-  for (const auto& call : torchvision(name).at("conv_linear_shapes")) {
-    const auto module = call.at(0).get<std::string>();
-    EXPECT_EQ(output_of(g, module), call.at(1).get<Dims>()) << module;
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(All, TorchvisionResNet,
-                         testing::Values("resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-                                         "wide_resnet50_2", "wide_resnet101_2", "resnext50_32x4d", "resnext101_32x8d"));
 
 TEST(ResNetImageNet, StageOutputShapes) {
   const Graph g = build_model("resnet50");
