@@ -1,0 +1,60 @@
+// Tensor files: safetensors (torchvision state_dicts, checkpoints) and NumPy .npy (single arrays),
+// and the check of a set of weights against a graph's parameters.
+//
+// Readers validate everything before they allocate: a truncated or malformed file is an Error whose
+// message starts with the file's path and says what is wrong, never a crash or a huge allocation.
+// Writers are atomic: they write a temporary file next to the target, fsync it and rename it over the
+// target, so a failed write leaves the old file as it was.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cnnzoo/graph.h"
+#include "cnnzoo/tensor.h"
+
+namespace cnnzoo {
+
+/// The contents of a safetensors file: named tensors and string metadata ("__metadata__").
+struct TensorFile {
+  /// In file order: the order of the tensors' data in the file (torch's state_dict order for files
+  /// written by cnnzoo or by scripts/make_io_fixtures.py). Names are unique.
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  std::map<std::string, std::string> metadata;
+
+  /// The tensor of that name, or nullptr.
+  const Tensor* find(const std::string& name) const;
+};
+
+/// Reads a safetensors file holding F32 and I64 tensors. Throws Error naming the file (and the
+/// tensor) for another dtype or any malformed header or data.
+TensorFile read_safetensors(const std::string& path);
+
+/// Writes `file` atomically: header keys in `tensors` order, tensors stored contiguously in that order,
+/// header padded with spaces so the data starts 8-byte aligned; "__metadata__" only when non-empty.
+/// Throws Error for duplicate or empty names, a tensor without storage, or an IO failure.
+void write_safetensors(const std::string& path, const TensorFile& file);
+
+/// Reads a NumPy .npy file (format 1.0, 2.0 or 3.0) holding a little-endian float32 C-order array.
+/// Throws Error naming the file for another dtype, Fortran order, or a malformed or truncated file.
+Tensor read_npy(const std::string& path);
+
+/// Writes an F32 tensor as .npy format 1.0, atomically, with exactly the header numpy.save writes.
+void write_npy(const std::string& path, const Tensor& tensor);
+
+/// How a set of weights differs from a graph's parameters (names, shapes, dtypes).
+struct WeightCheck {
+  std::vector<std::string> missing;     ///< graph parameters absent from the file, in graph order
+  std::vector<std::string> unexpected;  ///< file tensors the graph does not have, in file order
+  std::vector<std::string> mismatched;  ///< "name: expected 64x3x7x7, got 64x3x3x3" (dtypes named if they differ)
+  bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
+  /// One line listing the differences (at most a few names per kind); "" when ok().
+  std::string message() const;
+};
+
+/// Compares `file` with every ParamSpec of `graph` (F32 for parameters, I64 for num_batches_tracked).
+WeightCheck check_weights(const Graph& graph, const TensorFile& file);
+
+}  // namespace cnnzoo

@@ -1,0 +1,115 @@
+#include <fmt/format.h>
+
+#include "cnnzoo/error.h"
+#include "cnnzoo/interpreter.h"
+#include "cnnzoo/reference.h"
+
+namespace cnnzoo {
+namespace {
+
+using ref::In;
+using ref::Out;
+
+In<float> in(const Tensor& t) { return In<float>(t.f32(), t.shape()); }
+Out<float> out(Tensor& t) { return Out<float>(t.f32(), t.shape()); }
+
+class Interpreter {
+ public:
+  Interpreter(const Graph& g, const Parameters& p) : g_(g), p_(p), values_(g.values().size()) {}
+
+  std::vector<Tensor> run(const Tensor& input) {
+    const Dims& expected = g_.shape(g_.inputs().at(0));
+    if (input.shape() != expected) {
+      throw ShapeError(fmt::format("input: expected {}, got {}", to_string(expected), to_string(input.shape())));
+    }
+    values_[static_cast<std::size_t>(g_.inputs()[0])] = input;
+    for (const Node& n : g_.nodes()) {
+      Tensor y(g_.shape(n.output));
+      compute(n, y);
+      values_[static_cast<std::size_t>(n.output)] = std::move(y);
+    }
+    std::vector<Tensor> outputs;
+    for (ValueId v : g_.outputs()) outputs.push_back(values_[static_cast<std::size_t>(v)]);
+    return outputs;
+  }
+
+ private:
+  const Tensor& value(ValueId v) const { return values_.at(static_cast<std::size_t>(v)); }
+  const Tensor& x(const Node& n, std::size_t i = 0) const { return value(n.inputs.at(i)); }
+  std::span<const float> param(const Node& n, const char* suffix) const {
+    auto it = p_.find(fmt::format("{}.{}", n.name, suffix));
+    if (it == p_.end()) throw Error(fmt::format("parameter '{}.{}' is missing", n.name, suffix));
+    return it->second.f32();
+  }
+  In<float> param_view(const Node& n, const char* suffix) const {
+    return In<float>(param(n, suffix), p_.find(fmt::format("{}.{}", n.name, suffix))->second.shape());
+  }
+  std::span<const float> optional_bias(const Node& n, bool has_bias) const {
+    return has_bias ? param(n, "bias") : std::span<const float>();
+  }
+
+  void compute(const Node& n, Tensor& y) {
+    switch (n.op) {
+      case OpKind::Conv: {
+        const auto& a = std::get<attr::Conv>(n.attrs);
+        return ref::conv2d_forward(a, in(x(n)), param_view(n, "weight"), optional_bias(n, a.bias), out(y));
+      }
+      case OpKind::MaxPool:
+        return ref::max_pool2d_forward(std::get<attr::Pool>(n.attrs), in(x(n)), out(y));
+      case OpKind::AvgPool:
+        return ref::avg_pool2d_forward(std::get<attr::Pool>(n.attrs), in(x(n)), out(y));
+      case OpKind::AdaptiveAvgPool:
+        return ref::adaptive_avg_pool2d_forward(std::get<attr::AdaptiveAvgPool>(n.attrs), in(x(n)), out(y));
+      case OpKind::GlobalAvgPool:
+        return ref::global_avg_pool_forward(in(x(n)), out(y));
+      case OpKind::BatchNorm:
+        return ref::batch_norm_forward_inference(std::get<attr::BatchNorm>(n.attrs), in(x(n)), param(n, "weight"),
+                                                 param(n, "bias"), param(n, "running_mean"), param(n, "running_var"),
+                                                 out(y));
+      case OpKind::Lrn:
+        return ref::lrn_forward(std::get<attr::Lrn>(n.attrs), in(x(n)), out(y));
+      case OpKind::Relu:
+        return ref::relu_forward(x(n).f32(), y.f32());
+      case OpKind::Sigmoid:
+        return ref::sigmoid_forward(x(n).f32(), y.f32());
+      case OpKind::Dropout:
+      case OpKind::Flatten: {  // the identity at inference; a reshape of row-major data
+        const auto src = x(n).f32();
+        std::copy(src.begin(), src.end(), y.f32().begin());
+        return;
+      }
+      case OpKind::Linear: {
+        const auto& a = std::get<attr::Linear>(n.attrs);
+        return ref::linear_forward(a, in(x(n)), param_view(n, "weight"), optional_bias(n, a.bias), out(y));
+      }
+      case OpKind::Concat: {
+        std::vector<In<float>> xs;
+        for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(in(x(n, i)));
+        return ref::concat_forward(std::get<attr::Concat>(n.attrs), std::span<const In<float>>(xs), out(y));
+      }
+      case OpKind::Add: {
+        std::vector<std::span<const float>> xs;
+        for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(x(n, i).f32());
+        return ref::add_forward(std::span<const std::span<const float>>(xs), y.f32());
+      }
+      case OpKind::ChannelMul:
+        return ref::channel_mul_forward(in(x(n, 0)), in(x(n, 1)), out(y));
+      case OpKind::ChannelPad:
+        return ref::channel_pad_forward(std::get<attr::ChannelPad>(n.attrs), in(x(n)), out(y));
+      case OpKind::Softmax:
+        return ref::softmax_forward(std::get<attr::Softmax>(n.attrs), in(x(n)), out(y));
+    }
+  }
+
+  const Graph& g_;
+  const Parameters& p_;
+  std::vector<Tensor> values_;
+};
+
+}  // namespace
+
+std::vector<Tensor> run_reference(const Graph& graph, const Parameters& parameters, const Tensor& input) {
+  return Interpreter(graph, parameters).run(input);
+}
+
+}  // namespace cnnzoo

@@ -1,0 +1,144 @@
+#include "backend/onednn/compiler.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "cnnzoo/error.h"
+
+namespace cnnzoo::onednn {
+
+memory::dims to_dims(const Dims& d) { return memory::dims(d.begin(), d.end()); }
+
+memory::desc plain_md(const Dims& d) {
+  static const tag kTags[] = {tag::a, tag::a, tag::ab, tag::abc, tag::abcd, tag::abcde};
+  if (d.size() > 5) throw Error(fmt::format("onednn: rank {} is not supported", d.size()));
+  if (d.empty()) return memory::desc({1}, dt::f32, tag::a);
+  return memory::desc(to_dims(d), dt::f32, kTags[d.size()]);
+}
+
+Compiler::Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions)
+    : graph_(graph),
+      parameters_(parameters),
+      plan_(plan),
+      fusions_(std::move(fusions)),
+      states_(graph.values().size()),
+      setup_stream_(plan.engine()) {}
+
+ValueState& Compiler::state(ValueId v) {
+  ValueState& s = states_.at(static_cast<std::size_t>(v));
+  if (s.buffer < 0) throw Error(fmt::format("onednn: value '{}' is used before it is computed", graph_.value(v).name));
+  return s;
+}
+
+void Compiler::set_state(ValueId v, BufferId buffer, const memory::desc& md) {
+  states_.at(static_cast<std::size_t>(v)) = {buffer, md};
+}
+
+const Tensor& Compiler::param(const Node& node, std::string_view suffix) const {
+  const std::string name = fmt::format("{}.{}", node.name, suffix);
+  auto it = parameters_.find(name);
+  if (it == parameters_.end()) throw Error(fmt::format("parameter '{}' is missing", name));
+  for (const ParamSpec& p : node.params) {
+    if (p.name == name && p.shape != it->second.shape()) {
+      throw ShapeError(fmt::format("parameter '{}': expected shape {}, got {}", name, to_string(p.shape),
+                                   to_string(it->second.shape())));
+    }
+  }
+  return it->second;
+}
+
+bool Compiler::sole_use(ValueId v) const {
+  const Value& value = graph_.value(v);
+  if (value.consumers.size() != 1 || value.producer == kNoNode) return false;
+  for (ValueId out : graph_.outputs()) {
+    if (out == v) return false;
+  }
+  return true;
+}
+
+BufferId Compiler::reorder(BufferId from, const memory::desc& wanted, const std::string& label) {
+  const BufferId to = plan_.add_buffer(wanted, label + ".reorder");
+  dnnl::reorder::primitive_desc pd(engine(), plan_.buffer(from).md, engine(), wanted);
+  Step s{.label = label, .primitive = dnnl::reorder(pd), .args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
+  s.is_reorder = true;
+  plan_.add_step(std::move(s));
+  return to;
+}
+
+BufferId Compiler::input_as(ValueId v, const memory::desc& wanted, const std::string& label) {
+  const ValueState& s = state(v);
+  if (s.md == wanted) return s.buffer;
+  return reorder(s.buffer, wanted, label);
+}
+
+BufferId Compiler::weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted,
+                           const std::string& label) {
+  if (static_cast<std::size_t>(data.nbytes()) != plain.get_size()) {
+    throw ShapeError(fmt::format("{}: {} bytes of data for a {}-byte weight", label, data.nbytes(), plain.get_size()));
+  }
+  Tensor storage(Dims{static_cast<int64_t>((wanted.get_size() + 3) / 4)});
+  memory src(plain, engine(), const_cast<std::byte*>(data.bytes()));
+  memory dst(wanted, engine(), storage.bytes());
+  dnnl::reorder(src, dst).execute(setup_stream_, src, dst);
+  setup_stream_.wait();
+  return plan_.add_persistent(wanted, std::move(storage), label);
+}
+
+void Compiler::step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args) {
+  plan_.add_step(Step{.label = label, .primitive = std::move(primitive), .args = std::move(args)});
+}
+
+void Compiler::lower(NodeId id) {
+  const Node& n = graph_.node(id);
+  if (fusions_.absorbed.contains(id)) return;
+  switch (n.op) {
+    case OpKind::Conv:
+      return lower_conv(*this, n);
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::GlobalAvgPool:
+      return lower_pool(*this, n);
+    case OpKind::BatchNorm:
+      return lower_batch_norm(*this, n);
+    case OpKind::Lrn:
+      return lower_lrn(*this, n);
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+      return lower_eltwise(*this, n);
+    case OpKind::Dropout: {  // the identity at inference
+      const ValueState s = state(n.inputs[0]);
+      return set_state(n.output, s.buffer, s.md);
+    }
+    case OpKind::Linear:
+      return lower_linear(*this, n);
+    case OpKind::Flatten:
+      return lower_flatten(*this, n);
+    case OpKind::Concat:
+      return lower_concat(*this, n);
+    case OpKind::Add:
+      return lower_add(*this, n);
+    case OpKind::ChannelMul:
+      return lower_channel_mul(*this, n);
+    case OpKind::ChannelPad:
+      return lower_channel_pad(*this, n);
+    case OpKind::Softmax:
+      return lower_softmax(*this, n);
+  }
+}
+
+std::vector<BufferId> Compiler::compile(BufferId input_buffer) {
+  const ValueId in = graph_.inputs().at(0);
+  set_state(in, input_buffer, plain_md(graph_.shape(in)));
+  for (NodeId id = 0; id < static_cast<NodeId>(graph_.nodes().size()); ++id) lower(id);
+  std::vector<BufferId> outputs;
+  for (ValueId v : graph_.outputs()) {
+    const BufferId b = input_as(v, plain_md(graph_.shape(v)), graph_.value(v).name + ".output");
+    plan_.keep_to_end(b);
+    outputs.push_back(b);
+  }
+  return outputs;
+}
+
+}  // namespace cnnzoo::onednn

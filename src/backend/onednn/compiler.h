@@ -1,0 +1,107 @@
+// Lowers graph nodes to plan steps. The compiler tracks where each value lives (its buffer and memory
+// descriptor, whatever layout its producer chose) and inserts a reorder only where a consumer's
+// primitive wants another layout. One lowering function per op family, in lower_*.cpp.
+#pragma once
+
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "backend/onednn/plan.h"
+#include "cnnzoo/graph.h"
+#include "cnnzoo/parameters.h"
+
+namespace cnnzoo::onednn {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+/// Where a value lives once its producer is lowered.
+struct ValueState {
+  BufferId buffer = -1;
+  memory::desc md;
+};
+
+/// Nodes that the inference plan runs inside a convolution: a batch norm folded into its weights,
+/// a ReLU as an eltwise post-op, a residual sum as a sum post-op (with an optional ReLU after it).
+struct ConvFusion {
+  NodeId batch_norm = kNoNode;
+  NodeId relu = kNoNode;
+  NodeId add = kNoNode;
+  ValueId sum_operand = -1;  ///< the add's other input, accumulated into the convolution's output
+  NodeId relu_after_add = kNoNode;
+  ValueId result = -1;  ///< the last value the fused convolution produces
+};
+
+struct Fusions {
+  std::unordered_map<NodeId, ConvFusion> conv;  ///< by convolution node
+  std::unordered_set<NodeId> batch_norm_relu;   ///< batch norms that apply the ReLU after them
+  std::unordered_set<NodeId> absorbed;          ///< nodes lowered as part of another
+};
+
+/// Decides the inference fusions of a graph.
+Fusions plan_inference_fusions(const Graph& graph);
+
+class Compiler {
+ public:
+  Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions);
+
+  /// Lowers every node, then makes the graph's outputs plain. Returns the output buffers.
+  std::vector<BufferId> compile(BufferId input_buffer);
+
+  const Graph& graph() const { return graph_; }
+  Plan& plan() { return plan_; }
+  const Fusions& fusions() const { return fusions_; }
+  const dnnl::engine& engine() const { return plan_.engine(); }
+
+  ValueState& state(ValueId v);
+  void set_state(ValueId v, BufferId buffer, const memory::desc& md);
+  /// The parameter `node.suffix`, checked against its ParamSpec shape; an Error names it when missing.
+  const Tensor& param(const Node& node, std::string_view suffix) const;
+
+  /// Value `v` in layout `wanted`: its own buffer when the layouts agree, else a reordered copy.
+  BufferId input_as(ValueId v, const memory::desc& wanted, const std::string& label);
+  /// Reorders `from` into a new buffer of layout `wanted` (one step).
+  BufferId reorder(BufferId from, const memory::desc& wanted, const std::string& label);
+  /// Copies plain weights (described by `plain`) into a persistent buffer of layout `wanted`, now.
+  BufferId weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted, const std::string& label);
+  /// Appends a primitive step.
+  void step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args);
+  /// Whether `v` feeds exactly one node and is not a graph output (so it may be overwritten).
+  bool sole_use(ValueId v) const;
+  NodeId id_of(const Node& n) const { return static_cast<NodeId>(&n - graph_.nodes().data()); }
+
+  int fused_batch_norms = 0, fused_relus = 0, fused_sums = 0;
+
+ private:
+  void lower(NodeId id);
+  const Graph& graph_;
+  const Parameters& parameters_;
+  Plan& plan_;
+  Fusions fusions_;
+  std::vector<ValueState> states_;
+  dnnl::stream setup_stream_;
+};
+
+/// oneDNN dims of a shape.
+memory::dims to_dims(const Dims& d);
+/// The plain row-major f32 descriptor of a shape (a, ab, abc, abcd, ...).
+memory::desc plain_md(const Dims& d);
+
+// One lowering function per op family (lower_*.cpp).
+void lower_conv(Compiler& c, const Node& n);
+void lower_pool(Compiler& c, const Node& n);
+void lower_batch_norm(Compiler& c, const Node& n);
+void lower_lrn(Compiler& c, const Node& n);
+void lower_eltwise(Compiler& c, const Node& n);  // relu, sigmoid
+void lower_softmax(Compiler& c, const Node& n);
+void lower_linear(Compiler& c, const Node& n);
+void lower_flatten(Compiler& c, const Node& n);
+void lower_concat(Compiler& c, const Node& n);
+void lower_add(Compiler& c, const Node& n);
+void lower_channel_mul(Compiler& c, const Node& n);
+void lower_channel_pad(Compiler& c, const Node& n);
+
+}  // namespace cnnzoo::onednn

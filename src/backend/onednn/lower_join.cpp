@@ -1,0 +1,56 @@
+// Ops that combine values: concat, add, the SE channel product, and zero channel padding.
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "backend/onednn/compiler.h"
+#include "backend/onednn/plain_fallback.h"
+
+namespace cnnzoo::onednn {
+
+void lower_concat(Compiler& c, const Node& n) {
+  const auto& a = std::get<attr::Concat>(n.attrs);
+  std::vector<memory::desc> srcs;
+  for (ValueId v : n.inputs) srcs.push_back(c.state(v).md);
+  dnnl::concat::primitive_desc pd(static_cast<int>(a.axis), srcs, c.engine());
+  std::unordered_map<int, BufferId> args;
+  for (std::size_t i = 0; i < n.inputs.size(); ++i)
+    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = c.state(n.inputs[i]).buffer;
+  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
+  args[DNNL_ARG_DST] = dst;
+  c.step(n.name, dnnl::concat(pd), std::move(args));
+  c.set_state(n.output, dst, pd.dst_desc());
+}
+
+void lower_add(Compiler& c, const Node& n) {
+  // Every input in the first input's layout, summed with unit scales.
+  const memory::desc md = c.state(n.inputs[0]).md;
+  std::vector<memory::desc> srcs;
+  std::unordered_map<int, BufferId> args;
+  for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+    srcs.push_back(md);
+    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = c.input_as(n.inputs[i], md, n.name);
+  }
+  dnnl::sum::primitive_desc pd(md, std::vector<float>(n.inputs.size(), 1.0f), srcs, c.engine());
+  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
+  args[DNNL_ARG_DST] = dst;
+  c.step(n.name, dnnl::sum(pd), std::move(args));
+  c.set_state(n.output, dst, pd.dst_desc());
+}
+
+void lower_channel_mul(Compiler& c, const Node& n) {
+  const ValueState x = c.state(n.inputs[0]);
+  const ValueState s = c.state(n.inputs[1]);
+  dnnl::binary::desc desc(dnnl::algorithm::binary_mul, x.md, s.md, x.md);
+  dnnl::binary::primitive_desc pd(desc, c.engine());
+  const BufferId dst = c.sole_use(n.inputs[0]) ? x.buffer : c.plan().add_buffer(pd.dst_desc(), n.name);
+  c.step(n.name, dnnl::binary(pd), {{DNNL_ARG_SRC_0, x.buffer}, {DNNL_ARG_SRC_1, s.buffer}, {DNNL_ARG_DST, dst}});
+  c.set_state(n.output, dst, pd.dst_desc());
+}
+
+void lower_channel_pad(Compiler& c, const Node& n) {
+  const auto& a = std::get<attr::ChannelPad>(n.attrs);
+  plain_step(c, n, [a](ref::In<float> x, ref::Out<float> y) { ref::channel_pad_forward(a, x, y); });
+}
+
+}  // namespace cnnzoo::onednn

@@ -1,0 +1,49 @@
+// Batch norm (inference, with the ReLU after it when fused) and LRN, in the layout of their input.
+#include "backend/onednn/compiler.h"
+
+namespace cnnzoo::onednn {
+
+void lower_batch_norm(Compiler& c, const Node& n) {
+  const auto& a = std::get<attr::BatchNorm>(n.attrs);
+  const ValueState x = c.state(n.inputs[0]);
+  auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+               dnnl::normalization_flags::use_shift;
+  const bool with_relu = c.fusions().batch_norm_relu.contains(c.id_of(n));
+  if (with_relu) {
+    flags = flags | dnnl::normalization_flags::fuse_norm_relu;
+    ++c.fused_relus;
+  }
+  dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, x.md, static_cast<float>(a.eps),
+                                               flags);
+  dnnl::batch_normalization_forward::primitive_desc pd(desc, c.engine());
+  const int64_t channels = c.graph().shape(n.output)[1];
+  const memory::desc per_channel({channels}, dt::f32, tag::a);
+  auto vec = [&](const char* suffix) {
+    return c.weights(c.param(n, suffix), per_channel, per_channel, n.name + "." + suffix);
+  };
+  const BufferId src = c.input_as(n.inputs[0], pd.src_desc(), n.name);
+  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
+  c.step(n.name, dnnl::batch_normalization_forward(pd),
+         {{DNNL_ARG_SRC, src},
+          {DNNL_ARG_DST, dst},
+          {DNNL_ARG_SCALE, vec("weight")},
+          {DNNL_ARG_SHIFT, vec("bias")},
+          {DNNL_ARG_MEAN, vec("running_mean")},
+          {DNNL_ARG_VARIANCE, vec("running_var")}});
+  const ValueId result = with_relu ? c.graph().node(c.graph().value(n.output).consumers[0]).output : n.output;
+  c.set_state(result, dst, pd.dst_desc());
+}
+
+void lower_lrn(Compiler& c, const Node& n) {
+  const auto& a = std::get<attr::Lrn>(n.attrs);
+  const ValueState x = c.state(n.inputs[0]);
+  dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::lrn_across_channels, x.md, a.size,
+                               static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));
+  dnnl::lrn_forward::primitive_desc pd(desc, c.engine());
+  const BufferId src = c.input_as(n.inputs[0], pd.src_desc(), n.name);
+  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
+  c.step(n.name, dnnl::lrn_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  c.set_state(n.output, dst, pd.dst_desc());
+}
+
+}  // namespace cnnzoo::onednn

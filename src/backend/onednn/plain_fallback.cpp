@@ -1,0 +1,24 @@
+#include "backend/onednn/plain_fallback.h"
+
+namespace cnnzoo::onednn {
+
+void plain_step(Compiler& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel) {
+  const Dims& x_shape = c.graph().shape(n.inputs[0]);
+  const Dims& y_shape = c.graph().shape(n.output);
+  const BufferId x = c.input_as(n.inputs[0], plain_md(x_shape), n.name);
+  const BufferId y = c.plan().add_buffer(plain_md(y_shape), n.name);
+  Plan& plan = c.plan();
+  c.plan().touch(x);
+  c.plan().touch(y);
+  Step s{.label = n.name};
+  s.custom = [&plan, x, y, x_shape, y_shape, kernel = std::move(kernel)] {
+    const auto* xp = static_cast<const float*>(plan.data(x));
+    auto* yp = static_cast<float*>(plan.data(y));
+    kernel(ref::In<float>({xp, static_cast<std::size_t>(numel(x_shape))}, x_shape),
+           ref::Out<float>({yp, static_cast<std::size_t>(numel(y_shape))}, y_shape));
+  };
+  c.plan().add_step(std::move(s));
+  c.set_state(n.output, y, plain_md(y_shape));
+}
+
+}  // namespace cnnzoo::onednn

@@ -1,0 +1,18 @@
+// A step that runs a reference kernel on plain (row-major) buffers, for the rare shapes oneDNN does not
+// express: adaptive pooling whose windows overlap, average pooling whose ceil-mode windows PyTorch clips,
+// zero channel padding.
+#pragma once
+
+#include <functional>
+#include <span>
+
+#include "backend/onednn/compiler.h"
+#include "cnnzoo/reference.h"
+
+namespace cnnzoo::onednn {
+
+/// Reorders the node's first input to plain layout, runs `kernel(x, y)` into a new plain output buffer
+/// and records that buffer as the node's output.
+void plain_step(Compiler& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
+
+}  // namespace cnnzoo::onednn

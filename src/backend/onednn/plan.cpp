@@ -1,0 +1,131 @@
+#include "backend/onednn/plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "cnnzoo/error.h"
+
+namespace cnnzoo::onednn {
+namespace {
+
+constexpr std::size_t kAlign = 64;
+
+std::size_t aligned(std::size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+}  // namespace
+
+BufferId Plan::add_buffer(const memory::desc& md, std::string label) {
+  buffers_.push_back(Buffer{.md = md, .label = std::move(label)});
+  return static_cast<BufferId>(buffers_.size()) - 1;
+}
+
+BufferId Plan::add_alias(BufferId of, const memory::desc& md, std::string label) {
+  if (md.get_size() > buffer(of).md.get_size()) {
+    throw Error(fmt::format("plan: alias '{}' is larger than '{}'", label, buffer(of).label));
+  }
+  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .alias_of = root(of)});
+  return static_cast<BufferId>(buffers_.size()) - 1;
+}
+
+BufferId Plan::add_persistent(const memory::desc& md, Tensor data, std::string label) {
+  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .persistent = true, .owned = std::move(data)});
+  return static_cast<BufferId>(buffers_.size()) - 1;
+}
+
+BufferId Plan::root(BufferId id) const {
+  while (buffer(id).alias_of >= 0) id = buffer(id).alias_of;
+  return id;
+}
+
+void Plan::touch(BufferId id) { pending_touches_.push_back(id); }
+
+void Plan::add_step(Step step) {
+  const int index = static_cast<int>(steps_.size());
+  auto use = [&](BufferId id) {
+    Buffer& b = buffer(root(id));
+    if (b.first_use < 0) b.first_use = index;
+    b.last_use = std::max(b.last_use, index);
+  };
+  for (const auto& [arg, id] : step.args) use(id);
+  for (BufferId id : pending_touches_) use(id);
+  pending_touches_.clear();
+  steps_.push_back(std::move(step));
+}
+
+void Plan::keep_to_end(BufferId id) { buffer(root(id)).last_use = std::numeric_limits<int>::max(); }
+
+void* Plan::data(BufferId id) { return buffer(id).mem.get_data_handle(); }
+
+std::size_t Plan::unplanned_bytes() const {
+  std::size_t total = 0;
+  for (const Buffer& b : buffers_) total += b.persistent || b.alias_of >= 0 ? 0 : aligned(b.md.get_size());
+  return total;
+}
+
+std::size_t Plan::persistent_bytes() const {
+  std::size_t total = 0;
+  for (const Buffer& b : buffers_) total += b.persistent ? b.md.get_size() : 0;
+  return total;
+}
+
+void Plan::finalize() {
+  // Greedy by size: each buffer takes the lowest offset free over its whole lifetime.
+  std::vector<BufferId> order;
+  for (BufferId id = 0; id < static_cast<BufferId>(buffers_.size()); ++id) {
+    const Buffer& b = buffer(id);
+    if (!b.persistent && b.alias_of < 0 && b.first_use >= 0) order.push_back(id);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](BufferId a, BufferId b) { return buffer(a).md.get_size() > buffer(b).md.get_size(); });
+  std::vector<BufferId> placed;
+  arena_bytes_ = 0;
+  for (BufferId id : order) {
+    Buffer& b = buffer(id);
+    const std::size_t size = aligned(b.md.get_size());
+    std::vector<std::pair<std::size_t, std::size_t>> taken;  // [begin, end) of overlapping lifetimes
+    for (BufferId other : placed) {
+      const Buffer& o = buffer(other);
+      if (o.last_use < b.first_use || b.last_use < o.first_use) continue;
+      taken.emplace_back(o.offset, o.offset + aligned(o.md.get_size()));
+    }
+    std::sort(taken.begin(), taken.end());
+    std::size_t offset = 0;
+    for (const auto& [begin, end] : taken) {
+      if (offset + size <= begin) break;
+      offset = std::max(offset, end);
+    }
+    b.offset = offset;
+    arena_bytes_ = std::max(arena_bytes_, offset + size);
+    placed.push_back(id);
+  }
+  // One allocation, touched now (Tensor zero-fills it) so that runs take no page faults.
+  arena_ = Tensor(Dims{static_cast<int64_t>(std::max<std::size_t>(arena_bytes_, kAlign) / 4)});
+  auto* base = arena_.bytes();
+  for (Buffer& b : buffers_) {
+    if (b.persistent) b.mem = memory(b.md, engine_, b.owned.bytes());
+  }
+  for (Buffer& b : buffers_) {
+    if (b.persistent) continue;
+    const Buffer& r = buffer(root(static_cast<BufferId>(&b - buffers_.data())));
+    b.mem = memory(b.md, engine_, base + r.offset);
+  }
+  for (Step& s : steps_) {
+    for (const auto& [arg, id] : s.args) s.bound.emplace(arg, buffer(id).mem);
+  }
+}
+
+void Plan::execute(dnnl::stream& stream) {
+  for (Step& s : steps_) {
+    if (s.custom) {
+      stream.wait();
+      s.custom();
+    } else {
+      s.primitive->execute(stream, s.bound);
+    }
+  }
+  stream.wait();
+}
+
+}  // namespace cnnzoo::onednn

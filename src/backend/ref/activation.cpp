@@ -1,0 +1,122 @@
+// Reference elementwise activations (relu, sigmoid, dropout with a given mask) and softmax.
+#include <cmath>
+
+#include "backend/ref/common.h"
+
+namespace cnnzoo::ref {
+namespace {
+
+// Checks `b` has as many elements as the kernel's first operand `a`.
+template <typename A, typename B>
+void expect_same(std::string_view kernel, std::span<A> a, std::string_view b_name, std::span<B> b) {
+  detail::expect_size(kernel, b_name, b, static_cast<int64_t>(a.size()));
+}
+
+// Softmax runs along one axis: the sizes before it, of it and after it.
+struct AxisGeom {
+  int64_t outer, len, inner;
+};
+
+template <typename X>
+AxisGeom axis_geom(std::string_view kernel, const attr::Softmax& a, const View<X>& x) {
+  detail::expect_view(kernel, "input", x);
+  const auto rank = static_cast<int64_t>(x.shape.size());
+  if (a.axis < 0 || a.axis >= rank) {
+    detail::fail(kernel,
+                 fmt::format("axis {} is outside the input's {} dimensions ({})", a.axis, rank, to_string(x.shape)));
+  }
+  AxisGeom g{1, x.shape[a.axis], 1};
+  for (int64_t d = 0; d < a.axis; ++d) g.outer *= x.shape[d];
+  for (int64_t d = a.axis + 1; d < rank; ++d) g.inner *= x.shape[d];
+  return g;
+}
+
+}  // namespace
+
+template <typename T>
+void relu_forward(std::span<const T> x, std::span<T> y) {
+  expect_same("relu_forward", x, "output", y);
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+}
+
+template <typename T>
+void relu_backward(std::span<const T> x, std::span<const T> dy, std::span<T> dx) {
+  expect_same("relu_backward", x, "output gradient", dy);
+  expect_same("relu_backward", x, "input gradient", dx);
+  for (std::size_t i = 0; i < x.size(); ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+}
+
+template <typename T>
+void sigmoid_forward(std::span<const T> x, std::span<T> y) {
+  expect_same("sigmoid_forward", x, "output", y);
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+}
+
+template <typename T>
+void sigmoid_backward(std::span<const T> y, std::span<const T> dy, std::span<T> dx) {
+  expect_same("sigmoid_backward", y, "output gradient", dy);
+  expect_same("sigmoid_backward", y, "input gradient", dx);
+  for (std::size_t i = 0; i < y.size(); ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+}
+
+template <typename T>
+void dropout_forward(const attr::Dropout& a, std::span<const T> x, std::span<const uint8_t> mask, std::span<T> y) {
+  expect_same("dropout_forward", x, "mask", mask);
+  expect_same("dropout_forward", x, "output", y);
+  const T scale = a.p >= 1 ? T(0) : T(1 / (1 - a.p));
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = mask[i] ? x[i] * scale : T(0);
+}
+
+template <typename T>
+void dropout_backward(const attr::Dropout& a, std::span<const uint8_t> mask, std::span<const T> dy, std::span<T> dx) {
+  expect_same("dropout_backward", mask, "output gradient", dy);
+  expect_same("dropout_backward", mask, "input gradient", dx);
+  const T scale = a.p >= 1 ? T(0) : T(1 / (1 - a.p));
+  for (std::size_t i = 0; i < dy.size(); ++i) dx[i] = mask[i] ? dy[i] * scale : T(0);
+}
+
+template <typename T>
+void softmax_forward(const attr::Softmax& a, In<T> x, Out<T> y) {
+  constexpr std::string_view k = "softmax_forward";
+  const AxisGeom g = axis_geom(k, a, x);
+  detail::expect_shape(k, "output", y, x.shape);
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (int64_t i = 0; i < g.inner; ++i) {
+      const auto at = [&](int64_t j) { return (o * g.len + j) * g.inner + i; };
+      T top = x.data[at(0)];
+      for (int64_t j = 1; j < g.len; ++j) top = std::max(top, x.data[at(j)]);
+      T sum = 0;
+      for (int64_t j = 0; j < g.len; ++j) sum += y.data[at(j)] = std::exp(x.data[at(j)] - top);
+      for (int64_t j = 0; j < g.len; ++j) y.data[at(j)] /= sum;
+    }
+}
+
+template <typename T>
+void softmax_backward(const attr::Softmax& a, In<T> y, In<T> dy, Out<T> dx) {
+  constexpr std::string_view k = "softmax_backward";
+  const AxisGeom g = axis_geom(k, a, y);
+  detail::expect_shape(k, "output gradient", dy, y.shape);
+  detail::expect_shape(k, "input gradient", dx, y.shape);
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (int64_t i = 0; i < g.inner; ++i) {
+      const auto at = [&](int64_t j) { return (o * g.len + j) * g.inner + i; };
+      T dot = 0;
+      for (int64_t j = 0; j < g.len; ++j) dot += dy.data[at(j)] * y.data[at(j)];
+      for (int64_t j = 0; j < g.len; ++j) dx.data[at(j)] = y.data[at(j)] * (dy.data[at(j)] - dot);
+    }
+}
+
+#define CNNZOO_INSTANTIATE(T)                                                                                          \
+  template void relu_forward<T>(std::span<const T>, std::span<T>);                                                     \
+  template void relu_backward<T>(std::span<const T>, std::span<const T>, std::span<T>);                                \
+  template void sigmoid_forward<T>(std::span<const T>, std::span<T>);                                                  \
+  template void sigmoid_backward<T>(std::span<const T>, std::span<const T>, std::span<T>);                             \
+  template void dropout_forward<T>(const attr::Dropout&, std::span<const T>, std::span<const uint8_t>, std::span<T>);  \
+  template void dropout_backward<T>(const attr::Dropout&, std::span<const uint8_t>, std::span<const T>, std::span<T>); \
+  template void softmax_forward<T>(const attr::Softmax&, In<T>, Out<T>);                                               \
+  template void softmax_backward<T>(const attr::Softmax&, In<T>, In<T>, Out<T>);
+CNNZOO_INSTANTIATE(float)
+CNNZOO_INSTANTIATE(double)
+#undef CNNZOO_INSTANTIATE
+
+}  // namespace cnnzoo::ref

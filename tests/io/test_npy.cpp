@@ -1,0 +1,214 @@
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "cnnzoo/error.h"
+#include "cnnzoo/io.h"
+
+namespace cnnzoo {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string data(const std::string& name) { return std::string(CNNZOO_TEST_DATA) + "/io/" + name; }
+
+std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void put(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A fresh empty folder per test.
+std::string temp_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const fs::path dir = fs::path(::testing::TempDir()) / "cnnzoo_npy" / info->name();
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+// Reading must throw an Error whose message starts with the path (returned), nothing else.
+std::string read_error(const std::string& path) {
+  try {
+    read_npy(path);
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path, 0), 0u) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << path << ": read succeeded";
+  return {};
+}
+
+// An npy 1.0 file with the given header text (padded the way numpy pads) and data.
+std::string npy_file(std::string header, const std::string& payload) {
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  return out + header + payload;
+}
+
+TEST(Npy, ReadsWhatNumpySaved) {
+  const auto expected = nlohmann::json::parse(bytes_of(data("expected.json")))["arange_f32"];
+  for (const char* name : {"arange_f32.npy", "arange_f32_v2.npy"}) {
+    const Tensor t = read_npy(data(name));
+    EXPECT_EQ(t.shape(), (Dims{2, 3, 4, 5})) << name;
+    EXPECT_EQ(t.shape(), expected["shape"].get<Dims>());
+    ASSERT_EQ(t.dtype(), DType::F32);
+    double sum = 0;
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      EXPECT_EQ(t.f32()[i], static_cast<float>(i) / 7.0f) << name << " element " << i;
+      sum += t.f32()[i];
+    }
+    EXPECT_DOUBLE_EQ(sum, expected["sum"].get<double>());
+    for (const auto& [index, value] : expected["values"].items()) {
+      EXPECT_EQ(t.f32()[std::stoul(index)], value.get<float>());
+    }
+  }
+}
+
+TEST(Npy, ReadsScalarAndVector) {
+  const Tensor s = read_npy(data("scalar_f32.npy"));
+  EXPECT_EQ(s.shape(), Dims{});
+  EXPECT_EQ(s.f32()[0], 2.5f);
+  const Tensor v = read_npy(data("vector_f32.npy"));
+  EXPECT_EQ(v.shape(), Dims{5});
+  EXPECT_EQ(std::vector<float>(v.f32().begin(), v.f32().end()), (std::vector<float>{1, -2, 3.5f, 0, 7}));
+}
+
+TEST(Npy, OtherDtypesAndFortranOrderAreNamedErrors) {
+  EXPECT_NE(read_error(data("arange_f64.npy")).find("'<f8' (float64)"), std::string::npos);
+  EXPECT_NE(read_error(data("arange_i64.npy")).find("'<i8' (int64)"), std::string::npos);
+  EXPECT_NE(read_error(data("big_endian_f32.npy")).find("'>f4' (big-endian)"), std::string::npos);
+  EXPECT_NE(read_error(data("fortran_f32.npy")).find("Fortran"), std::string::npos);
+  const std::string dir = temp_dir();
+  put(dir + "/u8.npy", npy_file("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", "ab"));
+  EXPECT_NE(read_error(dir + "/u8.npy").find("'|u1' (uint8)"), std::string::npos);
+}
+
+TEST(Npy, WriterMatchesNumpyByteForByte) {
+  const std::string dir = temp_dir();
+  for (const char* name : {"arange_f32.npy", "scalar_f32.npy", "vector_f32.npy"}) {
+    const std::string out = dir + "/" + name;
+    write_npy(out, read_npy(data(name)));
+    EXPECT_EQ(bytes_of(out), bytes_of(data(name))) << name;
+  }
+}
+
+TEST(Npy, RoundTripsShapes) {
+  const std::string dir = temp_dir();
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  const std::vector<Dims> shapes = {{},         {0}, {1}, {3, 0, 2}, {7}, {2, 3, 4, 5}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+                                    {100000, 0}};
+  for (const Dims& shape : shapes) {
+    Tensor t(shape);
+    for (float& v : t.f32()) v = normal(rng);
+    const std::string path = dir + "/t.npy";
+    write_npy(path, t);
+    const std::string bytes = bytes_of(path);
+    EXPECT_EQ((bytes.size() - static_cast<std::size_t>(t.nbytes())) % 64, 0u) << to_string(shape);
+    EXPECT_EQ(bytes[bytes.size() - static_cast<std::size_t>(t.nbytes()) - 1], '\n');
+    const Tensor r = read_npy(path);
+    EXPECT_EQ(r.shape(), shape);
+    EXPECT_EQ(std::memcmp(r.bytes(), t.bytes(), static_cast<std::size_t>(t.nbytes())), 0);
+  }
+}
+
+TEST(Npy, WriterRejectsNonFloat32) {
+  const std::string dir = temp_dir();
+  EXPECT_THROW(write_npy(dir + "/i.npy", Tensor({2}, DType::I64)), Error);
+  EXPECT_THROW(write_npy(dir + "/e.npy", Tensor()), Error);
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+TEST(Npy, EveryTruncationIsAnError) {
+  const std::string dir = temp_dir();
+  for (const char* name : {"arange_f32.npy", "scalar_f32.npy", "arange_f32_v2.npy"}) {
+    const std::string full = bytes_of(data(name));
+    for (std::size_t n = 0; n < full.size(); ++n) {
+      const std::string path = dir + "/cut.npy";
+      put(path, full.substr(0, n));
+      read_error(path);
+    }
+  }
+}
+
+TEST(Npy, MutatedHeadersNeverCrash) {
+  const std::string dir = temp_dir();
+  const std::string full = bytes_of(data("vector_f32.npy"));
+  const std::string path = dir + "/m.npy";
+  for (std::size_t i = 0; i < full.size() - 20; ++i) {
+    for (char c : {'\0', '\xff', ' ', '(', ')', '\'', ',', '9', '-', '}', 'x'}) {
+      std::string m = full;
+      m[i] = c;
+      put(path, m);
+      try {
+        read_npy(path);  // some mutations (a space for a space) leave a valid file
+      } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).rfind(path, 0), 0u) << e.what();
+      }
+    }
+  }
+}
+
+TEST(Npy, MalformedFilesAreNamedErrors) {
+  const std::string dir = temp_dir();
+  const std::string p = dir + "/bad.npy";
+  const std::string four(16, '\0');  // a (2, 2) float32 payload
+  auto check = [&](const std::string& file, const std::string& needle) {
+    put(p, file);
+    const std::string msg = read_error(p);
+    EXPECT_NE(msg.find(needle), std::string::npos) << "message: " << msg << "\nexpected: " << needle;
+  };
+  check(std::string("\x93NUMPX\x01\x00\x10\x00", 10) + std::string(80, ' '), "bad magic");
+  check(std::string("\x93NUMPY\x09\x00\x10\x00", 10) + std::string(80, ' '), "version 9.0");
+  check(std::string("\x93NUMPY\x01\x00\xff\xff", 10) + std::string(80, ' '), "truncated");
+  check(std::string("\x93NUMPY\x02\x00\xff\xff\xff\x7f", 12) + std::string(80, ' '), "limit");
+  check(npy_file("{'descr': '<f4', 'shape': (2, 2), }", four), "missing key 'fortran_order'");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, }", four), "missing key 'shape'");
+  check(npy_file("{'fortran_order': False, 'shape': (2, 2), }", four), "missing key 'descr'");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", four), "unexpected key 'x'");
+  check(npy_file("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)}", four), "twice");
+  check(npy_file("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2)}", four), "True or False");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -2)}", four), "negative dimension");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2}", four), "expected ',' or ')'");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", four), "too large");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)} junk", four), "after the dict");
+  check(npy_file("{'descr: '<f4', 'fortran_order': False, 'shape': (2, 2)}", four), "malformed .npy header");
+  check(npy_file("['descr', '<f4']", four), "expected '{'");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", four), "truncated");
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)}", four + "x"), "trailing bytes");
+  // A shape far beyond the file is refused before anything is allocated.
+  check(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904)}", four),
+        "truncated");
+  // Spacing, double quotes, no trailing comma and Python 2 longs are all fine.
+  put(p, npy_file("{ \"descr\" :'<f4','fortran_order':False,'shape':( 2L ,2 ) }", four));
+  EXPECT_EQ(read_npy(p).shape(), (Dims{2, 2}));
+  EXPECT_NE(read_error(dir + "/absent.npy").find("cannot open"), std::string::npos);
+}
+
+TEST(Npy, WriteReplacesAtomically) {
+  const std::string dir = temp_dir();
+  const std::string path = dir + "/a.npy";
+  const float one[] = {1.0f};
+  write_npy(path, Tensor({1}, one));
+  const float two[] = {2.0f, 3.0f};
+  write_npy(path, Tensor({2}, two));
+  EXPECT_EQ(read_npy(path).f32()[1], 3.0f);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temporaries left
+  EXPECT_THROW(write_npy(dir + "/no/such/folder/a.npy", Tensor({1}, one)), Error);
+}
+
+}  // namespace
+}  // namespace cnnzoo
