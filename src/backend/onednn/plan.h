@@ -23,9 +23,9 @@ struct Buffer {
   int last_use = -1;
   BufferId alias_of = -1;   ///< same bytes as another buffer, seen through another descriptor
   bool persistent = false;  ///< weights: owned, outside the arena
-  Tensor owned;             ///< storage of a persistent buffer
+  Tensor owned{};           ///< storage of a persistent buffer
   std::size_t offset = 0;   ///< in the arena
-  memory mem;               ///< made by finalize()
+  memory mem{};             ///< made by finalize()
 };
 
 struct Step {
