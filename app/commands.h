@@ -9,5 +9,6 @@ namespace cnnzoo::cli {
 void add_list_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_run_command(CLI::App& app);
 
 }  // namespace cnnzoo::cli

@@ -8,11 +8,12 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"cnnzoo: the classic ImageNet CNNs - define, analyse, compare", "cnnzoo"};
+  CLI::App app{"cnnzoo: the classic ImageNet CNNs - define, analyse, compare, run", "cnnzoo"};
   app.require_subcommand(1);
   cnnzoo::cli::add_list_command(app);
   cnnzoo::cli::add_summary_command(app);
   cnnzoo::cli::add_compare_command(app);
+  cnnzoo::cli::add_run_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

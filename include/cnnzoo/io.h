@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cnnzoo/graph.h"
+#include "cnnzoo/parameters.h"
 #include "cnnzoo/tensor.h"
 
 namespace cnnzoo {
@@ -44,17 +45,11 @@ Tensor read_npy(const std::string& path);
 /// Writes an F32 tensor as .npy format 1.0, atomically, with exactly the header numpy.save writes.
 void write_npy(const std::string& path, const Tensor& tensor);
 
-/// How a set of weights differs from a graph's parameters (names, shapes, dtypes).
-struct WeightCheck {
-  std::vector<std::string> missing;     ///< graph parameters absent from the file, in graph order
-  std::vector<std::string> unexpected;  ///< file tensors the graph does not have, in file order
-  std::vector<std::string> mismatched;  ///< "name: expected 64x3x7x7, got 64x3x3x3" (dtypes named if they differ)
-  bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
-  /// One line listing the differences (at most a few names per kind); "" when ok().
-  std::string message() const;
-};
-
 /// Compares `file` with every ParamSpec of `graph` (F32 for parameters, I64 for num_batches_tracked).
 WeightCheck check_weights(const Graph& graph, const TensorFile& file);
+
+/// Reads a safetensors file and returns its tensors as the graph's parameters; throws Error naming the
+/// file and every missing, unexpected or mis-shaped tensor when they do not fit the graph.
+Parameters load_weights(const Graph& graph, const std::string& path);
 
 }  // namespace cnnzoo

@@ -140,7 +140,7 @@ TEST(Cli, OtherMistakes) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* cmd : {"list", "summary", "compare"}) {
+  for (const char* cmd : {"list", "summary", "compare", "run"}) {
     const auto r = run_cli(std::string(cmd) + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("--format"), std::string::npos) << cmd << ": " << r.out;

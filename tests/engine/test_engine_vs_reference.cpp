@@ -116,8 +116,8 @@ TEST(Engine, MissingAndMisshapedParametersAreNamed) {
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "resnet20: parameters do not fit: 'conv1.weight' expected float32 16x3x3x3, got float32 16x3x1x1; "
-                 "'fc.bias' is missing");
+                 "resnet20: parameters do not fit: 1 missing (fc.bias); 1 mismatched (conv1.weight: expected "
+                 "16x3x3x3, got 16x3x1x1)");
   }
 }
 

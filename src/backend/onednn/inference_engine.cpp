@@ -10,24 +10,9 @@
 namespace cnnzoo {
 namespace {
 
-// Every parameter the graph declares, of its shape: one message listing all that is wrong.
-void check_parameters(const Graph& g, const Parameters& params) {
-  std::vector<std::string> problems;
-  for (const Node& n : g.nodes()) {
-    for (const ParamSpec& p : n.params) {
-      auto it = params.find(p.name);
-      if (it == params.end()) {
-        problems.push_back(fmt::format("'{}' is missing", p.name));
-      } else if (it->second.shape() != p.shape || it->second.dtype() != p.dtype) {
-        problems.push_back(fmt::format("'{}' expected {} {}, got {} {}", p.name, dtype_name(p.dtype),
-                                       to_string(p.shape), dtype_name(it->second.dtype()),
-                                       to_string(it->second.shape())));
-      }
-    }
-  }
-  if (!problems.empty()) {
-    throw Error(fmt::format("{}: parameters do not fit: {}", g.name(), fmt::join(problems, "; ")));
-  }
+void check_fit(const Graph& g, const Parameters& params) {
+  const WeightCheck check = check_parameters(g, params);
+  if (!check.ok()) throw Error(fmt::format("{}: parameters do not fit: {}", g.name(), check.message()));
 }
 
 }  // namespace
@@ -46,7 +31,7 @@ struct InferenceEngine::Impl {
 InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameters, EngineOptions options)
     : impl_(std::make_unique<Impl>()) {
   verify(graph);
-  check_parameters(graph, parameters);
+  check_fit(graph, parameters);
   if (options.threads > 0) omp_set_num_threads(options.threads);
   Impl& m = *impl_;
   const ValueId in = graph.inputs().at(0);
