@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "cnnzoo/graph.h"
@@ -47,6 +48,41 @@ class InferenceEngine {
   std::vector<Tensor> run(const Tensor& input);
 
   const PlanStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct TrainingOptions {
+  int threads = 0;               ///< 0 = every core
+  uint64_t seed = 0;             ///< dropout masks: the same seed and step give the same mask
+  double label_smoothing = 0.0;  ///< PyTorch's CrossEntropyLoss(label_smoothing)
+  double aux_loss_weight = 0.3;  ///< weight of each extra output's loss (GoogLeNet's auxiliary heads)
+  bool dropout = true;           ///< false: dropout is the identity (for comparisons with other frameworks)
+};
+
+/// One training step at a time: forward with batch statistics and dropout, softmax cross-entropy on the
+/// graph's outputs (the first with weight 1, any others with aux_loss_weight), and backward through
+/// every op. The engine reads the weights from `parameters` at each step, so an optimizer may update
+/// them in place between steps; batch norm's running statistics there are updated as PyTorch does
+/// (momentum, unbiased variance, num_batches_tracked).
+class TrainingEngine {
+ public:
+  TrainingEngine(const Graph& graph, Parameters& parameters, TrainingOptions options = {});
+  ~TrainingEngine();
+  TrainingEngine(TrainingEngine&&) noexcept;
+  TrainingEngine& operator=(TrainingEngine&&) noexcept;
+
+  /// Forward and backward on a batch; returns the loss. `labels` holds one class per sample.
+  double step(const Tensor& input, std::span<const int64_t> labels);
+
+  /// d(loss)/d(parameter) of the last step, plain, for every trainable parameter by name.
+  const Parameters& gradients() const;
+  /// The graph's outputs of the last step (logits), plain.
+  std::vector<Tensor> outputs() const;
+  /// Steps taken (dropout masks depend on it).
+  int64_t steps() const;
 
  private:
   struct Impl;

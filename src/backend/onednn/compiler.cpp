@@ -17,25 +17,27 @@ memory::desc plain_md(const Dims& d) {
   return memory::desc(to_dims(d), dt::f32, kTags[d.size()]);
 }
 
-Compiler::Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions)
+Lowering::Lowering(const Graph& graph, const Parameters& parameters, Plan& plan)
     : graph_(graph),
       parameters_(parameters),
       plan_(plan),
-      fusions_(std::move(fusions)),
       states_(graph.values().size()),
       setup_stream_(plan.engine()) {}
 
-ValueState& Compiler::state(ValueId v) {
+Compiler::Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions)
+    : Lowering(graph, parameters, plan), fusions_(std::move(fusions)) {}
+
+ValueState& Lowering::state(ValueId v) {
   ValueState& s = states_.at(static_cast<std::size_t>(v));
   if (s.buffer < 0) throw Error(fmt::format("onednn: value '{}' is used before it is computed", graph_.value(v).name));
   return s;
 }
 
-void Compiler::set_state(ValueId v, BufferId buffer, const memory::desc& md) {
+void Lowering::set_state(ValueId v, BufferId buffer, const memory::desc& md) {
   states_.at(static_cast<std::size_t>(v)) = {buffer, md};
 }
 
-const Tensor& Compiler::param(const Node& node, std::string_view suffix) const {
+const Tensor& Lowering::param(const Node& node, std::string_view suffix) const {
   const std::string name = fmt::format("{}.{}", node.name, suffix);
   auto it = parameters_.find(name);
   if (it == parameters_.end()) throw Error(fmt::format("parameter '{}' is missing", name));
@@ -48,7 +50,7 @@ const Tensor& Compiler::param(const Node& node, std::string_view suffix) const {
   return it->second;
 }
 
-bool Compiler::sole_use(ValueId v) const {
+bool Lowering::sole_use(ValueId v) const {
   const Value& value = graph_.value(v);
   if (value.consumers.size() != 1 || value.producer == kNoNode) return false;
   for (ValueId out : graph_.outputs()) {
@@ -57,7 +59,7 @@ bool Compiler::sole_use(ValueId v) const {
   return true;
 }
 
-BufferId Compiler::reorder(BufferId from, const memory::desc& wanted, const std::string& label) {
+BufferId Lowering::reorder(BufferId from, const memory::desc& wanted, const std::string& label) {
   const BufferId to = plan_.add_buffer(wanted, label + ".reorder");
   dnnl::reorder::primitive_desc pd(engine(), plan_.buffer(from).md, engine(), wanted);
   Step s{.label = label, .primitive = dnnl::reorder(pd), .args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
@@ -66,13 +68,15 @@ BufferId Compiler::reorder(BufferId from, const memory::desc& wanted, const std:
   return to;
 }
 
-BufferId Compiler::input_as(ValueId v, const memory::desc& wanted, const std::string& label) {
-  const ValueState& s = state(v);
-  if (s.md == wanted) return s.buffer;
-  return reorder(s.buffer, wanted, label);
+BufferId Lowering::input_as(ValueId v, const memory::desc& wanted, const std::string& label) {
+  return as_layout(state(v).buffer, wanted, label);
 }
 
-BufferId Compiler::weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted,
+BufferId Lowering::as_layout(BufferId from, const memory::desc& wanted, const std::string& label) {
+  return plan_.buffer(from).md == wanted ? from : reorder(from, wanted, label);
+}
+
+BufferId Lowering::weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted,
                            const std::string& label) {
   if (static_cast<std::size_t>(data.nbytes()) != plain.get_size()) {
     throw ShapeError(fmt::format("{}: {} bytes of data for a {}-byte weight", label, data.nbytes(), plain.get_size()));
@@ -85,12 +89,12 @@ BufferId Compiler::weights(const Tensor& data, const memory::desc& plain, const 
   return plan_.add_persistent(wanted, std::move(storage), label);
 }
 
-void Compiler::step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args) {
+void Lowering::step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args) {
   plan_.add_step(Step{.label = label, .primitive = std::move(primitive), .args = std::move(args)});
 }
 
 void Compiler::lower(NodeId id) {
-  const Node& n = graph_.node(id);
+  const Node& n = graph().node(id);
   if (fusions_.absorbed.contains(id)) return;
   switch (n.op) {
     case OpKind::Conv:
@@ -129,13 +133,13 @@ void Compiler::lower(NodeId id) {
 }
 
 std::vector<BufferId> Compiler::compile(BufferId input_buffer) {
-  const ValueId in = graph_.inputs().at(0);
-  set_state(in, input_buffer, plain_md(graph_.shape(in)));
-  for (NodeId id = 0; id < static_cast<NodeId>(graph_.nodes().size()); ++id) lower(id);
+  const ValueId in = graph().inputs().at(0);
+  set_state(in, input_buffer, plain_md(graph().shape(in)));
+  for (NodeId id = 0; id < static_cast<NodeId>(graph().nodes().size()); ++id) lower(id);
   std::vector<BufferId> outputs;
-  for (ValueId v : graph_.outputs()) {
-    const BufferId b = input_as(v, plain_md(graph_.shape(v)), graph_.value(v).name + ".output");
-    plan_.keep_to_end(b);
+  for (ValueId v : graph().outputs()) {
+    const BufferId b = input_as(v, plain_md(graph().shape(v)), graph().value(v).name + ".output");
+    plan().keep_to_end(b);
     outputs.push_back(b);
   }
   return outputs;

@@ -44,16 +44,14 @@ struct Fusions {
 /// Decides the inference fusions of a graph.
 Fusions plan_inference_fusions(const Graph& graph);
 
-class Compiler {
+/// What every lowering needs: where each value lives, parameters, reorders and steps.
+class Lowering {
  public:
-  Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions);
-
-  /// Lowers every node, then makes the graph's outputs plain. Returns the output buffers.
-  std::vector<BufferId> compile(BufferId input_buffer);
+  Lowering(const Graph& graph, const Parameters& parameters, Plan& plan);
+  virtual ~Lowering() = default;
 
   const Graph& graph() const { return graph_; }
   Plan& plan() { return plan_; }
-  const Fusions& fusions() const { return fusions_; }
   const dnnl::engine& engine() const { return plan_.engine(); }
 
   ValueState& state(ValueId v);
@@ -65,6 +63,8 @@ class Compiler {
   BufferId input_as(ValueId v, const memory::desc& wanted, const std::string& label);
   /// Reorders `from` into a new buffer of layout `wanted` (one step).
   BufferId reorder(BufferId from, const memory::desc& wanted, const std::string& label);
+  /// `from` in layout `wanted`: itself when the layouts agree, else a reordered copy.
+  BufferId as_layout(BufferId from, const memory::desc& wanted, const std::string& label);
   /// Copies plain weights (described by `plain`) into a persistent buffer of layout `wanted`, now.
   BufferId weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted, const std::string& label);
   /// Appends a primitive step.
@@ -73,16 +73,29 @@ class Compiler {
   bool sole_use(ValueId v) const;
   NodeId id_of(const Node& n) const { return static_cast<NodeId>(&n - graph_.nodes().data()); }
 
+ private:
+  const Graph& graph_;
+  const Parameters& parameters_;
+  Plan& plan_;
+  std::vector<ValueState> states_;
+  dnnl::stream setup_stream_;
+};
+
+/// The inference compiler: lowers every node, with the fusions of plan_inference_fusions().
+class Compiler : public Lowering {
+ public:
+  Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions);
+
+  /// Lowers every node, then makes the graph's outputs plain. Returns the output buffers.
+  std::vector<BufferId> compile(BufferId input_buffer);
+
+  const Fusions& fusions() const { return fusions_; }
+
   int fused_batch_norms = 0, fused_relus = 0, fused_sums = 0;
 
  private:
   void lower(NodeId id);
-  const Graph& graph_;
-  const Parameters& parameters_;
-  Plan& plan_;
   Fusions fusions_;
-  std::vector<ValueState> states_;
-  dnnl::stream setup_stream_;
 };
 
 /// oneDNN dims of a shape.
@@ -98,10 +111,10 @@ void lower_lrn(Compiler& c, const Node& n);
 void lower_eltwise(Compiler& c, const Node& n);  // relu, sigmoid
 void lower_softmax(Compiler& c, const Node& n);
 void lower_linear(Compiler& c, const Node& n);
-void lower_flatten(Compiler& c, const Node& n);
-void lower_concat(Compiler& c, const Node& n);
-void lower_add(Compiler& c, const Node& n);
+void lower_flatten(Lowering& c, const Node& n);
+void lower_concat(Lowering& c, const Node& n);
+void lower_add(Lowering& c, const Node& n);
 void lower_channel_mul(Compiler& c, const Node& n);
-void lower_channel_pad(Compiler& c, const Node& n);
+void lower_channel_pad(Lowering& c, const Node& n);
 
 }  // namespace cnnzoo::onednn

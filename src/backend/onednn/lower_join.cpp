@@ -8,7 +8,7 @@
 
 namespace cnnzoo::onednn {
 
-void lower_concat(Compiler& c, const Node& n) {
+void lower_concat(Lowering& c, const Node& n) {
   const auto& a = std::get<attr::Concat>(n.attrs);
   std::vector<memory::desc> srcs;
   for (ValueId v : n.inputs) srcs.push_back(c.state(v).md);
@@ -22,7 +22,7 @@ void lower_concat(Compiler& c, const Node& n) {
   c.set_state(n.output, dst, pd.dst_desc());
 }
 
-void lower_add(Compiler& c, const Node& n) {
+void lower_add(Lowering& c, const Node& n) {
   // Every input in the first input's layout, summed with unit scales.
   const memory::desc md = c.state(n.inputs[0]).md;
   std::vector<memory::desc> srcs;
@@ -48,7 +48,7 @@ void lower_channel_mul(Compiler& c, const Node& n) {
   c.set_state(n.output, dst, pd.dst_desc());
 }
 
-void lower_channel_pad(Compiler& c, const Node& n) {
+void lower_channel_pad(Lowering& c, const Node& n) {
   const auto& a = std::get<attr::ChannelPad>(n.attrs);
   plain_step(c, n, [a](ref::In<float> x, ref::Out<float> y) { ref::channel_pad_forward(a, x, y); });
 }

@@ -3,7 +3,7 @@
 
 namespace cnnzoo::onednn {
 
-void lower_flatten(Compiler& c, const Node& n) {
+void lower_flatten(Lowering& c, const Node& n) {
   const Dims& x = c.graph().shape(n.inputs[0]);
   const Dims& y = c.graph().shape(n.output);
   // Row-major order is what flatten means, so a blocked or channels-last input is made plain first.

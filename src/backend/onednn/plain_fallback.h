@@ -13,6 +13,9 @@ namespace cnnzoo::onednn {
 
 /// Reorders the node's first input to plain layout, runs `kernel(x, y)` into a new plain output buffer
 /// and records that buffer as the node's output.
-void plain_step(Compiler& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
+void plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
+
+/// The reference forward kernel of an average or adaptive average pooling node.
+std::function<void(ref::In<float>, ref::Out<float>)> reference_pool(const Node& n);
 
 }  // namespace cnnzoo::onednn

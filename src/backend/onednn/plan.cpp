@@ -34,6 +34,11 @@ BufferId Plan::add_persistent(const memory::desc& md, Tensor data, std::string l
   return static_cast<BufferId>(buffers_.size()) - 1;
 }
 
+BufferId Plan::add_external(const memory::desc& md, void* data, std::string label) {
+  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .persistent = true, .external = data});
+  return static_cast<BufferId>(buffers_.size()) - 1;
+}
+
 BufferId Plan::root(BufferId id) const {
   while (buffer(id).alias_of >= 0) id = buffer(id).alias_of;
   return id;
@@ -66,7 +71,7 @@ std::size_t Plan::unplanned_bytes() const {
 
 std::size_t Plan::persistent_bytes() const {
   std::size_t total = 0;
-  for (const Buffer& b : buffers_) total += b.persistent ? b.md.get_size() : 0;
+  for (const Buffer& b : buffers_) total += b.persistent && b.external == nullptr ? b.md.get_size() : 0;
   return total;
 }
 
@@ -104,7 +109,7 @@ void Plan::finalize() {
   arena_ = Tensor(Dims{static_cast<int64_t>(std::max<std::size_t>(arena_bytes_, kAlign) / 4)});
   auto* base = arena_.bytes();
   for (Buffer& b : buffers_) {
-    if (b.persistent) b.mem = memory(b.md, engine_, b.owned.bytes());
+    if (b.persistent) b.mem = memory(b.md, engine_, b.external != nullptr ? b.external : b.owned.bytes());
   }
   for (Buffer& b : buffers_) {
     if (b.persistent) continue;

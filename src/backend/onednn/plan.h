@@ -21,11 +21,12 @@ struct Buffer {
   std::string label;   ///< the value or purpose, for messages
   int first_use = -1;  ///< step index
   int last_use = -1;
-  BufferId alias_of = -1;   ///< same bytes as another buffer, seen through another descriptor
-  bool persistent = false;  ///< weights: owned, outside the arena
-  Tensor owned{};           ///< storage of a persistent buffer
-  std::size_t offset = 0;   ///< in the arena
-  memory mem{};             ///< made by finalize()
+  BufferId alias_of = -1;    ///< same bytes as another buffer, seen through another descriptor
+  bool persistent = false;   ///< weights: owned, outside the arena
+  Tensor owned{};            ///< storage of a persistent buffer
+  void* external = nullptr;  ///< a persistent buffer's storage when the caller owns it
+  std::size_t offset = 0;    ///< in the arena
+  memory mem{};              ///< made by finalize()
 };
 
 struct Step {
@@ -50,6 +51,8 @@ class Plan {
   BufferId add_alias(BufferId of, const memory::desc& md, std::string label);
   /// A weight buffer holding `data`, already in `md`'s layout (not part of the arena).
   BufferId add_persistent(const memory::desc& md, Tensor data, std::string label);
+  /// A buffer over memory the caller owns and keeps alive (a parameter tensor), seen as `md`.
+  BufferId add_external(const memory::desc& md, void* data, std::string label);
 
   /// Appends a step; records that it uses its argument buffers now.
   void add_step(Step step);

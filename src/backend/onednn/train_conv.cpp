@@ -1,0 +1,149 @@
+// Convolution and linear layers: forward training, backward data, backward weights (and bias).
+#include "backend/onednn/trainer.h"
+
+namespace cnnzoo::onednn {
+namespace {
+
+using dnnl::prop_kind;
+
+memory::desc any(const Dims& d) { return memory::desc(to_dims(d), dt::f32, tag::any); }
+
+struct ConvGeometry {
+  memory::desc weights_plain;
+  memory::dims strides, dilation, pad_l, pad_r;
+};
+
+ConvGeometry geometry(const Trainer& t, const Node& n) {
+  const auto& a = std::get<attr::Conv>(n.attrs);
+  const Dims& x = t.graph().shape(n.inputs[0]);
+  const int64_t out = t.graph().shape(n.output)[1];
+  const Hw end = a.pad_end.value_or(a.pad);
+  memory::desc w = plain_md({out, x[1] / a.groups, a.kernel.h, a.kernel.w});
+  if (a.groups > 1) {
+    w = memory::desc({a.groups, out / a.groups, x[1] / a.groups, a.kernel.h, a.kernel.w}, dt::f32, tag::goihw);
+  }
+  return {w, {a.stride.h, a.stride.w}, {a.dilation.h - 1, a.dilation.w - 1}, {a.pad.h, a.pad.w}, {end.h, end.w}};
+}
+
+memory::desc bias_md(const Node& n, const Graph& g) { return memory::desc({g.shape(n.output)[1]}, dt::f32, tag::a); }
+
+bool has_bias(const Node& n) {
+  return n.op == OpKind::Conv ? std::get<attr::Conv>(n.attrs).bias : std::get<attr::Linear>(n.attrs).bias;
+}
+
+// A zero bias for layers without one: oneDNN's primitives here always take a bias argument.
+BufferId bias_buffer(Trainer& t, const Node& n) {
+  const memory::desc md = bias_md(n, t.graph());
+  if (has_bias(n)) return t.parameter(n, "bias", md);
+  return t.weights(Tensor(Dims{t.graph().shape(n.output)[1]}), md, md, n.name + ".no_bias");
+}
+
+}  // namespace
+
+void forward_conv(Trainer& t, const Node& n) {
+  const ConvGeometry geo = geometry(t, n);
+  const Dims& x = t.graph().shape(n.inputs[0]);
+  const Dims& y = t.graph().shape(n.output);
+  dnnl::convolution_forward::desc desc(prop_kind::forward_training, dnnl::algorithm::convolution_direct, any(x),
+                                       any(geo.weights_plain.dims()), bias_md(n, t.graph()), any(y), geo.strides,
+                                       geo.dilation, geo.pad_l, geo.pad_r);
+  dnnl::convolution_forward::primitive_desc pd(desc, t.engine());
+  Saved& s = t.saved(n);
+  s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
+  s.weights = t.parameter_as(n, "weight", geo.weights_plain, pd.weights_desc());
+  s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
+  s.hint = pd;
+  t.step(n.name, dnnl::convolution_forward(pd),
+         {{DNNL_ARG_SRC, s.inputs[0]},
+          {DNNL_ARG_WEIGHTS, s.weights},
+          {DNNL_ARG_BIAS, bias_buffer(t, n)},
+          {DNNL_ARG_DST, s.output}});
+  t.set_state(n.output, s.output, pd.dst_desc());
+}
+
+void backward_conv(Trainer& t, const Node& n) {
+  const ConvGeometry geo = geometry(t, n);
+  const Dims& x = t.graph().shape(n.inputs[0]);
+  const Dims& y = t.graph().shape(n.output);
+  Saved& s = t.saved(n);
+  const auto fwd = std::any_cast<dnnl::convolution_forward::primitive_desc>(s.hint);
+  const ValueState dy = *t.gradient(n.output);
+
+  dnnl::convolution_backward_weights::desc wdesc(dnnl::algorithm::convolution_direct, any(x),
+                                                 any(geo.weights_plain.dims()), bias_md(n, t.graph()), any(y),
+                                                 geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
+  dnnl::convolution_backward_weights::primitive_desc wpd(wdesc, t.engine(), fwd);
+  const BufferId dw = t.plan().add_buffer(wpd.diff_weights_desc(), n.name + ".dweight");
+  const BufferId db = has_bias(n) ? t.gradient_of(n, "bias", bias_md(n, t.graph()))
+                                  : t.plan().add_buffer(bias_md(n, t.graph()), n.name + ".dbias_unused");
+  t.step(n.name, dnnl::convolution_backward_weights(wpd),
+         {{DNNL_ARG_SRC, t.as_layout(s.inputs[0], wpd.src_desc(), n.name)},
+          {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, wpd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_DIFF_WEIGHTS, dw},
+          {DNNL_ARG_DIFF_BIAS, db}});
+  t.store_gradient(n, "weight", dw, geo.weights_plain);
+
+  if (!t.wants_gradient(n.inputs[0])) return;
+  dnnl::convolution_backward_data::desc ddesc(dnnl::algorithm::convolution_direct, any(x),
+                                              any(geo.weights_plain.dims()), any(y), geo.strides, geo.dilation,
+                                              geo.pad_l, geo.pad_r);
+  dnnl::convolution_backward_data::primitive_desc dpd(ddesc, t.engine(), fwd);
+  const BufferId dx = t.plan().add_buffer(dpd.diff_src_desc(), n.name + ".dx");
+  t.step(n.name, dnnl::convolution_backward_data(dpd),
+         {{DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, dpd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_WEIGHTS, t.as_layout(s.weights, dpd.weights_desc(), n.name)},
+          {DNNL_ARG_DIFF_SRC, dx}});
+  t.add_gradient(n.inputs[0], dx, n.name);
+}
+
+void forward_linear(Trainer& t, const Node& n) {
+  const Dims& x = t.graph().shape(n.inputs[0]);
+  const Dims& y = t.graph().shape(n.output);
+  const Dims w{y[1], x[1]};
+  dnnl::inner_product_forward::desc desc(prop_kind::forward_training, any(x), any(w), bias_md(n, t.graph()), any(y));
+  dnnl::inner_product_forward::primitive_desc pd(desc, t.engine());
+  Saved& s = t.saved(n);
+  s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
+  s.weights = t.parameter_as(n, "weight", plain_md(w), pd.weights_desc());
+  s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
+  s.hint = pd;
+  t.step(n.name, dnnl::inner_product_forward(pd),
+         {{DNNL_ARG_SRC, s.inputs[0]},
+          {DNNL_ARG_WEIGHTS, s.weights},
+          {DNNL_ARG_BIAS, bias_buffer(t, n)},
+          {DNNL_ARG_DST, s.output}});
+  t.set_state(n.output, s.output, pd.dst_desc());
+}
+
+void backward_linear(Trainer& t, const Node& n) {
+  const Dims& x = t.graph().shape(n.inputs[0]);
+  const Dims& y = t.graph().shape(n.output);
+  const Dims w{y[1], x[1]};
+  Saved& s = t.saved(n);
+  const auto fwd = std::any_cast<dnnl::inner_product_forward::primitive_desc>(s.hint);
+  const ValueState dy = *t.gradient(n.output);
+
+  dnnl::inner_product_backward_weights::desc wdesc(any(x), any(w), bias_md(n, t.graph()), any(y));
+  dnnl::inner_product_backward_weights::primitive_desc wpd(wdesc, t.engine(), fwd);
+  const BufferId dw = t.plan().add_buffer(wpd.diff_weights_desc(), n.name + ".dweight");
+  const BufferId db = has_bias(n) ? t.gradient_of(n, "bias", bias_md(n, t.graph()))
+                                  : t.plan().add_buffer(bias_md(n, t.graph()), n.name + ".dbias_unused");
+  t.step(n.name, dnnl::inner_product_backward_weights(wpd),
+         {{DNNL_ARG_SRC, t.as_layout(s.inputs[0], wpd.src_desc(), n.name)},
+          {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, wpd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_DIFF_WEIGHTS, dw},
+          {DNNL_ARG_DIFF_BIAS, db}});
+  t.store_gradient(n, "weight", dw, plain_md(w));
+
+  if (!t.wants_gradient(n.inputs[0])) return;
+  dnnl::inner_product_backward_data::desc ddesc(any(x), any(w), any(y));
+  dnnl::inner_product_backward_data::primitive_desc dpd(ddesc, t.engine(), fwd);
+  const BufferId dx = t.plan().add_buffer(dpd.diff_src_desc(), n.name + ".dx");
+  t.step(n.name, dnnl::inner_product_backward_data(dpd),
+         {{DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, dpd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_WEIGHTS, t.as_layout(s.weights, dpd.weights_desc(), n.name)},
+          {DNNL_ARG_DIFF_SRC, dx}});
+  t.add_gradient(n.inputs[0], dx, n.name);
+}
+
+}  // namespace cnnzoo::onednn

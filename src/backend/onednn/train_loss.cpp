@@ -1,0 +1,29 @@
+// Softmax cross-entropy on every graph output: the first with weight 1, the others (GoogLeNet's
+// auxiliary heads) with the auxiliary weight. Seeds the backward pass with d(loss)/d(logits).
+#include "backend/onednn/trainer.h"
+#include "cnnzoo/reference.h"
+
+namespace cnnzoo::onednn {
+
+void lower_loss(Trainer& t, const std::vector<BufferId>& outputs) {
+  TrainingState& state = t.training_state();
+  state.losses.assign(outputs.size(), 0.0);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const ValueId v = t.graph().outputs()[i];
+    const Dims& shape = t.graph().shape(v);
+    const BufferId dlogits = t.plan().add_buffer(plain_md(shape), t.graph().value(v).name + ".dloss");
+    const double weight = i == 0 ? 1.0 : t.options().aux_loss_weight;
+    Plan& plan = t.plan();
+    t.custom("loss", {outputs[i], dlogits},
+             [&plan, &state, i, logits = outputs[i], dlogits, shape, weight, smoothing = t.options().label_smoothing] {
+               const auto n = static_cast<std::size_t>(numel(shape));
+               const ref::In<float> in({static_cast<const float*>(plan.data(logits)), n}, shape);
+               const ref::Out<float> grad({static_cast<float*>(plan.data(dlogits)), n}, shape);
+               state.losses[i] = ref::softmax_cross_entropy<float>(in, state.labels, smoothing, grad);
+               for (float& g : grad.data) g = static_cast<float>(g * weight);
+             });
+    t.add_gradient(v, dlogits, "loss");
+  }
+}
+
+}  // namespace cnnzoo::onednn

@@ -1,0 +1,117 @@
+// Batch norm with batch statistics (and PyTorch's running-statistics update), and LRN with its workspace.
+#include "backend/onednn/trainer.h"
+
+namespace cnnzoo::onednn {
+namespace {
+
+const auto kScaleShift = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+
+memory::desc per_channel(const Trainer& t, const Node& n) {
+  return memory::desc({t.graph().shape(n.output)[1]}, dt::f32, tag::a);
+}
+
+// PyTorch: running = (1 - m) running + m batch, with the unbiased batch variance; one more batch tracked.
+void update_running_statistics(Trainer& t, const Node& n, BufferId mean, BufferId variance) {
+  const auto& a = std::get<attr::BatchNorm>(n.attrs);
+  const Dims& x = t.graph().shape(n.inputs[0]);
+  const double count = static_cast<double>(numel(x) / x[1]);
+  const double unbias = count > 1 ? count / (count - 1) : 1.0;
+  const BufferId rm = t.parameter(n, "running_mean", per_channel(t, n));
+  const BufferId rv = t.parameter(n, "running_var", per_channel(t, n));
+  auto* tracked = const_cast<int64_t*>(t.param(n, "num_batches_tracked").i64().data());
+  const auto channels = static_cast<std::size_t>(x[1]);
+  Plan& plan = t.plan();
+  t.custom(n.name + ".running_stats", {mean, variance, rm, rv},
+           [&plan, mean, variance, rm, rv, tracked, channels, m = a.momentum, unbias] {
+             const auto* bm = static_cast<const float*>(plan.data(mean));
+             const auto* bv = static_cast<const float*>(plan.data(variance));
+             auto* pm = static_cast<float*>(plan.data(rm));
+             auto* pv = static_cast<float*>(plan.data(rv));
+             for (std::size_t c = 0; c < channels; ++c) {
+               pm[c] = static_cast<float>((1 - m) * pm[c] + m * bm[c]);
+               pv[c] = static_cast<float>((1 - m) * pv[c] + m * bv[c] * unbias);
+             }
+             ++*tracked;
+           });
+}
+
+}  // namespace
+
+void forward_batch_norm(Trainer& t, const Node& n) {
+  const auto& a = std::get<attr::BatchNorm>(n.attrs);
+  const ValueState x = t.state(n.inputs[0]);
+  dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, x.md, static_cast<float>(a.eps),
+                                               kScaleShift);
+  dnnl::batch_normalization_forward::primitive_desc pd(desc, t.engine());
+  Saved& s = t.saved(n);
+  s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
+  s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
+  s.mean = t.plan().add_buffer(pd.mean_desc(), n.name + ".mean");
+  s.variance = t.plan().add_buffer(pd.variance_desc(), n.name + ".variance");
+  s.hint = pd;
+  t.step(n.name, dnnl::batch_normalization_forward(pd),
+         {{DNNL_ARG_SRC, s.inputs[0]},
+          {DNNL_ARG_DST, s.output},
+          {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
+          {DNNL_ARG_SHIFT, t.parameter(n, "bias", per_channel(t, n))},
+          {DNNL_ARG_MEAN, s.mean},
+          {DNNL_ARG_VARIANCE, s.variance}});
+  update_running_statistics(t, n, s.mean, s.variance);
+  t.set_state(n.output, s.output, pd.dst_desc());
+}
+
+void backward_batch_norm(Trainer& t, const Node& n) {
+  const auto& a = std::get<attr::BatchNorm>(n.attrs);
+  Saved& s = t.saved(n);
+  const auto fwd = std::any_cast<dnnl::batch_normalization_forward::primitive_desc>(s.hint);
+  const memory::desc md = fwd.src_desc();
+  dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, md, md, static_cast<float>(a.eps),
+                                                kScaleShift);
+  dnnl::batch_normalization_backward::primitive_desc pd(desc, t.engine(), fwd);
+  const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
+  t.step(n.name, dnnl::batch_normalization_backward(pd),
+         {{DNNL_ARG_SRC, s.inputs[0]},
+          {DNNL_ARG_MEAN, s.mean},
+          {DNNL_ARG_VARIANCE, s.variance},
+          {DNNL_ARG_DIFF_DST, t.as_layout(t.gradient(n.output)->buffer, pd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
+          {DNNL_ARG_SHIFT, t.parameter(n, "bias", per_channel(t, n))},
+          {DNNL_ARG_DIFF_SRC, dx},
+          {DNNL_ARG_DIFF_SCALE, t.gradient_of(n, "weight", per_channel(t, n))},
+          {DNNL_ARG_DIFF_SHIFT, t.gradient_of(n, "bias", per_channel(t, n))}});
+  if (t.wants_gradient(n.inputs[0])) t.add_gradient(n.inputs[0], dx, n.name);
+}
+
+void forward_lrn(Trainer& t, const Node& n) {
+  const auto& a = std::get<attr::Lrn>(n.attrs);
+  const ValueState x = t.state(n.inputs[0]);
+  dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::lrn_across_channels, x.md, a.size,
+                               static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));
+  dnnl::lrn_forward::primitive_desc pd(desc, t.engine());
+  Saved& s = t.saved(n);
+  s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
+  s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
+  s.workspace = t.plan().add_buffer(pd.workspace_desc(), n.name + ".workspace");
+  s.hint = pd;
+  t.step(n.name, dnnl::lrn_forward(pd),
+         {{DNNL_ARG_SRC, s.inputs[0]}, {DNNL_ARG_DST, s.output}, {DNNL_ARG_WORKSPACE, s.workspace}});
+  t.set_state(n.output, s.output, pd.dst_desc());
+}
+
+void backward_lrn(Trainer& t, const Node& n) {
+  const auto& a = std::get<attr::Lrn>(n.attrs);
+  Saved& s = t.saved(n);
+  const auto fwd = std::any_cast<dnnl::lrn_forward::primitive_desc>(s.hint);
+  dnnl::lrn_backward::desc desc(dnnl::algorithm::lrn_across_channels, fwd.src_desc(), fwd.dst_desc(), a.size,
+                                static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));
+  dnnl::lrn_backward::primitive_desc pd(desc, t.engine(), fwd);
+  const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
+  t.step(n.name, dnnl::lrn_backward(pd),
+         {{DNNL_ARG_SRC, s.inputs[0]},
+          {DNNL_ARG_DIFF_DST, t.as_layout(t.gradient(n.output)->buffer, pd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_WORKSPACE, s.workspace},
+          {DNNL_ARG_DIFF_SRC, dx}});
+  if (t.wants_gradient(n.inputs[0])) t.add_gradient(n.inputs[0], dx, n.name);
+}
+
+}  // namespace cnnzoo::onednn

@@ -1,0 +1,152 @@
+#include "backend/onednn/trainer.h"
+
+#include <fmt/format.h>
+
+#include "cnnzoo/error.h"
+
+namespace cnnzoo::onednn {
+
+Trainer::Trainer(const Graph& graph, Parameters& parameters, Parameters& gradients, Plan& plan,
+                 const TrainingOptions& options, TrainingState& state)
+    : Lowering(graph, parameters, plan),
+      parameters_(parameters),
+      gradients_(gradients),
+      options_(options),
+      state_(state),
+      saved_(graph.nodes().size()),
+      gradients_of_values_(graph.values().size()) {}
+
+BufferId Trainer::parameter(const Node& n, std::string_view suffix, const memory::desc& md) {
+  const Tensor& t = param(n, suffix);  // checks the name and shape
+  return plan().add_external(md, const_cast<std::byte*>(t.bytes()), fmt::format("{}.{}", n.name, suffix));
+}
+
+BufferId Trainer::parameter_as(const Node& n, std::string_view suffix, const memory::desc& plain,
+                               const memory::desc& wanted) {
+  return as_layout(parameter(n, suffix, plain), wanted, fmt::format("{}.{}", n.name, suffix));
+}
+
+BufferId Trainer::gradient_of(const Node& n, std::string_view suffix, const memory::desc& md) {
+  Tensor& g = gradients_.at(fmt::format("{}.{}", n.name, suffix));
+  return plan().add_external(md, g.bytes(), fmt::format("{}.{}.grad", n.name, suffix));
+}
+
+void Trainer::store_gradient(const Node& n, std::string_view suffix, BufferId from, const memory::desc& plain) {
+  const BufferId to = gradient_of(n, suffix, plain);
+  dnnl::reorder::primitive_desc pd(engine(), plan().buffer(from).md, engine(), plain);
+  Step s{.label = n.name, .primitive = dnnl::reorder(pd), .args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
+  plan().add_step(std::move(s));
+}
+
+void Trainer::custom(const std::string& label, const std::vector<BufferId>& buffers, std::function<void()> body) {
+  for (BufferId b : buffers) plan().touch(b);
+  Step s{.label = label};
+  s.custom = std::move(body);
+  plan().add_step(std::move(s));
+}
+
+std::optional<ValueState> Trainer::gradient(ValueId v) const {
+  return gradients_of_values_.at(static_cast<std::size_t>(v));
+}
+
+void Trainer::add_gradient(ValueId v, BufferId contribution, const std::string& label) {
+  auto& slot = gradients_of_values_.at(static_cast<std::size_t>(v));
+  if (!slot) {
+    slot = ValueState{contribution, plan().buffer(contribution).md};
+    return;
+  }
+  const BufferId other = as_layout(contribution, slot->md, label);
+  dnnl::binary::desc desc(dnnl::algorithm::binary_add, slot->md, slot->md, slot->md);
+  dnnl::binary::primitive_desc pd(desc, engine());
+  const BufferId sum = plan().add_buffer(slot->md, label + ".grad_sum");
+  step(label, dnnl::binary(pd), {{DNNL_ARG_SRC_0, slot->buffer}, {DNNL_ARG_SRC_1, other}, {DNNL_ARG_DST, sum}});
+  slot->buffer = sum;
+}
+
+void Trainer::forward(const Node& n) {
+  switch (n.op) {
+    case OpKind::Conv:
+      return forward_conv(*this, n);
+    case OpKind::Linear:
+      return forward_linear(*this, n);
+    case OpKind::BatchNorm:
+      return forward_batch_norm(*this, n);
+    case OpKind::Lrn:
+      return forward_lrn(*this, n);
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::GlobalAvgPool:
+      return forward_pool(*this, n);
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+      return forward_eltwise(*this, n);
+    case OpKind::Softmax:
+      return forward_softmax(*this, n);
+    case OpKind::Dropout:
+      return forward_dropout(*this, n);
+    case OpKind::Flatten:
+      return forward_flatten(*this, n);
+    case OpKind::Add:
+      return forward_add(*this, n);
+    case OpKind::Concat:
+      return forward_concat(*this, n);
+    case OpKind::ChannelMul:
+      return forward_channel_mul(*this, n);
+    case OpKind::ChannelPad:
+      return forward_channel_pad(*this, n);
+  }
+}
+
+void Trainer::backward(const Node& n) {
+  if (!gradient(n.output)) return;  // nothing downstream depends on it
+  switch (n.op) {
+    case OpKind::Conv:
+      return backward_conv(*this, n);
+    case OpKind::Linear:
+      return backward_linear(*this, n);
+    case OpKind::BatchNorm:
+      return backward_batch_norm(*this, n);
+    case OpKind::Lrn:
+      return backward_lrn(*this, n);
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::GlobalAvgPool:
+      return backward_pool(*this, n);
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+      return backward_eltwise(*this, n);
+    case OpKind::Softmax:
+      return backward_softmax(*this, n);
+    case OpKind::Dropout:
+      return backward_dropout(*this, n);
+    case OpKind::Flatten:
+      return backward_flatten(*this, n);
+    case OpKind::Add:
+      return backward_add(*this, n);
+    case OpKind::Concat:
+      return backward_concat(*this, n);
+    case OpKind::ChannelMul:
+      return backward_channel_mul(*this, n);
+    case OpKind::ChannelPad:
+      return backward_channel_pad(*this, n);
+  }
+}
+
+std::vector<BufferId> Trainer::compile(BufferId input) {
+  const ValueId in = graph().inputs().at(0);
+  set_state(in, input, plain_md(graph().shape(in)));
+  for (const Node& n : graph().nodes()) forward(n);
+  std::vector<BufferId> outputs;
+  for (ValueId v : graph().outputs()) {
+    const BufferId b = input_as(v, plain_md(graph().shape(v)), graph().value(v).name + ".output");
+    plan().keep_to_end(b);
+    outputs.push_back(b);
+  }
+  lower_loss(*this, outputs);
+  for (auto it = graph().nodes().rbegin(); it != graph().nodes().rend(); ++it) backward(*it);
+  return outputs;
+}
+
+}  // namespace cnnzoo::onednn

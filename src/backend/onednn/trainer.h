@@ -1,0 +1,109 @@
+// The training compiler: lowers the graph's forward pass with training primitives (batch statistics,
+// workspaces, dropout masks), the loss, and the backward pass in reverse node order, into one plan.
+//
+// Gradients are written once and never in place: when a value feeds several nodes, each further
+// contribution is added into a new buffer, so a gradient buffer handed to two inputs stays valid.
+#pragma once
+
+#include <any>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "backend/onednn/compiler.h"
+#include "cnnzoo/engine.h"
+
+namespace cnnzoo::onednn {
+
+/// What custom steps share with the engine across runs.
+struct TrainingState {
+  std::vector<int64_t> labels;
+  std::vector<double> losses;  ///< per graph output, of the last step
+  int64_t step = 0;
+};
+
+/// What a node's forward pass leaves for its backward pass.
+struct Saved {
+  std::vector<BufferId> inputs;  ///< inputs as the forward primitive read them
+  BufferId output = -1;
+  BufferId weights = -1;  ///< weights in the forward primitive's layout
+  BufferId workspace = -1;
+  BufferId mean = -1, variance = -1;
+  BufferId mask = -1;
+  std::any hint;  ///< the forward primitive_desc
+};
+
+class Trainer : public Lowering {
+ public:
+  Trainer(const Graph& graph, Parameters& parameters, Parameters& gradients, Plan& plan, const TrainingOptions& options,
+          TrainingState& state);
+
+  /// Forward, loss, backward. Returns the buffers of the graph's outputs, plain.
+  std::vector<BufferId> compile(BufferId input);
+
+  const TrainingOptions& options() const { return options_; }
+  TrainingState& training_state() { return state_; }
+  Saved& saved(const Node& n) { return saved_.at(static_cast<std::size_t>(id_of(n))); }
+
+  /// A buffer over the parameter tensor itself (read at each step; running statistics written in place).
+  BufferId parameter(const Node& n, std::string_view suffix, const memory::desc& md);
+  /// The parameter in layout `wanted`: reordered from the tensor at each step when the layouts differ.
+  BufferId parameter_as(const Node& n, std::string_view suffix, const memory::desc& plain, const memory::desc& wanted);
+  /// A buffer over the gradient tensor of `node.suffix`.
+  BufferId gradient_of(const Node& n, std::string_view suffix, const memory::desc& md);
+  /// Writes a gradient computed in layout `from` to the plain gradient tensor of `node.suffix`.
+  void store_gradient(const Node& n, std::string_view suffix, BufferId from, const memory::desc& plain);
+
+  /// A custom step over plan buffers.
+  void custom(const std::string& label, const std::vector<BufferId>& buffers, std::function<void()> body);
+
+  /// The gradient of `v` so far, if any.
+  std::optional<ValueState> gradient(ValueId v) const;
+  /// Whether backward must produce d/d(v): false for the graph's input.
+  bool wants_gradient(ValueId v) const { return graph().value(v).producer != kNoNode; }
+  /// Adds a contribution to d/d(v) (buffer in any layout).
+  void add_gradient(ValueId v, BufferId contribution, const std::string& label);
+
+ private:
+  void forward(const Node& n);
+  void backward(const Node& n);
+  Parameters& parameters_;
+  Parameters& gradients_;
+  const TrainingOptions& options_;
+  TrainingState& state_;
+  std::vector<Saved> saved_;
+  std::vector<std::optional<ValueState>> gradients_of_values_;
+};
+
+// Forward and backward lowering per op family (train_*.cpp).
+void forward_conv(Trainer& t, const Node& n);
+void backward_conv(Trainer& t, const Node& n);
+void forward_linear(Trainer& t, const Node& n);
+void backward_linear(Trainer& t, const Node& n);
+void forward_batch_norm(Trainer& t, const Node& n);
+void backward_batch_norm(Trainer& t, const Node& n);
+void forward_lrn(Trainer& t, const Node& n);
+void backward_lrn(Trainer& t, const Node& n);
+void forward_pool(Trainer& t, const Node& n);
+void backward_pool(Trainer& t, const Node& n);
+void forward_eltwise(Trainer& t, const Node& n);  // relu, sigmoid
+void backward_eltwise(Trainer& t, const Node& n);
+void forward_softmax(Trainer& t, const Node& n);
+void backward_softmax(Trainer& t, const Node& n);
+void forward_dropout(Trainer& t, const Node& n);
+void backward_dropout(Trainer& t, const Node& n);
+void forward_flatten(Trainer& t, const Node& n);
+void backward_flatten(Trainer& t, const Node& n);
+void forward_add(Trainer& t, const Node& n);
+void backward_add(Trainer& t, const Node& n);
+void forward_concat(Trainer& t, const Node& n);
+void backward_concat(Trainer& t, const Node& n);
+void forward_channel_mul(Trainer& t, const Node& n);
+void backward_channel_mul(Trainer& t, const Node& n);
+void forward_channel_pad(Trainer& t, const Node& n);
+void backward_channel_pad(Trainer& t, const Node& n);
+
+/// Softmax cross-entropy of each graph output against the labels; seeds the outputs' gradients.
+void lower_loss(Trainer& t, const std::vector<BufferId>& outputs);
+
+}  // namespace cnnzoo::onednn

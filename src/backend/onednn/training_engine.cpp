@@ -1,0 +1,84 @@
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <cstring>
+
+#include "backend/onednn/trainer.h"
+#include "cnnzoo/engine.h"
+#include "cnnzoo/error.h"
+
+namespace cnnzoo {
+
+struct TrainingEngine::Impl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  onednn::Plan plan{engine};
+  TrainingOptions options;
+  onednn::TrainingState state;
+  Parameters gradients;
+  Dims input_shape;
+  onednn::BufferId input = -1;
+  std::vector<onednn::BufferId> outputs;
+  std::vector<Dims> output_shapes;
+};
+
+TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, TrainingOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  verify(graph);
+  const WeightCheck check = check_parameters(graph, parameters);
+  if (!check.ok()) throw Error(fmt::format("{}: parameters do not fit: {}", graph.name(), check.message()));
+  if (options.threads > 0) omp_set_num_threads(options.threads);
+  Impl& m = *impl_;
+  m.options = options;
+  for (const Node& n : graph.nodes()) {
+    for (const ParamSpec& p : n.params) {
+      if (p.kind == ParamKind::Trainable) m.gradients.emplace(p.name, Tensor(p.shape));
+    }
+  }
+  m.input_shape = graph.shape(graph.inputs().at(0));
+  m.input = m.plan.add_buffer(onednn::plain_md(m.input_shape), "input");
+  onednn::Trainer trainer(graph, parameters, m.gradients, m.plan, m.options, m.state);
+  m.outputs = trainer.compile(m.input);
+  for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
+  m.plan.finalize();
+}
+
+TrainingEngine::~TrainingEngine() = default;
+TrainingEngine::TrainingEngine(TrainingEngine&&) noexcept = default;
+TrainingEngine& TrainingEngine::operator=(TrainingEngine&&) noexcept = default;
+
+double TrainingEngine::step(const Tensor& input, std::span<const int64_t> labels) {
+  Impl& m = *impl_;
+  if (input.shape() != m.input_shape || input.dtype() != DType::F32) {
+    throw ShapeError(fmt::format("input: expected float32 {}, got {} {}", to_string(m.input_shape),
+                                 dtype_name(input.dtype()), to_string(input.shape())));
+  }
+  if (static_cast<int64_t>(labels.size()) != m.input_shape[0]) {
+    throw ShapeError(fmt::format("labels: expected {} (one per sample), got {}", m.input_shape[0], labels.size()));
+  }
+  m.state.labels.assign(labels.begin(), labels.end());
+  std::memcpy(m.plan.data(m.input), input.bytes(), static_cast<std::size_t>(input.nbytes()));
+  m.plan.execute(m.stream);
+  ++m.state.step;
+  double loss = 0;
+  for (std::size_t i = 0; i < m.state.losses.size(); ++i) {
+    loss += (i == 0 ? 1.0 : m.options.aux_loss_weight) * m.state.losses[i];
+  }
+  return loss;
+}
+
+const Parameters& TrainingEngine::gradients() const { return impl_->gradients; }
+
+std::vector<Tensor> TrainingEngine::outputs() const {
+  std::vector<Tensor> out;
+  for (std::size_t i = 0; i < impl_->outputs.size(); ++i) {
+    Tensor t(impl_->output_shapes[i]);
+    std::memcpy(t.bytes(), impl_->plan.data(impl_->outputs[i]), static_cast<std::size_t>(t.nbytes()));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+int64_t TrainingEngine::steps() const { return impl_->state.step; }
+
+}  // namespace cnnzoo
