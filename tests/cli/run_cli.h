@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -29,7 +30,10 @@ inline std::string slurp(const std::string& path) {
 
 /// Runs `cnnzoo ARGS` (ARGS as a shell would split them).
 inline CliResult run_cli(const std::string& args) {
-  const std::string err_path = ::testing::TempDir() + "cnnzoo_cli_stderr.txt";
+  // One file per process and call: CTest runs tests in parallel processes.
+  static int calls = 0;
+  const std::string err_path =
+      ::testing::TempDir() + "cnnzoo_cli_stderr_" + std::to_string(::getpid()) + "_" + std::to_string(++calls) + ".txt";
   const std::string cmd = std::string(CNNZOO_BINARY) + " " + args + " 2>" + err_path;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
@@ -40,6 +44,7 @@ inline CliResult run_cli(const std::string& args) {
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.err = slurp(err_path);
+  std::remove(err_path.c_str());
   return r;
 }
 

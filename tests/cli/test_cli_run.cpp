@@ -16,7 +16,10 @@ namespace {
 
 using test::run_cli;
 
-std::string temp(const std::string& name) { return ::testing::TempDir() + "cnnzoo_run_" + name; }
+// Per process: CTest runs these tests in parallel processes.
+std::string temp(const std::string& name) {
+  return ::testing::TempDir() + "cnnzoo_run_" + std::to_string(::getpid()) + "_" + name;
+}
 
 // resnet20's test weights as a state_dict file, and an input: what a user brings from PyTorch.
 struct Files {
