@@ -38,6 +38,9 @@ struct Totals {
   /// Estimate of the memory one training step on this batch needs: weights and buffers, their
   /// gradients, SGD momentum (one tensor per parameter), and every node output kept for backward.
   int64_t training_bytes = 0;
+  /// The largest set of node outputs alive at once when the nodes run in order (the input included):
+  /// the activation memory an inference plan that reuses buffers needs, before any in-place work.
+  int64_t peak_live_bytes = 0;
 };
 
 struct Analysis {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "analysis/liveness.h"
 #include "cnnzoo/error.h"
 #include "ops/rules.h"
 
@@ -186,6 +187,7 @@ Analysis analyze(const Graph& g, const AnalysisOptions& options) {
   }
   // Weights and buffers, a gradient and a momentum tensor per weight, and the saved node outputs.
   t.training_bytes += t.buffer_bytes + 3 * t.param_bytes;
+  if (!rows.empty()) t.peak_live_bytes = peak_live_bytes(g, rows.back().nodes.back());
   return result;
 }
 

@@ -56,11 +56,12 @@ std::string totals_text(const Analysis& a) {
       "parameters      {} ({} fp32); buffers {} ({})\n"
       "multiply-adds   {} MACs ({} GMACs)\n"
       "FLOPs           {} ({} GFLOPs, 2 x MACs plus other ops)\n"
-      "activations     {} (sum of the rows' outputs, batch {})\n"
+      "activations     {} (sum of the rows' outputs, batch {}); at most {} alive at once\n"
       "training memory {} (estimate: weights, gradients, momentum, saved activations)\n",
       with_commas(s.params), bytes_text(s.param_bytes), with_commas(s.buffers), bytes_text(s.buffer_bytes),
       with_commas(s.macs), fmt::format("{:.3f}", s.macs / 1e9), with_commas(s.flops),
-      fmt::format("{:.3f}", s.flops / 1e9), bytes_text(s.activation_bytes), a.batch, bytes_text(s.training_bytes));
+      fmt::format("{:.3f}", s.flops / 1e9), bytes_text(s.activation_bytes), a.batch, bytes_text(s.peak_live_bytes),
+      bytes_text(s.training_bytes));
 }
 
 }  // namespace
@@ -99,7 +100,8 @@ nlohmann::json to_json(const Analysis& a) {
             {"activation_bytes", s.activation_bytes},
             {"param_bytes", s.param_bytes},
             {"buffer_bytes", s.buffer_bytes},
-            {"training_bytes", s.training_bytes}}}};
+            {"training_bytes", s.training_bytes},
+            {"peak_live_bytes", s.peak_live_bytes}}}};
 }
 
 std::string render_summary(const Analysis& a, ReportFormat format) {

@@ -5,6 +5,7 @@
 
 #include "analysis/find_row.h"
 #include "cnnzoo/analysis.h"
+#include "cnnzoo/builder.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
 
@@ -79,6 +80,19 @@ TEST(Rows, TrainingMemoryEstimateCountsWeightsGradientsMomentumAndActivations) {
   int64_t node_outputs = 3 * 224 * 224;  // the input is kept too
   for (const Node& n : g.nodes()) node_outputs += numel(g.shape(n.output));
   EXPECT_EQ(a.total.training_bytes, 3 * 4 * a.total.params + a.total.buffer_bytes + 4 * node_outputs);
+}
+
+TEST(Rows, PeakLiveBytesFollowsLifetimes) {
+  // input (64 B) -> conv a (128 B) -> relu b (128 B) -> add(a, b) (128 B): a lives until the add.
+  Builder builder("chain", {1, 1, 4, 4});
+  ValueId a = builder.conv(builder.input(), "a", {.out = 2, .kernel = 1});
+  ValueId b = builder.relu(a, "b");
+  builder.output(builder.add({a, b}, "sum"));
+  const Graph g = builder.finish();
+  // Step 0: input + a = 192; step 1: a + b = 256; step 2: a + b + sum = 384.
+  EXPECT_EQ(analyze(g).total.peak_live_bytes, 384);
+  // Cut after b: the sum never runs.
+  EXPECT_EQ(analyze(g, {.until = "b"}).total.peak_live_bytes, 256);
 }
 
 TEST(Until, StopsAfterTheNamedRowWithItsFollowers) {
