@@ -3,12 +3,16 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test asan format format-check reference clean
+.PHONY: all deps test-deps build run test asan format format-check reference clean
 
 all: build
 
 deps:
 	@scripts/install_deps.sh
+
+# The tests also compare with PyTorch: Debian's python3-torchvision (never a runtime dependency).
+test-deps:
+	@scripts/install_deps.sh python3-torchvision python3-numpy
 
 build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
@@ -20,7 +24,7 @@ run: build
 	./$(BUILD)/cnnzoo compare alexnet vgg16
 	./$(BUILD)/cnnzoo compare googlenet:maxpool2 vgg16 --match-resolution
 
-test: build
+test: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
 # Every test under AddressSanitizer and UndefinedBehaviorSanitizer, in a build folder of its own.
