@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,26 +18,16 @@
 #include "cnnzoo/engine.h"
 #include "cnnzoo/init.h"
 #include "cnnzoo/models.h"
+#include "engine/parity_support.h"
 
 namespace cnnzoo {
 namespace {
 
-constexpr uint64_t kSeed = 2024;     // SEED in scripts/pytorch_parity.py
+using parity::kSeed;
 constexpr double kTolerance = 1e-4;  // of the range of PyTorch's logits
 
-std::vector<std::string> torchvision_models() {
-  std::vector<std::string> names;
-  for (const ModelInfo& m : list_models()) {
-    if (m.torchvision) names.push_back(m.name);
-  }
-  return names;
-}
-
 nlohmann::json load_fixture(const std::string& model) {
-  const std::string path = std::string(CNNZOO_TEST_DATA) + "/parity/" + model + ".json";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path + "; run /usr/bin/python3 scripts/pytorch_parity.py");
-  return nlohmann::json::parse(in);
+  return parity::load_fixture("parity", model, "scripts/pytorch_parity.py");
 }
 
 class PyTorchParity : public ::testing::TestWithParam<std::string> {};
@@ -93,7 +82,7 @@ TEST_P(PyTorchParity, EvalLogitsMatch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, PyTorchParity, ::testing::ValuesIn(torchvision_models()),
+INSTANTIATE_TEST_SUITE_P(Zoo, PyTorchParity, ::testing::ValuesIn(parity::torchvision_models()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Batch norm (inference, with the ReLU after it when fused) and LRN, in the layout of their input.
 #include "backend/onednn/compiler.h"
+#include "backend/onednn/plain_fallback.h"
 
 namespace cnnzoo::onednn {
 
@@ -36,6 +37,10 @@ void lower_batch_norm(Compiler& c, const Node& n) {
 
 void lower_lrn(Compiler& c, const Node& n) {
   const auto& a = std::get<attr::Lrn>(n.attrs);
+  if (a.size % 2 == 0) {  // oneDNN centres an even window one channel later than PyTorch
+    plain_step(c, n, [a](ref::In<float> x, ref::Out<float> y) { ref::lrn_forward(a, x, y); });
+    return;
+  }
   const ValueState x = c.state(n.inputs[0]);
   dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::lrn_across_channels, x.md, a.size,
                                static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));

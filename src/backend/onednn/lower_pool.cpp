@@ -6,7 +6,10 @@
 namespace cnnzoo::onednn {
 void lower_pool(Compiler& c, const Node& n) {
   const PoolGeometry g = pool_geometry(c.graph(), n);
-  if (g.fallback) return plain_step(c, n, reference_pool(n));
+  if (g.fallback) {
+    plain_step(c, n, reference_pool(n));
+    return;
+  }
   const ValueState& x = c.state(n.inputs[0]);
   const memory::desc dst_any(to_dims(c.graph().shape(n.output)), dt::f32, tag::any);
   dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, g.algorithm, x.md, dst_any, g.strides,

@@ -2,7 +2,7 @@
 
 namespace cnnzoo::onednn {
 
-void plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel) {
+BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel) {
   const Dims& x_shape = c.graph().shape(n.inputs[0]);
   const Dims& y_shape = c.graph().shape(n.output);
   const BufferId x = c.input_as(n.inputs[0], plain_md(x_shape), n.name);
@@ -19,6 +19,7 @@ void plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, r
   };
   c.plan().add_step(std::move(s));
   c.set_state(n.output, y, plain_md(y_shape));
+  return x;
 }
 
 std::function<void(ref::In<float>, ref::Out<float>)> reference_pool(const Node& n) {

@@ -12,8 +12,8 @@
 namespace cnnzoo::onednn {
 
 /// Reorders the node's first input to plain layout, runs `kernel(x, y)` into a new plain output buffer
-/// and records that buffer as the node's output.
-void plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
+/// and records that buffer as the node's output. Returns the plain input buffer.
+BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
 
 /// The reference forward kernel of an average or adaptive average pooling node.
 std::function<void(ref::In<float>, ref::Out<float>)> reference_pool(const Node& n);

@@ -1,4 +1,5 @@
 // Batch norm with batch statistics (and PyTorch's running-statistics update), and LRN with its workspace.
+#include "backend/onednn/plain_fallback.h"
 #include "backend/onednn/trainer.h"
 
 namespace cnnzoo::onednn {
@@ -84,6 +85,10 @@ void backward_batch_norm(Trainer& t, const Node& n) {
 
 void forward_lrn(Trainer& t, const Node& n) {
   const auto& a = std::get<attr::Lrn>(n.attrs);
+  if (a.size % 2 == 0) {  // oneDNN centres an even window one channel later than PyTorch
+    t.saved(n).inputs = {plain_step(t, n, [a](ref::In<float> x, ref::Out<float> y) { ref::lrn_forward(a, x, y); })};
+    return;
+  }
   const ValueState x = t.state(n.inputs[0]);
   dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::lrn_across_channels, x.md, a.size,
                                static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));
@@ -101,6 +106,20 @@ void forward_lrn(Trainer& t, const Node& n) {
 void backward_lrn(Trainer& t, const Node& n) {
   const auto& a = std::get<attr::Lrn>(n.attrs);
   Saved& s = t.saved(n);
+  if (a.size % 2 == 0) {
+    const Dims& shape = t.graph().shape(n.output);
+    const BufferId dy = t.as_layout(t.gradient(n.output)->buffer, plain_md(shape), n.name);
+    const BufferId dx = t.plan().add_buffer(plain_md(shape), n.name + ".dx");
+    Plan& plan = t.plan();
+    t.custom(n.name, {s.inputs[0], dy, dx}, [&plan, a, x = s.inputs[0], dy, dx, shape] {
+      const auto count = static_cast<std::size_t>(numel(shape));
+      ref::lrn_backward<float>(a, {{static_cast<const float*>(plan.data(x)), count}, shape},
+                               {{static_cast<const float*>(plan.data(dy)), count}, shape},
+                               {{static_cast<float*>(plan.data(dx)), count}, shape});
+    });
+    if (t.wants_gradient(n.inputs[0])) t.add_gradient(n.inputs[0], dx, n.name);
+    return;
+  }
   const auto fwd = std::any_cast<dnnl::lrn_forward::primitive_desc>(s.hint);
   dnnl::lrn_backward::desc desc(dnnl::algorithm::lrn_across_channels, fwd.src_desc(), fwd.dst_desc(), a.size,
                                 static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));

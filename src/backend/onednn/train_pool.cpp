@@ -31,7 +31,8 @@ void reference_backward(Trainer& t, const Node& n) {
 void forward_pool(Trainer& t, const Node& n) {
   const PoolGeometry g = pool_geometry(t.graph(), n);
   if (g.fallback) {
-    return plain_step(t, n, reference_pool(n));
+    plain_step(t, n, reference_pool(n));
+    return;
   }
   const ValueState x = t.state(n.inputs[0]);
   const memory::desc dst_any(to_dims(t.graph().shape(n.output)), dt::f32, tag::any);
