@@ -9,6 +9,7 @@
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/io.h"
+#include "io/file_support.h"
 
 namespace cnnzoo {
 namespace {
@@ -17,24 +18,10 @@ namespace fs = std::filesystem;
 
 std::string data(const std::string& name) { return std::string(CNNZOO_TEST_DATA) + "/io/" + name; }
 
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test::bytes_of;
+using test::put;
 
-void put(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc)
-      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// A fresh empty folder per test.
-std::string temp_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::path(::testing::TempDir()) / "cnnzoo_npy" / info->name();
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
+std::string temp_dir() { return test::temp_dir("cnnzoo_npy"); }
 
 // Reading must throw an Error whose message starts with the path (returned), nothing else.
 std::string read_error(const std::string& path) {

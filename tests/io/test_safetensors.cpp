@@ -13,6 +13,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/io.h"
 #include "io/atomic_file.h"
+#include "io/file_support.h"
 
 namespace cnnzoo {
 namespace {
@@ -21,23 +22,10 @@ namespace fs = std::filesystem;
 
 const std::string kTorchFile = std::string(CNNZOO_TEST_DATA) + "/io/tiny_resnet_stem.safetensors";
 
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test::bytes_of;
+using test::put;
 
-void put(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc)
-      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string temp_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::path(::testing::TempDir()) / "cnnzoo_safetensors" / info->name();
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
+std::string temp_dir() { return test::temp_dir("cnnzoo_safetensors"); }
 
 std::size_t entries(const std::string& dir) {
   return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
