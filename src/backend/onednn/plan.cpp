@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include "cnnzoo/error.h"
@@ -122,6 +124,8 @@ void Plan::finalize() {
 }
 
 void Plan::execute(dnnl::stream& stream) {
+  static const bool profile = std::getenv("CNNZOO_PROFILE") != nullptr;
+  if (profile) return execute_profiled(stream);
   for (Step& s : steps_) {
     if (s.custom) {
       stream.wait();
@@ -131,6 +135,33 @@ void Plan::execute(dnnl::stream& stream) {
     }
   }
   stream.wait();
+}
+
+// CNNZOO_PROFILE=1: times every step and prints the slowest, with the implementation oneDNN chose.
+void Plan::execute_profiled(dnnl::stream& stream) {
+  std::vector<std::pair<double, std::string>> times;
+  for (Step& s : steps_) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string impl = "custom";
+    if (s.custom) {
+      s.custom();
+    } else {
+      s.primitive->execute(stream, s.bound);
+      stream.wait();
+      const char* name = nullptr;
+      dnnl_primitive_desc_query(s.primitive->get_primitive_desc(), dnnl_query_impl_info_str, 0, &name);
+      impl = name != nullptr ? name : "?";
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    times.emplace_back(ms, fmt::format("{} [{}]", s.label, impl));
+  }
+  std::sort(times.rbegin(), times.rend());
+  double total = 0;
+  for (const auto& [ms, what] : times) total += ms;
+  fmt::print(stderr, "plan: {} steps, {:.2f} ms\n", times.size(), total);
+  for (std::size_t i = 0; i < std::min<std::size_t>(times.size(), 15); ++i) {
+    fmt::print(stderr, "  {:8.3f} ms  {}\n", times[i].first, times[i].second);
+  }
 }
 
 }  // namespace cnnzoo::onednn

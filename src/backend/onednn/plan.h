@@ -80,6 +80,7 @@ class Plan {
 
  private:
   BufferId root(BufferId id) const;
+  void execute_profiled(dnnl::stream& stream);
   dnnl::engine engine_;
   std::vector<Buffer> buffers_;
   std::vector<Step> steps_;

@@ -1,0 +1,37 @@
+// Progress of long work: on a terminal a bar redrawn in place with the rate and the time left; when
+// the output is not a terminal, a plain line every few seconds (and at the end), so logs stay readable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace cnnzoo::cli {
+
+class Progress {
+ public:
+  /// `total` units of work, counted in `unit` ("img"), labelled `title` ("epoch 1/3").
+  Progress(std::string title, int64_t total, std::string unit, std::FILE* out = stderr);
+
+  /// `done` units are finished; `status` is shown after the rate ("loss 0.412 acc 86.1%").
+  void update(int64_t done, const std::string& status = "");
+  /// Draws the final state and ends the line.
+  void finish(const std::string& status = "");
+
+  /// Whether a bar is drawn (a terminal) rather than periodic lines.
+  bool interactive() const { return interactive_; }
+
+ private:
+  void draw(bool final);
+  std::string title_, unit_, status_;
+  int64_t total_ = 0, done_ = 0;
+  std::FILE* out_;
+  bool interactive_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+/// "1:02:03", "4:05" or "12s".
+std::string duration_text(double seconds);
+
+}  // namespace cnnzoo::cli
