@@ -48,8 +48,9 @@ void write_npy(const std::string& path, const Tensor& tensor);
 /// Compares `file` with every ParamSpec of `graph` (F32 for parameters, I64 for num_batches_tracked).
 WeightCheck check_weights(const Graph& graph, const TensorFile& file);
 
-/// Reads a safetensors file and returns its tensors as the graph's parameters; throws Error naming the
-/// file and every missing, unexpected or mis-shaped tensor when they do not fit the graph.
+/// Reads a safetensors file (a state_dict, or a training checkpoint whose optimizer state is skipped) and
+/// returns its tensors as the graph's parameters; throws Error naming the file and every missing,
+/// unexpected or mis-shaped tensor when they do not fit the graph.
 Parameters load_weights(const Graph& graph, const std::string& path);
 
 }  // namespace cnnzoo

@@ -1,6 +1,7 @@
 // Weights from a safetensors file against a graph.
 #include <fmt/format.h>
 
+#include "cnnzoo/checkpoint.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/io.h"
 
@@ -14,6 +15,11 @@ WeightCheck check_weights(const Graph& graph, const TensorFile& file) {
 
 Parameters load_weights(const Graph& graph, const std::string& path) {
   TensorFile file = read_safetensors(path);
+  // A training checkpoint is a weights file with the optimizer's state beside the weights.
+  const auto format = file.metadata.find(kCheckpointFormatKey);
+  if (format != file.metadata.end() && format->second == kCheckpointFormat) {
+    std::erase_if(file.tensors, [](const auto& named) { return named.first.starts_with(kOptimizerPrefix); });
+  }
   const WeightCheck check = check_weights(graph, file);
   if (!check.ok()) throw Error(fmt::format("{}: weights do not fit {}: {}", path, graph.name(), check.message()));
   Parameters parameters;
