@@ -10,5 +10,9 @@ void add_list_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_samples_command(CLI::App& app);
 
 }  // namespace cnnzoo::cli

@@ -8,12 +8,16 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"cnnzoo: the classic ImageNet CNNs - define, analyse, compare, run", "cnnzoo"};
+  CLI::App app{"cnnzoo: the classic ImageNet CNNs - define, analyse, compare, run, train", "cnnzoo"};
   app.require_subcommand(1);
   cnnzoo::cli::add_list_command(app);
   cnnzoo::cli::add_summary_command(app);
   cnnzoo::cli::add_compare_command(app);
   cnnzoo::cli::add_run_command(app);
+  cnnzoo::cli::add_train_command(app);
+  cnnzoo::cli::add_eval_command(app);
+  cnnzoo::cli::add_predict_command(app);
+  cnnzoo::cli::add_samples_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

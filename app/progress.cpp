@@ -55,11 +55,10 @@ void Progress::draw(bool final) {
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
   const double left = rate > 0 ? static_cast<double>(total_ - done_) / rate : NAN;
   const double fraction = std::clamp(static_cast<double>(done_) / static_cast<double>(total_), 0.0, 1.0);
-  const std::string timing = final ? fmt::format("{} total", duration_text(elapsed))
-                                   : fmt::format("ETA {}", duration_text(left));
-  const std::string figures =
-      fmt::format("{}/{} {} {:.0f} {}/s {}{}{}", done_, total_, unit_, rate, unit_, timing,
-                  status_.empty() ? "" : "  ", status_);
+  const std::string timing =
+      final ? fmt::format("{} total", duration_text(elapsed)) : fmt::format("ETA {}", duration_text(left));
+  const std::string figures = fmt::format("{}/{} {} {:.0f} {}/s {}{}{}", done_, total_, unit_, rate, unit_, timing,
+                                          status_.empty() ? "" : "  ", status_);
   if (interactive_) {
     const int filled = static_cast<int>(fraction * kBarWidth);
     fmt::print(out_, "\r\033[K{} [{}{}] {:3.0f}% {}", title_, std::string(static_cast<std::size_t>(filled), '#'),

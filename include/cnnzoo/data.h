@@ -139,6 +139,9 @@ void transform(const Image& image, const Augment& augment, uint64_t random_key, 
 /// Decodes a JPEG or PNG file (by its contents) to 8-bit RGB; Error naming the file when it cannot.
 Image read_image(const std::string& path);
 
+/// Writes a grey or RGB image as PNG, atomically.
+void write_png(const std::string& path, const Image& image);
+
 /// Bilinear resize (half-pixel centres, as PyTorch's align_corners=False), rounded to 8 bits.
 Image resize_bilinear(const Image& image, int64_t height, int64_t width);
 

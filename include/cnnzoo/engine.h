@@ -83,6 +83,8 @@ class TrainingEngine {
   std::vector<Tensor> outputs() const;
   /// Steps taken (dropout masks depend on it).
   int64_t steps() const;
+  /// Continues the step count of an earlier run (resuming from a checkpoint).
+  void set_steps(int64_t steps);
 
  private:
   struct Impl;

@@ -28,7 +28,8 @@ inline std::vector<std::string> torchvision_models() {
 
 /// tests/data/<folder>/<name>.json; a missing file is an error naming `script`, which makes it.
 inline nlohmann::json load_fixture(std::string_view folder, std::string_view name, std::string_view script) {
-  const std::string path = std::string(CNNZOO_TEST_DATA) + "/" + std::string(folder) + "/" + std::string(name) + ".json";
+  const std::string path =
+      std::string(CNNZOO_TEST_DATA) + "/" + std::string(folder) + "/" + std::string(name) + ".json";
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path + "; run /usr/bin/python3 " + std::string(script));
   return nlohmann::json::parse(in);

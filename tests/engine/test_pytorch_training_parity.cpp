@@ -29,17 +29,17 @@ namespace {
 using parity::kSeed;
 constexpr char kScript[] = "scripts/pytorch_training_parity.py";
 
-// The loss is a sum of well-conditioned terms; float32 gets it to about 1e-7.
-constexpr double kLossTolerance = 1e-5;
-// Gradients: relative L2 error over the recorded entries within max(kGradientFloor, kTorchFactor x
-// PyTorch float32's own error on the same entries). A fixed bound would be wrong in both directions:
-// deep networks whose batch norms see few elements (batch 2, 4x4 or smaller maps in the last stages)
-// are ill-conditioned, so any float32 step -- PyTorch's included -- lands 1e-3 to 1e-2 from the exact
-// answer in some gradients, while shallow ones agree to 1e-6. PyTorch's float32 step on the same
-// weights and batch measures how hard each tensor is; we must be about as accurate as it, within a
-// small factor for a different (but equally valid) order of summation.
-constexpr double kGradientFloor = 1e-4;
+// Every figure is held to max(floor, kTorchFactor x PyTorch float32's own error on it), both measured
+// against PyTorch's float64 step. A fixed bound would be wrong in both directions: deep networks whose
+// batch norms see few elements (batch 2, 4x4 or smaller maps in the last stages) are ill-conditioned,
+// so any float32 step -- PyTorch's included -- lands 1e-3 to 1e-1 from the exact answer in some
+// gradients (resnet152: 0.1, and 4e-5 in the loss itself), while shallow ones agree to 1e-6. PyTorch's
+// float32 error is the worst of three runs (on the input and on two copies one ulp away: a max pool or
+// ReLU near a tie flips either way in float32, and one lucky run would understate it); we must be about
+// as accurate as it, within a small factor for a different but equally valid order of summation.
 constexpr double kTorchFactor = 4;
+constexpr double kLossFloor = 1e-5;      // relative
+constexpr double kGradientFloor = 1e-4;  // relative L2 over the recorded entries
 // Running statistics are averages of the batch; largest |error| relative to the largest value.
 constexpr double kBufferTolerance = 1e-4;
 
@@ -90,8 +90,11 @@ TEST_P(PyTorchTrainingParity, OneStepMatches) {
 
   const double torch_loss = fixture.at("loss").get<double>();
   const double loss_error = std::abs(loss - torch_loss) / std::abs(torch_loss);
-  EXPECT_LE(loss_error, kLossTolerance) << name << ": loss " << loss << ", torch " << torch_loss;
-  std::string summary = name + ": loss " + fmt_error(loss_error, fixture.at("torch_float32_loss_error").get<double>());
+  const double torch_loss_error = fixture.at("torch_float32_loss_error").get<double>();
+  EXPECT_LE(loss_error, std::max(kLossFloor, kTorchFactor * torch_loss_error))
+      << name << ": loss " << loss << ", torch " << torch_loss << "; PyTorch float32's relative error "
+      << torch_loss_error;
+  std::string summary = name + ": loss " + fmt_error(loss_error, torch_loss_error);
 
   for (const auto& [grad_name, record] : fixture.at("gradients").items()) {
     SCOPED_TRACE(grad_name);

@@ -81,4 +81,6 @@ std::vector<Tensor> TrainingEngine::outputs() const {
 
 int64_t TrainingEngine::steps() const { return impl_->state.step; }
 
+void TrainingEngine::set_steps(int64_t steps) { impl_->state.step = steps; }
+
 }  // namespace cnnzoo

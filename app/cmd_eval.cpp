@@ -1,0 +1,136 @@
+// cnnzoo eval: a checkpoint (or an ensemble of them) on a data set's test split.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cnnzoo/error.h"
+#include "cnnzoo/fit.h"
+#include "commands.h"
+#include "progress.h"
+
+namespace cnnzoo::cli {
+namespace {
+
+constexpr int64_t kBatch = 256;
+
+struct EvalArgs {
+  std::string checkpoint;
+  std::vector<std::string> ensemble;
+  std::string data;
+  std::string format = "text";
+  int threads = 0;
+};
+
+struct Member {
+  std::string path;
+  TrainedModel model;
+  Evaluation result;
+};
+
+Member evaluate_checkpoint(const std::string& path, const std::string& data_spec, int threads, bool show) {
+  Member m{.path = path, .model = load_trained_model(path), .result = {}};
+  const auto data = open_dataset(data_spec.empty() ? m.model.data : data_spec, Split::Test);
+  ModelOptions options = m.model.options;
+  options.batch = std::min<int64_t>(kBatch, data->size());
+  const Graph graph = build_model(m.model.model, options);
+  std::unique_ptr<Progress> bar;
+  FitCallbacks callbacks;
+  if (show) {
+    callbacks.on_eval_start = [&](int64_t batches) {
+      bar = std::make_unique<Progress>("evaluating " + path, batches, "batch");
+    };
+    callbacks.on_eval_batch = [&](int64_t done) { bar->update(done); };
+  }
+  m.result = evaluate(graph, m.model.parameters, *data, threads, 1, callbacks);
+  if (bar) bar->finish();
+  return m;
+}
+
+nlohmann::json to_json(const Evaluation& e, const std::vector<std::string>& names) {
+  nlohmann::json per_class = nlohmann::json::object();
+  for (std::size_t c = 0; c < e.per_class.size(); ++c) {
+    per_class[c < names.size() ? names[c] : std::to_string(c)] =
+        std::isnan(e.per_class[c]) ? nlohmann::json() : nlohmann::json(e.per_class[c]);
+  }
+  return {{"images", e.images}, {"top1", e.top1},         {"top5", e.top5},
+          {"loss", e.loss},     {"per_class", per_class}, {"confusion", e.confusion}};
+}
+
+void print_text(const std::string& title, const Evaluation& e, const std::vector<std::string>& names) {
+  fmt::print("{}: {} images  top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}\n", title, e.images, 100 * e.top1, 100 * e.top5,
+             e.loss);
+  fmt::print("\n{:<14} {:>9}   confusion (rows: true class, columns: predicted)\n", "class", "accuracy");
+  for (std::size_t c = 0; c < e.per_class.size(); ++c) {
+    const std::string name = c < names.size() ? names[c] : std::to_string(c);
+    fmt::print("{:<14} {:>8.2f}%   {}\n", name.substr(0, 14), 100 * e.per_class[c], fmt::join(e.confusion[c], " "));
+  }
+}
+
+void run_eval(const EvalArgs& args) {
+  if (args.format != "text" && args.format != "json") {
+    throw InvalidArgument(fmt::format("--format: unknown format '{}'; known: text, json", args.format));
+  }
+  if (args.checkpoint.empty() == args.ensemble.empty()) {
+    throw InvalidArgument("give either --checkpoint FILE or --ensemble FILE FILE ...");
+  }
+  const bool show = args.format == "text";
+  if (!args.checkpoint.empty()) {
+    const Member m = evaluate_checkpoint(args.checkpoint, args.data, args.threads, show);
+    if (show) return print_text(m.path, m.result, m.model.class_names);
+    nlohmann::json out = to_json(m.result, m.model.class_names);
+    out["checkpoint"] = m.path;
+    out["model"] = m.model.model;
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  // The lecture's ensembles: average the members' class probabilities.
+  std::vector<Member> members;
+  for (const std::string& path : args.ensemble)
+    members.push_back(evaluate_checkpoint(path, args.data, args.threads, show));
+  const Member& first = members.front();
+  Tensor mean(first.result.probabilities.shape());
+  std::vector<int64_t> labels;
+  for (const Member& m : members) {
+    if (m.result.probabilities.shape() != mean.shape()) {
+      throw InvalidArgument(fmt::format("--ensemble: {} gives {} probabilities, {} gives {}", m.path,
+                                        to_string(m.result.probabilities.shape()), first.path,
+                                        to_string(mean.shape())));
+    }
+    const auto p = m.result.probabilities.f32();
+    for (std::size_t i = 0; i < p.size(); ++i) mean.f32()[i] += p[i] / static_cast<float>(members.size());
+  }
+  const auto data = open_dataset(args.data.empty() ? first.model.data : args.data, Split::Test);
+  for (int64_t i = 0; i < data->size(); ++i) labels.push_back(data->label(i));
+  const Evaluation ensemble = score(std::move(mean), labels, data->num_classes());
+  if (show) {
+    for (const Member& m : members) {
+      fmt::print("{:<40} top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}\n", m.path, 100 * m.result.top1, 100 * m.result.top5,
+                 m.result.loss);
+    }
+    fmt::print("\n");
+    return print_text(fmt::format("ensemble of {}", members.size()), ensemble, first.model.class_names);
+  }
+  nlohmann::json out{{"members", nlohmann::json::array()}, {"ensemble", to_json(ensemble, first.model.class_names)}};
+  for (const Member& m : members) {
+    out["members"].push_back(
+        {{"checkpoint", m.path}, {"top1", m.result.top1}, {"top5", m.result.top5}, {"loss", m.result.loss}});
+  }
+  std::cout << out.dump(2) << "\n";
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a checkpoint, or an ensemble, on a data set's test split");
+  cmd->add_option("--checkpoint", args->checkpoint, "A checkpoint written by `cnnzoo train`");
+  cmd->add_option("--ensemble", args->ensemble, "Several checkpoints: their averaged softmax outputs");
+  cmd->add_option("--data", args->data, "Data set (default: the one the checkpoint was trained on)");
+  cmd->add_option("--format", args->format, "text or json")->default_val("text");
+  cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->default_val(0);
+  cmd->callback([args] { run_eval(*args); });
+}
+
+}  // namespace cnnzoo::cli

@@ -1,0 +1,100 @@
+// cnnzoo train: a zoo model on a data set, with checkpoints, metrics and exact resume.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cnnzoo/fit.h"
+#include "commands.h"
+#include "progress.h"
+
+namespace cnnzoo::cli {
+namespace {
+
+struct TrainArgs {
+  FitOptions fit;
+  std::optional<int64_t> depth, width, groups, growth_rate;
+  bool aux_logits = false;
+  bool no_nesterov = false;
+};
+
+void run_train(TrainArgs args) {
+  FitOptions& o = args.fit;
+  o.model_options.depth = args.depth;
+  o.model_options.width = args.width;
+  o.model_options.groups = args.groups;
+  o.model_options.growth_rate = args.growth_rate;
+  o.model_options.aux_logits = args.aux_logits;
+  if (args.no_nesterov) o.optimizer.nesterov = false;
+  fmt::print("training {} on {} for {} epochs (batch {}, {} lr {} {}, seed {}) into {}\n", o.model, o.data, o.epochs,
+             o.batch_size, o.optimizer.kind, o.schedule.base_lr, o.schedule.kind, o.seed, o.out_dir);
+  std::unique_ptr<Progress> bar;
+  FitCallbacks callbacks;
+  callbacks.on_batch = [&](int64_t epoch, int64_t done, int64_t total, double loss, double accuracy) {
+    if (done == 1)
+      bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", epoch, o.epochs), total * o.batch_size, "img");
+    bar->update(done * o.batch_size, fmt::format("loss {:.4f} acc {:.2f}%", loss, 100 * accuracy));
+    if (done == total) bar->finish();
+  };
+  callbacks.on_eval_start = [&](int64_t batches) {
+    bar = std::make_unique<Progress>("  evaluating", batches, "batch");
+  };
+  callbacks.on_eval_batch = [&](int64_t done) { bar->update(done); };
+  callbacks.on_epoch = [&](const EpochMetrics& m) {
+    bar->finish();
+    fmt::print(
+        "epoch {:3}  lr {:.4g}  train loss {:.4f} acc {:.2f}%  val loss {:.4f} top-1 {:.2f}% top-5 {:.2f}%  "
+        "{:.1f} s, {:.0f} img/s\n",
+        m.epoch, m.lr, m.train_loss, 100 * m.train_accuracy, m.val_loss, 100 * m.top1, 100 * m.top5, m.seconds,
+        m.images_per_second);
+    std::fflush(stdout);
+  };
+  const FitResult result = fit(o, callbacks);
+  fmt::print("best top-1 {:.2f}%; checkpoints {}/last.safetensors and {}/best.safetensors, metrics {}/metrics.csv\n",
+             100 * result.best_top1, o.out_dir, o.out_dir, o.out_dir);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  FitOptions& o = args->fit;
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on a data set (default: resnet20 on Fashion-MNIST)");
+  cmd->add_option("--model", o.model, "Model name (see `cnnzoo list`)")->default_val(o.model);
+  cmd->add_option("--data", o.data, "fashion-mnist, mnist:DIR, cifar10:DIR, cifar100:DIR or folder:DIR")
+      ->default_val(o.data);
+  cmd->add_option("--epochs", o.epochs, "Epochs")->default_val(o.epochs);
+  cmd->add_option("--batch-size", o.batch_size, "Images per step")->default_val(o.batch_size);
+  cmd->add_option("--lr", o.schedule.base_lr, "Peak learning rate")->default_val(o.schedule.base_lr);
+  cmd->add_option("--seed", o.seed, "Seed of initialisation, data order, augmentation and dropout")->default_val(0);
+  cmd->add_option("--subset", o.subset, "Train on the first N training images (0 = all)")->default_val(0);
+  cmd->add_option("--val-subset", o.val_subset, "Evaluate on the first N test images (0 = all)")->default_val(0);
+  cmd->add_option("--threads", o.threads, "Engine threads (0 = every core)")->default_val(0);
+  cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")->default_val(o.loader_threads);
+  cmd->add_option("--out", o.out_dir, "Folder for last.safetensors, best.safetensors and metrics.csv")->required();
+  cmd->add_flag("--resume", o.resume, "Continue from OUT/last.safetensors (with the same options)");
+  cmd->add_option("--stop-after", o.stop_after, "Stop after this many epochs, to --resume later (0 = no)")
+      ->default_val(0);
+  cmd->add_option("--optimizer", o.optimizer.kind, "sgd, adam or adamw")->default_val(o.optimizer.kind);
+  cmd->add_option("--momentum", o.optimizer.momentum, "SGD momentum")->default_val(o.optimizer.momentum);
+  cmd->add_flag("--no-nesterov", args->no_nesterov, "Plain momentum instead of Nesterov's");
+  cmd->add_option("--weight-decay", o.optimizer.weight_decay, "Weight decay")->default_val(o.optimizer.weight_decay);
+  cmd->add_flag("--decay-bn-and-bias", o.optimizer.decay_bn_and_bias,
+                "Also decay batch-norm weights and biases (exempt by default)");
+  cmd->add_option("--schedule", o.schedule.kind, "constant, step, multistep or cosine")->default_val(o.schedule.kind);
+  cmd->add_option("--warmup-epochs", o.schedule.warmup_epochs, "Linear warm-up, in epochs (may be fractional)")
+      ->default_val(o.schedule.warmup_epochs);
+  cmd->add_option("--step-size", o.schedule.step_size, "step: epochs between decays")
+      ->default_val(o.schedule.step_size);
+  cmd->add_option("--milestones", o.schedule.milestones, "multistep: epochs at which the rate drops");
+  cmd->add_option("--gamma", o.schedule.gamma, "step, multistep: the factor of each drop")
+      ->default_val(o.schedule.gamma);
+  cmd->add_option("--label-smoothing", o.label_smoothing, "Label smoothing")->default_val(0.0);
+  cmd->add_option("--depth", args->depth, "Depth, where the model's paper defines a family");
+  cmd->add_option("--width", args->width, "Widen factor or width per group");
+  cmd->add_option("--groups", args->groups, "Groups of the bottleneck convolution (ResNeXt)");
+  cmd->add_option("--growth-rate", args->growth_rate, "DenseNet growth rate");
+  cmd->add_flag("--aux-logits", args->aux_logits, "GoogLeNet: train with the auxiliary classifiers (weight 0.3)");
+  cmd->callback([args] { run_train(*args); });
+}
+
+}  // namespace cnnzoo::cli

@@ -1,0 +1,111 @@
+// Training a zoo model on a data set, end to end: the loop of `cnnzoo train`, evaluation for
+// `cnnzoo eval`, and the model a checkpoint describes.
+//
+// The schedule spans the run's `epochs`: a cosine run of 2 epochs is not a run of 1 continued. To pause
+// a run, interrupt it (or use stop_after) and resume it with the same options.
+//
+// A run writes DIR/last.safetensors after every epoch and DIR/best.safetensors when the validation top-1
+// improves (atomically: a run killed at any moment loses at most the epoch under way), and rewrites
+// DIR/metrics.csv, one row per epoch. With the same seed and thread count, a run resumed from
+// last.safetensors continues bit for bit: the data order and augmentation depend only on (seed, epoch,
+// index), dropout on (seed, step), and the weights, batch-norm statistics and optimizer state are saved.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cnnzoo/data.h"
+#include "cnnzoo/graph.h"
+#include "cnnzoo/models.h"
+#include "cnnzoo/optim.h"
+#include "cnnzoo/parameters.h"
+
+namespace cnnzoo {
+
+struct FitOptions {
+  std::string model = "resnet20";
+  /// depth, width, ...; the input shape and the number of classes come from the data set.
+  ModelOptions model_options{};
+  std::string data = "fashion-mnist";
+  int64_t epochs = 15;
+  int64_t batch_size = 128;
+  int64_t subset = 0;      ///< train on the first N training images (0 = all)
+  int64_t val_subset = 0;  ///< evaluate on the first N test images (0 = all)
+  uint64_t seed = 0;
+  int threads = 0;  ///< engine threads (0 = every core)
+  int64_t loader_threads = 1;
+  OptimizerOptions optimizer{
+      .kind = "sgd", .momentum = 0.9, .nesterov = true, .weight_decay = 5e-4, .decay_bn_and_bias = false};
+  ScheduleOptions schedule{.kind = "cosine", .base_lr = 0.1, .warmup_epochs = 0.2};
+  double label_smoothing = 0.0;
+  std::string out_dir;  ///< required
+  bool resume = false;  ///< continue from out_dir/last.safetensors
+  /// Stop after this many epochs (0 = at `epochs`), as an interruption would: the schedule still spans
+  /// `epochs`, so a later --resume continues the same run.
+  int64_t stop_after = 0;
+};
+
+struct EpochMetrics {
+  int64_t epoch = 0;  ///< 1-based
+  double lr = 0;      ///< at the end of the epoch
+  double train_loss = 0, train_accuracy = 0;
+  double val_loss = 0, top1 = 0, top5 = 0;
+  double seconds = 0;
+  double images_per_second = 0;  ///< training only
+};
+
+struct FitCallbacks {
+  /// After each training batch: epoch (1-based), batches done and in all, running loss and accuracy.
+  std::function<void(int64_t epoch, int64_t done, int64_t total, double loss, double accuracy)> on_batch;
+  /// After each epoch's evaluation and checkpoint.
+  std::function<void(const EpochMetrics&)> on_epoch;
+  /// Before each evaluation pass, with its number of batches; then on_eval_batch per batch.
+  std::function<void(int64_t batches)> on_eval_start;
+  std::function<void(int64_t done)> on_eval_batch;
+};
+
+struct FitResult {
+  std::vector<EpochMetrics> history;  ///< every epoch of the run, resumed ones included
+  double best_top1 = 0;
+};
+
+/// Trains as configured; throws Error for a bad option or data, and when the loss turns NaN or
+/// infinite (the last good checkpoint stays).
+FitResult fit(const FitOptions& options, const FitCallbacks& callbacks = {});
+
+struct Evaluation {
+  int64_t images = 0;
+  double loss = 0, top1 = 0, top5 = 0;          ///< top-k as fractions in [0, 1]
+  std::vector<double> per_class;                ///< accuracy of each class (NaN when it has no image)
+  std::vector<std::vector<int64_t>> confusion;  ///< [true class][predicted class]
+  Tensor probabilities;                         ///< images x classes, softmax of the logits
+};
+
+/// Runs `graph` (built for batch `batch`) over `data` with the evaluation transform.
+Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads = 0,
+                    int64_t loader_threads = 1, const FitCallbacks& callbacks = {});
+
+/// Accuracy figures of class probabilities against labels (used for ensembles).
+Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64_t num_classes);
+
+/// A trained model as a checkpoint describes it.
+struct TrainedModel {
+  std::string model;     ///< registry name
+  ModelOptions options;  ///< as trained (input, classes, depth, ...), batch 1
+  std::string data;      ///< the data set it was trained on
+  std::vector<std::string> class_names;
+  Normalization normalization;  ///< of the data set it was trained on
+  Parameters parameters;
+};
+
+/// An image as the model's input sample: converted to its channels (RGB to grey by ITU-R 601 luma),
+/// resized to its height and width, scaled to [0, 1] and normalised. `out_chw` holds C x H x W floats.
+void image_to_sample(const Image& image, const Dims& input, const Normalization& normalization,
+                     std::span<float> out_chw);
+
+/// Reads a checkpoint written by fit(); Error names the file and what is missing.
+TrainedModel load_trained_model(const std::string& path);
+
+}  // namespace cnnzoo

@@ -1,0 +1,105 @@
+// Evaluation: the model over a data set with the evaluation transform, then loss, top-1/top-5, per-class
+// accuracy and the confusion matrix.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "cnnzoo/engine.h"
+#include "cnnzoo/error.h"
+#include "cnnzoo/fit.h"
+
+namespace cnnzoo {
+namespace {
+
+// Softmax of each row of logits (rows x classes), in place.
+void softmax_rows(std::span<float> values, int64_t classes) {
+  for (std::size_t row = 0; row < values.size() / static_cast<std::size_t>(classes); ++row) {
+    auto r = values.subspan(row * static_cast<std::size_t>(classes), static_cast<std::size_t>(classes));
+    const float top = *std::max_element(r.begin(), r.end());
+    double sum = 0;
+    for (float& v : r) sum += (v = std::exp(v - top));
+    for (float& v : r) v = static_cast<float>(v / sum);
+  }
+}
+
+}  // namespace
+
+Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64_t num_classes) {
+  Evaluation e;
+  e.images = static_cast<int64_t>(labels.size());
+  e.confusion.assign(static_cast<std::size_t>(num_classes),
+                     std::vector<int64_t>(static_cast<std::size_t>(num_classes)));
+  const auto p = probabilities.f32();
+  std::vector<int64_t> order(static_cast<std::size_t>(num_classes));
+  int64_t top1 = 0, top5 = 0;
+  double loss = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto row = p.subspan(i * static_cast<std::size_t>(num_classes), static_cast<std::size_t>(num_classes));
+    const int64_t label = labels[i];
+    std::iota(order.begin(), order.end(), 0);
+    const auto k = std::min<std::ptrdiff_t>(5, num_classes);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) {
+      return row[static_cast<std::size_t>(a)] > row[static_cast<std::size_t>(b)];
+    });
+    top1 += order[0] == label;
+    top5 += std::find(order.begin(), order.begin() + k, label) != order.begin() + k;
+    loss -= std::log(std::max(static_cast<double>(row[static_cast<std::size_t>(label)]), 1e-30));
+    ++e.confusion[static_cast<std::size_t>(label)][static_cast<std::size_t>(order[0])];
+  }
+  const auto n = static_cast<double>(std::max<int64_t>(e.images, 1));
+  e.top1 = static_cast<double>(top1) / n;
+  e.top5 = static_cast<double>(top5) / n;
+  e.loss = loss / n;
+  for (std::size_t c = 0; c < e.confusion.size(); ++c) {
+    const int64_t total = std::accumulate(e.confusion[c].begin(), e.confusion[c].end(), int64_t{0});
+    e.per_class.push_back(total == 0 ? NAN : static_cast<double>(e.confusion[c][c]) / static_cast<double>(total));
+  }
+  e.probabilities = std::move(probabilities);
+  return e;
+}
+
+Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads,
+                    int64_t loader_threads, const FitCallbacks& callbacks) {
+  const Dims& input = graph.shape(graph.inputs().at(0));
+  const int64_t batch = input[0];
+  const int64_t classes = graph.shape(graph.outputs().at(0))[1];
+  if (classes != data.num_classes()) {
+    throw InvalidArgument(fmt::format("{}: the model has {} classes, the data set {} has {}", graph.name(), classes,
+                                      data.name(), data.num_classes()));
+  }
+  InferenceEngine engine(graph, parameters, {.threads = threads});
+  Loader loader(data, {.batch_size = batch,
+                       .shuffle = false,
+                       .drop_last = false,
+                       .threads = loader_threads,
+                       .augment = eval_augment(data, input)});
+  loader.start_epoch(0);
+  if (callbacks.on_eval_start) callbacks.on_eval_start(loader.batches_per_epoch());
+  Tensor probabilities({data.size(), classes});
+  std::vector<int64_t> labels;
+  Tensor padded(input);  // the last batch may be short: run it padded with zeros
+  Batch b;
+  int64_t done = 0;
+  while (loader.next(b)) {
+    const int64_t n = static_cast<int64_t>(b.labels.size());
+    const Tensor* x = &b.images;
+    if (n != batch) {
+      std::fill(padded.f32().begin(), padded.f32().end(), 0.0f);
+      std::memcpy(padded.bytes(), b.images.bytes(), static_cast<std::size_t>(b.images.nbytes()));
+      x = &padded;
+    }
+    const Tensor logits = engine.run(*x).at(0);
+    const std::size_t count = static_cast<std::size_t>(n * classes);
+    std::copy_n(logits.f32().begin(), count,
+                probabilities.f32().begin() + static_cast<std::ptrdiff_t>(labels.size()) * classes);
+    labels.insert(labels.end(), b.labels.begin(), b.labels.end());
+    if (callbacks.on_eval_batch) callbacks.on_eval_batch(++done);
+  }
+  softmax_rows(probabilities.f32(), classes);
+  return score(std::move(probabilities), labels, classes);
+}
+
+}  // namespace cnnzoo

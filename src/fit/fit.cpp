@@ -1,0 +1,213 @@
+// The training loop of `cnnzoo train`.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cnnzoo/checkpoint.h"
+#include "cnnzoo/engine.h"
+#include "cnnzoo/error.h"
+#include "cnnzoo/fit.h"
+#include "cnnzoo/init.h"
+#include "fit/run_record.h"
+
+namespace cnnzoo {
+namespace {
+
+using namespace fit_detail;
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kEvalBatch = 256;
+
+struct Run {
+  std::unique_ptr<Dataset> train, test;
+  ModelOptions model_options;
+  Graph graph;
+  Parameters parameters;
+  std::unique_ptr<Optimizer> optimizer;
+  ScheduleOptions schedule;
+  FitResult result;
+  int64_t first_epoch = 0;  ///< 0-based: epochs already done
+};
+
+std::string data_json(const FitOptions& o, const Dataset& train) {
+  const Normalization norm = train.normalization();
+  return nlohmann::json{
+      {"spec", o.data},    {"subset", o.subset},   {"batch_size", o.batch_size}, {"class_names", train.class_names()},
+      {"mean", norm.mean}, {"stddev", norm.stddev}}
+      .dump();
+}
+
+// The run a checkpoint continues must be the same run: same model, data, seed and batch.
+void check_resumable(const FitOptions& o, const Checkpoint& c, const std::string& path, const std::string& data) {
+  auto differs = [&](const std::string& key, const std::string& ours) {
+    const std::string& theirs = meta_value(c.meta, key, path);
+    if (theirs != ours) {
+      throw InvalidArgument(
+          fmt::format("--resume: {} was trained with {} {}, this run asks for {}", path, key, theirs, ours));
+    }
+  };
+  differs(kCheckpointModelKey, o.model);
+  differs(kCheckpointSeedKey, std::to_string(o.seed));
+  differs(kCheckpointDataKey, data);
+}
+
+Run prepare(const FitOptions& o) {
+  Run r;
+  r.train = open_dataset(o.data, Split::Train);
+  if (o.subset > 0) r.train = take_first(std::move(r.train), o.subset);
+  r.test = open_dataset(o.data, Split::Test);
+  if (o.val_subset > 0) r.test = take_first(std::move(r.test), o.val_subset);
+  if (r.train->size() < o.batch_size) {
+    throw InvalidArgument(
+        fmt::format("--batch-size {} is larger than the {} training images", o.batch_size, r.train->size()));
+  }
+  // The model adapts to the data: its input channels and size, and its classes.
+  r.model_options = o.model_options;
+  r.model_options.input = r.train->image_shape();
+  r.model_options.num_classes = r.train->num_classes();
+  r.model_options.batch = o.batch_size;
+  r.graph = build_model(o.model, r.model_options);
+  r.parameters = init_parameters(r.graph, init_scheme_for(o.model), o.seed);
+  r.optimizer = make_optimizer(o.optimizer, r.graph);
+  r.schedule = o.schedule;
+  r.schedule.epochs = o.epochs;
+  validate(r.schedule);
+  return r;
+}
+
+void restore(const FitOptions& o, Run& r, const std::string& path) {
+  Checkpoint c = load_checkpoint(path);
+  check_resumable(o, c, path, data_json(o, *r.train));
+  const WeightCheck check = check_parameters(r.graph, c.model);
+  if (!check.ok()) throw Error(fmt::format("{}: weights do not fit {}: {}", path, o.model, check.message()));
+  r.parameters = std::move(c.model);
+  r.optimizer->load_state(c.optimizer);
+  r.first_epoch = std::stoll(meta_value(c.meta, kCheckpointEpochKey, path));
+  r.result.history = history_from_json(meta_value(c.meta, "history", path), path);
+  r.result.best_top1 = std::stod(meta_value(c.meta, kCheckpointBestMetricKey, path));
+}
+
+void save(const FitOptions& o, const Run& r, const std::string& path, int64_t epochs_done, int64_t iteration) {
+  Checkpoint c{.model = r.parameters, .optimizer = r.optimizer->state(), .meta = {}};
+  c.meta = {{kCheckpointModelKey, o.model},
+            {kCheckpointEpochKey, std::to_string(epochs_done)},
+            {kCheckpointIterationKey, std::to_string(iteration)},
+            {kCheckpointSeedKey, std::to_string(o.seed)},
+            {kCheckpointModelOptionsKey, model_options_json(r.model_options)},
+            {kCheckpointDataKey, data_json(o, *r.train)},
+            {kCheckpointOptimizerKey, to_json(o.optimizer)},
+            {kCheckpointScheduleKey, to_json(r.schedule)},
+            {kCheckpointBestMetricKey, fmt::format("{:.17g}", r.result.best_top1)},
+            {"history", history_json(r.result.history)}};
+  save_checkpoint(path, c);
+}
+
+int64_t correct_predictions(const Tensor& logits, const std::vector<int64_t>& labels) {
+  const int64_t classes = logits.shape()[1];
+  int64_t correct = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto row = logits.f32().subspan(i * static_cast<std::size_t>(classes), static_cast<std::size_t>(classes));
+    correct += std::max_element(row.begin(), row.end()) - row.begin() == labels[i];
+  }
+  return correct;
+}
+
+}  // namespace
+
+FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
+  if (o.out_dir.empty()) throw InvalidArgument("--out: a folder for the checkpoints and metrics is required");
+  if (o.epochs < 1) throw InvalidArgument(fmt::format("--epochs must be at least 1, got {}", o.epochs));
+  std::filesystem::create_directories(o.out_dir);
+  const std::string last = o.out_dir + "/last.safetensors";
+  const std::string best = o.out_dir + "/best.safetensors";
+  Run r = prepare(o);
+  if (o.resume) restore(o, r, last);
+
+  Loader loader(*r.train, {.batch_size = o.batch_size,
+                           .shuffle = true,
+                           .seed = o.seed,
+                           .drop_last = true,
+                           .threads = o.loader_threads,
+                           .augment = train_augment(*r.train, *r.model_options.input)});
+  const int64_t per_epoch = loader.batches_per_epoch();
+  TrainingEngine engine(r.graph, r.parameters,
+                        {.threads = o.threads, .seed = o.seed, .label_smoothing = o.label_smoothing});
+  engine.set_steps(r.first_epoch * per_epoch);
+  ModelOptions eval_options = r.model_options;
+  eval_options.batch = std::min<int64_t>(kEvalBatch, r.test->size());
+  const Graph eval_graph = build_model(o.model, eval_options);
+
+  const int64_t end = o.stop_after > 0 ? std::min(o.stop_after, o.epochs) : o.epochs;
+  for (int64_t epoch = r.first_epoch; epoch < end; ++epoch) {
+    const auto start = Clock::now();
+    loader.start_epoch(epoch);
+    Batch b;
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0, done = 0;
+    double lr = 0;
+    while (loader.next(b)) {
+      const int64_t iteration = epoch * per_epoch + done;
+      lr = learning_rate(r.schedule, iteration, per_epoch);
+      const double loss = engine.step(b.images, b.labels);
+      if (!std::isfinite(loss)) {
+        throw Error(fmt::format("epoch {} batch {}: the loss is {}; stopping. The last good checkpoint is {}",
+                                epoch + 1, done + 1, loss,
+                                epoch > 0 ? last : std::string("none (this is the first epoch)")));
+      }
+      r.optimizer->step(r.parameters, engine.gradients(), lr);
+      const auto n = static_cast<int64_t>(b.labels.size());
+      loss_sum += loss * static_cast<double>(n);
+      correct += correct_predictions(engine.outputs().at(0), b.labels);
+      seen += n;
+      ++done;
+      if (callbacks.on_batch) {
+        callbacks.on_batch(epoch + 1, done, per_epoch, loss_sum / static_cast<double>(seen),
+                           static_cast<double>(correct) / static_cast<double>(seen));
+      }
+    }
+    const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const Evaluation ev = evaluate(eval_graph, r.parameters, *r.test, o.threads, o.loader_threads, callbacks);
+    const EpochMetrics m{.epoch = epoch + 1,
+                         .lr = lr,
+                         .train_loss = loss_sum / static_cast<double>(seen),
+                         .train_accuracy = static_cast<double>(correct) / static_cast<double>(seen),
+                         .val_loss = ev.loss,
+                         .top1 = ev.top1,
+                         .top5 = ev.top5,
+                         .seconds = std::chrono::duration<double>(Clock::now() - start).count(),
+                         .images_per_second = static_cast<double>(seen) / train_seconds};
+    r.result.history.push_back(m);
+    const bool improved = m.top1 > r.result.best_top1 || epoch == 0;
+    if (improved) r.result.best_top1 = m.top1;
+    save(o, r, last, epoch + 1, (epoch + 1) * per_epoch);
+    if (improved) save(o, r, best, epoch + 1, (epoch + 1) * per_epoch);
+    write_metrics_csv(o.out_dir + "/metrics.csv", r.result.history);
+    if (callbacks.on_epoch) callbacks.on_epoch(m);
+  }
+  return r.result;
+}
+
+TrainedModel load_trained_model(const std::string& path) {
+  Checkpoint c = load_checkpoint(path);
+  TrainedModel t;
+  t.model = meta_value(c.meta, kCheckpointModelKey, path);
+  t.options = model_options_from_json(meta_value(c.meta, kCheckpointModelOptionsKey, path), path);
+  t.options.batch = 1;
+  const auto data = nlohmann::json::parse(meta_value(c.meta, kCheckpointDataKey, path), nullptr, false);
+  if (data.is_discarded() || !data.contains("spec") || !data.contains("mean") || !data.contains("stddev")) {
+    throw Error(fmt::format("{}: metadata 'data' is malformed (it needs spec, mean and stddev)", path));
+  }
+  t.data = data.at("spec").get<std::string>();
+  t.class_names = data.value("class_names", std::vector<std::string>{});
+  t.normalization = {data.at("mean").get<std::vector<float>>(), data.at("stddev").get<std::vector<float>>()};
+  const Graph g = build_model(t.model, t.options);
+  const WeightCheck check = check_parameters(g, c.model);
+  if (!check.ok()) throw Error(fmt::format("{}: weights do not fit {}: {}", path, t.model, check.message()));
+  t.parameters = std::move(c.model);
+  return t;
+}
+
+}  // namespace cnnzoo

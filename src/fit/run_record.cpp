@@ -1,0 +1,117 @@
+#include "fit/run_record.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cnnzoo/error.h"
+#include "io/atomic_file.h"
+
+namespace cnnzoo::fit_detail {
+namespace {
+
+using nlohmann::json;
+
+json parse(const std::string& text, const std::string& what, const std::string& file) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: metadata '{}' is not valid JSON: {}", file, what, e.what()));
+  }
+}
+
+template <typename T>
+void put_optional(json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+template <typename T>
+std::optional<T> get_optional(const json& j, const char* key) {
+  if (!j.contains(key)) return std::nullopt;
+  return j.at(key).get<T>();
+}
+
+}  // namespace
+
+std::string model_options_json(const ModelOptions& o) {
+  json j{{"aux_logits", o.aux_logits}, {"wide", o.wide}};
+  put_optional(j, "num_classes", o.num_classes);
+  put_optional(j, "input", o.input);
+  put_optional(j, "depth", o.depth);
+  put_optional(j, "width", o.width);
+  put_optional(j, "groups", o.groups);
+  put_optional(j, "growth_rate", o.growth_rate);
+  return j.dump();
+}
+
+ModelOptions model_options_from_json(const std::string& text, const std::string& file) {
+  const json j = parse(text, "model_options", file);
+  try {
+    ModelOptions o;
+    o.aux_logits = j.value("aux_logits", false);
+    o.wide = j.value("wide", false);
+    o.num_classes = get_optional<int64_t>(j, "num_classes");
+    o.input = get_optional<Dims>(j, "input");
+    o.depth = get_optional<int64_t>(j, "depth");
+    o.width = get_optional<int64_t>(j, "width");
+    o.groups = get_optional<int64_t>(j, "groups");
+    o.growth_rate = get_optional<int64_t>(j, "growth_rate");
+    return o;
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: metadata 'model_options' is malformed: {}", file, e.what()));
+  }
+}
+
+std::string history_json(const std::vector<EpochMetrics>& history) {
+  json rows = json::array();
+  for (const EpochMetrics& m : history) {
+    rows.push_back({{"epoch", m.epoch},
+                    {"lr", m.lr},
+                    {"train_loss", m.train_loss},
+                    {"train_accuracy", m.train_accuracy},
+                    {"val_loss", m.val_loss},
+                    {"top1", m.top1},
+                    {"top5", m.top5},
+                    {"seconds", m.seconds},
+                    {"images_per_second", m.images_per_second}});
+  }
+  return rows.dump();
+}
+
+std::vector<EpochMetrics> history_from_json(const std::string& text, const std::string& file) {
+  std::vector<EpochMetrics> history;
+  try {
+    for (const json& r : parse(text, "history", file)) {
+      history.push_back({.epoch = r.at("epoch").get<int64_t>(),
+                         .lr = r.at("lr").get<double>(),
+                         .train_loss = r.at("train_loss").get<double>(),
+                         .train_accuracy = r.at("train_accuracy").get<double>(),
+                         .val_loss = r.at("val_loss").get<double>(),
+                         .top1 = r.at("top1").get<double>(),
+                         .top5 = r.at("top5").get<double>(),
+                         .seconds = r.at("seconds").get<double>(),
+                         .images_per_second = r.at("images_per_second").get<double>()});
+    }
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: metadata 'history' is malformed: {}", file, e.what()));
+  }
+  return history;
+}
+
+const std::string& meta_value(const std::map<std::string, std::string>& meta, const std::string& key,
+                              const std::string& file) {
+  auto it = meta.find(key);
+  if (it == meta.end()) throw Error(fmt::format("{}: not a cnnzoo training checkpoint: no '{}' metadata", file, key));
+  return it->second;
+}
+
+void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history) {
+  std::string text = "epoch,lr,train_loss,train_accuracy,val_loss,top1,top5,seconds\n";
+  for (const EpochMetrics& m : history) {
+    text += fmt::format("{},{:.6g},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.2f}\n", m.epoch, m.lr, m.train_loss,
+                        m.train_accuracy, m.val_loss, m.top1, m.top5, m.seconds);
+  }
+  io::write_file_atomically(path, [&](std::FILE* f) { io::write_bytes(f, text.data(), text.size(), path); });
+}
+
+}  // namespace cnnzoo::fit_detail

@@ -1,0 +1,26 @@
+// What a checkpoint records about a run besides its tensors, as JSON metadata: the model's options,
+// the data, and the history of epochs.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cnnzoo/fit.h"
+
+namespace cnnzoo::fit_detail {
+
+std::string model_options_json(const ModelOptions& options);
+ModelOptions model_options_from_json(const std::string& json, const std::string& file);
+
+std::string history_json(const std::vector<EpochMetrics>& history);
+std::vector<EpochMetrics> history_from_json(const std::string& json, const std::string& file);
+
+/// The value of `key` in a checkpoint's metadata; Error naming the file and the key when absent.
+const std::string& meta_value(const std::map<std::string, std::string>& meta, const std::string& key,
+                              const std::string& file);
+
+/// metrics.csv: a header and one row per epoch, written atomically.
+void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history);
+
+}  // namespace cnnzoo::fit_detail

@@ -1,0 +1,145 @@
+// The training loop: exact resume, the NaN stop that keeps the last good checkpoint, metrics, and the
+// model a checkpoint describes. Small runs on Fashion-MNIST (Debian's dataset-fashion-mnist).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "cnnzoo/checkpoint.h"
+#include "cnnzoo/error.h"
+#include "cnnzoo/fit.h"
+#include "io/file_support.h"
+
+namespace cnnzoo {
+namespace {
+
+FitOptions small_run(const std::string& out, int64_t epochs) {
+  FitOptions o;
+  o.out_dir = out;
+  o.epochs = epochs;
+  o.subset = 256;
+  o.val_subset = 256;
+  o.batch_size = 64;
+  o.threads = 2;
+  o.seed = 3;
+  return o;
+}
+
+void expect_same_tensors(const Parameters& a, const Parameters& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a) {
+    ASSERT_TRUE(b.contains(name)) << name;
+    ASSERT_EQ(t.nbytes(), b.at(name).nbytes()) << name;
+    EXPECT_EQ(std::memcmp(t.bytes(), b.at(name).bytes(), static_cast<std::size_t>(t.nbytes())), 0) << name;
+  }
+}
+
+// Two epochs straight, and one epoch followed by a resume to two, give the same bits. The schedule must
+// then not depend on the run's length (a constant rate here); a cosine run is paused with stop_after.
+void expect_resume_is_exact(FitOptions options) {
+  const std::string straight = test::temp_dir("cnnzoo_fit") + "/straight";
+  const std::string resumed = test::temp_dir("cnnzoo_fit") + "/resumed";
+  options.out_dir = straight;
+  options.epochs = 2;
+  const FitResult a = fit(options);
+  FitOptions first = options;
+  first.out_dir = resumed;
+  if (options.schedule.kind == "constant") {
+    first.epochs = 1;
+  } else {
+    first.stop_after = 1;
+  }
+  fit(first);
+  FitOptions more = options;
+  more.out_dir = resumed;
+  more.resume = true;
+  const FitResult b = fit(more);
+  const Checkpoint x = load_checkpoint(straight + "/last.safetensors");
+  const Checkpoint y = load_checkpoint(resumed + "/last.safetensors");
+  expect_same_tensors(x.model, y.model);
+  expect_same_tensors(x.optimizer, y.optimizer);
+  ASSERT_EQ(b.history.size(), 2u);
+  EXPECT_EQ(a.history[1].train_loss, b.history[1].train_loss);
+  EXPECT_EQ(a.history[1].top1, b.history[1].top1);
+  // metrics.csv: a header and one row per epoch.
+  std::ifstream csv(resumed + "/metrics.csv");
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "epoch,lr,train_loss,train_accuracy,val_loss,top1,top5,seconds");
+  int rows = 0;
+  while (std::getline(csv, line)) ++rows;
+  EXPECT_EQ(rows, 2);
+}
+
+TEST(Fit, ResumeContinuesBitForBit) {
+  FitOptions constant = small_run("", 2);
+  constant.schedule.kind = "constant";
+  expect_resume_is_exact(constant);
+}
+
+TEST(Fit, APausedCosineRunResumesBitForBit) { expect_resume_is_exact(small_run("", 2)); }
+
+TEST(Fit, ALossThatDivergesStopsAndKeepsTheLastGoodCheckpoint) {
+  const std::string out = test::temp_dir("cnnzoo_fit") + "/diverge";
+  fit(small_run(out, 1));
+  const std::string before = test::bytes_of(out + "/last.safetensors");
+  FitOptions wild = small_run(out, 2);
+  wild.resume = true;
+  wild.schedule.base_lr = 1e30;
+  try {
+    fit(wild);
+    FAIL() << "expected the run to stop";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("epoch 2 batch"), std::string::npos) << message;
+    EXPECT_NE(message.find("the loss is"), std::string::npos) << message;
+    EXPECT_NE(message.find(out + "/last.safetensors"), std::string::npos) << message;
+  }
+  EXPECT_EQ(test::bytes_of(out + "/last.safetensors"), before);
+}
+
+TEST(Fit, TheModelAdaptsToTheDataAndTheCheckpointDescribesIt) {
+  const std::string out = test::temp_dir("cnnzoo_fit") + "/adapt";
+  const FitResult r = fit(small_run(out, 1));
+  EXPECT_GT(r.history[0].top1, 0.1);  // above chance on 10 classes after one short epoch
+  const TrainedModel t = load_trained_model(out + "/best.safetensors");
+  EXPECT_EQ(t.model, "resnet20");
+  EXPECT_EQ(*t.options.input, (Dims{1, 28, 28}));
+  EXPECT_EQ(*t.options.num_classes, 10);
+  EXPECT_EQ(t.class_names.at(9), "Ankle boot");
+  EXPECT_FLOAT_EQ(t.normalization.mean.at(0), 0.2860f);
+}
+
+TEST(Fit, ResumeRefusesAnotherRun) {
+  const std::string out = test::temp_dir("cnnzoo_fit") + "/other";
+  fit(small_run(out, 1));
+  FitOptions other = small_run(out, 2);
+  other.resume = true;
+  other.seed = 4;
+  try {
+    fit(other);
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("was trained with seed 3, this run asks for 4"), std::string::npos)
+        << e.what();
+  }
+  FitOptions missing = small_run(test::temp_dir("cnnzoo_fit") + "/none", 1);
+  missing.resume = true;
+  EXPECT_THROW(fit(missing), Error);
+}
+
+TEST(Evaluate, ScoreCountsTopKAndConfusion) {
+  // Three images, three classes: rows are probabilities; labels 0, 1, 2.
+  const float p[] = {0.7f, 0.2f, 0.1f, 0.5f, 0.3f, 0.2f, 0.1f, 0.1f, 0.8f};
+  const Evaluation e = score(Tensor({3, 3}, p), {0, 1, 2}, 3);
+  EXPECT_DOUBLE_EQ(e.top1, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(e.top5, 1.0);
+  EXPECT_NEAR(e.loss, -(std::log(0.7) + std::log(0.3) + std::log(0.8)) / 3, 1e-6);
+  EXPECT_EQ(e.confusion[1][0], 1);
+  EXPECT_EQ(e.per_class[1], 0.0);
+}
+
+}  // namespace
+}  // namespace cnnzoo
