@@ -18,11 +18,18 @@ build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
-# The main job: the default model's per-layer analysis and the lecture's comparisons.
+RUN_DIR ?= runs/make-run
+
+# The main job: resnet20 on Fashion-MNIST (Debian's dataset-fashion-mnist) for one epoch, then its
+# evaluation and predictions for a few test images; the model's analysis and the lecture's comparison
+# first.
 run: build
-	./$(BUILD)/cnnzoo summary resnet20
+	./$(BUILD)/cnnzoo summary resnet20 --input 1x28x28
 	./$(BUILD)/cnnzoo compare alexnet vgg16
-	./$(BUILD)/cnnzoo compare googlenet:maxpool2 vgg16 --match-resolution
+	./$(BUILD)/cnnzoo train --epochs 1 --out $(RUN_DIR) --overwrite
+	./$(BUILD)/cnnzoo eval --checkpoint $(RUN_DIR)/best.safetensors
+	./$(BUILD)/cnnzoo samples --data fashion-mnist --count 6 --out $(RUN_DIR)/samples
+	./$(BUILD)/cnnzoo predict --checkpoint $(RUN_DIR)/best.safetensors --top 3 $(RUN_DIR)/samples/*.png
 
 test: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)

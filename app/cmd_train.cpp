@@ -72,6 +72,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")->default_val(o.loader_threads);
   cmd->add_option("--out", o.out_dir, "Folder for last.safetensors, best.safetensors and metrics.csv")->required();
   cmd->add_flag("--resume", o.resume, "Continue from OUT/last.safetensors (with the same options)");
+  cmd->add_flag("--overwrite", o.overwrite, "Start afresh even if OUT holds a run");
   cmd->add_option("--stop-after", o.stop_after, "Stop after this many epochs, to --resume later (0 = no)")
       ->default_val(0);
   cmd->add_option("--optimizer", o.optimizer.kind, "sgd, adam or adamw")->default_val(o.optimizer.kind);

@@ -30,7 +30,7 @@ struct FitOptions {
   ModelOptions model_options{};
   std::string data = "fashion-mnist";
   int64_t epochs = 15;
-  int64_t batch_size = 128;
+  int64_t batch_size = 64;
   int64_t subset = 0;      ///< train on the first N training images (0 = all)
   int64_t val_subset = 0;  ///< evaluate on the first N test images (0 = all)
   uint64_t seed = 0;
@@ -41,7 +41,8 @@ struct FitOptions {
   ScheduleOptions schedule{.kind = "cosine", .base_lr = 0.1, .warmup_epochs = 0.2};
   double label_smoothing = 0.0;
   std::string out_dir;  ///< required
-  bool resume = false;  ///< continue from out_dir/last.safetensors
+  bool resume = false;     ///< continue from out_dir/last.safetensors
+  bool overwrite = false;  ///< start afresh even when out_dir holds a run (else that is an error)
   /// Stop after this many epochs (0 = at `epochs`), as an interruption would: the schedule still spans
   /// `epochs`, so a later --resume continues the same run.
   int64_t stop_after = 0;

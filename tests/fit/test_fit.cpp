@@ -125,6 +125,13 @@ TEST(Fit, ResumeRefusesAnotherRun) {
     EXPECT_NE(std::string(e.what()).find("was trained with seed 3, this run asks for 4"), std::string::npos)
         << e.what();
   }
+  FitOptions again = small_run(out, 1);
+  try {
+    fit(again);
+    FAIL() << "expected InvalidArgument: the folder holds a run";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("already holds a run"), std::string::npos) << e.what();
+  }
   FitOptions missing = small_run(test::temp_dir("cnnzoo_fit") + "/none", 1);
   missing.resume = true;
   EXPECT_THROW(fit(missing), Error);
