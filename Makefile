@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps build run test asan format format-check reference clean
+.PHONY: all deps test-deps build test-long run test asan format format-check reference clean
 
 all: build
 
@@ -31,8 +31,12 @@ run: build
 	./$(BUILD)/cnnzoo samples --data fashion-mnist --count 6 --out $(RUN_DIR)/samples
 	./$(BUILD)/cnnzoo predict --checkpoint $(RUN_DIR)/best.safetensors --top 3 $(RUN_DIR)/samples/*.png
 
+# Every test but the long training recipes (label `long`, run by `make test-long`).
 test: test-deps build
-	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -LE long
+
+test-long: test-deps build
+	ctest --test-dir $(BUILD) --output-on-failure -L long
 
 # Every test under AddressSanitizer and UndefinedBehaviorSanitizer, in a build folder of its own.
 asan: deps

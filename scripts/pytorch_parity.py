@@ -39,6 +39,7 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torchvision_models  # noqa: E402
 import cnnzoo_rng  # noqa: E402
 
 SCRIPT = "scripts/pytorch_parity.py"
@@ -47,37 +48,11 @@ SEED = 2024  # also kSeed in tests/engine/test_pytorch_parity.cpp
 INPUT_SHAPE = (2, 3, 224, 224)
 INPUT_RULE = 'test_uniform("input", [2, 3, 224, 224], seed, -1, 1)'
 
-# Zoo name -> (torchvision builder, extra kwargs). The zoo names equal torchvision's.
-MODELS = {
-    "alexnet": ("alexnet", {}),
-    "vgg11": ("vgg11", {}),
-    "vgg11_bn": ("vgg11_bn", {}),
-    "vgg13": ("vgg13", {}),
-    "vgg13_bn": ("vgg13_bn", {}),
-    "vgg16": ("vgg16", {}),
-    "vgg16_bn": ("vgg16_bn", {}),
-    "vgg19": ("vgg19", {}),
-    "vgg19_bn": ("vgg19_bn", {}),
-    "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False}),
-    "resnet18": ("resnet18", {}),
-    "resnet34": ("resnet34", {}),
-    "resnet50": ("resnet50", {}),
-    "resnet101": ("resnet101", {}),
-    "resnet152": ("resnet152", {}),
-    "densenet121": ("densenet121", {}),
-    "densenet161": ("densenet161", {}),
-    "densenet169": ("densenet169", {}),
-    "densenet201": ("densenet201", {}),
-    "wide_resnet50_2": ("wide_resnet50_2", {}),
-    "wide_resnet101_2": ("wide_resnet101_2", {}),
-    "resnext50_32x4d": ("resnext50_32x4d", {}),
-    "resnext101_32x8d": ("resnext101_32x8d", {}),
-}
+MODELS = {k: v for k, v in torchvision_models.MODELS.items() if k != "googlenet_aux"}
 
 
 def build(name):
-    builder, kwargs = MODELS[name]
-    model = getattr(torchvision.models, builder)(weights=None, **kwargs)
+    model = torchvision_models.build(name)
     model.load_state_dict(cnnzoo_rng.test_state_dict(model, SEED), strict=True)
     return model.eval()
 

@@ -57,6 +57,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cnnzoo_rng  # noqa: E402
 import pytorch_parity  # noqa: E402
+import torchvision_models  # noqa: E402
 
 SCRIPT = "scripts/pytorch_training_parity.py"
 DEFAULT_OUTPUT_DIR = "tests/data/parity_training"
@@ -70,15 +71,12 @@ FULL_LIMIT = 1024  # gradients up to this many elements are stored whole
 SAMPLE = 256       # elements sampled from a larger one
 FLOAT32_RUNS = 3   # PyTorch float32 steps: on the input and on two copies one ulp away
 
-# Case -> (torchvision builder, kwargs): every zoo model under its own name, plus GoogLeNet with its
-# auxiliary heads.
-CASES = dict(pytorch_parity.MODELS)
-CASES["googlenet_aux"] = ("googlenet", {"aux_logits": True, "init_weights": False})
+# Every zoo model under its own name, plus GoogLeNet with its auxiliary heads.
+CASES = torchvision_models.MODELS
 
 
 def build(case):
-    builder, kwargs = CASES[case]
-    model = getattr(torchvision.models, builder)(weights=None, **kwargs)
+    model = torchvision_models.build(case)
     model.load_state_dict(cnnzoo_rng.test_state_dict(model, SEED), strict=True)
     model.train()
     for module in model.modules():

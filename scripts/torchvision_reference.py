@@ -50,36 +50,13 @@ import torch
 import torch.nn as nn
 import torchvision
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torchvision_models  # noqa: E402
+
 SCRIPT = "scripts/torchvision_reference.py"
 DEFAULT_OUTPUT = "tests/data/torchvision_reference.json"
 
-# Model name -> (torchvision builder name, extra builder kwargs).
-MODELS = {
-    "alexnet": ("alexnet", {}),
-    "vgg11": ("vgg11", {}),
-    "vgg11_bn": ("vgg11_bn", {}),
-    "vgg13": ("vgg13", {}),
-    "vgg13_bn": ("vgg13_bn", {}),
-    "vgg16": ("vgg16", {}),
-    "vgg16_bn": ("vgg16_bn", {}),
-    "vgg19": ("vgg19", {}),
-    "vgg19_bn": ("vgg19_bn", {}),
-    "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False}),
-    "googlenet_aux": ("googlenet", {"aux_logits": True, "init_weights": False}),
-    "resnet18": ("resnet18", {}),
-    "resnet34": ("resnet34", {}),
-    "resnet50": ("resnet50", {}),
-    "resnet101": ("resnet101", {}),
-    "resnet152": ("resnet152", {}),
-    "densenet121": ("densenet121", {}),
-    "densenet161": ("densenet161", {}),
-    "densenet169": ("densenet169", {}),
-    "densenet201": ("densenet201", {}),
-    "wide_resnet50_2": ("wide_resnet50_2", {}),
-    "wide_resnet101_2": ("wide_resnet101_2", {}),
-    "resnext50_32x4d": ("resnext50_32x4d", {}),
-    "resnext101_32x8d": ("resnext101_32x8d", {}),
-}
+MODELS = torchvision_models.MODELS
 
 # Models whose hooked pass runs in train mode.  In eval mode GoogLeNet with
 # aux_logits=True skips its two auxiliary heads (they only run when

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Trains with a documented recipe and checks the test top-1 it reaches (docs/training.md).
+# Usage: tests/e2e/recipe.sh CNNZOO MIN_TOP1 TRAIN_ARGS...
+#   e.g. tests/e2e/recipe.sh build/cnnzoo 0.88 --epochs 1
+set -euo pipefail
+binary=$1
+min_top1=$2
+shift 2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$binary" train "$@" --out "$out"
+top1=$(tail -n 1 "$out/metrics.csv" | cut -d, -f6)
+best=$(cut -d, -f6 "$out/metrics.csv" | tail -n +2 | sort -g | tail -n 1)
+echo "final top-1 $top1, best $best (required: $min_top1)"
+awk -v t="$best" -v m="$min_top1" 'BEGIN { exit !(t >= m) }'
