@@ -91,19 +91,17 @@ void run_eval(const EvalArgs& args) {
     members.push_back(evaluate_checkpoint(path, args.data, args.threads, show));
   const Member& first = members.front();
   Tensor mean(first.result.probabilities.shape());
-  std::vector<int64_t> labels;
   for (const Member& m : members) {
-    if (m.result.probabilities.shape() != mean.shape()) {
-      throw InvalidArgument(fmt::format("--ensemble: {} gives {} probabilities, {} gives {}", m.path,
+    if (m.result.probabilities.shape() != mean.shape() || m.result.labels != first.result.labels) {
+      throw InvalidArgument(fmt::format("--ensemble: {} gives {} probabilities, {} gives {} (members must share their data)", m.path,
                                         to_string(m.result.probabilities.shape()), first.path,
                                         to_string(mean.shape())));
     }
     const auto p = m.result.probabilities.f32();
     for (std::size_t i = 0; i < p.size(); ++i) mean.f32()[i] += p[i] / static_cast<float>(members.size());
   }
-  const auto data = open_dataset(args.data.empty() ? first.model.data : args.data, Split::Test);
-  for (int64_t i = 0; i < data->size(); ++i) labels.push_back(data->label(i));
-  const Evaluation ensemble = score(std::move(mean), labels, data->num_classes());
+  const auto classes = static_cast<int64_t>(first.result.confusion.size());
+  const Evaluation ensemble = score(std::move(mean), first.result.labels, classes);
   if (show) {
     for (const Member& m : members) {
       fmt::print("{:<40} top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}\n", m.path, 100 * m.result.top1, 100 * m.result.top5,

@@ -82,6 +82,7 @@ struct Evaluation {
   std::vector<double> per_class;                ///< accuracy of each class (NaN when it has no image)
   std::vector<std::vector<int64_t>> confusion;  ///< [true class][predicted class]
   Tensor probabilities;                         ///< images x classes, softmax of the logits
+  std::vector<int64_t> labels;                  ///< the true class of each image
 };
 
 /// Runs `graph` (built for batch `batch`) over `data` with the evaluation transform.

@@ -58,6 +58,7 @@ Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64
     e.per_class.push_back(total == 0 ? NAN : static_cast<double>(e.confusion[c][c]) / static_cast<double>(total));
   }
   e.probabilities = std::move(probabilities);
+  e.labels = labels;
   return e;
 }
 
