@@ -93,9 +93,9 @@ void run_eval(const EvalArgs& args) {
   Tensor mean(first.result.probabilities.shape());
   for (const Member& m : members) {
     if (m.result.probabilities.shape() != mean.shape() || m.result.labels != first.result.labels) {
-      throw InvalidArgument(fmt::format("--ensemble: {} gives {} probabilities, {} gives {} (members must share their data)", m.path,
-                                        to_string(m.result.probabilities.shape()), first.path,
-                                        to_string(mean.shape())));
+      throw InvalidArgument(
+          fmt::format("--ensemble: {} gives {} probabilities, {} gives {} (members must share their data)", m.path,
+                      to_string(m.result.probabilities.shape()), first.path, to_string(mean.shape())));
     }
     const auto p = m.result.probabilities.f32();
     for (std::size_t i = 0; i < p.size(); ++i) mean.f32()[i] += p[i] / static_cast<float>(members.size());

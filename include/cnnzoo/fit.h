@@ -40,7 +40,7 @@ struct FitOptions {
       .kind = "sgd", .momentum = 0.9, .nesterov = true, .weight_decay = 5e-4, .decay_bn_and_bias = false};
   ScheduleOptions schedule{.kind = "cosine", .base_lr = 0.1, .warmup_epochs = 0.2};
   double label_smoothing = 0.0;
-  std::string out_dir;  ///< required
+  std::string out_dir;     ///< required
   bool resume = false;     ///< continue from out_dir/last.safetensors
   bool overwrite = false;  ///< start afresh even when out_dir holds a run (else that is an error)
   /// Stop after this many epochs (0 = at `epochs`), as an interruption would: the schedule still spans

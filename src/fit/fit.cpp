@@ -124,9 +124,10 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
   const std::string last = o.out_dir + "/last.safetensors";
   const std::string best = o.out_dir + "/best.safetensors";
   if (!o.resume && !o.overwrite && std::filesystem::exists(last)) {
-    throw InvalidArgument(fmt::format("{} already holds a run ({}); pass --resume to continue it, --overwrite to "
-                                      "start again, or another --out",
-                                      o.out_dir, last));
+    throw InvalidArgument(
+        fmt::format("{} already holds a run ({}); pass --resume to continue it, --overwrite to "
+                    "start again, or another --out",
+                    o.out_dir, last));
   }
   Run r = prepare(o);
   if (o.resume) restore(o, r, last);

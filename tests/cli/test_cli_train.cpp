@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -60,9 +60,10 @@ TEST(CliTrain, TrainEvalPredictAndSamples) {
   r = run_cli(fmt::format("samples --count 3 --out {}/samples", out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(out + "/samples/test_00000_Ankle_boot.png")) << r.out;
-  r = run_cli(fmt::format("predict --checkpoint {0}/best.safetensors --format json {0}/samples/test_00000_Ankle_boot.png "
-                          "{0}/samples/test_00001_Pullover.png",
-                          out));
+  r = run_cli(
+      fmt::format("predict --checkpoint {0}/best.safetensors --format json {0}/samples/test_00000_Ankle_boot.png "
+                  "{0}/samples/test_00001_Pullover.png",
+                  out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto p = nlohmann::json::parse(r.out);
   ASSERT_EQ(p.size(), 2u);
