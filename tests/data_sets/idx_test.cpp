@@ -9,7 +9,7 @@ using namespace cnnzoo::testing;
 bool have_fashion_mnist() { return fs::exists(fs::path(fashion_mnist_dir) / "train-images-idx3-ubyte.gz"); }
 
 TEST(Idx, FashionMnistFromDebianPackage) {
-  if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ASSERT_TRUE(have_fashion_mnist()) << "install the Debian package dataset-fashion-mnist (make test does)";
   auto train = open_dataset("fashion-mnist", Split::Train);
   auto test = open_dataset("fashion-mnist", Split::Test);
   EXPECT_EQ(train->size(), 60000);

@@ -163,7 +163,8 @@ TEST(Loader, WorkerErrorsReachTheCaller) {
 }
 
 TEST(Loader, FashionMnistThroughput) {
-  if (!fs::exists(fs::path(fashion_mnist_dir))) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ASSERT_TRUE(fs::exists(fs::path(fashion_mnist_dir)))
+      << "install the Debian package dataset-fashion-mnist (make test does)";
   auto data = open_dataset("fashion-mnist", Split::Train);
   for (int64_t threads : {1, 2, 4}) {
     LoaderOptions o;
@@ -184,7 +185,8 @@ TEST(Loader, FashionMnistThroughput) {
 }
 
 TEST(Loader, FashionMnistNormalisedToZeroMeanUnitStd) {
-  if (!fs::exists(fs::path(fashion_mnist_dir))) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ASSERT_TRUE(fs::exists(fs::path(fashion_mnist_dir)))
+      << "install the Debian package dataset-fashion-mnist (make test does)";
   auto data = open_dataset("fashion-mnist", Split::Train);
   LoaderOptions o;
   o.batch_size = 1000;
