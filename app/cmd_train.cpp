@@ -68,6 +68,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", o.seed, "Seed of initialisation, data order, augmentation and dropout")->default_val(0);
   cmd->add_option("--subset", o.subset, "Train on the first N training images (0 = all)")->default_val(0);
   cmd->add_option("--val-subset", o.val_subset, "Evaluate on the first N test images (0 = all)")->default_val(0);
+  cmd->add_option("--val-split", o.validation_split,
+                  "folder:DIR without train/ and val/: the fraction held out for validation")
+      ->default_val(o.validation_split);
+  cmd->add_option("--image-size", o.image_size, "folder:DIR: the model's input size")->default_val(o.image_size);
   cmd->add_option("--threads", o.threads, "Engine threads (0 = every core)")->default_val(0);
   cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")->default_val(o.loader_threads);
   cmd->add_option("--out", o.out_dir, "Folder for last.safetensors, best.safetensors and metrics.csv")->required();

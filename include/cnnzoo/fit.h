@@ -33,6 +33,9 @@ struct FitOptions {
   int64_t batch_size = 64;
   int64_t subset = 0;      ///< train on the first N training images (0 = all)
   int64_t val_subset = 0;  ///< evaluate on the first N test images (0 = all)
+  /// folder:DIR without train/ and val/ subfolders: the fraction held out for validation (by a seeded split).
+  double validation_split = 0.1;
+  int64_t image_size = 224;  ///< folder:DIR: the model's input size
   uint64_t seed = 0;
   int threads = 0;  ///< engine threads (0 = every core)
   int64_t loader_threads = 1;

@@ -56,9 +56,10 @@ void check_resumable(const FitOptions& o, const Checkpoint& c, const std::string
 
 Run prepare(const FitOptions& o) {
   Run r;
-  r.train = open_dataset(o.data, Split::Train);
+  const DatasetOptions data_options{.validation_split = o.validation_split, .image_size = o.image_size};
+  r.train = open_dataset(o.data, Split::Train, data_options);
   if (o.subset > 0) r.train = take_first(std::move(r.train), o.subset);
-  r.test = open_dataset(o.data, Split::Test);
+  r.test = open_dataset(o.data, Split::Test, data_options);
   if (o.val_subset > 0) r.test = take_first(std::move(r.test), o.val_subset);
   if (r.train->size() < o.batch_size) {
     throw InvalidArgument(
