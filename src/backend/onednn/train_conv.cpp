@@ -1,4 +1,6 @@
 // Convolution and linear layers: forward training, backward data, backward weights (and bias).
+#include <functional>
+
 #include "backend/onednn/trainer.h"
 
 namespace cnnzoo::onednn {
@@ -38,6 +40,34 @@ BufferId bias_buffer(Trainer& t, const Node& n) {
   return t.weights(Tensor(Dims{t.graph().shape(n.output)[1]}), md, md, n.name + ".no_bias");
 }
 
+// The backward pass both layers share: weights (and bias) gradients, then the input's gradient from
+// `data_pd`, which is only built when the input needs one.
+template <typename BackwardWeights, typename BackwardData>
+void backward_layer(Trainer& t, const Node& n, const typename BackwardWeights::primitive_desc& wpd,
+                    const std::function<typename BackwardData::primitive_desc()>& data_pd,
+                    const memory::desc& weights_plain) {
+  Saved& s = t.saved(n);
+  const ValueState dy = *t.gradient(n.output);
+  const BufferId dw = t.plan().add_buffer(wpd.diff_weights_desc(), n.name + ".dweight");
+  const BufferId db = has_bias(n) ? t.gradient_of(n, "bias", bias_md(n, t.graph()))
+                                  : t.plan().add_buffer(bias_md(n, t.graph()), n.name + ".dbias_unused");
+  t.step(n.name, BackwardWeights(wpd),
+         {{DNNL_ARG_SRC, t.as_layout(s.inputs[0], wpd.src_desc(), n.name)},
+          {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, wpd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_DIFF_WEIGHTS, dw},
+          {DNNL_ARG_DIFF_BIAS, db}});
+  t.store_gradient(n, "weight", dw, weights_plain);
+
+  if (!t.wants_gradient(n.inputs[0])) return;
+  const auto dpd = data_pd();
+  const BufferId dx = t.plan().add_buffer(dpd.diff_src_desc(), n.name + ".dx");
+  t.step(n.name, BackwardData(dpd),
+         {{DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, dpd.diff_dst_desc(), n.name)},
+          {DNNL_ARG_WEIGHTS, t.as_layout(s.weights, dpd.weights_desc(), n.name)},
+          {DNNL_ARG_DIFF_SRC, dx}});
+  t.add_gradient(n.inputs[0], dx, n.name);
+}
+
 }  // namespace
 
 void forward_conv(Trainer& t, const Node& n) {
@@ -63,37 +93,20 @@ void forward_conv(Trainer& t, const Node& n) {
 
 void backward_conv(Trainer& t, const Node& n) {
   const ConvGeometry geo = geometry(t, n);
-  const Dims& x = t.graph().shape(n.inputs[0]);
-  const Dims& y = t.graph().shape(n.output);
-  Saved& s = t.saved(n);
-  const auto fwd = std::any_cast<dnnl::convolution_forward::primitive_desc>(s.hint);
-  const ValueState dy = *t.gradient(n.output);
-
-  dnnl::convolution_backward_weights::desc wdesc(dnnl::algorithm::convolution_direct, any(x),
-                                                 any(geo.weights_plain.dims()), bias_md(n, t.graph()), any(y),
-                                                 geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
-  dnnl::convolution_backward_weights::primitive_desc wpd(wdesc, t.engine(), fwd);
-  const BufferId dw = t.plan().add_buffer(wpd.diff_weights_desc(), n.name + ".dweight");
-  const BufferId db = has_bias(n) ? t.gradient_of(n, "bias", bias_md(n, t.graph()))
-                                  : t.plan().add_buffer(bias_md(n, t.graph()), n.name + ".dbias_unused");
-  t.step(n.name, dnnl::convolution_backward_weights(wpd),
-         {{DNNL_ARG_SRC, t.as_layout(s.inputs[0], wpd.src_desc(), n.name)},
-          {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, wpd.diff_dst_desc(), n.name)},
-          {DNNL_ARG_DIFF_WEIGHTS, dw},
-          {DNNL_ARG_DIFF_BIAS, db}});
-  t.store_gradient(n, "weight", dw, geo.weights_plain);
-
-  if (!t.wants_gradient(n.inputs[0])) return;
-  dnnl::convolution_backward_data::desc ddesc(dnnl::algorithm::convolution_direct, any(x),
-                                              any(geo.weights_plain.dims()), any(y), geo.strides, geo.dilation,
-                                              geo.pad_l, geo.pad_r);
-  dnnl::convolution_backward_data::primitive_desc dpd(ddesc, t.engine(), fwd);
-  const BufferId dx = t.plan().add_buffer(dpd.diff_src_desc(), n.name + ".dx");
-  t.step(n.name, dnnl::convolution_backward_data(dpd),
-         {{DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, dpd.diff_dst_desc(), n.name)},
-          {DNNL_ARG_WEIGHTS, t.as_layout(s.weights, dpd.weights_desc(), n.name)},
-          {DNNL_ARG_DIFF_SRC, dx}});
-  t.add_gradient(n.inputs[0], dx, n.name);
+  const memory::desc x = any(t.graph().shape(n.inputs[0]));
+  const memory::desc y = any(t.graph().shape(n.output));
+  const memory::desc w = any(geo.weights_plain.dims());
+  const auto fwd = std::any_cast<dnnl::convolution_forward::primitive_desc>(t.saved(n).hint);
+  const dnnl::convolution_backward_weights::desc wdesc(dnnl::algorithm::convolution_direct, x, w, bias_md(n, t.graph()),
+                                                       y, geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
+  backward_layer<dnnl::convolution_backward_weights, dnnl::convolution_backward_data>(
+      t, n, {wdesc, t.engine(), fwd},
+      [&] {
+        const dnnl::convolution_backward_data::desc ddesc(dnnl::algorithm::convolution_direct, x, w, y, geo.strides,
+                                                          geo.dilation, geo.pad_l, geo.pad_r);
+        return dnnl::convolution_backward_data::primitive_desc(ddesc, t.engine(), fwd);
+      },
+      geo.weights_plain);
 }
 
 void forward_linear(Trainer& t, const Node& n) {
@@ -116,34 +129,18 @@ void forward_linear(Trainer& t, const Node& n) {
 }
 
 void backward_linear(Trainer& t, const Node& n) {
-  const Dims& x = t.graph().shape(n.inputs[0]);
-  const Dims& y = t.graph().shape(n.output);
-  const Dims w{y[1], x[1]};
-  Saved& s = t.saved(n);
-  const auto fwd = std::any_cast<dnnl::inner_product_forward::primitive_desc>(s.hint);
-  const ValueState dy = *t.gradient(n.output);
-
-  dnnl::inner_product_backward_weights::desc wdesc(any(x), any(w), bias_md(n, t.graph()), any(y));
-  dnnl::inner_product_backward_weights::primitive_desc wpd(wdesc, t.engine(), fwd);
-  const BufferId dw = t.plan().add_buffer(wpd.diff_weights_desc(), n.name + ".dweight");
-  const BufferId db = has_bias(n) ? t.gradient_of(n, "bias", bias_md(n, t.graph()))
-                                  : t.plan().add_buffer(bias_md(n, t.graph()), n.name + ".dbias_unused");
-  t.step(n.name, dnnl::inner_product_backward_weights(wpd),
-         {{DNNL_ARG_SRC, t.as_layout(s.inputs[0], wpd.src_desc(), n.name)},
-          {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, wpd.diff_dst_desc(), n.name)},
-          {DNNL_ARG_DIFF_WEIGHTS, dw},
-          {DNNL_ARG_DIFF_BIAS, db}});
-  t.store_gradient(n, "weight", dw, plain_md(w));
-
-  if (!t.wants_gradient(n.inputs[0])) return;
-  dnnl::inner_product_backward_data::desc ddesc(any(x), any(w), any(y));
-  dnnl::inner_product_backward_data::primitive_desc dpd(ddesc, t.engine(), fwd);
-  const BufferId dx = t.plan().add_buffer(dpd.diff_src_desc(), n.name + ".dx");
-  t.step(n.name, dnnl::inner_product_backward_data(dpd),
-         {{DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, dpd.diff_dst_desc(), n.name)},
-          {DNNL_ARG_WEIGHTS, t.as_layout(s.weights, dpd.weights_desc(), n.name)},
-          {DNNL_ARG_DIFF_SRC, dx}});
-  t.add_gradient(n.inputs[0], dx, n.name);
+  const Dims& xs = t.graph().shape(n.inputs[0]);
+  const Dims& ys = t.graph().shape(n.output);
+  const Dims ws{ys[1], xs[1]};
+  const auto fwd = std::any_cast<dnnl::inner_product_forward::primitive_desc>(t.saved(n).hint);
+  const dnnl::inner_product_backward_weights::desc wdesc(any(xs), any(ws), bias_md(n, t.graph()), any(ys));
+  backward_layer<dnnl::inner_product_backward_weights, dnnl::inner_product_backward_data>(
+      t, n, {wdesc, t.engine(), fwd},
+      [&] {
+        const dnnl::inner_product_backward_data::desc ddesc(any(xs), any(ws), any(ys));
+        return dnnl::inner_product_backward_data::primitive_desc(ddesc, t.engine(), fwd);
+      },
+      plain_md(ws));
 }
 
 }  // namespace cnnzoo::onednn
