@@ -24,6 +24,9 @@ struct WeightCheck {
   std::string message() const;
 };
 
+/// Throws Error "CONTEXT: DIFFERENCES" unless the check passed.
+void require_fit(const WeightCheck& check, const std::string& context);
+
 /// Named tensors in a given order (a file's).
 using NamedTensors = std::vector<std::pair<std::string, const Tensor*>>;
 

@@ -82,8 +82,7 @@ Run prepare(const FitOptions& o) {
 void restore(const FitOptions& o, Run& r, const std::string& path) {
   Checkpoint c = load_checkpoint(path);
   check_resumable(o, c, path, data_json(o, *r.train));
-  const WeightCheck check = check_parameters(r.graph, c.model);
-  if (!check.ok()) throw Error(fmt::format("{}: weights do not fit {}: {}", path, o.model, check.message()));
+  require_fit(check_parameters(r.graph, c.model), fmt::format("{}: weights do not fit {}", path, o.model));
   r.parameters = std::move(c.model);
   r.optimizer->load_state(c.optimizer);
   r.first_epoch = std::stoll(meta_value(c.meta, kCheckpointEpochKey, path));
@@ -211,8 +210,7 @@ TrainedModel load_trained_model(const std::string& path) {
   t.class_names = data.value("class_names", std::vector<std::string>{});
   t.normalization = {data.at("mean").get<std::vector<float>>(), data.at("stddev").get<std::vector<float>>()};
   const Graph g = build_model(t.model, t.options);
-  const WeightCheck check = check_parameters(g, c.model);
-  if (!check.ok()) throw Error(fmt::format("{}: weights do not fit {}: {}", path, t.model, check.message()));
+  require_fit(check_parameters(g, c.model), fmt::format("{}: weights do not fit {}", path, t.model));
   t.parameters = std::move(c.model);
   return t;
 }

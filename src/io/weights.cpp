@@ -20,8 +20,7 @@ Parameters load_weights(const Graph& graph, const std::string& path) {
   if (format != file.metadata.end() && format->second == kCheckpointFormat) {
     std::erase_if(file.tensors, [](const auto& named) { return named.first.starts_with(kOptimizerPrefix); });
   }
-  const WeightCheck check = check_weights(graph, file);
-  if (!check.ok()) throw Error(fmt::format("{}: weights do not fit {}: {}", path, graph.name(), check.message()));
+  require_fit(check_weights(graph, file), fmt::format("{}: weights do not fit {}", path, graph.name()));
   Parameters parameters;
   for (auto& [name, t] : file.tensors) parameters.emplace(name, std::move(t));
   return parameters;

@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "cnnzoo/error.h"
 #include "cnnzoo/parameters.h"
 
 namespace cnnzoo {
@@ -60,6 +61,10 @@ WeightCheck check_parameters(const Graph& graph, const NamedTensors& in_order) {
     if (!expected.contains(name)) check.unexpected.push_back(name);
   }
   return check;
+}
+
+void require_fit(const WeightCheck& check, const std::string& context) {
+  if (!check.ok()) throw Error(fmt::format("{}: {}", context, check.message()));
 }
 
 WeightCheck check_parameters(const Graph& graph, const Parameters& parameters) {

@@ -61,11 +61,15 @@ bool Lowering::sole_use(ValueId v) const {
 
 BufferId Lowering::reorder(BufferId from, const memory::desc& wanted, const std::string& label) {
   const BufferId to = plan_.add_buffer(wanted, label + ".reorder");
-  dnnl::reorder::primitive_desc pd(engine(), plan_.buffer(from).md, engine(), wanted);
+  reorder_into(from, to, label);
+  return to;
+}
+
+void Lowering::reorder_into(BufferId from, BufferId to, const std::string& label) {
+  dnnl::reorder::primitive_desc pd(engine(), plan_.buffer(from).md, engine(), plan_.buffer(to).md);
   Step s{.label = label, .primitive = dnnl::reorder(pd), .args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
   s.is_reorder = true;
   plan_.add_step(std::move(s));
-  return to;
 }
 
 BufferId Lowering::input_as(ValueId v, const memory::desc& wanted, const std::string& label) {

@@ -63,6 +63,8 @@ class Lowering {
   BufferId input_as(ValueId v, const memory::desc& wanted, const std::string& label);
   /// Reorders `from` into a new buffer of layout `wanted` (one step).
   BufferId reorder(BufferId from, const memory::desc& wanted, const std::string& label);
+  /// Reorders `from` into the existing buffer `to` (one step).
+  void reorder_into(BufferId from, BufferId to, const std::string& label);
   /// `from` in layout `wanted`: itself when the layouts agree, else a reordered copy.
   BufferId as_layout(BufferId from, const memory::desc& wanted, const std::string& label);
   /// Copies plain weights (described by `plain`) into a persistent buffer of layout `wanted`, now.

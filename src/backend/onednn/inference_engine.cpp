@@ -8,14 +8,6 @@
 #include "cnnzoo/error.h"
 
 namespace cnnzoo {
-namespace {
-
-void check_fit(const Graph& g, const Parameters& params) {
-  const WeightCheck check = check_parameters(g, params);
-  if (!check.ok()) throw Error(fmt::format("{}: parameters do not fit: {}", g.name(), check.message()));
-}
-
-}  // namespace
 
 struct InferenceEngine::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
@@ -31,7 +23,7 @@ struct InferenceEngine::Impl {
 InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameters, EngineOptions options)
     : impl_(std::make_unique<Impl>()) {
   verify(graph);
-  check_fit(graph, parameters);
+  require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
   if (options.threads > 0) omp_set_num_threads(options.threads);
   Impl& m = *impl_;
   const ValueId in = graph.inputs().at(0);

@@ -2,6 +2,14 @@
 
 namespace cnnzoo::onednn {
 
+ref::In<float> plain_in(Plan& plan, BufferId buffer, const Dims& shape) {
+  return {{static_cast<const float*>(plan.data(buffer)), static_cast<std::size_t>(numel(shape))}, shape};
+}
+
+ref::Out<float> plain_out(Plan& plan, BufferId buffer, const Dims& shape) {
+  return {{static_cast<float*>(plan.data(buffer)), static_cast<std::size_t>(numel(shape))}, shape};
+}
+
 BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel) {
   const Dims& x_shape = c.graph().shape(n.inputs[0]);
   const Dims& y_shape = c.graph().shape(n.output);
@@ -12,10 +20,7 @@ BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float
   c.plan().touch(y);
   Step s{.label = n.name};
   s.custom = [&plan, x, y, x_shape, y_shape, kernel = std::move(kernel)] {
-    const auto* xp = static_cast<const float*>(plan.data(x));
-    auto* yp = static_cast<float*>(plan.data(y));
-    kernel(ref::In<float>({xp, static_cast<std::size_t>(numel(x_shape))}, x_shape),
-           ref::Out<float>({yp, static_cast<std::size_t>(numel(y_shape))}, y_shape));
+    kernel(plain_in(plan, x, x_shape), plain_out(plan, y, y_shape));
   };
   c.plan().add_step(std::move(s));
   c.set_state(n.output, y, plain_md(y_shape));

@@ -11,6 +11,10 @@
 
 namespace cnnzoo::onednn {
 
+/// A plan buffer in plain layout seen as a reference-kernel view of `shape` (valid after finalize()).
+ref::In<float> plain_in(Plan& plan, BufferId buffer, const Dims& shape);
+ref::Out<float> plain_out(Plan& plan, BufferId buffer, const Dims& shape);
+
 /// Reorders the node's first input to plain layout, runs `kernel(x, y)` into a new plain output buffer
 /// and records that buffer as the node's output. Returns the plain input buffer.
 BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);

@@ -6,17 +6,6 @@
 #include "backend/onednn/trainer.h"
 
 namespace cnnzoo::onednn {
-namespace {
-
-ref::In<float> plain_in(Plan& plan, BufferId b, const Dims& shape) {
-  return {{static_cast<const float*>(plan.data(b)), static_cast<std::size_t>(numel(shape))}, shape};
-}
-ref::Out<float> plain_out(Plan& plan, BufferId b, const Dims& shape) {
-  return {{static_cast<float*>(plan.data(b)), static_cast<std::size_t>(numel(shape))}, shape};
-}
-
-}  // namespace
-
 void forward_flatten(Trainer& t, const Node& n) { lower_flatten(t, n); }
 
 void backward_flatten(Trainer& t, const Node& n) {

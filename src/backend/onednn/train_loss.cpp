@@ -1,5 +1,6 @@
 // Softmax cross-entropy on every graph output: the first with weight 1, the others (GoogLeNet's
 // auxiliary heads) with the auxiliary weight. Seeds the backward pass with d(loss)/d(logits).
+#include "backend/onednn/plain_fallback.h"
 #include "backend/onednn/trainer.h"
 #include "cnnzoo/reference.h"
 
@@ -16,9 +17,8 @@ void lower_loss(Trainer& t, const std::vector<BufferId>& outputs) {
     Plan& plan = t.plan();
     t.custom("loss", {outputs[i], dlogits},
              [&plan, &state, i, logits = outputs[i], dlogits, shape, weight, smoothing = t.options().label_smoothing] {
-               const auto n = static_cast<std::size_t>(numel(shape));
-               const ref::In<float> in({static_cast<const float*>(plan.data(logits)), n}, shape);
-               const ref::Out<float> grad({static_cast<float*>(plan.data(dlogits)), n}, shape);
+               const ref::In<float> in = plain_in(plan, logits, shape);
+               const ref::Out<float> grad = plain_out(plan, dlogits, shape);
                state.losses[i] = ref::softmax_cross_entropy<float>(in, state.labels, smoothing, grad);
                for (float& g : grad.data) g = static_cast<float>(g * weight);
              });

@@ -112,10 +112,7 @@ void backward_lrn(Trainer& t, const Node& n) {
     const BufferId dx = t.plan().add_buffer(plain_md(shape), n.name + ".dx");
     Plan& plan = t.plan();
     t.custom(n.name, {s.inputs[0], dy, dx}, [&plan, a, x = s.inputs[0], dy, dx, shape] {
-      const auto count = static_cast<std::size_t>(numel(shape));
-      ref::lrn_backward<float>(a, {{static_cast<const float*>(plan.data(x)), count}, shape},
-                               {{static_cast<const float*>(plan.data(dy)), count}, shape},
-                               {{static_cast<float*>(plan.data(dx)), count}, shape});
+      ref::lrn_backward<float>(a, plain_in(plan, x, shape), plain_in(plan, dy, shape), plain_out(plan, dx, shape));
     });
     if (t.wants_gradient(n.inputs[0])) t.add_gradient(n.inputs[0], dx, n.name);
     return;

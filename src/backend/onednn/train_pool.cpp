@@ -15,8 +15,8 @@ void reference_backward(Trainer& t, const Node& n) {
   Plan& plan = t.plan();
   const Node* node = &n;
   t.custom(n.name, {dy, dx}, [&plan, node, dy, dx, xs, ys] {
-    const ref::In<float> g({static_cast<const float*>(plan.data(dy)), static_cast<std::size_t>(numel(ys))}, ys);
-    const ref::Out<float> out({static_cast<float*>(plan.data(dx)), static_cast<std::size_t>(numel(xs))}, xs);
+    const ref::In<float> g = plain_in(plan, dy, ys);
+    const ref::Out<float> out = plain_out(plan, dx, xs);
     if (node->op == OpKind::AdaptiveAvgPool) {
       ref::adaptive_avg_pool2d_backward(std::get<attr::AdaptiveAvgPool>(node->attrs), g, out);
     } else {

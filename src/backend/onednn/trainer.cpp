@@ -32,10 +32,7 @@ BufferId Trainer::gradient_of(const Node& n, std::string_view suffix, const memo
 }
 
 void Trainer::store_gradient(const Node& n, std::string_view suffix, BufferId from, const memory::desc& plain) {
-  const BufferId to = gradient_of(n, suffix, plain);
-  dnnl::reorder::primitive_desc pd(engine(), plan().buffer(from).md, engine(), plain);
-  Step s{.label = n.name, .primitive = dnnl::reorder(pd), .args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
-  plan().add_step(std::move(s));
+  reorder_into(from, gradient_of(n, suffix, plain), n.name);
 }
 
 void Trainer::custom(const std::string& label, const std::vector<BufferId>& buffers, std::function<void()> body) {

@@ -25,8 +25,7 @@ struct TrainingEngine::Impl {
 TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, TrainingOptions options)
     : impl_(std::make_unique<Impl>()) {
   verify(graph);
-  const WeightCheck check = check_parameters(graph, parameters);
-  if (!check.ok()) throw Error(fmt::format("{}: parameters do not fit: {}", graph.name(), check.message()));
+  require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
   if (options.threads > 0) omp_set_num_threads(options.threads);
   Impl& m = *impl_;
   m.options = options;
