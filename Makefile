@@ -12,7 +12,7 @@ deps:
 
 # The tests also compare with PyTorch: Debian's python3-torchvision (never a runtime dependency).
 test-deps:
-	@scripts/install_deps.sh python3-torchvision python3-numpy
+	@scripts/install_deps.sh python3-torchvision python3-numpy python3-onnx python3-opencv libonnx-testdata
 
 build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)

@@ -37,7 +37,7 @@ struct PlanStats {
 class InferenceEngine {
  public:
   /// Compiles `graph` with `parameters` (every ParamSpec by name; missing or mis-shaped tensors are an
-  /// Error naming them). The graph's first input is the one run() takes.
+  /// Error naming them).
   InferenceEngine(const Graph& graph, const Parameters& parameters, EngineOptions options = {});
   ~InferenceEngine();
   InferenceEngine(InferenceEngine&&) noexcept;
@@ -46,6 +46,8 @@ class InferenceEngine {
   /// Runs on an input of the graph's input shape (float32, NCHW); returns the graph's outputs in plain
   /// row-major layout. A wrong shape is a ShapeError naming both shapes.
   std::vector<Tensor> run(const Tensor& input);
+  /// The same for a graph of several inputs, in the graph's input order.
+  std::vector<Tensor> run(std::span<const Tensor> inputs);
 
   const PlanStats& stats() const;
 

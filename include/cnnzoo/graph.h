@@ -90,4 +90,11 @@ class Graph {
 /// shapes equal to what the rules infer, parameter names unique, at least one output. Throws GraphError.
 void verify(const Graph& graph);
 
+/// Whether the training engines can differentiate the op: every op of the zoo, not the general tensor
+/// ops of imported graphs (mul, clip, matmul, reshape, transpose, gather, constant).
+bool op_trains(OpKind op);
+/// Throws Error naming the first node that cannot be trained: an op without a backward, or an add
+/// whose inputs broadcast.
+void require_trainable(const Graph& graph);
+
 }  // namespace cnnzoo

@@ -14,6 +14,8 @@ namespace cnnzoo {
 
 /// Inference: batch norm with running statistics, dropout as the identity. Returns the graph's outputs.
 std::vector<Tensor> run_reference(const Graph& graph, const Parameters& parameters, const Tensor& input);
+/// The same for a graph of several inputs, in the graph's input order.
+std::vector<Tensor> run_reference(const Graph& graph, const Parameters& parameters, std::span<const Tensor> inputs);
 
 /// What one reference training step computes.
 struct ReferenceStep {

@@ -8,9 +8,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "cnnzoo/shape.h"
 
@@ -30,12 +32,20 @@ enum class OpKind : uint8_t {
   Linear,      ///< fully connected: y = x W^T + b on an N x F input
   Flatten,     ///< collapse the dimensions from `axis` on into one
   Concat,      ///< join inputs along an axis (channels)
-  Add,         ///< elementwise sum of inputs of one shape
+  Add,         ///< elementwise sum of its inputs, broadcast as numpy does
   ChannelMul,  ///< x (N,C,H,W) times a per-channel scale (N,C,1,1): the SE gate
   ChannelPad,  ///< zero channels added before and after: the option-A shortcut of CIFAR ResNets
   Softmax,
+  // General tensor ops, for graphs imported from ONNX (the zoo's own models do not use them).
+  Mul,        ///< elementwise product of two inputs, broadcast as numpy does
+  Clip,       ///< min(max(x, min), max)
+  MatMul,     ///< numpy's matmul on rank >= 2 inputs, batch dimensions broadcast
+  Reshape,    ///< the same row-major data under another static shape
+  Transpose,  ///< dimensions permuted
+  Gather,     ///< slices picked along an axis by fixed indices
+  Constant,   ///< a fixed tensor (its parameter "value")
 };
-inline constexpr std::size_t kOpCount = 17;
+inline constexpr std::size_t kOpCount = 24;
 
 /// Lower-case op name as summaries show it: "conv", "maxpool", "avgpool", "linear", "concat", "add".
 std::string_view op_name(OpKind op);
@@ -110,9 +120,33 @@ struct Softmax {
   int64_t axis = 1;
 };
 
+struct Clip {
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+};
+
+struct Reshape {
+  Dims shape;  ///< the whole output shape, batch included; same element count as the input
+};
+
+struct Transpose {
+  std::vector<int64_t> perm;  ///< output dimension i is input dimension perm[i]
+};
+
+struct Gather {
+  int64_t axis = 0;
+  std::vector<int64_t> indices;  ///< in [0, size of axis), row-major in `indices_shape`
+  Dims indices_shape;            ///< replaces dimension `axis` of the input in the output
+};
+
+struct Constant {
+  Dims shape;
+};
+
 }  // namespace attr
 
 using Attrs = std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn,
-                           attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad, attr::Softmax>;
+                           attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad, attr::Softmax,
+                           attr::Clip, attr::Reshape, attr::Transpose, attr::Gather, attr::Constant>;
 
 }  // namespace cnnzoo

@@ -176,6 +176,25 @@ void channel_pad_backward(const attr::ChannelPad& a, In<T> dy, Out<T> dx);
 
 // Flatten is a reshape of a row-major buffer: its data passes through unchanged, forward and backward.
 
+// ---- general tensor ops of imported graphs (tensor_ops.cpp), forward only -----------------------------
+
+enum class BinaryOp : uint8_t { Add, Mul };
+/// y = a + b or a * b, broadcast as numpy does (y has the broadcast shape).
+template <typename T>
+void broadcast_binary_forward(BinaryOp op, In<T> a, In<T> b, Out<T> y);
+/// y = min(max(x, min), max).
+template <typename T>
+void clip_forward(const attr::Clip& a, std::span<const T> x, std::span<T> y);
+/// numpy's matmul of a (..., M, K) and b (..., K, N), batch dimensions broadcast.
+template <typename T>
+void matmul_forward(In<T> a, In<T> b, Out<T> y);
+/// Output dimension i is input dimension perm[i].
+template <typename T>
+void transpose_forward(const attr::Transpose& a, In<T> x, Out<T> y);
+/// Slices of x along `axis` at the given indices.
+template <typename T>
+void gather_forward(const attr::Gather& a, In<T> x, Out<T> y);
+
 // ---- loss (loss.cpp) --------------------------------------------------------------------------------
 
 /// Softmax cross-entropy of logits (N, K) against class labels, mean over the batch; with label

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ int64_t numel(const Dims& dims);
 
 /// "64x56x56": dimensions joined by 'x'; "scalar" for an empty shape.
 std::string to_string(const Dims& dims);
+
+/// The numpy broadcast of two shapes (dimensions aligned from the right; 1 stretches), if they have one.
+std::optional<Dims> broadcast(const Dims& a, const Dims& b);
 
 /// A height/width pair; a single number means the same value for both.
 struct Hw {

@@ -68,4 +68,21 @@ void verify(const Graph& g) {
   }
 }
 
+bool op_trains(OpKind op) { return op < OpKind::Mul; }
+
+void require_trainable(const Graph& g) {
+  for (const Node& n : g.nodes()) {
+    if (!op_trains(n.op)) {
+      throw Error(fmt::format("{}: op {} cannot be trained (training supports the zoo's ops; {} is inference only)",
+                              n.name, op_name(n.op), op_name(n.op)));
+    }
+    for (ValueId v : n.inputs) {
+      if (n.op == OpKind::Add && g.shape(v) != g.shape(n.output)) {
+        throw Error(fmt::format("{}: add of broadcast inputs ({} to {}) cannot be trained", n.name,
+                                to_string(g.shape(v)), to_string(g.shape(n.output))));
+      }
+    }
+  }
+}
+
 }  // namespace cnnzoo

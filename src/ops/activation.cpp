@@ -1,4 +1,4 @@
-// Shape-preserving elementwise ops of one input: ReLU, sigmoid, dropout, softmax.
+// Shape-preserving elementwise ops of one input: ReLU, sigmoid, clip, dropout, softmax.
 #include <fmt/format.h>
 
 #include "ops/rules.h"
@@ -9,6 +9,7 @@ using ReluRule = Rule<OpKind::Relu>;
 using SigmoidRule = Rule<OpKind::Sigmoid>;
 using DropoutRule = Rule<OpKind::Dropout>;
 using SoftmaxRule = Rule<OpKind::Softmax>;
+using ClipRule = Rule<OpKind::Clip>;
 
 Dims ReluRule::shape(const OpContext& c) { return same_shape(c, name); }
 std::vector<ParamShape> ReluRule::params(const OpContext& c) { return no_params(c); }
@@ -19,6 +20,15 @@ Dims SigmoidRule::shape(const OpContext& c) { return same_shape(c, name); }
 std::vector<ParamShape> SigmoidRule::params(const OpContext& c) { return no_params(c); }
 // Negate, exponential, add one, divide: 4 per element.
 Cost SigmoidRule::cost(const OpContext&, const Dims& out) { return {0, 4 * numel(out)}; }
+
+Dims ClipRule::shape(const OpContext& c) {
+  const auto& a = std::get<Attr>(c.attrs);
+  if (!(a.min <= a.max)) fail(c, name, fmt::format("needs min <= max, got {} and {}", a.min, a.max));
+  return same_shape(c, name);
+}
+std::vector<ParamShape> ClipRule::params(const OpContext& c) { return no_params(c); }
+// Two comparisons per element.
+Cost ClipRule::cost(const OpContext&, const Dims& out) { return {0, 2 * numel(out)}; }
 
 Dims DropoutRule::shape(const OpContext& c) {
   const auto& a = std::get<Attr>(c.attrs);

@@ -1,4 +1,5 @@
-// Elementwise sum (residual connections) and the per-channel product of squeeze-and-excitation.
+// Elementwise sum (residual connections), the per-channel product of squeeze-and-excitation and the
+// general broadcast product of imported graphs.
 #include <fmt/format.h>
 
 #include "ops/rules.h"
@@ -6,18 +7,12 @@
 namespace cnnzoo::ops {
 
 using AddRule = Rule<OpKind::Add>;
-using MulRule = Rule<OpKind::ChannelMul>;
+using ChannelMulRule = Rule<OpKind::ChannelMul>;
+using MulRule = Rule<OpKind::Mul>;
 
 Dims AddRule::shape(const OpContext& c) {
   expect_inputs(c, name, 2, 0, /*at_least=*/true);
-  for (std::size_t i = 1; i < c.in.size(); ++i) {
-    if (c.in[i] != c.in[0]) {
-      fail(c, name,
-           fmt::format("expects inputs of one shape, got {} and {} (input {})", to_string(c.in[0]), to_string(c.in[i]),
-                       i));
-    }
-  }
-  return c.in[0];
+  return broadcast_inputs(c, name);
 }
 std::vector<ParamShape> AddRule::params(const OpContext& c) { return no_params(c); }
 // k inputs take k - 1 additions per element.
@@ -25,7 +20,7 @@ Cost AddRule::cost(const OpContext& c, const Dims& out) {
   return {0, numel(out) * static_cast<int64_t>(c.in.size() - 1)};
 }
 
-Dims MulRule::shape(const OpContext& c) {
+Dims ChannelMulRule::shape(const OpContext& c) {
   expect_inputs(c, name, 2, 4);
   const Dims& x = c.in[0];
   const Dims& s = c.in[1];
@@ -36,8 +31,16 @@ Dims MulRule::shape(const OpContext& c) {
   }
   return x;
 }
-std::vector<ParamShape> MulRule::params(const OpContext& c) { return no_params(c); }
+std::vector<ParamShape> ChannelMulRule::params(const OpContext& c) { return no_params(c); }
 // One multiplication per element.
+Cost ChannelMulRule::cost(const OpContext&, const Dims& out) { return {0, numel(out)}; }
+
+Dims MulRule::shape(const OpContext& c) {
+  expect_inputs(c, name, 2, 0);
+  return broadcast_inputs(c, name);
+}
+std::vector<ParamShape> MulRule::params(const OpContext& c) { return no_params(c); }
+// One multiplication per output element.
 Cost MulRule::cost(const OpContext&, const Dims& out) { return {0, numel(out)}; }
 
 }  // namespace cnnzoo::ops

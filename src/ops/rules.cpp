@@ -27,7 +27,7 @@ constexpr std::array<OpRules, kOpCount> make_table(std::index_sequence<I...>) {
   return {rules_of<static_cast<OpKind>(I)>()...};
 }
 
-static_assert(static_cast<std::size_t>(OpKind::Softmax) + 1 == kOpCount, "kOpCount must count every OpKind");
+static_assert(static_cast<std::size_t>(OpKind::Constant) + 1 == kOpCount, "kOpCount must count every OpKind");
 constexpr auto kTable = make_table(std::make_index_sequence<kOpCount>{});
 
 }  // namespace
@@ -72,6 +72,18 @@ int64_t window_output(const OpContext& c, std::string_view op, std::string_view 
   int64_t out = (ceil_mode ? (room + stride - 1) / stride : room / stride) + 1;
   // PyTorch: in ceil mode the last window must start inside the input or the leading padding.
   if (ceil_mode && (out - 1) * stride >= input + pad_begin) --out;
+  return out;
+}
+
+Dims broadcast_inputs(const OpContext& c, std::string_view op) {
+  Dims out = c.in.at(0);
+  for (std::size_t i = 1; i < c.in.size(); ++i) {
+    const std::optional<Dims> joined = broadcast(out, c.in[i]);
+    if (!joined) {
+      fail(c, op, fmt::format("cannot broadcast {} with {} (input {})", to_string(out), to_string(c.in[i]), i));
+    }
+    out = *joined;
+  }
   return out;
 }
 

@@ -76,6 +76,13 @@ CNNZOO_OP_RULE(Add, "add", attr::None);
 CNNZOO_OP_RULE(ChannelMul, "channel_mul", attr::None);
 CNNZOO_OP_RULE(ChannelPad, "channel_pad", attr::ChannelPad);
 CNNZOO_OP_RULE(Softmax, "softmax", attr::Softmax);
+CNNZOO_OP_RULE(Mul, "mul", attr::None);
+CNNZOO_OP_RULE(Clip, "clip", attr::Clip);
+CNNZOO_OP_RULE(MatMul, "matmul", attr::None);
+CNNZOO_OP_RULE(Reshape, "reshape", attr::Reshape);
+CNNZOO_OP_RULE(Transpose, "transpose", attr::Transpose);
+CNNZOO_OP_RULE(Gather, "gather", attr::Gather);
+CNNZOO_OP_RULE(Constant, "constant", attr::Constant);
 
 #undef CNNZOO_OP_RULE
 
@@ -94,6 +101,9 @@ int64_t window_output(const OpContext& c, std::string_view op, std::string_view 
 
 /// Output shape of a rank-preserving elementwise op: its first input's shape.
 Dims same_shape(const OpContext& c, std::string_view op);
+
+/// The numpy broadcast of every input's shape; fails naming the two that do not broadcast.
+Dims broadcast_inputs(const OpContext& c, std::string_view op);
 
 /// No parameters.
 std::vector<ParamShape> no_params(const OpContext& c);

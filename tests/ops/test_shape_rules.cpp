@@ -125,7 +125,7 @@ TEST(OtherShapes, ConcatAddChannelMulPad) {
     b.add({a, c}, "layer1.0.add");
     FAIL() << "expected a ShapeError";
   } catch (const ShapeError& e) {
-    EXPECT_STREQ(e.what(), "layer1.0.add: add expects inputs of one shape, got 1x32x28x28 and 1x96x28x28 (input 1)");
+    EXPECT_STREQ(e.what(), "layer1.0.add: add cannot broadcast 1x32x28x28 with 1x96x28x28 (input 1)");
   }
   ValueId small = b.max_pool(b.input(), "p", {.kernel = 2});
   try {

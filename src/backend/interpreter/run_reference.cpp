@@ -17,12 +17,18 @@ class Interpreter {
  public:
   Interpreter(const Graph& g, const Parameters& p) : g_(g), p_(p), values_(g.values().size()) {}
 
-  std::vector<Tensor> run(const Tensor& input) {
-    const Dims& expected = g_.shape(g_.inputs().at(0));
-    if (input.shape() != expected) {
-      throw ShapeError(fmt::format("input: expected {}, got {}", to_string(expected), to_string(input.shape())));
+  std::vector<Tensor> run(std::span<const Tensor> inputs) {
+    if (inputs.size() != g_.inputs().size()) {
+      throw ShapeError(fmt::format("{} takes {} inputs, got {}", g_.name(), g_.inputs().size(), inputs.size()));
     }
-    values_[static_cast<std::size_t>(g_.inputs()[0])] = input;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const Value& v = g_.value(g_.inputs()[i]);
+      if (inputs[i].shape() != v.shape) {
+        throw ShapeError(
+            fmt::format("input {}: expected {}, got {}", v.name, to_string(v.shape), to_string(inputs[i].shape())));
+      }
+      values_[static_cast<std::size_t>(g_.inputs()[i])] = inputs[i];
+    }
     for (const Node& n : g_.nodes()) {
       Tensor y(g_.shape(n.output));
       compute(n, y);
@@ -46,6 +52,23 @@ class Interpreter {
   }
   std::span<const float> optional_bias(const Node& n, bool has_bias) const {
     return has_bias ? param(n, "bias") : std::span<const float>();
+  }
+
+  bool all_inputs_shaped_as(const Node& n, const Dims& shape) const {
+    for (ValueId v : n.inputs) {
+      if (g_.shape(v) != shape) return false;
+    }
+    return true;
+  }
+  // A sum whose inputs broadcast, one input at a time.
+  void add_broadcast(const Node& n, Tensor& y) {
+    Tensor sum = x(n, 0);
+    for (std::size_t i = 1; i < n.inputs.size(); ++i) {
+      Tensor next(*broadcast(sum.shape(), x(n, i).shape()));
+      ref::broadcast_binary_forward(ref::BinaryOp::Add, in(sum), in(x(n, i)), out(next));
+      sum = std::move(next);
+    }
+    y = std::move(sum);
   }
 
   void compute(const Node& n, Tensor& y) {
@@ -73,7 +96,8 @@ class Interpreter {
       case OpKind::Sigmoid:
         return ref::sigmoid_forward(x(n).f32(), y.f32());
       case OpKind::Dropout:
-      case OpKind::Flatten: {  // the identity at inference; a reshape of row-major data
+      case OpKind::Flatten:
+      case OpKind::Reshape: {  // the identity at inference; a reshape of row-major data
         const auto src = x(n).f32();
         std::copy(src.begin(), src.end(), y.f32().begin());
         return;
@@ -88,6 +112,7 @@ class Interpreter {
         return ref::concat_forward(std::get<attr::Concat>(n.attrs), std::span<const In<float>>(xs), out(y));
       }
       case OpKind::Add: {
+        if (!all_inputs_shaped_as(n, y.shape())) return add_broadcast(n, y);
         std::vector<std::span<const float>> xs;
         for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(x(n, i).f32());
         return ref::add_forward(std::span<const std::span<const float>>(xs), y.f32());
@@ -98,6 +123,21 @@ class Interpreter {
         return ref::channel_pad_forward(std::get<attr::ChannelPad>(n.attrs), in(x(n)), out(y));
       case OpKind::Softmax:
         return ref::softmax_forward(std::get<attr::Softmax>(n.attrs), in(x(n)), out(y));
+      case OpKind::Mul:
+        return ref::broadcast_binary_forward(ref::BinaryOp::Mul, in(x(n, 0)), in(x(n, 1)), out(y));
+      case OpKind::Clip:
+        return ref::clip_forward(std::get<attr::Clip>(n.attrs), x(n).f32(), y.f32());
+      case OpKind::MatMul:
+        return ref::matmul_forward(in(x(n, 0)), in(x(n, 1)), out(y));
+      case OpKind::Transpose:
+        return ref::transpose_forward(std::get<attr::Transpose>(n.attrs), in(x(n)), out(y));
+      case OpKind::Gather:
+        return ref::gather_forward(std::get<attr::Gather>(n.attrs), in(x(n)), out(y));
+      case OpKind::Constant: {
+        const auto value = param(n, "value");
+        std::copy(value.begin(), value.end(), y.f32().begin());
+        return;
+      }
     }
   }
 
@@ -109,7 +149,11 @@ class Interpreter {
 }  // namespace
 
 std::vector<Tensor> run_reference(const Graph& graph, const Parameters& parameters, const Tensor& input) {
-  return Interpreter(graph, parameters).run(input);
+  return Interpreter(graph, parameters).run(std::span<const Tensor>(&input, 1));
+}
+
+std::vector<Tensor> run_reference(const Graph& graph, const Parameters& parameters, std::span<const Tensor> inputs) {
+  return Interpreter(graph, parameters).run(inputs);
 }
 
 }  // namespace cnnzoo

@@ -181,6 +181,14 @@ class TrainInterpreter {
       case OpKind::ChannelPad:
         ref::channel_pad_forward<double>(std::get<attr::ChannelPad>(n.attrs), view(x), out(y, n.output));
         break;
+      case OpKind::Mul:
+      case OpKind::Clip:
+      case OpKind::MatMul:
+      case OpKind::Reshape:
+      case OpKind::Transpose:
+      case OpKind::Gather:
+      case OpKind::Constant:  // refused by require_trainable() before any step
+        throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
     }
     value(n.output) = std::move(y);
   }
@@ -268,6 +276,14 @@ class TrainInterpreter {
       case OpKind::ChannelPad:
         ref::channel_pad_backward<double>(std::get<attr::ChannelPad>(n.attrs), dy, out(dx, x));
         break;
+      case OpKind::Mul:
+      case OpKind::Clip:
+      case OpKind::MatMul:
+      case OpKind::Reshape:
+      case OpKind::Transpose:
+      case OpKind::Gather:
+      case OpKind::Constant:  // refused by require_trainable() before any step
+        throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
     }
     accumulate(x, dx);
   }
@@ -286,6 +302,7 @@ class TrainInterpreter {
 
 ReferenceStep reference_training_step(const Graph& graph, const Parameters& parameters, const Tensor& input,
                                       std::span<const int64_t> labels, const TrainingOptions& options, int64_t step) {
+  require_trainable(graph);
   return TrainInterpreter(graph, parameters, options, step).run(input, labels);
 }
 

@@ -133,12 +133,24 @@ void Compiler::lower(NodeId id) {
       return lower_channel_pad(*this, n);
     case OpKind::Softmax:
       return lower_softmax(*this, n);
+    case OpKind::Reshape:
+      return lower_flatten(*this, n);  // a flatten is one kind of reshape
+    case OpKind::Mul:
+    case OpKind::Clip:
+    case OpKind::MatMul:
+    case OpKind::Transpose:
+    case OpKind::Gather:
+      return lower_plain(*this, n);
+    case OpKind::Constant:
+      return lower_constant(*this, n);
   }
 }
 
-std::vector<BufferId> Compiler::compile(BufferId input_buffer) {
-  const ValueId in = graph().inputs().at(0);
-  set_state(in, input_buffer, plain_md(graph().shape(in)));
+std::vector<BufferId> Compiler::compile(const std::vector<BufferId>& input_buffers) {
+  for (std::size_t i = 0; i < input_buffers.size(); ++i) {
+    const ValueId in = graph().inputs().at(i);
+    set_state(in, input_buffers[i], plain_md(graph().shape(in)));
+  }
   for (NodeId id = 0; id < static_cast<NodeId>(graph().nodes().size()); ++id) lower(id);
   std::vector<BufferId> outputs;
   for (ValueId v : graph().outputs()) {

@@ -88,8 +88,9 @@ class Compiler : public Lowering {
  public:
   Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions);
 
-  /// Lowers every node, then makes the graph's outputs plain. Returns the output buffers.
-  std::vector<BufferId> compile(BufferId input_buffer);
+  /// Lowers every node, then makes the graph's outputs plain. `input_buffers` hold the graph's inputs,
+  /// plain, in order. Returns the output buffers.
+  std::vector<BufferId> compile(const std::vector<BufferId>& input_buffers);
 
   const Fusions& fusions() const { return fusions_; }
 
@@ -118,5 +119,9 @@ void lower_concat(Lowering& c, const Node& n);
 void lower_add(Lowering& c, const Node& n);
 void lower_channel_mul(Compiler& c, const Node& n);
 void lower_channel_pad(Lowering& c, const Node& n);
+/// The general tensor ops of imported graphs (mul, clip, matmul, transpose, gather, a broadcast add):
+/// their reference kernels on plain buffers.
+void lower_plain(Lowering& c, const Node& n);
+void lower_constant(Lowering& c, const Node& n);
 
 }  // namespace cnnzoo::onednn

@@ -13,8 +13,9 @@ struct InferenceEngine::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   onednn::Plan plan{engine};
-  Dims input_shape;
-  onednn::BufferId input = -1;
+  std::vector<Dims> input_shapes;
+  std::vector<std::string> input_names;
+  std::vector<onednn::BufferId> inputs;
   std::vector<onednn::BufferId> outputs;
   std::vector<Dims> output_shapes;
   PlanStats stats;
@@ -26,11 +27,13 @@ InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameter
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
   if (options.threads > 0) omp_set_num_threads(options.threads);
   Impl& m = *impl_;
-  const ValueId in = graph.inputs().at(0);
-  m.input_shape = graph.shape(in);
-  m.input = m.plan.add_buffer(onednn::plain_md(m.input_shape), "input");
+  for (ValueId in : graph.inputs()) {
+    m.input_shapes.push_back(graph.shape(in));
+    m.input_names.push_back(graph.value(in).name);
+    m.inputs.push_back(m.plan.add_buffer(onednn::plain_md(m.input_shapes.back()), m.input_names.back()));
+  }
   onednn::Compiler compiler(graph, parameters, m.plan, onednn::plan_inference_fusions(graph));
-  m.outputs = compiler.compile(m.input);
+  m.outputs = compiler.compile(m.inputs);
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();
 
@@ -48,13 +51,22 @@ InferenceEngine::~InferenceEngine() = default;
 InferenceEngine::InferenceEngine(InferenceEngine&&) noexcept = default;
 InferenceEngine& InferenceEngine::operator=(InferenceEngine&&) noexcept = default;
 
-std::vector<Tensor> InferenceEngine::run(const Tensor& input) {
+std::vector<Tensor> InferenceEngine::run(const Tensor& input) { return run(std::span<const Tensor>(&input, 1)); }
+
+std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
   Impl& m = *impl_;
-  if (input.shape() != m.input_shape || input.dtype() != DType::F32) {
-    throw ShapeError(fmt::format("input: expected float32 {}, got {} {}", to_string(m.input_shape),
-                                 dtype_name(input.dtype()), to_string(input.shape())));
+  if (inputs.size() != m.inputs.size()) {
+    throw ShapeError(fmt::format("the graph takes {} input{} ({}), got {}", m.inputs.size(),
+                                 m.inputs.size() == 1 ? "" : "s", fmt::join(m.input_names, ", "), inputs.size()));
   }
-  std::memcpy(m.plan.data(m.input), input.bytes(), static_cast<std::size_t>(input.nbytes()));
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& input = inputs[i];
+    if (input.shape() != m.input_shapes[i] || input.dtype() != DType::F32) {
+      throw ShapeError(fmt::format("{}: expected float32 {}, got {} {}", m.input_names[i], to_string(m.input_shapes[i]),
+                                   dtype_name(input.dtype()), to_string(input.shape())));
+    }
+    std::memcpy(m.plan.data(m.inputs[i]), input.bytes(), static_cast<std::size_t>(input.nbytes()));
+  }
   m.plan.execute(m.stream);
   std::vector<Tensor> out;
   for (std::size_t i = 0; i < m.outputs.size(); ++i) {

@@ -23,6 +23,9 @@ void lower_concat(Lowering& c, const Node& n) {
 }
 
 void lower_add(Lowering& c, const Node& n) {
+  for (ValueId v : n.inputs) {
+    if (c.graph().shape(v) != c.graph().shape(n.output)) return lower_plain(c, n);  // inputs that broadcast
+  }
   // Every input in the first input's layout, summed with unit scales.
   const memory::desc md = c.state(n.inputs[0]).md;
   std::vector<memory::desc> srcs;

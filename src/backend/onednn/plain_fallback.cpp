@@ -10,21 +10,50 @@ ref::Out<float> plain_out(Plan& plan, BufferId buffer, const Dims& shape) {
   return {{static_cast<float*>(plan.data(buffer)), static_cast<std::size_t>(numel(shape))}, shape};
 }
 
-BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel) {
-  const Dims& x_shape = c.graph().shape(n.inputs[0]);
+namespace {
+
+// The node's inputs made plain, and their shapes.
+struct PlainInputs {
+  std::vector<BufferId> buffers;
+  std::vector<Dims> shapes;
+};
+
+PlainInputs plain_inputs(Lowering& c, const Node& n) {
+  PlainInputs in;
+  for (ValueId v : n.inputs) {
+    in.shapes.push_back(c.graph().shape(v));
+    in.buffers.push_back(c.input_as(v, plain_md(in.shapes.back()), n.name));
+    c.plan().touch(in.buffers.back());
+  }
+  return in;
+}
+
+}  // namespace
+
+std::vector<BufferId> plain_step_all(Lowering& c, const Node& n,
+                                     std::function<void(std::span<const ref::In<float>>, ref::Out<float>)> kernel) {
+  PlainInputs in = plain_inputs(c, n);
+  std::vector<BufferId> buffers = in.buffers;
   const Dims& y_shape = c.graph().shape(n.output);
-  const BufferId x = c.input_as(n.inputs[0], plain_md(x_shape), n.name);
   const BufferId y = c.plan().add_buffer(plain_md(y_shape), n.name);
   Plan& plan = c.plan();
-  c.plan().touch(x);
   c.plan().touch(y);
   Step s{.label = n.name};
-  s.custom = [&plan, x, y, x_shape, y_shape, kernel = std::move(kernel)] {
-    kernel(plain_in(plan, x, x_shape), plain_out(plan, y, y_shape));
+  s.custom = [&plan, in = std::move(in), y, y_shape, kernel = std::move(kernel)] {
+    std::vector<ref::In<float>> views;
+    for (std::size_t i = 0; i < in.buffers.size(); ++i) views.push_back(plain_in(plan, in.buffers[i], in.shapes[i]));
+    kernel(views, plain_out(plan, y, y_shape));
   };
   c.plan().add_step(std::move(s));
   c.set_state(n.output, y, plain_md(y_shape));
-  return x;
+  return buffers;
+}
+
+BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel) {
+  return plain_step_all(
+             c, n,
+             [kernel = std::move(kernel)](std::span<const ref::In<float>> xs, ref::Out<float> y) { kernel(xs[0], y); })
+      .at(0);
 }
 
 std::function<void(ref::In<float>, ref::Out<float>)> reference_pool(const Node& n) {

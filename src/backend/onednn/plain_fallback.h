@@ -1,6 +1,6 @@
 // A step that runs a reference kernel on plain (row-major) buffers, for the rare shapes oneDNN does not
 // express: adaptive pooling whose windows overlap, average pooling whose ceil-mode windows PyTorch clips,
-// zero channel padding.
+// zero channel padding, and the general tensor ops of imported graphs.
 #pragma once
 
 #include <functional>
@@ -18,6 +18,11 @@ ref::Out<float> plain_out(Plan& plan, BufferId buffer, const Dims& shape);
 /// Reorders the node's first input to plain layout, runs `kernel(x, y)` into a new plain output buffer
 /// and records that buffer as the node's output. Returns the plain input buffer.
 BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
+
+/// Reorders every input of the node to plain layout and runs `kernel(inputs, y)` into a new plain
+/// output buffer recorded as the node's output. Returns the plain input buffers.
+std::vector<BufferId> plain_step_all(Lowering& c, const Node& n,
+                                     std::function<void(std::span<const ref::In<float>>, ref::Out<float>)> kernel);
 
 /// The reference forward kernel of an average or adaptive average pooling node.
 std::function<void(ref::In<float>, ref::Out<float>)> reference_pool(const Node& n);

@@ -92,6 +92,14 @@ void Trainer::forward(const Node& n) {
       return forward_channel_mul(*this, n);
     case OpKind::ChannelPad:
       return forward_channel_pad(*this, n);
+    case OpKind::Mul:
+    case OpKind::Clip:
+    case OpKind::MatMul:
+    case OpKind::Reshape:
+    case OpKind::Transpose:
+    case OpKind::Gather:
+    case OpKind::Constant:  // refused by require_trainable() when the engine is made
+      throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
   }
 }
 
@@ -128,6 +136,14 @@ void Trainer::backward(const Node& n) {
       return backward_channel_mul(*this, n);
     case OpKind::ChannelPad:
       return backward_channel_pad(*this, n);
+    case OpKind::Mul:
+    case OpKind::Clip:
+    case OpKind::MatMul:
+    case OpKind::Reshape:
+    case OpKind::Transpose:
+    case OpKind::Gather:
+    case OpKind::Constant:
+      throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
   }
 }
 

@@ -25,6 +25,7 @@ struct TrainingEngine::Impl {
 TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, TrainingOptions options)
     : impl_(std::make_unique<Impl>()) {
   verify(graph);
+  require_trainable(graph);
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
   if (options.threads > 0) omp_set_num_threads(options.threads);
   Impl& m = *impl_;

@@ -1,0 +1,54 @@
+// ONNX import and export: the graph IR and its parameters to and from an ONNX ModelProto.
+//
+// Import folds everything that is known before a run (initializers, Constant, Shape of static inputs and
+// the Gather/Unsqueeze/Concat arithmetic exporters wrap around Reshape) and maps the rest onto IR ops.
+// Export writes opset 13 with the weights as initializers, so any ONNX runtime can run a zoo model.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cnnzoo/graph.h"
+#include "cnnzoo/parameters.h"
+#include "cnnzoo/tensor.h"
+
+namespace cnnzoo {
+
+struct OnnxImportOptions {
+  /// Shapes for graph inputs by name; they replace the file's (and fill its symbolic dimensions).
+  std::map<std::string, Dims> input_shapes;
+  /// What a symbolic dimension becomes when no shape is given (the batch, usually).
+  int64_t symbolic_dim = 1;
+};
+
+struct OnnxModel {
+  Graph graph;
+  Parameters parameters;
+  /// Every graph output in the file's order, by ONNX name; each is either a graph output of `graph`
+  /// (in the same relative order) or a constant the import folded (a Shape of a static input).
+  std::vector<std::string> output_names;
+  std::map<std::string, Tensor> constant_outputs;
+  int64_t opset = 0;
+  std::string producer;  ///< "pytorch 1.13.1", as the file says
+};
+
+/// Reads and imports an ONNX file. A malformed or truncated file, an unsupported op or attribute, a
+/// shape that does not fit: an Error naming the file, the node and its op type, and what is supported.
+OnnxModel import_onnx(const std::string& path, const OnnxImportOptions& options = {});
+/// The same from the bytes of a file; `source` names it in messages.
+OnnxModel import_onnx_bytes(std::string_view bytes, const std::string& source, const OnnxImportOptions& options = {});
+
+/// The opset that export writes.
+inline constexpr int64_t kOnnxExportOpset = 13;
+
+/// A graph and its parameters as the bytes of an ONNX model (opset 13). An op or attribute ONNX cannot
+/// express is an Error naming the node.
+std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters);
+/// The same written to `path` atomically (temporary file, fsync, rename).
+void export_onnx(const Graph& graph, const Parameters& parameters, const std::string& path);
+
+}  // namespace cnnzoo

@@ -1,0 +1,65 @@
+// The general tensor ops of imported graphs. They are rare and small in the CNNs that ONNX files carry
+// (a bias broadcast, a flatten written as gather and reshape), so their reference kernels run on plain
+// buffers; constants become persistent buffers like weights.
+#include <fmt/format.h>
+
+#include "backend/onednn/compiler.h"
+#include "backend/onednn/plain_fallback.h"
+#include "cnnzoo/error.h"
+
+namespace cnnzoo::onednn {
+
+namespace {
+
+using Kernel = std::function<void(std::span<const ref::In<float>>, ref::Out<float>)>;
+
+Kernel reference_kernel(const Node& n) {
+  switch (n.op) {
+    case OpKind::Add:
+      return [](std::span<const ref::In<float>> xs, ref::Out<float> y) {
+        // A chain of broadcast sums; each partial result lives in y when it already has y's shape.
+        std::vector<float> partial(xs[0].data.begin(), xs[0].data.end());
+        Dims shape = xs[0].shape;
+        for (std::size_t i = 1; i < xs.size(); ++i) {
+          Dims joined = *broadcast(shape, xs[i].shape);
+          std::vector<float> next(static_cast<std::size_t>(numel(joined)));
+          ref::broadcast_binary_forward<float>(ref::BinaryOp::Add, {partial, shape}, xs[i], {next, joined});
+          partial = std::move(next);
+          shape = std::move(joined);
+        }
+        std::copy(partial.begin(), partial.end(), y.data.begin());
+      };
+    case OpKind::Mul:
+      return [](std::span<const ref::In<float>> xs, ref::Out<float> y) {
+        ref::broadcast_binary_forward(ref::BinaryOp::Mul, xs[0], xs[1], y);
+      };
+    case OpKind::Clip:
+      return [a = std::get<attr::Clip>(n.attrs)](std::span<const ref::In<float>> xs, ref::Out<float> y) {
+        ref::clip_forward(a, xs[0].data, y.data);
+      };
+    case OpKind::MatMul:
+      return [](std::span<const ref::In<float>> xs, ref::Out<float> y) { ref::matmul_forward(xs[0], xs[1], y); };
+    case OpKind::Transpose:
+      return [a = std::get<attr::Transpose>(n.attrs)](std::span<const ref::In<float>> xs, ref::Out<float> y) {
+        ref::transpose_forward(a, xs[0], y);
+      };
+    case OpKind::Gather:
+      return [a = std::get<attr::Gather>(n.attrs)](std::span<const ref::In<float>> xs, ref::Out<float> y) {
+        ref::gather_forward(a, xs[0], y);
+      };
+    default:
+      throw Error(fmt::format("{}: op {} has no plain kernel", n.name, op_name(n.op)));
+  }
+}
+
+}  // namespace
+
+void lower_plain(Lowering& c, const Node& n) { plain_step_all(c, n, reference_kernel(n)); }
+
+void lower_constant(Lowering& c, const Node& n) {
+  const Tensor& value = c.param(n, "value");
+  const memory::desc md = plain_md(value.shape());
+  c.set_state(n.output, c.weights(value, md, md, n.name), md);
+}
+
+}  // namespace cnnzoo::onednn
