@@ -11,9 +11,12 @@ Dims pool_shape(const OpContext& c, std::string_view op) {
   const auto& a = std::get<attr::Pool>(c.attrs);
   const Hw stride{a.stride.h == 0 ? a.kernel.h : a.stride.h, a.stride.w == 0 ? a.kernel.w : a.stride.w};
   const Hw end = a.pad_end.value_or(a.pad);
-  // PyTorch requires padding of at most half the kernel, so every window sees some input.
-  if (2 * a.pad.h > a.kernel.h || 2 * a.pad.w > a.kernel.w || 2 * end.h > a.kernel.h || 2 * end.w > a.kernel.w) {
-    fail(c, op, fmt::format("padding {} must be at most half the kernel {}", to_string(a.pad), to_string(a.kernel)));
+  // Padding smaller than the kernel, so every window sees some input. (PyTorch asks for at most half the
+  // kernel; ONNX files may pad more.)
+  if (a.pad.h >= a.kernel.h || a.pad.w >= a.kernel.w || end.h >= a.kernel.h || end.w >= a.kernel.w) {
+    fail(c, op,
+         fmt::format("padding {} (after: {}) must be smaller than the kernel {}", to_string(a.pad), to_string(end),
+                     to_string(a.kernel)));
   }
   const Dims& x = c.in[0];
   const int64_t h = window_output(c, op, "height", x[2], a.kernel.h, stride.h, a.pad.h, end.h, 1, a.ceil_mode);

@@ -11,10 +11,11 @@ namespace cnnzoo::onednn {
 memory::dims to_dims(const Dims& d) { return memory::dims(d.begin(), d.end()); }
 
 memory::desc plain_md(const Dims& d) {
-  static const tag kTags[] = {tag::a, tag::a, tag::ab, tag::abc, tag::abcd, tag::abcde};
-  if (d.size() > 5) throw Error(fmt::format("onednn: rank {} is not supported", d.size()));
+  if (d.size() > DNNL_MAX_NDIMS) throw Error(fmt::format("onednn: rank {} is not supported", d.size()));
   if (d.empty()) return memory::desc({1}, dt::f32, tag::a);
-  return memory::desc(to_dims(d), dt::f32, kTags[d.size()]);
+  memory::dims strides(d.size(), 1);  // row-major
+  for (std::size_t i = d.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * d[i];
+  return memory::desc(to_dims(d), dt::f32, strides);
 }
 
 Lowering::Lowering(const Graph& graph, const Parameters& parameters, Plan& plan)

@@ -31,6 +31,7 @@ InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameter
     m.input_shapes.push_back(graph.shape(in));
     m.input_names.push_back(graph.value(in).name);
     m.inputs.push_back(m.plan.add_buffer(onednn::plain_md(m.input_shapes.back()), m.input_names.back()));
+    m.plan.touch(m.inputs.back());  // live from the start, even when only an alias of it is used
   }
   onednn::Compiler compiler(graph, parameters, m.plan, onednn::plan_inference_fusions(graph));
   m.outputs = compiler.compile(m.inputs);

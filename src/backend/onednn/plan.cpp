@@ -78,6 +78,14 @@ std::size_t Plan::persistent_bytes() const {
 }
 
 void Plan::finalize() {
+  // Touches after the last step (a graph that only aliases its input) count as a use at its end.
+  for (BufferId id : pending_touches_) {
+    Buffer& b = buffer(root(id));
+    const int end = static_cast<int>(steps_.size());
+    if (b.first_use < 0) b.first_use = end;
+    b.last_use = std::max(b.last_use, end);
+  }
+  pending_touches_.clear();
   // Greedy by size: each buffer takes the lowest offset free over its whole lifetime.
   std::vector<BufferId> order;
   for (BufferId id = 0; id < static_cast<BufferId>(buffers_.size()); ++id) {

@@ -1,0 +1,305 @@
+// The import driver: parses the file, checks the opset, turns graph inputs and initializers into
+// symbols, converts each node in order and collects the outputs.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cnnzoo/error.h"
+#include "onnx/import_state.h"
+
+namespace cnnzoo {
+namespace onnx_import {
+namespace {
+
+// Files of opsets before 7 load when their ops are as in later ones; the legacy attributes of those
+// opsets (consumed_inputs, broadcast axis) are refused by the converters.
+constexpr int64_t kMinOpset = 1;
+constexpr int64_t kMaxOpset = 17;
+
+bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+}  // namespace
+
+void Importer::fail(const std::string& message) const {
+  throw Error(fmt::format("{}: node '{}' ({}): {}", source_, node_name_, node_->op_type(), message));
+}
+
+Symbol& Importer::symbol(const std::string& name) {
+  auto it = symbols_.find(name);
+  if (it == symbols_.end()) fail(fmt::format("input '{}' is not defined before this node", name));
+  return it->second;
+}
+
+const Symbol& Importer::symbol(const std::string& name) const {
+  auto it = symbols_.find(name);
+  if (it == symbols_.end()) fail(fmt::format("input '{}' is not defined before this node", name));
+  return it->second;
+}
+
+std::size_t Importer::input_count() const {
+  auto n = static_cast<std::size_t>(node_->input_size());
+  while (n > 0 && node_->input(static_cast<int>(n - 1)).empty()) --n;
+  return n;
+}
+
+bool Importer::has_input(std::size_t i) const {
+  return i < input_count() && !node_->input(static_cast<int>(i)).empty();
+}
+
+const std::string& Importer::input_name(std::size_t i) const {
+  if (i >= static_cast<std::size_t>(node_->input_size()) || node_->input(static_cast<int>(i)).empty()) {
+    fail(fmt::format("needs input {}, which is missing", i + 1));
+  }
+  return node_->input(static_cast<int>(i));
+}
+
+bool Importer::is_constant(std::size_t i) const { return symbol(input_name(i)).constant.has_value(); }
+
+const Tensor& Importer::constant(std::size_t i) const {
+  const std::string& name = input_name(i);
+  const Symbol& s = symbol(name);
+  if (!s.constant) {
+    fail(
+        fmt::format("input {} ('{}') must be known when the model is loaded (an initializer or a constant), "
+                    "but it is computed by the graph",
+                    i + 1, name));
+  }
+  return *s.constant;
+}
+
+ValueId Importer::value(std::size_t i) {
+  const std::string& name = input_name(i);
+  Symbol& s = symbol(name);
+  if (!s.value) {
+    if (s.constant->dtype() != DType::F32) {
+      fail(fmt::format("input {} ('{}') is an int64 tensor used as data; cnnzoo runs float32 data", i + 1, name));
+    }
+    s.value = constant_value(*s.constant, fmt::format("const{}", i));
+  }
+  return *s.value;
+}
+
+const Dims& Importer::shape(std::size_t i) const {
+  const Symbol& s = symbol(input_name(i));
+  return s.value ? model_.graph.shape(*s.value) : s.constant->shape();
+}
+
+const onnx::AttributeProto* Importer::attr(const std::string& name) const {
+  for (const onnx::AttributeProto& a : node_->attribute()) {
+    if (a.name() == name) return &a;
+  }
+  return nullptr;
+}
+
+int64_t Importer::int_attr(const std::string& name, int64_t fallback) const {
+  const onnx::AttributeProto* a = attr(name);
+  return a ? a->i() : fallback;
+}
+
+double Importer::float_attr(const std::string& name, double fallback) const {
+  const onnx::AttributeProto* a = attr(name);
+  return a ? static_cast<double>(a->f()) : fallback;
+}
+
+std::string Importer::string_attr(const std::string& name, const std::string& fallback) const {
+  const onnx::AttributeProto* a = attr(name);
+  return a ? a->s() : fallback;
+}
+
+std::vector<int64_t> Importer::ints_attr(const std::string& name, std::vector<int64_t> fallback) const {
+  const onnx::AttributeProto* a = attr(name);
+  return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : fallback;
+}
+
+void Importer::accept_attrs(const std::set<std::string>& known) const {
+  for (const onnx::AttributeProto& a : node_->attribute()) {
+    if (!known.contains(a.name())) {
+      fail(fmt::format("attribute '{}' is not supported (supported: {})", a.name(),
+                       known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
+    }
+  }
+}
+
+void Importer::expect_outputs(std::size_t count, const std::string& what) const {
+  for (int i = static_cast<int>(count); i < node_->output_size(); ++i) {
+    if (!node_->output(i).empty()) fail(fmt::format("output {} ({}) is not supported", i + 1, what));
+  }
+}
+
+std::string Importer::unique_name(std::string base) {
+  if (base.empty()) base = "node";
+  std::string name = base;
+  for (int k = 1; names_taken_.contains(name); ++k) name = fmt::format("{}_{}", base, k);
+  names_taken_.insert(name);
+  return name;
+}
+
+ValueId Importer::add(OpKind op, Attrs attrs, std::vector<ValueId> inputs, const std::string& suffix) {
+  const std::string name = unique_name(suffix.empty() ? node_name_ : node_name_ + "." + suffix);
+  try {
+    return model_.graph.add_node(name, op, std::move(attrs), std::move(inputs));
+  } catch (const ShapeError& e) {
+    fail(e.what());
+  }
+}
+
+ValueId Importer::add_with_params(OpKind op, Attrs attrs, std::vector<ValueId> inputs,
+                                  std::map<std::string, Tensor> params) {
+  const ValueId v = add(op, std::move(attrs), std::move(inputs));
+  const Node& n = model_.graph.node(model_.graph.value(v).producer);
+  for (const ParamSpec& spec : n.params) {
+    const std::string suffix = spec.name.substr(n.name.size() + 1);
+    auto it = params.find(suffix);
+    if (it == params.end()) fail(fmt::format("has no tensor for its parameter '{}'", suffix));
+    if (it->second.shape() != spec.shape) {
+      fail(fmt::format("{} has shape {}, expected {}", suffix, to_string(it->second.shape()), to_string(spec.shape)));
+    }
+    model_.parameters[spec.name] = std::move(it->second);
+  }
+  return v;
+}
+
+ValueId Importer::constant_value(const Tensor& tensor, const std::string& suffix) {
+  const ValueId v = add(OpKind::Constant, attr::Constant{tensor.shape()}, {}, suffix);
+  const Node& n = model_.graph.node(model_.graph.value(v).producer);
+  model_.parameters[n.params.at(0).name] = tensor;
+  return v;
+}
+
+void Importer::set_output(ValueId v, std::size_t i) {
+  if (static_cast<int>(i) >= node_->output_size()) return;
+  symbols_[node_->output(static_cast<int>(i))] = Symbol{v, std::nullopt};
+}
+
+void Importer::set_output(Tensor constant, std::size_t i) {
+  if (static_cast<int>(i) >= node_->output_size()) return;
+  symbols_[node_->output(static_cast<int>(i))] = Symbol{std::nullopt, std::move(constant)};
+}
+
+void Importer::add_graph_inputs(const onnx::GraphProto& g) {
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& t : g.initializer()) {
+    initializers.insert(t.name());
+    symbols_[t.name()] =
+        Symbol{std::nullopt, tensor_from_proto(t, fmt::format("{}: initializer '{}'", source_, t.name()))};
+  }
+  for (const onnx::ValueInfoProto& in : g.input()) {
+    if (initializers.contains(in.name())) continue;  // older exporters list initializers as inputs too
+    const std::string what = fmt::format("{}: input '{}'", source_, in.name());
+    if (!in.type().has_tensor_type()) throw Error(what + ": only tensor inputs are supported");
+    const onnx::TypeProto_Tensor& type = in.type().tensor_type();
+    if (type.elem_type() != onnx::TensorProto::FLOAT) {
+      throw Error(
+          fmt::format("{}: element type {} is not supported (float32 is)", what,
+                      onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(type.elem_type()))));
+    }
+    Dims shape;
+    auto given = options_.input_shapes.find(in.name());
+    if (given != options_.input_shapes.end()) {
+      shape = given->second;
+    } else {
+      if (!type.has_shape()) throw Error(what + ": the file gives no shape; pass one");
+      for (const auto& d : type.shape().dim())
+        shape.push_back(d.has_dim_value() ? d.dim_value() : options_.symbolic_dim);
+    }
+    for (int64_t d : shape) {
+      if (d < 1 || d > (int64_t{1} << 31)) throw Error(fmt::format("{}: implausible shape {}", what, to_string(shape)));
+    }
+    names_taken_.insert(in.name());
+    symbols_[in.name()] = Symbol{model_.graph.add_input(in.name(), shape), std::nullopt};
+  }
+}
+
+void Importer::convert(const onnx::NodeProto& n) {
+  node_ = &n;
+  node_name_ = !n.name().empty() ? n.name() : (n.output_size() > 0 ? n.output(0) : n.op_type());
+  if (!is_default_domain(n.domain())) fail(fmt::format("domain '{}' is not supported", n.domain()));
+  const auto& table = converters();
+  auto it = table.find(n.op_type());
+  if (it == table.end()) {
+    std::vector<std::string> known;
+    for (const auto& [op, converter] : table) known.push_back(op);
+    fail(fmt::format("op type {} is not supported; supported: {}", n.op_type(), fmt::join(known, ", ")));
+  }
+  it->second(*this);
+}
+
+void Importer::add_graph_outputs(const onnx::GraphProto& g) {
+  for (const onnx::ValueInfoProto& out : g.output()) {
+    auto it = symbols_.find(out.name());
+    if (it == symbols_.end())
+      throw Error(fmt::format("{}: output '{}' is not produced by any node", source_, out.name()));
+    model_.output_names.push_back(out.name());
+    Symbol& s = it->second;
+    if (!s.value) {
+      model_.constant_outputs[out.name()] = *s.constant;
+      continue;
+    }
+    ValueId v = *s.value;
+    // A graph output that is a graph input (an Identity model) gets a node of its own to copy it.
+    if (model_.graph.value(v).producer == kNoNode) {
+      v = model_.graph.add_node(unique_name(out.name()), OpKind::Reshape, attr::Reshape{model_.graph.shape(v)}, {v});
+    }
+    model_.graph.add_output(v);
+  }
+}
+
+OnnxModel Importer::run(const onnx::ModelProto& model) {
+  if (!model.has_graph()) throw Error(source_ + ": the model has no graph (is this an ONNX model?)");
+  for (const onnx::OperatorSetIdProto& id : model.opset_import()) {
+    if (is_default_domain(id.domain())) opset_ = id.version();
+  }
+  if (opset_ == 0 && model.opset_import_size() == 0) opset_ = 1;  // IR version 2 files name no opset
+  if (opset_ < kMinOpset || opset_ > kMaxOpset) {
+    throw Error(
+        fmt::format("{}: opset {} is not supported (opsets {} to {} are)", source_, opset_, kMinOpset, kMaxOpset));
+  }
+  model_.opset = opset_;
+  model_.producer = fmt::format("{} {}", model.producer_name(), model.producer_version());
+  const onnx::GraphProto& g = model.graph();
+  model_.graph = Graph(g.name().empty() ? "onnx" : g.name());
+  add_graph_inputs(g);
+  for (const onnx::NodeProto& n : g.node()) convert(n);
+  add_graph_outputs(g);
+  if (!model_.graph.outputs().empty()) verify(model_.graph);
+  return std::move(model_);
+}
+
+int64_t normalize_axis(const Importer& im, int64_t axis, std::size_t rank) {
+  const auto r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) im.fail(fmt::format("axis {} is outside the input's {} dimensions", axis, rank));
+  return axis < 0 ? axis + r : axis;
+}
+
+const std::map<std::string, Converter>& converters() {
+  static const std::map<std::string, Converter> table = [] {
+    std::map<std::string, Converter> t;
+    add_nn_converters(t);
+    add_tensor_converters(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace onnx_import
+
+OnnxModel import_onnx_bytes(std::string_view bytes, const std::string& source, const OnnxImportOptions& options) {
+  onnx::ModelProto model;
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    throw Error(fmt::format("{}: not a valid ONNX model (the protobuf data is malformed or truncated, {} bytes)",
+                            source, bytes.size()));
+  }
+  return onnx_import::Importer(source, options).run(model);
+}
+
+OnnxModel import_onnx(const std::string& path, const OnnxImportOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(fmt::format("{}: cannot open the file", path));
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  return import_onnx_bytes(bytes.str(), path, options);
+}
+
+}  // namespace cnnzoo

@@ -1,0 +1,104 @@
+// The state of one ONNX import: what each ONNX name stands for (a value of the IR graph being built, or
+// a tensor known before any run), and the helpers every op converter uses.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cnnzoo/onnx.h"
+
+namespace cnnzoo::onnx_import {
+
+/// An ONNX name during the import: a dynamic IR value, or a constant known at import time.
+struct Symbol {
+  std::optional<ValueId> value;
+  std::optional<Tensor> constant;
+};
+
+/// TensorProto to Tensor (float, double and float16-free types as F32; int64, int32, int8/16/uint8 as
+/// I64). `what` names it in errors.
+Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what);
+
+class Importer {
+ public:
+  Importer(std::string source, const OnnxImportOptions& options) : source_(std::move(source)), options_(options) {}
+
+  OnnxModel run(const onnx::ModelProto& model);
+
+  // ---- for the op converters (import_*.cpp) ---------------------------------------------------------
+  int64_t opset() const { return opset_; }
+  const onnx::NodeProto& node() const { return *node_; }
+
+  /// Throws Error "SOURCE: node 'NAME' (OP): MESSAGE".
+  [[noreturn]] void fail(const std::string& message) const;
+
+  /// Number of inputs the node names (trailing empty names, which ONNX uses for "absent", dropped).
+  std::size_t input_count() const;
+  bool has_input(std::size_t i) const;
+  /// The node's input `i` as an IR value; a constant input becomes a Constant node (float only).
+  ValueId value(std::size_t i);
+  /// The node's input `i`, which must be known at import time (a weight, a shape).
+  const Tensor& constant(std::size_t i) const;
+  bool is_constant(std::size_t i) const;
+  const Dims& shape(std::size_t i) const;
+
+  /// Attribute readers; the default applies when the node lacks it.
+  int64_t int_attr(const std::string& name, int64_t fallback) const;
+  double float_attr(const std::string& name, double fallback) const;
+  std::string string_attr(const std::string& name, const std::string& fallback) const;
+  std::vector<int64_t> ints_attr(const std::string& name, std::vector<int64_t> fallback = {}) const;
+  const onnx::AttributeProto* attr(const std::string& name) const;
+  /// Fails when the node has an attribute outside `known`, naming it and the supported ones.
+  void accept_attrs(const std::set<std::string>& known) const;
+  /// Fails when the node has more outputs than `count` (a mask, indices).
+  void expect_outputs(std::size_t count, const std::string& what) const;
+
+  /// Adds an IR node named after this ONNX node (suffixed for the helper nodes a converter adds).
+  ValueId add(OpKind op, Attrs attrs, std::vector<ValueId> inputs, const std::string& suffix = "");
+  /// Adds an IR node that owns parameters, and stores them: `params` by suffix ("weight", "bias").
+  ValueId add_with_params(OpKind op, Attrs attrs, std::vector<ValueId> inputs, std::map<std::string, Tensor> params);
+  /// A Constant node holding `tensor` (F32).
+  ValueId constant_value(const Tensor& tensor, const std::string& suffix);
+
+  /// Sets output `i` of the node.
+  void set_output(ValueId v, std::size_t i = 0);
+  void set_output(Tensor constant, std::size_t i = 0);
+
+  const Graph& graph() const { return model_.graph; }
+
+ private:
+  Symbol& symbol(const std::string& name);
+  const Symbol& symbol(const std::string& name) const;
+  const std::string& input_name(std::size_t i) const;
+  std::string unique_name(std::string base);
+  void add_graph_inputs(const onnx::GraphProto& g);
+  void convert(const onnx::NodeProto& n);
+  void add_graph_outputs(const onnx::GraphProto& g);
+
+  std::string source_;
+  OnnxImportOptions options_;
+  OnnxModel model_;
+  int64_t opset_ = 0;
+  const onnx::NodeProto* node_ = nullptr;
+  std::string node_name_;
+  std::map<std::string, Symbol> symbols_;
+  std::set<std::string> names_taken_;
+};
+
+/// Converts the current node of `im`; one function per ONNX op, found by op type.
+using Converter = std::function<void(Importer& im)>;
+/// The converters of import_nn.cpp and import_tensor_ops.cpp, by ONNX op type.
+const std::map<std::string, Converter>& converters();
+void add_nn_converters(std::map<std::string, Converter>& table);
+void add_tensor_converters(std::map<std::string, Converter>& table);
+
+/// Resolves an axis that may be negative against a rank; fails through `im` when out of range.
+int64_t normalize_axis(const Importer& im, int64_t axis, std::size_t rank);
+
+}  // namespace cnnzoo::onnx_import

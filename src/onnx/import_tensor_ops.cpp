@@ -1,0 +1,296 @@
+// Converters of the tensor ops: elementwise sums and products, Concat, Flatten, Reshape, Unsqueeze,
+// Gather, Shape, Constant, Identity and Dropout. Whatever is known at import time (the Shape, Gather,
+// Unsqueeze, Concat chain exporters write before a Reshape) is computed here, so only data moves at run
+// time.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "cnnzoo/error.h"
+#include "cnnzoo/reference.h"
+#include "onnx/import_state.h"
+
+namespace cnnzoo::onnx_import {
+namespace {
+
+bool all_constant(const Importer& im) {
+  for (std::size_t i = 0; i < im.input_count(); ++i) {
+    if (!im.is_constant(i)) return false;
+  }
+  return true;
+}
+
+std::vector<int64_t> int_values(const Importer& im, std::size_t i) {
+  const Tensor& t = im.constant(i);
+  if (t.dtype() != DType::I64) im.fail(fmt::format("input {} must be an integer tensor", i + 1));
+  return {t.i64().begin(), t.i64().end()};
+}
+
+// A tensor of another dtype's values, converted elementwise (I64 <-> F32 in double precision).
+std::vector<double> as_doubles(const Tensor& t) {
+  if (t.dtype() == DType::I64) return {t.i64().begin(), t.i64().end()};
+  return {t.f32().begin(), t.f32().end()};
+}
+
+Tensor from_doubles(const std::vector<double>& v, const Dims& shape, DType dtype) {
+  Tensor t(shape, dtype);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (dtype == DType::I64) {
+      t.i64()[i] = static_cast<int64_t>(v[i]);
+    } else {
+      t.f32()[i] = static_cast<float>(v[i]);
+    }
+  }
+  return t;
+}
+
+// Add, Mul and Sum of constants (shape arithmetic), broadcast.
+Tensor fold_binary(const Importer& im, ref::BinaryOp op) {
+  Tensor acc = im.constant(0);
+  for (std::size_t i = 1; i < im.input_count(); ++i) {
+    const Tensor& b = im.constant(i);
+    if (b.dtype() != acc.dtype()) im.fail("mixes integer and float inputs");
+    const std::optional<Dims> out = broadcast(acc.shape(), b.shape());
+    if (!out) im.fail(fmt::format("cannot broadcast {} with {}", to_string(acc.shape()), to_string(b.shape())));
+    const std::vector<double> x = as_doubles(acc);
+    const std::vector<double> y = as_doubles(b);
+    std::vector<double> z(static_cast<std::size_t>(numel(*out)));
+    ref::broadcast_binary_forward<double>(op, {x, acc.shape()}, {y, b.shape()}, {z, *out});
+    acc = from_doubles(z, *out, acc.dtype());
+  }
+  return acc;
+}
+
+void convert_elementwise(Importer& im, ref::BinaryOp op, OpKind kind, bool variadic) {
+  im.accept_attrs(variadic ? std::set<std::string>{} : std::set<std::string>{"axis", "broadcast"});
+  if (im.attr("axis")) im.fail("the legacy axis attribute of broadcasting is not supported (opset 7+ broadcasting is)");
+  if (!variadic && im.input_count() != 2) im.fail(fmt::format("expects 2 inputs, got {}", im.input_count()));
+  if (all_constant(im)) return im.set_output(fold_binary(im, op));
+  if (im.input_count() == 1) return im.set_output(im.value(0));
+  std::vector<ValueId> inputs;
+  for (std::size_t i = 0; i < im.input_count(); ++i) inputs.push_back(im.value(i));
+  im.set_output(im.add(kind, attr::None{}, std::move(inputs)));
+}
+
+// Slices along `axis` of a constant, at `indices` shaped `index_shape`.
+Tensor fold_gather(const Tensor& t, int64_t axis, const std::vector<int64_t>& indices, const Dims& index_shape) {
+  const Dims& s = t.shape();
+  Dims out(s.begin(), s.begin() + axis);
+  out.insert(out.end(), index_shape.begin(), index_shape.end());
+  out.insert(out.end(), s.begin() + axis + 1, s.end());
+  Tensor y(out, t.dtype());
+  const int64_t outer = numel(Dims(s.begin(), s.begin() + axis));
+  const int64_t inner = numel(Dims(s.begin() + axis + 1, s.end())) * dtype_bytes(t.dtype());
+  std::byte* to = y.bytes();
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i : indices) {
+      std::memcpy(to, t.bytes() + (o * s[static_cast<std::size_t>(axis)] + i) * inner, static_cast<std::size_t>(inner));
+      to += inner;
+    }
+  }
+  return y;
+}
+
+void convert_gather(Importer& im) {
+  im.accept_attrs({"axis"});
+  const Dims data = im.shape(0);
+  const int64_t axis = normalize_axis(im, im.int_attr("axis", 0), data.size());
+  std::vector<int64_t> indices = int_values(im, 1);
+  const int64_t size = data[static_cast<std::size_t>(axis)];
+  for (int64_t& i : indices) {
+    if (i < -size || i >= size) im.fail(fmt::format("index {} is outside [{}, {}) on axis {}", i, -size, size, axis));
+    if (i < 0) i += size;
+  }
+  const Dims index_shape = im.constant(1).shape();
+  if (im.is_constant(0)) return im.set_output(fold_gather(im.constant(0), axis, indices, index_shape));
+  im.set_output(im.add(OpKind::Gather, attr::Gather{axis, indices, index_shape}, {im.value(0)}));
+}
+
+void convert_shape(Importer& im) {
+  im.accept_attrs({"start", "end"});
+  const Dims s = im.shape(0);
+  const auto rank = static_cast<int64_t>(s.size());
+  auto clamp = [&](int64_t v) { return std::clamp(v < 0 ? v + rank : v, int64_t{0}, rank); };
+  const int64_t start = clamp(im.int_attr("start", 0));
+  const int64_t end = std::max(start, clamp(im.int_attr("end", rank)));
+  Tensor t(Dims{end - start}, DType::I64);
+  std::copy(s.begin() + start, s.begin() + end, t.i64().begin());
+  im.set_output(std::move(t));
+}
+
+void convert_constant(Importer& im) {
+  const onnx::NodeProto& n = im.node();
+  if (n.attribute_size() != 1) im.fail("expects exactly one value attribute");
+  const onnx::AttributeProto& a = n.attribute(0);
+  const std::string what = fmt::format("constant '{}'", n.output_size() > 0 ? n.output(0) : "");
+  if (a.name() == "value") return im.set_output(tensor_from_proto(a.t(), what));
+  if (a.name() == "value_float") return im.set_output(Tensor(Dims{}, std::vector<float>{a.f()}));
+  if (a.name() == "value_floats") {
+    return im.set_output(Tensor(Dims{a.floats_size()}, std::vector<float>(a.floats().begin(), a.floats().end())));
+  }
+  if (a.name() == "value_int" || a.name() == "value_ints") {
+    const bool one = a.name() == "value_int";
+    Tensor t(one ? Dims{} : Dims{a.ints_size()}, DType::I64);
+    if (one) t.i64()[0] = a.i();
+    std::copy(a.ints().begin(), a.ints().end(), t.i64().begin() + (one ? 1 : 0));
+    return im.set_output(std::move(t));
+  }
+  im.fail(fmt::format("value attribute '{}' is not supported (value, value_float(s), value_int(s) are)", a.name()));
+}
+
+// A constant concatenated along `axis`.
+Tensor fold_concat(const Importer& im, int64_t axis) {
+  const Tensor& first = im.constant(0);
+  Dims out = first.shape();
+  out[static_cast<std::size_t>(axis)] = 0;
+  for (std::size_t i = 0; i < im.input_count(); ++i)
+    out[static_cast<std::size_t>(axis)] += im.shape(i)[static_cast<std::size_t>(axis)];
+  Tensor y(out, first.dtype());
+  const int64_t outer = numel(Dims(out.begin(), out.begin() + axis));
+  std::byte* to = y.bytes();
+  for (int64_t o = 0; o < outer; ++o) {
+    for (std::size_t i = 0; i < im.input_count(); ++i) {
+      const Tensor& t = im.constant(i);
+      if (t.dtype() != first.dtype()) im.fail("mixes integer and float inputs");
+      const int64_t chunk = numel(Dims(t.shape().begin() + axis, t.shape().end())) * dtype_bytes(t.dtype());
+      std::memcpy(to, t.bytes() + o * chunk, static_cast<std::size_t>(chunk));
+      to += chunk;
+    }
+  }
+  return y;
+}
+
+void convert_concat(Importer& im) {
+  im.accept_attrs({"axis"});
+  if (im.input_count() == 0) im.fail("needs at least one input");
+  const int64_t axis = normalize_axis(im, im.int_attr("axis", im.opset() < 4 ? 1 : 0), im.shape(0).size());
+  for (std::size_t i = 1; i < im.input_count(); ++i) {
+    const Dims& a = im.shape(0);
+    const Dims& b = im.shape(i);
+    bool fits = a.size() == b.size();
+    for (std::size_t k = 0; fits && k < a.size(); ++k) fits = static_cast<int64_t>(k) == axis || a[k] == b[k];
+    if (!fits)
+      im.fail(fmt::format("input {} has shape {}, which does not fit {} on axis {}", i + 1, to_string(b), to_string(a),
+                          axis));
+  }
+  if (all_constant(im)) return im.set_output(fold_concat(im, axis));
+  std::vector<ValueId> inputs;
+  for (std::size_t i = 0; i < im.input_count(); ++i) inputs.push_back(im.value(i));
+  im.set_output(im.add(OpKind::Concat, attr::Concat{axis}, std::move(inputs)));
+}
+
+// The input reshaped to `out`: at import time for a constant, as a Reshape node otherwise.
+void reshape_to(Importer& im, const Dims& out) {
+  if (numel(out) != numel(im.shape(0))) {
+    im.fail(fmt::format("cannot make {} ({} elements) into {}", to_string(im.shape(0)), numel(im.shape(0)),
+                        to_string(out)));
+  }
+  if (im.is_constant(0)) return im.set_output(im.constant(0).reshaped(out));
+  im.set_output(im.add(OpKind::Reshape, attr::Reshape{out}, {im.value(0)}));
+}
+
+void convert_reshape(Importer& im) {
+  im.accept_attrs({"allowzero"});
+  const Dims in = im.shape(0);
+  const std::vector<int64_t> target = int_values(im, 1);
+  const bool allow_zero = im.int_attr("allowzero", 0) != 0;
+  Dims out;
+  std::optional<std::size_t> inferred;
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    int64_t d = target[i];
+    if (d == 0 && !allow_zero) {
+      if (i >= in.size()) im.fail(fmt::format("shape entry {} copies an input dimension that does not exist", i));
+      d = in[i];
+    } else if (d == -1) {
+      if (inferred) im.fail("shape has more than one -1");
+      inferred = i;
+      d = 1;
+    } else if (d < 0) {
+      im.fail(fmt::format("shape entry {} is {}", i, d));
+    }
+    out.push_back(d);
+  }
+  if (inferred) {
+    const int64_t known = numel(out);
+    if (known == 0 || numel(in) % known != 0) {
+      im.fail(fmt::format("cannot infer the -1 of shape ({}) for an input of {} elements", fmt::join(target, ", "),
+                          numel(in)));
+    }
+    out[*inferred] = numel(in) / known;
+  }
+  reshape_to(im, out);
+}
+
+void convert_flatten(Importer& im) {
+  im.accept_attrs({"axis"});
+  const Dims in = im.shape(0);
+  const auto rank = static_cast<int64_t>(in.size());
+  int64_t axis = im.int_attr("axis", 1);
+  if (axis < -rank || axis > rank) im.fail(fmt::format("axis {} is outside [-{}, {}]", axis, rank, rank));
+  if (axis < 0) axis += rank;
+  const Dims out{numel(Dims(in.begin(), in.begin() + axis)), numel(Dims(in.begin() + axis, in.end()))};
+  // Flatten from axis 1 is the IR's own flatten, which the summary shows as such.
+  if (axis == 1 && !im.is_constant(0)) return im.set_output(im.add(OpKind::Flatten, attr::Flatten{1}, {im.value(0)}));
+  reshape_to(im, out);
+}
+
+void convert_unsqueeze(Importer& im) {
+  std::vector<int64_t> axes;
+  if (im.opset() < 13) {
+    im.accept_attrs({"axes"});
+    axes = im.ints_attr("axes");
+  } else {
+    im.accept_attrs({});
+    axes = int_values(im, 1);
+  }
+  const Dims in = im.shape(0);
+  const std::size_t rank = in.size() + axes.size();
+  for (int64_t& a : axes) a = normalize_axis(im, a, rank);
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) im.fail("axes repeat");
+  Dims out;
+  std::size_t next = 0;
+  for (std::size_t d = 0; d < rank; ++d) {
+    const bool unit = std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(d));
+    out.push_back(unit ? 1 : in[next++]);
+  }
+  reshape_to(im, out);
+}
+
+// Identity, and Dropout at inference: the output is the input.
+void pass_through(Importer& im) {
+  if (im.is_constant(0)) return im.set_output(im.constant(0));
+  im.set_output(im.value(0));
+}
+
+void convert_dropout(Importer& im) {
+  im.accept_attrs({"ratio", "is_test", "seed"});
+  im.expect_outputs(1, "the mask");
+  if (im.has_input(2) && (!im.is_constant(2) || as_doubles(im.constant(2)).at(0) != 0.0)) {
+    im.fail("training_mode must be false: cnnzoo imports models for inference");
+  }
+  pass_through(im);
+}
+
+}  // namespace
+
+void add_tensor_converters(std::map<std::string, Converter>& t) {
+  t["Add"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Add, OpKind::Add, false); };
+  t["Sum"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Add, OpKind::Add, true); };
+  t["Mul"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Mul, OpKind::Mul, false); };
+  t["Gather"] = convert_gather;
+  t["Shape"] = convert_shape;
+  t["Constant"] = convert_constant;
+  t["Concat"] = convert_concat;
+  t["Reshape"] = convert_reshape;
+  t["Flatten"] = convert_flatten;
+  t["Unsqueeze"] = convert_unsqueeze;
+  t["Identity"] = [](Importer& im) {
+    im.accept_attrs({});
+    pass_through(im);
+  };
+  t["Dropout"] = convert_dropout;
+}
+
+}  // namespace cnnzoo::onnx_import
