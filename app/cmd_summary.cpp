@@ -4,6 +4,7 @@
 
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/models.h"
+#include "cnnzoo/onnx.h"
 #include "cnnzoo/report.h"
 #include "commands.h"
 #include "model_flags.h"
@@ -19,9 +20,23 @@ struct SummaryArgs {
   std::string format = "table";
 };
 
+// An ONNX file's graph at the batch of --batch; --input replaces the first input's C x H x W.
+Graph imported_graph(const SummaryArgs& args) {
+  const ModelOptions options = args.flags.resolve();
+  OnnxImportOptions import;
+  import.symbolic_dim = options.batch;
+  if (options.input) {
+    Dims shape{options.batch};
+    shape.insert(shape.end(), options.input->begin(), options.input->end());
+    import.input_shapes[onnx_input_names(args.model).at(0)] = shape;
+  }
+  return import_onnx(args.model, import).graph;
+}
+
 void run_summary(const SummaryArgs& args) {
   const ReportFormat format = parse_report_format(args.format);
-  const Graph graph = build_model(args.model, args.flags.resolve());
+  const Graph graph =
+      args.model.ends_with(".onnx") ? imported_graph(args) : build_model(args.model, args.flags.resolve());
   const Analysis analysis = analyze(graph, {.until = args.until, .all_nodes = args.all_nodes});
   std::cout << render_summary(analysis, format);
 }
@@ -32,7 +47,7 @@ void add_summary_command(CLI::App& app) {
   auto args = std::make_shared<SummaryArgs>();
   CLI::App* cmd = app.add_subcommand(
       "summary", "Per-layer output shape, memory, parameters, MACs, FLOPs and receptive field of a model");
-  cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();
+  cmd->add_option("model", args->model, "Model name (see `cnnzoo list`) or an ONNX file (FILE.onnx)")->required();
   args->flags.add_to(*cmd);
   cmd->add_option("--until", args->until, "Stop after this row, node or module (e.g. maxpool2, layer2)");
   cmd->add_flag("--all-nodes", args->all_nodes, "One row per IR node instead of per layer");

@@ -42,6 +42,9 @@ OnnxModel import_onnx(const std::string& path, const OnnxImportOptions& options 
 /// The same from the bytes of a file; `source` names it in messages.
 OnnxModel import_onnx_bytes(std::string_view bytes, const std::string& source, const OnnxImportOptions& options = {});
 
+/// The names of an ONNX file's graph inputs, initializers left out, in the file's order.
+std::vector<std::string> onnx_input_names(const std::string& path);
+
 /// The opset that export writes.
 inline constexpr int64_t kOnnxExportOpset = 13;
 

@@ -284,22 +284,45 @@ const std::map<std::string, Converter>& converters() {
 
 }  // namespace onnx_import
 
-OnnxModel import_onnx_bytes(std::string_view bytes, const std::string& source, const OnnxImportOptions& options) {
+namespace {
+
+std::string read_model_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(fmt::format("{}: cannot open the file", path));
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  return bytes.str();
+}
+
+onnx::ModelProto parse_model(std::string_view bytes, const std::string& source) {
   onnx::ModelProto model;
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
       !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     throw Error(fmt::format("{}: not a valid ONNX model (the protobuf data is malformed or truncated, {} bytes)",
                             source, bytes.size()));
   }
-  return onnx_import::Importer(source, options).run(model);
+  return model;
+}
+
+}  // namespace
+
+OnnxModel import_onnx_bytes(std::string_view bytes, const std::string& source, const OnnxImportOptions& options) {
+  return onnx_import::Importer(source, options).run(parse_model(bytes, source));
 }
 
 OnnxModel import_onnx(const std::string& path, const OnnxImportOptions& options) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(fmt::format("{}: cannot open the file", path));
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  return import_onnx_bytes(bytes.str(), path, options);
+  return import_onnx_bytes(read_model_file(path), path, options);
+}
+
+std::vector<std::string> onnx_input_names(const std::string& path) {
+  const onnx::ModelProto model = parse_model(read_model_file(path), path);
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& t : model.graph().initializer()) initializers.insert(t.name());
+  std::vector<std::string> names;
+  for (const onnx::ValueInfoProto& in : model.graph().input()) {
+    if (!initializers.contains(in.name())) names.push_back(in.name());
+  }
+  return names;
 }
 
 }  // namespace cnnzoo

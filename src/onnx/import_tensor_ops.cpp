@@ -273,6 +273,30 @@ void convert_dropout(Importer& im) {
   pass_through(im);
 }
 
+// Pad, as exporters write it before a pooling: zero padding only, of nothing (an identity) or of channels
+// (the IR's channel padding).
+void convert_pad(Importer& im) {
+  im.accept_attrs({"mode", "pads", "value"});
+  if (im.string_attr("mode", "constant") != "constant") im.fail("only mode 'constant' is supported");
+  const std::vector<int64_t> pads = im.opset() < 11 ? im.ints_attr("pads") : int_values(im, 1);
+  const double value =
+      im.opset() < 11 ? im.float_attr("value", 0.0) : (im.has_input(2) ? as_doubles(im.constant(2)).at(0) : 0.0);
+  const Dims s = im.shape(0);
+  if (pads.size() != 2 * s.size()) im.fail(fmt::format("has {} pads for a rank-{} input", pads.size(), s.size()));
+  if (im.has_input(3)) im.fail("the axes input is not supported");
+  const bool zero = std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
+  if (zero) return pass_through(im);
+  bool channels_only = s.size() == 4 && value == 0.0 && pads[1] >= 0 && pads[5] >= 0;
+  for (std::size_t i = 0; i < pads.size(); ++i) channels_only = channels_only && (i % 4 == 1 || pads[i] == 0);
+  if (!channels_only) {
+    im.fail(
+        fmt::format("pads ({}) are not supported: only zero padding of channels (or none) is; spatial padding "
+                    "belongs in the Conv or pooling that follows",
+                    fmt::join(pads, ", ")));
+  }
+  im.set_output(im.add(OpKind::ChannelPad, attr::ChannelPad{pads[1], pads[5]}, {im.value(0)}));
+}
+
 }  // namespace
 
 void add_tensor_converters(std::map<std::string, Converter>& t) {
@@ -291,6 +315,7 @@ void add_tensor_converters(std::map<std::string, Converter>& t) {
     pass_through(im);
   };
   t["Dropout"] = convert_dropout;
+  t["Pad"] = convert_pad;
 }
 
 }  // namespace cnnzoo::onnx_import

@@ -93,7 +93,10 @@ TEST(PoolShape, CeilModeDropsAWindowStartingInThePadding) {
 TEST(PoolShape, StrideDefaultsToKernelAndPaddingIsBounded) {
   EXPECT_EQ(pool_out({1, 8, 8, 8}, {.kernel = 2}, false), (Dims{1, 8, 4, 4}));
   EXPECT_EQ(pool_out({1, 8, 56, 56}, {.kernel = 3, .stride = 1, .pad = 1}), (Dims{1, 8, 56, 56}));
-  EXPECT_THROW(pool_out({1, 8, 8, 8}, {.kernel = 3, .stride = 1, .pad = 2}), ShapeError);
+  // Padding up to kernel - 1 (ONNX files use it: every window still sees an input pixel), not more.
+  EXPECT_EQ(pool_out({1, 8, 8, 8}, {.kernel = 3, .stride = 1, .pad = 2}), (Dims{1, 8, 10, 10}));
+  EXPECT_THROW(pool_out({1, 8, 8, 8}, {.kernel = 3, .stride = 1, .pad = 3}), ShapeError);
+  EXPECT_THROW(pool_out({1, 8, 8, 8}, {.kernel = 3, .stride = 1, .pad = 0, .pad_end = Hw{3}}), ShapeError);
 }
 
 TEST(OtherShapes, AdaptiveGlobalFlattenLinear) {
