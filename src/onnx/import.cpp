@@ -16,6 +16,7 @@ namespace {
 // opsets (consumed_inputs, broadcast axis) are refused by the converters.
 constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 17;
+constexpr int64_t kMaxInputElements = int64_t{1} << 32;  // 16 GiB of float32: more is a corrupted shape
 
 bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
@@ -140,7 +141,9 @@ ValueId Importer::add(OpKind op, Attrs attrs, std::vector<ValueId> inputs, const
   try {
     return model_.graph.add_node(name, op, std::move(attrs), std::move(inputs));
   } catch (const ShapeError& e) {
-    fail(e.what());
+    // The rule's message starts with the IR node's name, which is this node's: say it once.
+    const std::string message = e.what();
+    fail(message.starts_with(name + ": ") ? message.substr(name.size() + 2) : message);
   }
 }
 
@@ -203,8 +206,12 @@ void Importer::add_graph_inputs(const onnx::GraphProto& g) {
       for (const auto& d : type.shape().dim())
         shape.push_back(d.has_dim_value() ? d.dim_value() : options_.symbolic_dim);
     }
+    int64_t total = 1;
     for (int64_t d : shape) {
-      if (d < 1 || d > (int64_t{1} << 31)) throw Error(fmt::format("{}: implausible shape {}", what, to_string(shape)));
+      if (d < 1 || d > kMaxInputElements / total) {
+        throw Error(fmt::format("{}: implausible shape {}", what, to_string(shape)));
+      }
+      total *= d;
     }
     names_taken_.insert(in.name());
     symbols_[in.name()] = Symbol{model_.graph.add_input(in.name(), shape), std::nullopt};

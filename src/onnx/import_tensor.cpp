@@ -24,27 +24,45 @@ Dims dims_of(const onnx::TensorProto& proto, const std::string& what) {
   return dims;
 }
 
-// Copies `count` little-endian values of type From from raw bytes or a typed field into `out`.
-template <typename From, typename To, typename Field>
-void fill(const onnx::TensorProto& proto, const Field& field, std::span<To> out, const std::string& what) {
-  const auto count = out.size();
+// Checks that raw bytes or a typed field hold `count` values of type From, before anything is allocated.
+template <typename From, typename Field>
+void check_count(const onnx::TensorProto& proto, const Field& field, int64_t count, const std::string& what) {
+  const auto want = static_cast<uint64_t>(count);
   if (proto.has_raw_data()) {
-    const std::string& raw = proto.raw_data();
-    if (raw.size() != count * sizeof(From)) {
-      throw Error(
-          fmt::format("{}: raw data holds {} bytes, its shape needs {}", what, raw.size(), count * sizeof(From)));
+    if (proto.raw_data().size() != want * sizeof(From)) {
+      throw Error(fmt::format("{}: raw data holds {} bytes, its shape needs {}", what, proto.raw_data().size(),
+                              want * sizeof(From)));
     }
-    for (std::size_t i = 0; i < count; ++i) {
-      From v;
-      std::memcpy(&v, raw.data() + i * sizeof(From), sizeof(From));
-      out[i] = static_cast<To>(v);
+  } else if (static_cast<uint64_t>(field.size()) != want) {
+    throw Error(fmt::format("{}: holds {} values, its shape needs {}", what, field.size(), want));
+  }
+}
+
+// Copies little-endian values of type From from raw bytes or a typed field into `out` (sizes checked).
+template <typename From, typename To, typename Field>
+void fill(const onnx::TensorProto& proto, const Field& field, std::span<To> out) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    From v;
+    if (proto.has_raw_data()) {
+      std::memcpy(&v, proto.raw_data().data() + i * sizeof(From), sizeof(From));
+    } else {
+      v = static_cast<From>(field.Get(static_cast<int>(i)));
     }
-    return;
+    out[i] = static_cast<To>(v);
   }
-  if (static_cast<std::size_t>(field.size()) != count) {
-    throw Error(fmt::format("{}: holds {} values, its shape needs {}", what, field.size(), count));
+}
+
+template <typename From, typename Field>
+Tensor read_values(const onnx::TensorProto& proto, const Field& field, Dims dims, DType dtype,
+                   const std::string& what) {
+  check_count<From>(proto, field, numel(dims), what);
+  Tensor t(std::move(dims), dtype);
+  if (dtype == DType::I64) {
+    fill<From>(proto, field, t.i64());
+  } else {
+    fill<From>(proto, field, t.f32());
   }
-  for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<To>(static_cast<From>(field.Get(static_cast<int>(i))));
+  return t;
 }
 
 }  // namespace
@@ -59,26 +77,14 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
   const Dims dims = dims_of(proto, what);
   using TP = onnx::TensorProto;
   switch (proto.data_type()) {
-    case TP::FLOAT: {
-      Tensor t(dims);
-      fill<float>(proto, proto.float_data(), t.f32(), what);
-      return t;
-    }
-    case TP::DOUBLE: {
-      Tensor t(dims);
-      fill<double>(proto, proto.double_data(), t.f32(), what);
-      return t;
-    }
-    case TP::INT64: {
-      Tensor t(dims, DType::I64);
-      fill<int64_t>(proto, proto.int64_data(), t.i64(), what);
-      return t;
-    }
-    case TP::INT32: {
-      Tensor t(dims, DType::I64);
-      fill<int32_t>(proto, proto.int32_data(), t.i64(), what);
-      return t;
-    }
+    case TP::FLOAT:
+      return read_values<float>(proto, proto.float_data(), dims, DType::F32, what);
+    case TP::DOUBLE:
+      return read_values<double>(proto, proto.double_data(), dims, DType::F32, what);
+    case TP::INT64:
+      return read_values<int64_t>(proto, proto.int64_data(), dims, DType::I64, what);
+    case TP::INT32:
+      return read_values<int32_t>(proto, proto.int32_data(), dims, DType::I64, what);
     default:
       throw Error(fmt::format("{}: data type {} is not supported (float, double, int32 and int64 are)", what,
                               TP::DataType_Name(static_cast<TP::DataType>(proto.data_type()))));

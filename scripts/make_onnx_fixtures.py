@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Writes the ONNX test fixture in tests/data/onnx/ with torch.onnx.export (Debian's python3-torch).
+
+Rerun from the repository root:
+
+    /usr/bin/python3 scripts/make_onnx_fixtures.py
+
+small_cnn.onnx is a small network in the exporters' idiom: batch norm kept (do_constant_folding off),
+a symbolic batch so the flatten is computed by Shape, Gather, Unsqueeze and Concat before a Reshape,
+a Gemm head and a softmax. input.npy is its input (batch 2) and output.npy PyTorch's output on it. The
+import tests run it, and mutate the file byte by byte to show that corrupted files are refused cleanly.
+"""
+import os
+
+import numpy as np
+import torch
+from torch import nn
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "onnx")
+
+
+class SmallCnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.fc = nn.Linear(8 * 4 * 4, 5)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.pool(torch.relu(self.conv2(x)))
+        return torch.softmax(self.fc(x.view(x.size(0), -1)), dim=1)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(0)
+    model = SmallCnn()
+    with torch.no_grad():
+        model.bn1.running_mean.uniform_(-0.5, 0.5)
+        model.bn1.running_var.uniform_(0.5, 2.0)
+        model.bn1.weight.uniform_(0.5, 1.5)
+        model.bn1.bias.uniform_(-0.5, 0.5)
+    model.eval()
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        y = model(x)
+    torch.onnx.export(model, x, os.path.join(OUT, "small_cnn.onnx"), opset_version=13, do_constant_folding=False,
+                      training=torch.onnx.TrainingMode.PRESERVE, input_names=["image"], output_names=["probabilities"],
+                      dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}})
+    np.save(os.path.join(OUT, "input.npy"), x.numpy())
+    np.save(os.path.join(OUT, "output.npy"), y.numpy())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+// cnnzoo run and summary on an ONNX file (tests/data/onnx, from scripts/make_onnx_fixtures.py).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/run_cli.h"
+#include "cnnzoo/io.h"
+
+namespace cnnzoo {
+namespace {
+
+using test::run_cli;
+
+const std::string kDir = std::string(CNNZOO_TEST_DATA) + "/onnx/";
+const std::string kModel = kDir + "small_cnn.onnx";
+
+std::string temp(const std::string& name) {
+  return ::testing::TempDir() + "cnnzoo_onnx_" + std::to_string(::getpid()) + "_" + name;
+}
+
+void expect_matches_pytorch(const std::string& path) {
+  const Tensor got = read_npy(path);
+  const Tensor want = read_npy(kDir + "output.npy");
+  ASSERT_EQ(got.shape(), want.shape());
+  for (std::size_t i = 0; i < want.f32().size(); ++i) EXPECT_NEAR(got.f32()[i], want.f32()[i], 1e-6) << i;
+}
+
+TEST(CliOnnx, RunWritesPyTorchsOutputs) {
+  const std::string out = temp("y.npy");
+  auto r = run_cli(fmt::format("run {} --input {}input.npy --output {}", kModel, kDir, out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_matches_pytorch(out);
+  // By name, and every output into a folder as NAME.npy.
+  const std::string dir = temp("outputs");
+  r = run_cli(fmt::format("run {} --input image={}input.npy --output-dir {}", kModel, kDir, dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_matches_pytorch(dir + "/probabilities.npy");
+}
+
+TEST(CliOnnx, RunErrorsNameWhatIsWrong) {
+  const std::string out = temp("y.npy");
+  auto r = run_cli(fmt::format("run {} --input {}input.npy", kModel, kDir));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "cnnzoo: error: give either --output FILE.npy (the first output) or --output-dir DIR (every output)\n");
+  r = run_cli(fmt::format("run {0} --input {1}input.npy --input {1}input.npy --output {2}", kModel, kDir, out));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the model has 1 input (image), all given already"), std::string::npos) << r.err;
+  // An image of another size reaches the node that cannot take it.
+  const std::string big = temp("big.npy");
+  write_npy(big, Tensor({1, 3, 20, 20}));
+  r = run_cli(fmt::format("run {} --input {} --output {}", kModel, big, out));
+  EXPECT_EQ(r.err, "cnnzoo: error: " + kModel +
+                       ": node '/fc/Gemm' (Gemm): linear expects 128 input features, got 200 (input 1x200)\n");
+  // A truncated file names the file.
+  const std::string cut = temp("cut.onnx");
+  {
+    std::ifstream in(kModel, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+  }
+  r = run_cli(fmt::format("run {} --input {}input.npy --output {}", cut, kDir, out));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("cnnzoo: error: " + cut + ": ", 0), 0u) << r.err;
+}
+
+TEST(CliOnnx, SummaryAnalysesTheImportedGraph) {
+  auto r = run_cli(fmt::format("summary {} --format json", kModel));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"params\": 1461"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"macs\": 92800"), std::string::npos) << r.out;
+  // --batch fills the symbolic batch.
+  r = run_cli(fmt::format("summary {} --batch 4 --format json", kModel));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"batch\": 4"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace cnnzoo
