@@ -1,0 +1,96 @@
+// Shape and cost rules of the general tensor ops that imported graphs use, against hand figures.
+#include <gtest/gtest.h>
+
+#include "cnnzoo/analysis.h"
+#include "cnnzoo/error.h"
+#include "cnnzoo/graph.h"
+
+namespace cnnzoo {
+namespace {
+
+struct OneNode {
+  Graph g{"t"};
+  ValueId y = -1;
+  NodeCost cost() const { return node_cost(g, 0); }
+  const Dims& shape() const { return g.shape(y); }
+};
+
+OneNode one(OpKind op, Attrs attrs, std::vector<Dims> inputs) {
+  OneNode t;
+  std::vector<ValueId> ids;
+  for (std::size_t i = 0; i < inputs.size(); ++i) ids.push_back(t.g.add_input("x" + std::to_string(i), inputs[i]));
+  t.y = t.g.add_node("n", op, std::move(attrs), std::move(ids));
+  return t;
+}
+
+std::string error_of(OpKind op, Attrs attrs, std::vector<Dims> inputs) {
+  try {
+    one(op, std::move(attrs), std::move(inputs));
+  } catch (const ShapeError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(TensorOpRules, AddAndMulBroadcastAsNumpy) {
+  EXPECT_EQ(one(OpKind::Add, attr::None{}, {{3, 4, 5}, {5}}).shape(), (Dims{3, 4, 5}));
+  EXPECT_EQ(one(OpKind::Mul, attr::None{}, {{2, 1, 4}, {3, 1}}).shape(), (Dims{2, 3, 4}));
+  // One multiplication per output element.
+  EXPECT_EQ(one(OpKind::Mul, attr::None{}, {{2, 1, 4}, {3, 1}}).cost().flops, 24);
+  EXPECT_EQ(error_of(OpKind::Mul, attr::None{}, {{2, 3}, {4}}), "n: mul cannot broadcast 2x3 with 4 (input 1)");
+}
+
+TEST(TensorOpRules, MatMulBroadcastsBatchAndCountsInnerMultiplyAdds) {
+  const OneNode m = one(OpKind::MatMul, attr::None{}, {{2, 1, 3, 4}, {5, 4, 6}});
+  EXPECT_EQ(m.shape(), (Dims{2, 5, 3, 6}));
+  // 2*5*3*6 = 180 outputs, 4 multiply-adds each.
+  EXPECT_EQ(m.cost().macs, 720);
+  EXPECT_EQ(m.cost().flops, 1440);
+  EXPECT_EQ(error_of(OpKind::MatMul, attr::None{}, {{3, 4}, {5, 6}}),
+            "n: matmul cannot multiply 3x4 by 5x6: 4 columns against 5 rows");
+}
+
+TEST(TensorOpRules, ReshapeTransposeGatherMoveData) {
+  EXPECT_EQ(one(OpKind::Reshape, attr::Reshape{{6, 4}}, {{2, 3, 4}}).shape(), (Dims{6, 4}));
+  EXPECT_EQ(error_of(OpKind::Reshape, attr::Reshape{{5, 5}}, {{2, 3, 4}}),
+            "n: reshape cannot make 2x3x4 (24 elements) into 5x5");
+  EXPECT_EQ(one(OpKind::Transpose, attr::Transpose{{2, 0, 1}}, {{2, 3, 4}}).shape(), (Dims{4, 2, 3}));
+  EXPECT_EQ(error_of(OpKind::Transpose, attr::Transpose{{0, 0, 1}}, {{2, 3, 4}}),
+            "n: transpose permutation (0,0,1) is not one of the input's 3 dimensions");
+  // Indices of shape 2x2 replace axis 1.
+  EXPECT_EQ(one(OpKind::Gather, attr::Gather{1, {0, 2, 1, 1}, {2, 2}}, {{5, 3, 7}}).shape(), (Dims{5, 2, 2, 7}));
+  EXPECT_EQ(error_of(OpKind::Gather, attr::Gather{1, {3}, {1}}, {{5, 3}}),
+            "n: gather index 3 is outside [0, 3) on axis 1");
+  EXPECT_EQ(one(OpKind::Transpose, attr::Transpose{{1, 0}}, {{2, 3}}).cost().flops, 0);
+}
+
+TEST(TensorOpRules, ClipAndConstant) {
+  EXPECT_EQ(one(OpKind::Clip, attr::Clip{0, 6}, {{1, 8}}).cost().flops, 16);
+  EXPECT_EQ(error_of(OpKind::Clip, attr::Clip{1, 0}, {{1, 8}}), "n: clip needs min <= max, got 1 and 0");
+  Graph g("t");
+  g.add_node("c", OpKind::Constant, attr::Constant{{2, 3}}, {});
+  ASSERT_EQ(g.node(0).params.size(), 1u);
+  EXPECT_EQ(g.node(0).params[0].name, "c.value");
+  EXPECT_EQ(g.node(0).params[0].kind, ParamKind::Buffer);
+  EXPECT_EQ(g.shape(0), (Dims{2, 3}));
+}
+
+TEST(TensorOpRules, OnlyTheZoosOpsTrain) {
+  EXPECT_TRUE(op_trains(OpKind::Conv));
+  EXPECT_TRUE(op_trains(OpKind::Softmax));
+  EXPECT_FALSE(op_trains(OpKind::MatMul));
+  OneNode m = one(OpKind::MatMul, attr::None{}, {{3, 4}, {4, 2}});
+  m.g.add_output(m.y);
+  try {
+    require_trainable(m.g);
+    FAIL() << "a matmul graph was accepted for training";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "n: op matmul cannot be trained (training supports the zoo's ops; matmul is inference only)");
+  }
+  OneNode add = one(OpKind::Add, attr::None{}, {{3, 4}, {4}});
+  EXPECT_THROW(require_trainable(add.g), Error);
+}
+
+}  // namespace
+}  // namespace cnnzoo
