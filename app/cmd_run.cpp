@@ -52,9 +52,9 @@ std::vector<NamedOutput> run_zoo_model(const RunArgs& args) {
   }
   const Graph graph = build_model(
       info.name, {.batch = shape[0], .num_classes = args.num_classes, .input = Dims{shape[1], shape[2], shape[3]}});
-  const Parameters parameters = args.weights.empty() ? init_parameters(graph, init_scheme_for(info.name), args.seed)
-                                                     : load_weights(graph, args.weights);
-  InferenceEngine engine(graph, parameters, {.threads = args.threads});
+  Parameters parameters = args.weights.empty() ? init_parameters(graph, init_scheme_for(info.name), args.seed)
+                                               : load_weights(graph, args.weights);
+  InferenceEngine engine(graph, std::move(parameters), {.threads = args.threads});
   std::vector<Tensor> outputs = engine.run(x);
   std::vector<NamedOutput> named;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
@@ -100,12 +100,12 @@ std::vector<NamedOutput> run_onnx_model(const RunArgs& args) {
   const std::map<std::string, Tensor> inputs = read_onnx_inputs(args, names);
   OnnxImportOptions options;
   for (const auto& [name, tensor] : inputs) options.input_shapes[name] = tensor.shape();
-  const OnnxModel model = import_onnx(args.model, options);
+  OnnxModel model = import_onnx(args.model, options);
   std::vector<Tensor> outputs;
   if (!model.graph.outputs().empty()) {
     std::vector<Tensor> ordered;
     for (ValueId v : model.graph.inputs()) ordered.push_back(inputs.at(model.graph.value(v).name));
-    outputs = InferenceEngine(model.graph, model.parameters, {.threads = args.threads}).run(ordered);
+    outputs = InferenceEngine(model.graph, std::move(model.parameters), {.threads = args.threads}).run(ordered);
   }
   std::vector<NamedOutput> named;
   std::size_t dynamic = 0;

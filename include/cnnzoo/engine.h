@@ -39,6 +39,9 @@ class InferenceEngine {
   /// Compiles `graph` with `parameters` (every ParamSpec by name; missing or mis-shaped tensors are an
   /// Error naming them).
   InferenceEngine(const Graph& graph, const Parameters& parameters, EngineOptions options = {});
+  /// The same, releasing each parameter as soon as its weights are in the engine's own layout: peak
+  /// memory holds one copy of the weights, not two.
+  InferenceEngine(const Graph& graph, Parameters&& parameters, EngineOptions options = {});
   ~InferenceEngine();
   InferenceEngine(InferenceEngine&&) noexcept;
   InferenceEngine& operator=(InferenceEngine&&) noexcept;
@@ -52,6 +55,7 @@ class InferenceEngine {
   const PlanStats& stats() const;
 
  private:
+  void compile(const Graph& graph, const Parameters& parameters, Parameters* releasable, EngineOptions options);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -152,7 +152,13 @@ std::vector<BufferId> Compiler::compile(const std::vector<BufferId>& input_buffe
     const ValueId in = graph().inputs().at(i);
     set_state(in, input_buffers[i], plain_md(graph().shape(in)));
   }
-  for (NodeId id = 0; id < static_cast<NodeId>(graph().nodes().size()); ++id) lower(id);
+  for (NodeId id = 0; id < static_cast<NodeId>(graph().nodes().size()); ++id) {
+    lower(id);
+    // A node's weights are read when it, or the convolution that absorbs it (an earlier node), is lowered.
+    if (releasable_ != nullptr) {
+      for (const ParamSpec& p : graph().node(id).params) releasable_->erase(p.name);
+    }
+  }
   std::vector<BufferId> outputs;
   for (ValueId v : graph().outputs()) {
     const BufferId b = input_as(v, plain_md(graph().shape(v)), graph().value(v).name + ".output");

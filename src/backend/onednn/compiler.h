@@ -88,6 +88,10 @@ class Compiler : public Lowering {
  public:
   Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions);
 
+  /// Erases each node's parameters from `parameters` (the map the compiler reads) once the node is
+  /// lowered, so that the plain weights and their reordered copies never all coexist.
+  void release_parameters_after_use(Parameters& parameters) { releasable_ = &parameters; }
+
   /// Lowers every node, then makes the graph's outputs plain. `input_buffers` hold the graph's inputs,
   /// plain, in order. Returns the output buffers.
   std::vector<BufferId> compile(const std::vector<BufferId>& input_buffers);
@@ -99,6 +103,7 @@ class Compiler : public Lowering {
  private:
   void lower(NodeId id);
   Fusions fusions_;
+  Parameters* releasable_ = nullptr;
 };
 
 /// oneDNN dims of a shape.

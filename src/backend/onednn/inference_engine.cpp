@@ -23,6 +23,16 @@ struct InferenceEngine::Impl {
 
 InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameters, EngineOptions options)
     : impl_(std::make_unique<Impl>()) {
+  compile(graph, parameters, nullptr, options);
+}
+
+InferenceEngine::InferenceEngine(const Graph& graph, Parameters&& parameters, EngineOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  compile(graph, parameters, &parameters, options);
+}
+
+void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, Parameters* releasable,
+                              EngineOptions options) {
   verify(graph);
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
   if (options.threads > 0) omp_set_num_threads(options.threads);
@@ -34,6 +44,7 @@ InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameter
     m.plan.touch(m.inputs.back());  // live from the start, even when only an alias of it is used
   }
   onednn::Compiler compiler(graph, parameters, m.plan, onednn::plan_inference_fusions(graph));
+  if (releasable != nullptr) compiler.release_parameters_after_use(*releasable);
   m.outputs = compiler.compile(m.inputs);
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();
