@@ -50,6 +50,11 @@ class Exporter {
   const std::string& name(ValueId v) const { return names_.at(static_cast<std::size_t>(v)); }
   const std::string& input(const Node& node, std::size_t i = 0) const { return name(node.inputs.at(i)); }
   const Dims& input_shape(const Node& node, std::size_t i = 0) const { return graph_.shape(node.inputs.at(i)); }
+  std::vector<std::string> inputs(const Node& node) const {
+    std::vector<std::string> out;
+    for (ValueId v : node.inputs) out.push_back(name(v));
+    return out;
+  }
 
   onnx::NodeProto& emit(const Node& node, const char* op_type, const std::vector<std::string>& inputs) {
     onnx::NodeProto& n = *proto_.add_node();
@@ -69,24 +74,31 @@ class Exporter {
     }
   }
 
-  // The node's parameter `suffix` as an initializer named by its state_dict key.
+  // Initializers are named "NODE.SUFFIX": a parameter's state_dict key, or a constant operand the IR keeps
+  // as an attribute (Pad's pads, Reshape's shape).
+  static std::string key(const Node& node, std::string_view suffix) { return fmt::format("{}.{}", node.name, suffix); }
+
   std::string parameter(const Node& node, std::string_view suffix) {
-    const std::string key = fmt::format("{}.{}", node.name, suffix);
-    onnx_export::fill_tensor(*proto_.add_initializer(), key, parameters_.at(key));
-    return key;
+    const std::string k = key(node, suffix);
+    onnx_export::fill_tensor(*proto_.add_initializer(), k, parameters_.at(k));
+    return k;
   }
 
-  // A constant operand the IR keeps as an attribute, as an int64 initializer named "node.suffix".
   std::string int64s(const Node& node, std::string_view suffix, std::span<const int64_t> values, const Dims& shape) {
-    const std::string key = fmt::format("{}.{}", node.name, suffix);
-    onnx_export::fill_int64s(*proto_.add_initializer(), key, values, shape);
-    return key;
+    const std::string k = key(node, suffix);
+    onnx_export::fill_int64s(*proto_.add_initializer(), k, values, shape);
+    return k;
   }
 
   std::string float_scalar(const Node& node, std::string_view suffix, double value) {
-    const std::string key = fmt::format("{}.{}", node.name, suffix);
-    onnx_export::fill_float_scalar(*proto_.add_initializer(), key, static_cast<float>(value));
-    return key;
+    const std::string k = key(node, suffix);
+    onnx_export::fill_float_scalar(*proto_.add_initializer(), k, static_cast<float>(value));
+    return k;
+  }
+
+  // Reshape to `shape`, given as an int64 initializer.
+  void reshape(const Node& node, const Dims& shape) {
+    emit(node, "Reshape", {input(node), int64s(node, "shape", shape, {static_cast<int64_t>(shape.size())})});
   }
 
   [[noreturn]] static void refuse(const Node& node, const std::string& why) {
@@ -191,26 +203,19 @@ void Exporter::export_node(const Node& node) {
       const auto axis = static_cast<std::ptrdiff_t>(a.axis);
       if (out == Dims{numel(Dims(in.begin(), in.begin() + axis)), numel(Dims(in.begin() + axis, in.end()))}) {
         add_attribute(emit(node, "Flatten", {input(node)}), "axis", a.axis);
-      } else {
-        emit(node, "Reshape", {input(node), int64s(node, "shape", out, {static_cast<int64_t>(out.size())})});
+        return;
       }
-      return;
+      return reshape(node, out);
     }
-    case OpKind::Concat: {
-      std::vector<std::string> inputs;
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) inputs.push_back(input(node, i));
-      add_attribute(emit(node, "Concat", inputs), "axis", std::get<attr::Concat>(node.attrs).axis);
+    case OpKind::Concat:
+      add_attribute(emit(node, "Concat", inputs(node)), "axis", std::get<attr::Concat>(node.attrs).axis);
       return;
-    }
-    case OpKind::Add: {
-      std::vector<std::string> inputs;
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) inputs.push_back(input(node, i));
-      emit(node, inputs.size() == 2 ? "Add" : "Sum", inputs);
+    case OpKind::Add:
+      emit(node, node.inputs.size() == 2 ? "Add" : "Sum", inputs(node));
       return;
-    }
     case OpKind::ChannelMul:  // the scale is N x C x 1 x 1, which Mul broadcasts
     case OpKind::Mul:
-      emit(node, "Mul", {input(node, 0), input(node, 1)});
+      emit(node, "Mul", inputs(node));
       return;
     case OpKind::ChannelPad: {
       const auto& a = std::get<attr::ChannelPad>(node.attrs);
@@ -231,13 +236,10 @@ void Exporter::export_node(const Node& node) {
       return;
     }
     case OpKind::MatMul:
-      emit(node, "MatMul", {input(node, 0), input(node, 1)});
+      emit(node, "MatMul", inputs(node));
       return;
-    case OpKind::Reshape: {
-      const Dims& shape = std::get<attr::Reshape>(node.attrs).shape;
-      emit(node, "Reshape", {input(node), int64s(node, "shape", shape, {static_cast<int64_t>(shape.size())})});
-      return;
-    }
+    case OpKind::Reshape:
+      return reshape(node, std::get<attr::Reshape>(node.attrs).shape);
     case OpKind::Transpose:
       add_attribute(emit(node, "Transpose", {input(node)}), "perm", std::get<attr::Transpose>(node.attrs).perm);
       return;
@@ -249,8 +251,7 @@ void Exporter::export_node(const Node& node) {
     }
     case OpKind::Constant:
       // The value is an initializer under the name of the node's output.
-      onnx_export::fill_tensor(*proto_.add_initializer(), name(node.output),
-                               parameters_.at(fmt::format("{}.value", node.name)));
+      onnx_export::fill_tensor(*proto_.add_initializer(), name(node.output), parameters_.at(key(node, "value")));
       return;
   }
   refuse(node, fmt::format("op {} has no ONNX mapping", op_name(node.op)));
