@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   cnnzoo::cli::add_eval_command(app);
   cnnzoo::cli::add_predict_command(app);
   cnnzoo::cli::add_samples_command(app);
+  cnnzoo::cli::add_export_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

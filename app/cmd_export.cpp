@@ -1,0 +1,59 @@
+// cnnzoo export MODEL --output FILE.onnx: a zoo model and its weights as an ONNX model (opset 13).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <locale>
+#include <memory>
+
+#include "cnnzoo/analysis.h"
+#include "cnnzoo/init.h"
+#include "cnnzoo/io.h"
+#include "cnnzoo/models.h"
+#include "cnnzoo/onnx.h"
+#include "commands.h"
+#include "model_flags.h"
+
+namespace cnnzoo::cli {
+namespace {
+
+struct ExportArgs {
+  std::string model;
+  ModelFlags flags;
+  std::string weights;
+  uint64_t seed = 0;
+  std::string output;
+};
+
+// Digits grouped by commas, whatever the user's locale: "11,689,512".
+struct Commas : std::numpunct<char> {
+  char do_thousands_sep() const override { return ','; }
+  std::string do_grouping() const override { return "\3"; }
+};
+
+void run_export(const ExportArgs& args) {
+  const ModelInfo& info = find_model(args.model);
+  const Graph graph = build_model(info.name, args.flags.resolve());
+  const Parameters parameters = args.weights.empty() ? init_parameters(graph, init_scheme_for(info.name), args.seed)
+                                                     : load_weights(graph, args.weights);
+  export_onnx(graph, parameters, args.output);
+  const std::locale commas(std::locale::classic(), new Commas);
+  std::cout << fmt::format(commas, "wrote {}: {:L} parameters, {} nodes, opset {} ({:.1f} MB)\n", args.output,
+                           analyze(graph).total.params, graph.nodes().size(), kOnnxExportOpset,
+                           static_cast<double>(std::filesystem::file_size(args.output)) / 1e6);
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app) {
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* cmd = app.add_subcommand("export", "Write a model and its weights as an ONNX model (opset 13)");
+  cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();
+  args->flags.add_to(*cmd);
+  cmd->add_option("--weights", args->weights, "Weights as safetensors with torchvision's names (default: initialise)");
+  cmd->add_option("--seed", args->seed, "Seed of the model's own initialisation, without --weights")->default_val(0);
+  cmd->add_option("--output", args->output, "Output .onnx file")->required();
+  cmd->callback([args] { run_export(*args); });
+}
+
+}  // namespace cnnzoo::cli

@@ -1,0 +1,288 @@
+// Export of the graph IR to ONNX opset 13: one ONNX node per IR node, named as it (none for an identity),
+// and the parameters as initializers named by their state_dict keys.
+#include <fmt/format.h>
+
+#include <climits>
+#include <cmath>
+#include <span>
+#include <string_view>
+#include <variant>
+
+#include "cnnzoo/error.h"
+#include "cnnzoo/onnx.h"
+#include "io/atomic_file.h"
+#include "onnx/export_pool.h"
+#include "onnx/export_proto.h"
+
+namespace cnnzoo {
+namespace {
+
+using onnx_export::add_attribute;
+
+constexpr int64_t kIrVersion = 7;  // the IR version that came with opset 13 (ONNX 1.8)
+
+std::vector<int64_t> hw_list(Hw v) { return {v.h, v.w}; }
+
+// ONNX pads: begin of each axis, then end of each axis.
+std::vector<int64_t> pads(Hw begin, const std::optional<Hw>& end) {
+  const Hw e = end.value_or(begin);
+  return {begin.h, begin.w, e.h, e.w};
+}
+
+class Exporter {
+ public:
+  Exporter(const Graph& graph, const Parameters& parameters, onnx::GraphProto& proto)
+      : graph_(graph), parameters_(parameters), proto_(proto), is_output_(graph.values().size(), false) {
+    for (const Value& v : graph.values()) names_.push_back(v.name);
+    for (ValueId v : graph.outputs()) is_output_[static_cast<std::size_t>(v)] = true;
+  }
+
+  void run() {
+    proto_.set_name(graph_.name());
+    for (ValueId v : graph_.inputs()) onnx_export::fill_value_info(*proto_.add_input(), name(v), graph_.shape(v));
+    for (const Node& node : graph_.nodes()) export_node(node);
+    for (ValueId v : graph_.outputs()) onnx_export::fill_value_info(*proto_.add_output(), name(v), graph_.shape(v));
+  }
+
+ private:
+  void export_node(const Node& node);
+
+  const std::string& name(ValueId v) const { return names_.at(static_cast<std::size_t>(v)); }
+  const std::string& input(const Node& node, std::size_t i = 0) const { return name(node.inputs.at(i)); }
+  const Dims& input_shape(const Node& node, std::size_t i = 0) const { return graph_.shape(node.inputs.at(i)); }
+  std::vector<std::string> inputs(const Node& node) const {
+    std::vector<std::string> out;
+    for (ValueId v : node.inputs) out.push_back(name(v));
+    return out;
+  }
+
+  onnx::NodeProto& emit(const Node& node, const char* op_type, const std::vector<std::string>& inputs) {
+    onnx::NodeProto& n = *proto_.add_node();
+    n.set_name(node.name);
+    n.set_op_type(op_type);
+    for (const std::string& in : inputs) n.add_input(in);
+    n.add_output(name(node.output));
+    return n;
+  }
+
+  // Identity at inference: the output takes the input's name, unless it is a graph output and must keep its own.
+  void alias(const Node& node) {
+    if (is_output_[static_cast<std::size_t>(node.output)]) {
+      emit(node, "Identity", {input(node)});
+    } else {
+      names_[static_cast<std::size_t>(node.output)] = input(node);
+    }
+  }
+
+  // Initializers are named "NODE.SUFFIX": a parameter's state_dict key, or a constant operand the IR keeps
+  // as an attribute (Pad's pads, Reshape's shape).
+  static std::string key(const Node& node, std::string_view suffix) { return fmt::format("{}.{}", node.name, suffix); }
+
+  std::string parameter(const Node& node, std::string_view suffix) {
+    const std::string k = key(node, suffix);
+    onnx_export::fill_tensor(*proto_.add_initializer(), k, parameters_.at(k));
+    return k;
+  }
+
+  std::string int64s(const Node& node, std::string_view suffix, std::span<const int64_t> values, const Dims& shape) {
+    const std::string k = key(node, suffix);
+    onnx_export::fill_int64s(*proto_.add_initializer(), k, values, shape);
+    return k;
+  }
+
+  std::string float_scalar(const Node& node, std::string_view suffix, double value) {
+    const std::string k = key(node, suffix);
+    onnx_export::fill_float_scalar(*proto_.add_initializer(), k, static_cast<float>(value));
+    return k;
+  }
+
+  // Reshape to `shape`, given as an int64 initializer.
+  void reshape(const Node& node, const Dims& shape) {
+    emit(node, "Reshape", {input(node), int64s(node, "shape", shape, {static_cast<int64_t>(shape.size())})});
+  }
+
+  [[noreturn]] static void refuse(const Node& node, const std::string& why) {
+    throw Error(fmt::format("{}: cannot export to ONNX: {}", node.name, why));
+  }
+
+  const Graph& graph_;
+  const Parameters& parameters_;
+  onnx::GraphProto& proto_;
+  std::vector<std::string> names_;  // the ONNX name of each IR value
+  std::vector<bool> is_output_;
+};
+
+void Exporter::export_node(const Node& node) {
+  const Dims& out = graph_.shape(node.output);
+  switch (node.op) {
+    case OpKind::Conv: {
+      const auto& a = std::get<attr::Conv>(node.attrs);
+      std::vector<std::string> inputs{input(node), parameter(node, "weight")};
+      if (a.bias) inputs.push_back(parameter(node, "bias"));
+      onnx::NodeProto& n = emit(node, "Conv", inputs);
+      add_attribute(n, "kernel_shape", hw_list(a.kernel));
+      add_attribute(n, "strides", hw_list(a.stride));
+      add_attribute(n, "pads", pads(a.pad, a.pad_end));
+      add_attribute(n, "dilations", hw_list(a.dilation));
+      add_attribute(n, "group", a.groups);
+      return;
+    }
+    case OpKind::MaxPool:
+    case OpKind::AvgPool: {
+      const auto& a = std::get<attr::Pool>(node.attrs);
+      const bool max = node.op == OpKind::MaxPool;
+      const onnx_export::PoolWindow w = onnx_export::pool_window(node.name, a, input_shape(node), out);
+      onnx::NodeProto& n = emit(node, max ? "MaxPool" : "AveragePool", {input(node)});
+      add_attribute(n, "kernel_shape", w.kernel);
+      add_attribute(n, "strides", w.strides);
+      add_attribute(n, "pads", w.pads);
+      add_attribute(n, "ceil_mode", int64_t{w.ceil_mode});
+      if (!max) add_attribute(n, "count_include_pad", int64_t{a.count_include_pad});
+      return;
+    }
+    case OpKind::AdaptiveAvgPool: {
+      const Dims& in = input_shape(node);
+      const Hw from{in[2], in[3]};
+      const Hw to{out[2], out[3]};
+      if (from == to) return alias(node);
+      if (to == Hw{1}) {
+        emit(node, "GlobalAveragePool", {input(node)});
+        return;
+      }
+      const Hw k = onnx_export::adaptive_window(node.name, from, to);
+      onnx::NodeProto& n = emit(node, "AveragePool", {input(node)});
+      add_attribute(n, "kernel_shape", hw_list(k));
+      add_attribute(n, "strides", hw_list(k));
+      return;
+    }
+    case OpKind::GlobalAvgPool:
+      emit(node, "GlobalAveragePool", {input(node)});
+      return;
+    case OpKind::BatchNorm: {
+      const auto& a = std::get<attr::BatchNorm>(node.attrs);
+      onnx::NodeProto& n = emit(node, "BatchNormalization",
+                                {input(node), parameter(node, "weight"), parameter(node, "bias"),
+                                 parameter(node, "running_mean"), parameter(node, "running_var")});
+      add_attribute(n, "epsilon", static_cast<float>(a.eps));
+      // ONNX weighs the old statistics by momentum, PyTorch the batch's.
+      add_attribute(n, "momentum", static_cast<float>(1.0 - a.momentum));
+      return;
+    }
+    case OpKind::Lrn: {
+      const auto& a = std::get<attr::Lrn>(node.attrs);
+      if (a.size % 2 == 0) {
+        refuse(node,
+               fmt::format("LRN of even size {}: ONNX centres an even window one channel later than PyTorch", a.size));
+      }
+      onnx::NodeProto& n = emit(node, "LRN", {input(node)});
+      add_attribute(n, "size", a.size);
+      add_attribute(n, "alpha", static_cast<float>(a.alpha));
+      add_attribute(n, "beta", static_cast<float>(a.beta));
+      add_attribute(n, "bias", static_cast<float>(a.k));
+      return;
+    }
+    case OpKind::Relu:
+      emit(node, "Relu", {input(node)});
+      return;
+    case OpKind::Sigmoid:
+      emit(node, "Sigmoid", {input(node)});
+      return;
+    case OpKind::Dropout:
+      return alias(node);
+    case OpKind::Linear: {
+      const auto& a = std::get<attr::Linear>(node.attrs);
+      std::vector<std::string> inputs{input(node), parameter(node, "weight")};
+      if (a.bias) inputs.push_back(parameter(node, "bias"));
+      add_attribute(emit(node, "Gemm", inputs), "transB", int64_t{1});
+      return;
+    }
+    case OpKind::Flatten: {
+      // ONNX Flatten always makes a matrix; other outputs of ours are a reshape.
+      const auto& a = std::get<attr::Flatten>(node.attrs);
+      const Dims& in = input_shape(node);
+      const auto axis = static_cast<std::ptrdiff_t>(a.axis);
+      if (out == Dims{numel(Dims(in.begin(), in.begin() + axis)), numel(Dims(in.begin() + axis, in.end()))}) {
+        add_attribute(emit(node, "Flatten", {input(node)}), "axis", a.axis);
+        return;
+      }
+      return reshape(node, out);
+    }
+    case OpKind::Concat:
+      add_attribute(emit(node, "Concat", inputs(node)), "axis", std::get<attr::Concat>(node.attrs).axis);
+      return;
+    case OpKind::Add:
+      emit(node, node.inputs.size() == 2 ? "Add" : "Sum", inputs(node));
+      return;
+    case OpKind::ChannelMul:  // the scale is N x C x 1 x 1, which Mul broadcasts
+    case OpKind::Mul:
+      emit(node, "Mul", inputs(node));
+      return;
+    case OpKind::ChannelPad: {
+      const auto& a = std::get<attr::ChannelPad>(node.attrs);
+      const int64_t p[] = {0, a.before, 0, 0, 0, a.after, 0, 0};
+      add_attribute(emit(node, "Pad", {input(node), int64s(node, "pads", p, {8})}), "mode", std::string("constant"));
+      return;
+    }
+    case OpKind::Softmax:
+      add_attribute(emit(node, "Softmax", {input(node)}), "axis", std::get<attr::Softmax>(node.attrs).axis);
+      return;
+    case OpKind::Clip: {
+      // An infinite bound is an absent input; a trailing absent input is left out.
+      const auto& a = std::get<attr::Clip>(node.attrs);
+      std::vector<std::string> inputs{input(node), std::isinf(a.min) ? "" : float_scalar(node, "min", a.min)};
+      if (!std::isinf(a.max)) inputs.push_back(float_scalar(node, "max", a.max));
+      if (inputs.back().empty()) inputs.pop_back();
+      emit(node, "Clip", inputs);
+      return;
+    }
+    case OpKind::MatMul:
+      emit(node, "MatMul", inputs(node));
+      return;
+    case OpKind::Reshape:
+      return reshape(node, std::get<attr::Reshape>(node.attrs).shape);
+    case OpKind::Transpose:
+      add_attribute(emit(node, "Transpose", {input(node)}), "perm", std::get<attr::Transpose>(node.attrs).perm);
+      return;
+    case OpKind::Gather: {
+      const auto& a = std::get<attr::Gather>(node.attrs);
+      add_attribute(emit(node, "Gather", {input(node), int64s(node, "indices", a.indices, a.indices_shape)}), "axis",
+                    a.axis);
+      return;
+    }
+    case OpKind::Constant:
+      // The value is an initializer under the name of the node's output.
+      onnx_export::fill_tensor(*proto_.add_initializer(), name(node.output), parameters_.at(key(node, "value")));
+      return;
+  }
+  refuse(node, fmt::format("op {} has no ONNX mapping", op_name(node.op)));
+}
+
+}  // namespace
+
+std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters) {
+  require_fit(check_parameters(graph, parameters), fmt::format("export of {} to ONNX", graph.name()));
+  onnx::ModelProto model;
+  model.set_ir_version(kIrVersion);
+  model.set_producer_name("cnnzoo");
+  model.set_producer_version(CNNZOO_VERSION);
+  onnx::OperatorSetIdProto& opset = *model.add_opset_import();
+  opset.set_domain("");
+  opset.set_version(kOnnxExportOpset);
+  Exporter(graph, parameters, *model.mutable_graph()).run();
+
+  const std::size_t size = model.ByteSizeLong();
+  if (size > static_cast<std::size_t>(INT_MAX)) {
+    throw Error(fmt::format("{}: the ONNX model would take {:.1f} GB, over protobuf's 2 GB limit", graph.name(),
+                            static_cast<double>(size) / 1e9));
+  }
+  std::string bytes;
+  if (!model.SerializeToString(&bytes)) throw Error(fmt::format("{}: ONNX serialisation failed", graph.name()));
+  return bytes;
+}
+
+void export_onnx(const Graph& graph, const Parameters& parameters, const std::string& path) {
+  const std::string bytes = export_onnx_bytes(graph, parameters);
+  io::write_file_atomically(path, [&](std::FILE* f) { io::write_bytes(f, bytes.data(), bytes.size(), path); });
+}
+
+}  // namespace cnnzoo

@@ -1,0 +1,86 @@
+// Round trip: a zoo model exported to ONNX and imported again is the same network: the same summary
+// figures for every model, and the same outputs for one model of each family.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "cnnzoo/analysis.h"
+#include "cnnzoo/engine.h"
+#include "cnnzoo/init.h"
+#include "cnnzoo/models.h"
+#include "cnnzoo/onnx.h"
+
+namespace cnnzoo {
+namespace {
+
+struct RoundTrip {
+  Graph graph;
+  Parameters parameters;
+  OnnxModel imported;
+};
+
+RoundTrip round_trip(const std::string& name, ModelOptions options = {}) {
+  RoundTrip r{build_model(name, options), {}, {}};
+  r.parameters = test_parameters(r.graph, 7);
+  r.imported = import_onnx_bytes(export_onnx_bytes(r.graph, r.parameters), name + ".onnx");
+  return r;
+}
+
+std::vector<std::string> every_model() {
+  std::vector<std::string> names;
+  for (const ModelInfo& info : list_models()) names.push_back(info.name);
+  return names;
+}
+
+class EveryModel : public testing::TestWithParam<std::string> {};
+
+TEST_P(EveryModel, SummaryFiguresSurviveTheRoundTrip) {
+  const RoundTrip r = round_trip(GetParam());
+  const Analysis before = analyze(r.graph);
+  const Analysis after = analyze(r.imported.graph);
+  EXPECT_EQ(after.total.params, before.total.params);
+  EXPECT_EQ(after.total.macs, before.total.macs);
+  EXPECT_EQ(after.input, before.input);
+  EXPECT_EQ(r.imported.graph.outputs().size(), r.graph.outputs().size());
+  // The weights keep their torchvision names.
+  for (const auto& [key, tensor] : r.imported.parameters) {
+    if (key.ends_with(".num_batches_tracked")) continue;
+    const auto original = r.parameters.find(key);
+    ASSERT_NE(original, r.parameters.end()) << key;
+    EXPECT_TRUE(std::equal(tensor.f32().begin(), tensor.f32().end(), original->second.f32().begin())) << key;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel, testing::ValuesIn(every_model()),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// One model of each family (and each op the exporter maps: LRN, ceil-mode pools, auxiliary heads,
+// channel padding, the SE gate, grouped convolutions, dense concatenation) runs to the same outputs.
+class FamilyModel : public testing::TestWithParam<std::string> {};
+
+TEST_P(FamilyModel, OutputsSurviveTheRoundTrip) {
+  const std::string name = GetParam();
+  const RoundTrip r = round_trip(name, {.batch = 2});
+  const Tensor x = test_uniform("input", r.graph.shape(r.graph.inputs()[0]), 3, -1, 1);
+  const std::vector<Tensor> want = InferenceEngine(r.graph, r.parameters).run(x);
+  const std::vector<Tensor> got = InferenceEngine(r.imported.graph, r.imported.parameters).run(x);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(got[i].shape(), want[i].shape());
+    const auto [lo, hi] = std::minmax_element(want[i].f32().begin(), want[i].f32().end());
+    const double tolerance = 1e-5 * (*hi - *lo);
+    for (std::size_t k = 0; k < want[i].f32().size(); ++k) {
+      ASSERT_NEAR(got[i].f32()[k], want[i].f32()[k], tolerance) << name << " output " << i << " element " << k;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, FamilyModel,
+                         testing::Values("alexnet", "alexnet_paper", "zfnet", "vgg11_bn", "googlenet",
+                                         "googlenet_paper", "resnet18", "resnet50", "resnext50_32x4d",
+                                         "preact_resnet18", "se_resnet18", "resnet20", "preact_resnet110", "wrn28_10",
+                                         "densenet121", "densenet_bc100"),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace cnnzoo
