@@ -14,5 +14,6 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_samples_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace cnnzoo::cli
