@@ -3,11 +3,16 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/engine.h"
@@ -23,8 +28,12 @@
 namespace cnnzoo::cli {
 namespace {
 
-// PyTorch's usual training step in bench/compare_pytorch: SGD with momentum 0.9, no weight decay.
+// The update after each training step, as bench/compare_pytorch's PyTorch side does it: SGD with momentum
+// 0.9 and no weight decay.
 constexpr double kLearningRate = 0.01;
+
+// Time spent measuring the machine's peak, in all.
+constexpr double kPeakSeconds = 0.2;
 
 struct BenchArgs {
   std::string model;
@@ -104,11 +113,20 @@ BenchResult bench(const BenchArgs& args) {
   r.threads = threads;
   r.iterations = iterations;
   r.macs = analysis.total.macs;
+  // Forward: an FMA is 2 FLOPs. Training: forward + backward, the backward counted as twice the forward
+  // (gradients of the inputs and of the weights), the usual convention; the update is not counted.
   r.flops_per_iteration = 2 * r.macs * (args.train ? 3 : 1);
-  // Before the engine exists: its OpenMP threads may still spin after a run and would share the cores.
-  r.peak = measure_machine_peak(threads);
-  const std::function<void()> work = prepare_work(args, graph, parameters, threads);
+  // The peak on both sides of the timed run, the better kept: load that comes or goes during the run
+  // then lowers the peak no more than it lowers the run. The first is taken before the engine exists,
+  // the second after it is gone and OpenMP's idle threads have stopped spinning (libgomp spins for
+  // well under a millisecond by default), so neither shares the cores with the engine's threads.
+  const MachinePeak before = measure_machine_peak(threads, kPeakSeconds / 2);
+  std::function<void()> work = prepare_work(args, graph, parameters, threads);
   r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
+  work = nullptr;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const MachinePeak after = measure_machine_peak(threads, kPeakSeconds / 2);
+  r.peak = before.gflops >= after.gflops ? before : after;
   r.peak_rss_bytes = peak_rss_bytes();
   return r;
 }
@@ -168,7 +186,8 @@ void add_bench_command(CLI::App& app) {
       "bench",
       "Time inference (or training steps) of a zoo model on the CPU engine with random weights and inputs: "
       "median/min/max latency, images/s, achieved GFLOP/s and its fraction of the machine's fp32 peak "
-      "(measured with FMA chains on the same threads), and the process' peak RSS. FLOPs per iteration: "
+      "(measured with FMA chains on the same threads, before and after), and the process' peak RSS. FLOPs per "
+      "iteration: "
       "inference 2 x MACs of the batch; training (--train) 3 x that, the usual forward + backward = 2 x "
       "forward convention. A training iteration is one step (forward, loss, backward) and an SGD update.");
   cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();

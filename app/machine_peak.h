@@ -12,8 +12,8 @@ struct MachinePeak {
   std::string isa;  ///< "avx512f" or "avx2+fma"
 };
 
-/// Runs independent FMA chains on `threads` threads for about `seconds` and returns the rate. Throws
-/// cnnzoo::Error on a CPU without AVX2 and FMA.
+/// Runs independent FMA chains on `threads` threads for about `seconds` (the best of short bursts) and
+/// returns the rate. Throws cnnzoo::Error on a CPU without AVX2 and FMA.
 MachinePeak measure_machine_peak(int threads, double seconds = 0.2);
 
 }  // namespace cnnzoo::cli
