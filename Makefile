@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps build test-long run test asan format format-check reference clean
+.PHONY: all deps test-deps build test-long run test bench asan format format-check reference clean
 
 all: build
 
@@ -14,8 +14,10 @@ deps:
 test-deps:
 	@scripts/install_deps.sh python3-torchvision python3-numpy python3-onnx python3-opencv libonnx-testdata
 
+CONFIGURE = cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
 build: deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	$(CONFIGURE)
 	cmake --build $(BUILD) -j$(JOBS)
 
 RUN_DIR ?= runs/make-run
@@ -37,6 +39,13 @@ test: test-deps build
 
 test-long: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -L long
+
+# cnnzoo against PyTorch on this CPU (docs/benchmarks.md): rewrites the results there. Needs a quiet
+# machine and some minutes, so it is no part of `make test`. BENCH_FLAGS adds options (--cases ...).
+bench: test-deps
+	$(CONFIGURE)
+	cmake --build $(BUILD) -j$(JOBS) --target cnnzoo_cli
+	bench/compare_pytorch --cnnzoo $(BUILD)/cnnzoo --output docs/benchmarks.md $(BENCH_FLAGS)
 
 # Every test under AddressSanitizer and UndefinedBehaviorSanitizer, in a build folder of its own.
 asan: deps

@@ -8,7 +8,7 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"cnnzoo: the classic ImageNet CNNs - define, analyse, compare, run, train", "cnnzoo"};
+  CLI::App app{"cnnzoo: the classic ImageNet CNNs - define, analyse, compare, run, train, bench", "cnnzoo"};
   app.require_subcommand(1);
   cnnzoo::cli::add_list_command(app);
   cnnzoo::cli::add_summary_command(app);
@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cnnzoo::cli::add_predict_command(app);
   cnnzoo::cli::add_samples_command(app);
   cnnzoo::cli::add_export_command(app);
+  cnnzoo::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,209 @@
+// cnnzoo bench MODEL: latency, throughput, achieved GFLOP/s against the measured machine peak, and
+// peak memory of inference or of training steps on the CPU engine, with random weights and inputs.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cnnzoo/analysis.h"
+#include "cnnzoo/engine.h"
+#include "cnnzoo/error.h"
+#include "cnnzoo/init.h"
+#include "cnnzoo/models.h"
+#include "cnnzoo/optim.h"
+#include "commands.h"
+#include "machine_peak.h"
+#include "model_flags.h"
+#include "timing.h"
+
+namespace cnnzoo::cli {
+namespace {
+
+// The update after each training step, as bench/compare_pytorch's PyTorch side does it: SGD with momentum
+// 0.9 and no weight decay.
+constexpr double kLearningRate = 0.01;
+
+// Time spent measuring the machine's peak, in all.
+constexpr double kPeakSeconds = 0.2;
+
+struct BenchArgs {
+  std::string model;
+  ModelFlags flags;
+  bool train = false;
+  int threads = 0;
+  std::optional<int64_t> iterations;
+  int64_t warmup = 3;
+  std::string precision = "fp32";
+  std::string format = "text";
+  uint64_t seed = 0;
+};
+
+struct BenchResult {
+  std::string model, mode;
+  Dims input;
+  int64_t batch = 1;
+  int threads = 0;
+  int64_t iterations = 0;
+  int64_t macs = 0;  ///< of one forward pass over the batch
+  int64_t flops_per_iteration = 0;
+  Latency latency;
+  MachinePeak peak;
+  int64_t peak_rss_bytes = 0;
+
+  double images_per_s() const { return static_cast<double>(batch) / (latency.median_ms / 1000); }
+  double gflops_per_s() const { return static_cast<double>(flops_per_iteration) / (latency.median_ms / 1000) / 1e9; }
+  double peak_fraction() const { return gflops_per_s() / peak.gflops; }
+};
+
+int64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux counts KiB
+}
+
+// One iteration of the chosen mode, ready to time: the engine compiled, inputs drawn.
+std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Parameters& parameters, int threads) {
+  const Tensor x = test_uniform("bench.input", graph.shape(graph.inputs().at(0)), args.seed, -1, 1);
+  if (!args.train) {
+    auto engine = std::make_shared<InferenceEngine>(graph, parameters, EngineOptions{.threads = threads});
+    return [engine, x] { engine->run(x); };
+  }
+  const int64_t classes = graph.shape(graph.outputs().at(0)).at(1);
+  std::vector<int64_t> labels(static_cast<std::size_t>(x.shape()[0]));
+  const uint64_t key = stream_key("bench.labels", args.seed);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    labels[i] = static_cast<int64_t>(unit_uniform(key, i) * static_cast<double>(classes));
+  }
+  auto engine = std::make_shared<TrainingEngine>(graph, parameters, TrainingOptions{.threads = threads});
+  std::shared_ptr<Optimizer> optimizer = make_optimizer({.kind = "sgd", .momentum = 0.9, .weight_decay = 0}, graph);
+  return [engine, optimizer, x, labels, &parameters] {
+    engine->step(x, labels);
+    optimizer->step(parameters, engine->gradients(), kLearningRate);
+  };
+}
+
+BenchResult bench(const BenchArgs& args) {
+  const std::string mode = args.train ? "train" : "inference";
+  if (args.precision == "bf16") throw InvalidArgument(fmt::format("bf16 {} is not implemented yet", mode));
+  const int threads =
+      args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int64_t iterations = args.iterations.value_or(args.train ? 10 : 20);
+  if (iterations < 1) throw InvalidArgument(fmt::format("--iterations must be at least 1, got {}", iterations));
+  if (args.warmup < 0) throw InvalidArgument(fmt::format("--warmup must not be negative, got {}", args.warmup));
+
+  const ModelInfo& info = find_model(args.model);
+  const Graph graph = build_model(info.name, args.flags.resolve());
+  Parameters parameters = init_parameters(graph, init_scheme_for(info.name), args.seed);
+  const Analysis analysis = analyze(graph);
+
+  BenchResult r;
+  r.model = info.name;
+  r.mode = mode;
+  r.input = analysis.input;
+  r.batch = analysis.batch;
+  r.threads = threads;
+  r.iterations = iterations;
+  r.macs = analysis.total.macs;
+  // Forward: an FMA is 2 FLOPs. Training: forward + backward, the backward counted as twice the forward
+  // (gradients of the inputs and of the weights), the usual convention; the update is not counted.
+  r.flops_per_iteration = 2 * r.macs * (args.train ? 3 : 1);
+  // The peak on both sides of the timed run, the better kept: load that comes or goes during the run
+  // then lowers the peak no more than it lowers the run. The first is taken before the engine exists,
+  // the second after it is gone and OpenMP's idle threads have stopped spinning (libgomp spins for
+  // well under a millisecond by default), so neither shares the cores with the engine's threads.
+  const MachinePeak before = measure_machine_peak(threads, kPeakSeconds / 2);
+  std::function<void()> work = prepare_work(args, graph, parameters, threads);
+  r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
+  work = nullptr;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const MachinePeak after = measure_machine_peak(threads, kPeakSeconds / 2);
+  r.peak = before.gflops >= after.gflops ? before : after;
+  r.peak_rss_bytes = peak_rss_bytes();
+  return r;
+}
+
+nlohmann::json to_json(const BenchResult& r) {
+  return {{"model", r.model},
+          {"batch", r.batch},
+          {"input", r.input},
+          {"threads", r.threads},
+          {"mode", r.mode},
+          {"precision", "fp32"},
+          {"iterations", r.iterations},
+          {"images_per_s", r.images_per_s()},
+          {"latency_ms", {{"median", r.latency.median_ms}, {"min", r.latency.min_ms}, {"max", r.latency.max_ms}}},
+          {"gflops_per_s", r.gflops_per_s()},
+          {"peak_gflops_per_s", r.peak.gflops},
+          {"peak_fraction", r.peak_fraction()},
+          {"peak_rss_bytes", r.peak_rss_bytes},
+          {"flops_per_iteration", r.flops_per_iteration}};
+}
+
+std::string to_text(const BenchResult& r, int64_t warmup) {
+  const auto plural = [](int n) { return n == 1 ? "" : "s"; };
+  const std::string work =
+      r.mode == "train"
+          ? fmt::format("3 x 2 x {:.4f} GMAC: forward + backward, the backward counted as 2 x forward", r.macs / 1e9)
+          : fmt::format("2 x {:.4f} GMAC", r.macs / 1e9);
+  return fmt::format(
+      "{} {}: batch {}, input {}, fp32, {} thread{}\n"
+      "latency          median {:.3f} ms, min {:.3f} ms, max {:.3f} ms ({} iterations after {} warm-up)\n"
+      "throughput       {:.2f} images/s\n"
+      "work             {:.4f} GFLOP per iteration ({})\n"
+      "achieved         {:.1f} GFLOP/s\n"
+      "machine peak (measured): {:.0f} GFLOP/s fp32 on {} thread{} ({} FMA chains)\n"
+      "peak fraction    {:.1f}%\n"
+      "peak memory      {:.1f} MiB (peak RSS of the process)\n",
+      r.model, r.mode, r.batch, to_string(r.input), r.threads, plural(r.threads), r.latency.median_ms, r.latency.min_ms,
+      r.latency.max_ms, r.iterations, warmup, r.images_per_s(), r.flops_per_iteration / 1e9, work, r.gflops_per_s(),
+      r.peak.gflops, r.peak.threads, plural(r.peak.threads), r.peak.isa, 100 * r.peak_fraction(),
+      r.peak_rss_bytes / 1048576.0);
+}
+
+void run_bench(const BenchArgs& args) {
+  const BenchResult r = bench(args);
+  if (args.format == "json") {
+    std::cout << to_json(r).dump(2) << "\n";
+  } else {
+    std::cout << to_text(r, args.warmup);
+  }
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench",
+      "Time inference (or training steps) of a zoo model on the CPU engine with random weights and inputs: "
+      "median/min/max latency, images/s, achieved GFLOP/s and its fraction of the machine's fp32 peak "
+      "(measured with FMA chains on the same threads, before and after), and the process' peak RSS. FLOPs per "
+      "iteration: "
+      "inference 2 x MACs of the batch; training (--train) 3 x that, the usual forward + backward = 2 x "
+      "forward convention. A training iteration is one step (forward, loss, backward) and an SGD update.");
+  cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();
+  args->flags.add_to(*cmd);
+  cmd->add_flag("--train", args->train, "Time training steps instead of inference");
+  cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->default_val(0);
+  cmd->add_option("--iterations", args->iterations, "Timed iterations (default: 20 inference, 10 training)");
+  cmd->add_option("--warmup", args->warmup, "Untimed iterations first")->default_val(3);
+  cmd->add_option("--precision", args->precision, "fp32 (bf16 is not implemented yet)")
+      ->default_val("fp32")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
+  cmd->add_option("--format", args->format, "text or json (one object on stdout)")
+      ->default_val("text")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--seed", args->seed, "Seed of the weights, the input and the labels")->default_val(0);
+  cmd->callback([args] { run_bench(*args); });
+}
+
+}  // namespace cnnzoo::cli

@@ -1,0 +1,106 @@
+// cnnzoo bench: the report's keys and how its figures relate. No timing is asserted: these runs are
+// a handful of iterations on a machine busy with other tests.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/run_cli.h"
+#include "cnnzoo/analysis.h"
+#include "cnnzoo/models.h"
+
+namespace cnnzoo {
+namespace {
+
+using nlohmann::json;
+using test::run_cli;
+
+int64_t macs_of(const std::string& model, const ModelOptions& options = {}) {
+  return analyze(build_model(model, options)).total.macs;
+}
+
+json bench_json(const std::string& args) {
+  const auto r = run_cli("bench " + args + " --format json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(r.out);  // stdout holds the object and nothing else
+}
+
+TEST(CliBench, JsonReportHasEveryKeyAndConsistentFigures) {
+  const json j = bench_json("resnet20 --iterations 2 --warmup 1");
+  for (const char* key :
+       {"model", "batch", "input", "threads", "mode", "precision", "iterations", "images_per_s", "latency_ms",
+        "gflops_per_s", "peak_gflops_per_s", "peak_fraction", "peak_rss_bytes", "flops_per_iteration"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j.size(), 14u) << j.dump();
+  EXPECT_EQ(j["model"], "resnet20");
+  EXPECT_EQ(j["batch"], 1);
+  EXPECT_EQ(j["input"], json({3, 32, 32}));
+  EXPECT_GE(j["threads"].get<int>(), 1);
+  EXPECT_EQ(j["mode"], "inference");
+  EXPECT_EQ(j["precision"], "fp32");
+  EXPECT_EQ(j["iterations"], 2);
+
+  const double median = j["latency_ms"]["median"], min = j["latency_ms"]["min"], max = j["latency_ms"]["max"];
+  EXPECT_GT(min, 0);
+  EXPECT_LE(min, median);
+  EXPECT_LE(median, max);
+  EXPECT_NEAR(j["images_per_s"].get<double>(), 1 / (median / 1000), 1e-9 * j["images_per_s"].get<double>());
+
+  const int64_t flops = j["flops_per_iteration"];
+  EXPECT_EQ(flops, 2 * macs_of("resnet20"));
+  const double gflops = j["gflops_per_s"];
+  EXPECT_NEAR(gflops, static_cast<double>(flops) / (median / 1000) / 1e9, 1e-9 * gflops);
+  EXPECT_GT(j["peak_gflops_per_s"].get<double>(), 0);
+  EXPECT_NEAR(j["peak_fraction"].get<double>(), gflops / j["peak_gflops_per_s"].get<double>(), 1e-9);
+  EXPECT_GT(j["peak_fraction"].get<double>(), 0);
+  EXPECT_LT(j["peak_fraction"].get<double>(), 1.5);
+  EXPECT_GT(j["peak_rss_bytes"].get<int64_t>(), 0);
+}
+
+TEST(CliBench, TrainingCountsForwardAndTwiceItForBackward) {
+  const json j = bench_json("resnet20 --train --batch 4 --input 3x16x16 --iterations 1 --warmup 0 --threads 1");
+  EXPECT_EQ(j["mode"], "train");
+  EXPECT_EQ(j["batch"], 4);
+  EXPECT_EQ(j["threads"], 1);
+  EXPECT_EQ(j["input"], json({3, 16, 16}));
+  EXPECT_EQ(j["iterations"], 1);
+  EXPECT_EQ(j["flops_per_iteration"].get<int64_t>(),
+            3 * 2 * macs_of("resnet20", {.batch = 4, .input = Dims{3, 16, 16}}));
+  const double median = j["latency_ms"]["median"];
+  EXPECT_EQ(median, j["latency_ms"]["min"].get<double>());
+  EXPECT_NEAR(j["images_per_s"].get<double>(), 4 / (median / 1000), 1e-9 * j["images_per_s"].get<double>());
+}
+
+TEST(CliBench, TextReportGivesUnitsThePeakAndTheConvention) {
+  const auto r = run_cli("bench resnet20 --iterations 1 --warmup 0 --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* text :
+       {"resnet20 inference: batch 1, input 3x32x32, fp32, 1 thread\n", " ms", "images/s", "GFLOP per iteration (2 x ",
+        "machine peak (measured): ", "GFLOP/s fp32 on 1 thread", "peak fraction", "MiB (peak RSS of the process)"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << " in\n" << r.out;
+  }
+  const auto help = run_cli("bench --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Usage: cnnzoo bench"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("2 x MACs"), std::string::npos) << help.out;
+}
+
+TEST(CliBench, Bf16IsRefusedNotFaked) {
+  const auto r = run_cli("bench resnet20 --precision bf16 --format json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "cnnzoo: error: bf16 inference is not implemented yet\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(CliBench, MistakesAreNamed) {
+  auto r = run_cli("bench resnet2");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("known models: "), std::string::npos) << r.err;
+  r = run_cli("bench resnet20 --iterations 0");
+  EXPECT_EQ(r.err, "cnnzoo: error: --iterations must be at least 1, got 0\n");
+  EXPECT_EQ(run_cli("bench resnet20 --precision fp16").exit_code, 2);
+  EXPECT_EQ(run_cli("bench resnet20 --format yaml").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace cnnzoo
