@@ -58,6 +58,9 @@ struct BenchResult {
   Latency latency;
   MachinePeak peak;
   int64_t peak_rss_bytes = 0;
+  std::string precision = "fp32";
+  /// bf16: the largest difference of the logits from fp32's on the same input, and fp32's range.
+  double bf16_max_error = 0, fp32_range = 0;
 
   double images_per_s() const { return static_cast<double>(batch) / (latency.median_ms / 1000); }
   double gflops_per_s() const { return static_cast<double>(flops_per_iteration) / (latency.median_ms / 1000) / 1e9; }
@@ -70,11 +73,29 @@ int64_t peak_rss_bytes() {
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux counts KiB
 }
 
+// bf16 against fp32 on one input: the largest logit difference and fp32's range of the logits.
+void compare_with_fp32(const Graph& graph, const Parameters& parameters, const Tensor& x, const InferenceEngine& bf16,
+                       int threads, BenchResult& r) {
+  const Tensor want = InferenceEngine(graph, parameters, {.threads = threads}).run(x).at(0);
+  const Tensor got = const_cast<InferenceEngine&>(bf16).run(x).at(0);
+  const auto [lo, hi] = std::minmax_element(want.f32().begin(), want.f32().end());
+  r.fp32_range = *hi - *lo;
+  for (std::size_t i = 0; i < want.f32().size(); ++i) {
+    r.bf16_max_error = std::max(r.bf16_max_error, static_cast<double>(std::abs(got.f32()[i] - want.f32()[i])));
+  }
+}
+
 // One iteration of the chosen mode, ready to time: the engine compiled, inputs drawn.
-std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Parameters& parameters, int threads) {
+std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Parameters& parameters, int threads,
+                                   BenchResult& r) {
   const Tensor x = test_uniform("bench.input", graph.shape(graph.inputs().at(0)), args.seed, -1, 1);
   if (!args.train) {
-    auto engine = std::make_shared<InferenceEngine>(graph, parameters, EngineOptions{.threads = threads});
+    const bool bf16 = args.precision == "bf16";
+    const EngineOptions options{.threads = threads, .precision = bf16 ? Precision::BF16 : Precision::F32};
+    // The engine keeps its own copy of the weights in its layouts: the plain ones are released as it goes.
+    auto engine = bf16 ? std::make_shared<InferenceEngine>(graph, parameters, options)
+                       : std::make_shared<InferenceEngine>(graph, std::move(parameters), options);
+    if (bf16) compare_with_fp32(graph, parameters, x, *engine, threads, r);
     return [engine, x] { engine->run(x); };
   }
   const int64_t classes = graph.shape(graph.outputs().at(0)).at(1);
@@ -93,7 +114,9 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
 
 BenchResult bench(const BenchArgs& args) {
   const std::string mode = args.train ? "train" : "inference";
-  if (args.precision == "bf16") throw InvalidArgument(fmt::format("bf16 {} is not implemented yet", mode));
+  if (args.precision == "bf16" && args.train) {
+    throw InvalidArgument("bf16 training is not implemented (bf16 is an inference precision here)");
+  }
   const int threads =
       args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int64_t iterations = args.iterations.value_or(args.train ? 10 : 20);
@@ -113,6 +136,7 @@ BenchResult bench(const BenchArgs& args) {
   r.threads = threads;
   r.iterations = iterations;
   r.macs = analysis.total.macs;
+  r.precision = args.precision;
   // Forward: an FMA is 2 FLOPs. Training: forward + backward, the backward counted as twice the forward
   // (gradients of the inputs and of the weights), the usual convention; the update is not counted.
   r.flops_per_iteration = 2 * r.macs * (args.train ? 3 : 1);
@@ -121,7 +145,7 @@ BenchResult bench(const BenchArgs& args) {
   // the second after it is gone and OpenMP's idle threads have stopped spinning (libgomp spins for
   // well under a millisecond by default), so neither shares the cores with the engine's threads.
   const MachinePeak before = measure_machine_peak(threads, kPeakSeconds / 2);
-  std::function<void()> work = prepare_work(args, graph, parameters, threads);
+  std::function<void()> work = prepare_work(args, graph, parameters, threads, r);
   r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
   work = nullptr;
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -132,20 +156,26 @@ BenchResult bench(const BenchArgs& args) {
 }
 
 nlohmann::json to_json(const BenchResult& r) {
-  return {{"model", r.model},
-          {"batch", r.batch},
-          {"input", r.input},
-          {"threads", r.threads},
-          {"mode", r.mode},
-          {"precision", "fp32"},
-          {"iterations", r.iterations},
-          {"images_per_s", r.images_per_s()},
-          {"latency_ms", {{"median", r.latency.median_ms}, {"min", r.latency.min_ms}, {"max", r.latency.max_ms}}},
-          {"gflops_per_s", r.gflops_per_s()},
-          {"peak_gflops_per_s", r.peak.gflops},
-          {"peak_fraction", r.peak_fraction()},
-          {"peak_rss_bytes", r.peak_rss_bytes},
-          {"flops_per_iteration", r.flops_per_iteration}};
+  nlohmann::json j{
+      {"model", r.model},
+      {"batch", r.batch},
+      {"input", r.input},
+      {"threads", r.threads},
+      {"mode", r.mode},
+      {"precision", r.precision},
+      {"iterations", r.iterations},
+      {"images_per_s", r.images_per_s()},
+      {"latency_ms", {{"median", r.latency.median_ms}, {"min", r.latency.min_ms}, {"max", r.latency.max_ms}}},
+      {"gflops_per_s", r.gflops_per_s()},
+      {"peak_gflops_per_s", r.peak.gflops},
+      {"peak_fraction", r.peak_fraction()},
+      {"peak_rss_bytes", r.peak_rss_bytes},
+      {"flops_per_iteration", r.flops_per_iteration}};
+  if (r.precision == "bf16") {
+    j["bf16_logits_error"] = {
+        {"max_abs", r.bf16_max_error}, {"fp32_range", r.fp32_range}, {"relative", r.bf16_max_error / r.fp32_range}};
+  }
+  return j;
 }
 
 std::string to_text(const BenchResult& r, int64_t warmup) {
@@ -155,18 +185,23 @@ std::string to_text(const BenchResult& r, int64_t warmup) {
           ? fmt::format("3 x 2 x {:.4f} GMAC: forward + backward, the backward counted as 2 x forward", r.macs / 1e9)
           : fmt::format("2 x {:.4f} GMAC", r.macs / 1e9);
   return fmt::format(
-      "{} {}: batch {}, input {}, fp32, {} thread{}\n"
-      "latency          median {:.3f} ms, min {:.3f} ms, max {:.3f} ms ({} iterations after {} warm-up)\n"
-      "throughput       {:.2f} images/s\n"
-      "work             {:.4f} GFLOP per iteration ({})\n"
-      "achieved         {:.1f} GFLOP/s\n"
-      "machine peak (measured): {:.0f} GFLOP/s fp32 on {} thread{} ({} FMA chains)\n"
-      "peak fraction    {:.1f}%\n"
-      "peak memory      {:.1f} MiB (peak RSS of the process)\n",
-      r.model, r.mode, r.batch, to_string(r.input), r.threads, plural(r.threads), r.latency.median_ms, r.latency.min_ms,
-      r.latency.max_ms, r.iterations, warmup, r.images_per_s(), r.flops_per_iteration / 1e9, work, r.gflops_per_s(),
-      r.peak.gflops, r.peak.threads, plural(r.peak.threads), r.peak.isa, 100 * r.peak_fraction(),
-      r.peak_rss_bytes / 1048576.0);
+             "{} {}: batch {}, input {}, {}, {} thread{}\n"
+             "latency          median {:.3f} ms, min {:.3f} ms, max {:.3f} ms ({} iterations after {} warm-up)\n"
+             "throughput       {:.2f} images/s\n"
+             "work             {:.4f} GFLOP per iteration ({})\n"
+             "achieved         {:.1f} GFLOP/s\n"
+             "machine peak (measured): {:.0f} GFLOP/s fp32 on {} thread{} ({} FMA chains)\n"
+             "peak fraction    {:.1f}%\n"
+             "peak memory      {:.1f} MiB (peak RSS of the process)\n",
+             r.model, r.mode, r.batch, to_string(r.input), r.precision, r.threads, plural(r.threads),
+             r.latency.median_ms, r.latency.min_ms, r.latency.max_ms, r.iterations, warmup, r.images_per_s(),
+             r.flops_per_iteration / 1e9, work, r.gflops_per_s(), r.peak.gflops, r.peak.threads, plural(r.peak.threads),
+             r.peak.isa, 100 * r.peak_fraction(), r.peak_rss_bytes / 1048576.0) +
+         (r.precision == "bf16"
+              ? fmt::format("bf16 vs fp32      logits differ by at most {:.4g} ({:.3g} of fp32's range "
+                            "{:.4g})\n",
+                            r.bf16_max_error, r.bf16_max_error / r.fp32_range, r.fp32_range)
+              : std::string());
 }
 
 void run_bench(const BenchArgs& args) {
@@ -196,7 +231,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->default_val(0);
   cmd->add_option("--iterations", args->iterations, "Timed iterations (default: 20 inference, 10 training)");
   cmd->add_option("--warmup", args->warmup, "Untimed iterations first")->default_val(3);
-  cmd->add_option("--precision", args->precision, "fp32 (bf16 is not implemented yet)")
+  cmd->add_option("--precision", args->precision,
+                  "fp32, or bf16 for inference (bfloat16 activations and weights; the logits' error against fp32 "
+                  "is reported)")
       ->default_val("fp32")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--format", args->format, "text or json (one object on stdout)")

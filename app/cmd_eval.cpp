@@ -21,6 +21,7 @@ struct EvalArgs {
   std::string data;
   std::string format = "text";
   int threads = 0;
+  std::string precision = "fp32";
 };
 
 struct Member {
@@ -29,7 +30,8 @@ struct Member {
   Evaluation result;
 };
 
-Member evaluate_checkpoint(const std::string& path, const std::string& data_spec, int threads, bool show) {
+Member evaluate_checkpoint(const std::string& path, const std::string& data_spec, int threads, bool show,
+                           Precision precision = Precision::F32) {
   Member m{.path = path, .model = load_trained_model(path), .result = {}};
   const auto data = open_dataset(data_spec.empty() ? m.model.data : data_spec, Split::Test);
   ModelOptions options = m.model.options;
@@ -43,7 +45,7 @@ Member evaluate_checkpoint(const std::string& path, const std::string& data_spec
     };
     callbacks.on_eval_batch = [&](int64_t done) { bar->update(done); };
   }
-  m.result = evaluate(graph, m.model.parameters, *data, threads, 1, callbacks);
+  m.result = evaluate(graph, m.model.parameters, *data, threads, 1, callbacks, precision);
   if (bar) bar->finish();
   return m;
 }
@@ -77,14 +79,31 @@ void run_eval(const EvalArgs& args) {
   }
   const bool show = args.format == "text";
   if (!args.checkpoint.empty()) {
-    const Member m = evaluate_checkpoint(args.checkpoint, args.data, args.threads, show);
-    if (show) return print_text(m.path, m.result, m.model.class_names);
+    const bool bf16 = args.precision == "bf16";
+    const Member m =
+        evaluate_checkpoint(args.checkpoint, args.data, args.threads, show, bf16 ? Precision::BF16 : Precision::F32);
+    // bf16: how often its prediction is fp32's, on the same images.
+    std::optional<double> agreement;
+    if (bf16) {
+      const Member fp32 = evaluate_checkpoint(args.checkpoint, args.data, args.threads, false);
+      agreement = top1_agreement(m.result.probabilities, fp32.result.probabilities);
+    }
+    if (show) {
+      print_text(m.path + (bf16 ? " (bf16)" : ""), m.result, m.model.class_names);
+      if (agreement) {
+        fmt::print("\ntop-1 agreement with fp32: {:.2f}% of {} images\n", 100 * *agreement, m.result.images);
+      }
+      return;
+    }
     nlohmann::json out = to_json(m.result, m.model.class_names);
     out["checkpoint"] = m.path;
     out["model"] = m.model.model;
+    out["precision"] = args.precision;
+    if (agreement) out["top1_agreement_with_fp32"] = *agreement;
     std::cout << out.dump(2) << "\n";
     return;
   }
+  if (args.precision != "fp32") throw InvalidArgument("--precision: an ensemble is evaluated in fp32");
   // The lecture's ensembles: average the members' class probabilities.
   std::vector<Member> members;
   for (const std::string& path : args.ensemble)
@@ -128,6 +147,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--data", args->data, "Data set (default: the one the checkpoint was trained on)");
   cmd->add_option("--format", args->format, "text or json")->default_val("text");
   cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->default_val(0);
+  cmd->add_option("--precision", args->precision,
+                  "fp32, or bf16 (bfloat16 inference; also reports its top-1 agreement with fp32)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->default_val("fp32");
   cmd->callback([args] { run_eval(*args); });
 }
 

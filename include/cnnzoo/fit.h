@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cnnzoo/data.h"
+#include "cnnzoo/engine.h"
 #include "cnnzoo/graph.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/optim.h"
@@ -90,7 +91,11 @@ struct Evaluation {
 
 /// Runs `graph` (built for batch `batch`) over `data` with the evaluation transform.
 Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads = 0,
-                    int64_t loader_threads = 1, const FitCallbacks& callbacks = {});
+                    int64_t loader_threads = 1, const FitCallbacks& callbacks = {},
+                    Precision precision = Precision::F32);
+
+/// The share of rows whose most probable class is the same in `a` and `b` (N x K probabilities).
+double top1_agreement(const Tensor& a, const Tensor& b);
 
 /// Accuracy figures of class probabilities against labels (used for ensembles).
 Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64_t num_classes);

@@ -13,6 +13,14 @@
 
 namespace cnnzoo {
 
+namespace detail {
+/// Releases a tensor's storage: unmapped when it was mapped (large tensors), freed from the heap otherwise.
+struct TensorFree {
+  std::size_t mapped = 0;  ///< bytes mapped with mmap; 0: from the heap
+  void operator()(std::byte* p) const;
+};
+}  // namespace detail
+
 class Tensor {
  public:
   Tensor() = default;
@@ -45,12 +53,12 @@ class Tensor {
   Tensor reshaped(Dims shape) const;
 
  private:
-  struct Free {
-    void operator()(std::byte* p) const;
-  };
+  using Free = detail::TensorFree;
+  using Storage = std::unique_ptr<std::byte[], Free>;
+  static Storage allocate(int64_t bytes);
   Dims shape_;
   DType dtype_ = DType::F32;
-  std::unique_ptr<std::byte[], Free> storage_;
+  Storage storage_;
 };
 
 /// "float32" or "int64".

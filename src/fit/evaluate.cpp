@@ -62,8 +62,23 @@ Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64
   return e;
 }
 
+double top1_agreement(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.shape().size() != 2) {
+    throw ShapeError(fmt::format("top-1 agreement of {} and {}", to_string(a.shape()), to_string(b.shape())));
+  }
+  const auto rows = static_cast<std::size_t>(a.shape()[0]);
+  const auto classes = static_cast<std::ptrdiff_t>(a.shape()[1]);
+  std::size_t same = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto row_a = a.f32().begin() + static_cast<std::ptrdiff_t>(r) * classes;
+    const auto row_b = b.f32().begin() + static_cast<std::ptrdiff_t>(r) * classes;
+    same += std::max_element(row_a, row_a + classes) - row_a == std::max_element(row_b, row_b + classes) - row_b;
+  }
+  return rows == 0 ? 1.0 : static_cast<double>(same) / static_cast<double>(rows);
+}
+
 Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads,
-                    int64_t loader_threads, const FitCallbacks& callbacks) {
+                    int64_t loader_threads, const FitCallbacks& callbacks, Precision precision) {
   const Dims& input = graph.shape(graph.inputs().at(0));
   const int64_t batch = input[0];
   const int64_t classes = graph.shape(graph.outputs().at(0))[1];
@@ -71,7 +86,7 @@ Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Data
     throw InvalidArgument(fmt::format("{}: the model has {} classes, the data set {} has {}", graph.name(), classes,
                                       data.name(), data.num_classes()));
   }
-  InferenceEngine engine(graph, parameters, {.threads = threads});
+  InferenceEngine engine(graph, parameters, {.threads = threads, .precision = precision});
   Loader loader(data, {.batch_size = batch,
                        .shuffle = false,
                        .drop_last = false,

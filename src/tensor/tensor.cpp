@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -12,24 +15,40 @@ namespace cnnzoo {
 namespace {
 
 constexpr std::size_t kAlignment = 64;  // a cache line, and what AVX-512 loads like
-
-std::byte* allocate(int64_t bytes) {
-  const auto rounded = (static_cast<std::size_t>(bytes) + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
-  return static_cast<std::byte*>(p);
-}
+// Tensors from this size on are mapped from the kernel and unmapped when freed. From the heap, freed
+// weights stay resident between live blocks (glibc cannot give the middle of its heap back), which made
+// a model's plain and reordered weights add up in peak memory.
+constexpr std::size_t kMapFrom = std::size_t{256} << 10;
 
 }  // namespace
 
-void Tensor::Free::operator()(std::byte* p) const { std::free(p); }
+Tensor::Storage Tensor::allocate(int64_t bytes) {
+  const auto rounded =
+      std::max((static_cast<std::size_t>(bytes) + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
+  if (rounded >= kMapFrom) {
+    void* p = ::mmap(nullptr, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return Storage(static_cast<std::byte*>(p), Free{rounded});  // zero-filled by the kernel
+  }
+  void* p = std::aligned_alloc(kAlignment, rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  std::memset(p, 0, rounded);
+  return Storage(static_cast<std::byte*>(p), Free{0});
+}
+
+void detail::TensorFree::operator()(std::byte* p) const {
+  if (mapped > 0) {
+    ::munmap(p, mapped);
+  } else {
+    std::free(p);
+  }
+}
 
 Tensor::Tensor(Dims shape, DType dtype) : shape_(std::move(shape)), dtype_(dtype) {
   for (int64_t d : shape_) {
     if (d < 0) throw ShapeError(fmt::format("tensor: negative dimension in shape {}", to_string(shape_)));
   }
-  storage_.reset(allocate(nbytes()));
+  storage_ = allocate(nbytes());
 }
 
 Tensor::Tensor(Dims shape, std::span<const float> values) : Tensor(std::move(shape), DType::F32) {
@@ -42,7 +61,7 @@ Tensor::Tensor(Dims shape, std::span<const float> values) : Tensor(std::move(sha
 
 Tensor::Tensor(const Tensor& other) : shape_(other.shape_), dtype_(other.dtype_) {
   if (other.storage_) {
-    storage_.reset(allocate(nbytes()));
+    storage_ = allocate(nbytes());
     std::memcpy(storage_.get(), other.storage_.get(), static_cast<std::size_t>(nbytes()));
   }
 }

@@ -13,3 +13,8 @@ top1=$(tail -n 1 "$out/metrics.csv" | cut -d, -f6)
 best=$(cut -d, -f6 "$out/metrics.csv" | tail -n +2 | sort -g | tail -n 1)
 echo "final top-1 $top1, best $best (required: $min_top1)"
 awk -v t="$best" -v m="$min_top1" 'BEGIN { exit !(t >= m) }'
+# bf16 inference of the trained model predicts what fp32 predicts on (nearly) every test image.
+agreement=$("$binary" eval --checkpoint "$out/best.safetensors" --precision bf16 --format json |
+  sed -n 's/.*"top1_agreement_with_fp32": \([0-9.e-]*\).*/\1/p')
+echo "bf16 top-1 agreement with fp32: $agreement (required: 0.99)"
+awk -v a="$agreement" 'BEGIN { exit !(a >= 0.99) }'

@@ -10,12 +10,12 @@ namespace cnnzoo::onednn {
 
 memory::dims to_dims(const Dims& d) { return memory::dims(d.begin(), d.end()); }
 
-memory::desc plain_md(const Dims& d) {
+memory::desc plain_md(const Dims& d, dt type) {
   if (d.size() > DNNL_MAX_NDIMS) throw Error(fmt::format("onednn: rank {} is not supported", d.size()));
-  if (d.empty()) return memory::desc({1}, dt::f32, tag::a);
+  if (d.empty()) return memory::desc({1}, type, tag::a);
   memory::dims strides(d.size(), 1);  // row-major
   for (std::size_t i = d.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * d[i];
-  return memory::desc(to_dims(d), dt::f32, strides);
+  return memory::desc(to_dims(d), type, strides);
 }
 
 Lowering::Lowering(const Graph& graph, const Parameters& parameters, Plan& plan)

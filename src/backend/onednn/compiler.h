@@ -53,6 +53,9 @@ class Lowering {
   const Graph& graph() const { return graph_; }
   Plan& plan() { return plan_; }
   const dnnl::engine& engine() const { return plan_.engine(); }
+  /// The data type of activations and weights in the heavy primitives (f32, or bf16 for inference).
+  dt activation_type() const { return activation_type_; }
+  void set_activation_type(dt type) { activation_type_ = type; }
 
   ValueState& state(ValueId v);
   void set_state(ValueId v, BufferId buffer, const memory::desc& md);
@@ -81,6 +84,7 @@ class Lowering {
   Plan& plan_;
   std::vector<ValueState> states_;
   dnnl::stream setup_stream_;
+  dt activation_type_ = dt::f32;
 };
 
 /// The inference compiler: lowers every node, with the fusions of plan_inference_fusions().
@@ -108,8 +112,8 @@ class Compiler : public Lowering {
 
 /// oneDNN dims of a shape.
 memory::dims to_dims(const Dims& d);
-/// The plain row-major f32 descriptor of a shape (a, ab, abc, abcd, ...).
-memory::desc plain_md(const Dims& d);
+/// The plain row-major descriptor of a shape (a, ab, abc, abcd, ...), f32 unless told.
+memory::desc plain_md(const Dims& d, dt type = dt::f32);
 
 // One lowering function per op family (lower_*.cpp).
 void lower_conv(Compiler& c, const Node& n);

@@ -45,6 +45,7 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
   }
   onednn::Compiler compiler(graph, parameters, m.plan, onednn::plan_inference_fusions(graph));
   if (releasable != nullptr) compiler.release_parameters_after_use(*releasable);
+  if (options.precision == Precision::BF16) compiler.set_activation_type(onednn::dt::bf16);
   m.outputs = compiler.compile(m.inputs);
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();

@@ -66,10 +66,10 @@ void lower_conv(Compiler& c, const Node& n) {
   if (a.groups > 1) {
     w_plain = memory::desc({a.groups, out / a.groups, x[1] / a.groups, a.kernel.h, a.kernel.w}, dt::f32, tag::goihw);
   }
-  const memory::desc any_src(to_dims(x), dt::f32, tag::any);
-  const memory::desc any_w(w_plain.dims(), dt::f32, tag::any);
+  const memory::desc any_src(to_dims(x), c.activation_type(), tag::any);
+  const memory::desc any_w(w_plain.dims(), c.activation_type(), tag::any);
   const memory::desc bias_md({out}, dt::f32, tag::a);
-  const memory::desc any_dst(to_dims(y), dt::f32, tag::any);
+  const memory::desc any_dst(to_dims(y), c.activation_type(), tag::any);
   dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_src,
                                        any_w, bias_md, any_dst, strides, dilation, pad_l, pad_r);
   dnnl::convolution_forward::primitive_desc pd(desc, attr, c.engine());

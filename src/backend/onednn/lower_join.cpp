@@ -10,12 +10,23 @@ namespace cnnzoo::onednn {
 
 void lower_concat(Lowering& c, const Node& n) {
   const auto& a = std::get<attr::Concat>(n.attrs);
+  // oneDNN concatenates sources of one data type: an input of another (a float32 fallback's output in a
+  // bf16 plan) is converted, in plain layout.
+  const dt type = c.state(n.inputs[0]).md.data_type();
   std::vector<memory::desc> srcs;
-  for (ValueId v : n.inputs) srcs.push_back(c.state(v).md);
-  dnnl::concat::primitive_desc pd(static_cast<int>(a.axis), srcs, c.engine());
   std::unordered_map<int, BufferId> args;
-  for (std::size_t i = 0; i < n.inputs.size(); ++i)
-    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = c.state(n.inputs[i]).buffer;
+  for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+    const ValueId v = n.inputs[i];
+    BufferId buffer = c.state(v).buffer;
+    memory::desc md = c.state(v).md;
+    if (md.data_type() != type) {
+      md = plain_md(c.graph().shape(v), type);
+      buffer = c.input_as(v, md, n.name);
+    }
+    srcs.push_back(md);
+    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = buffer;
+  }
+  dnnl::concat::primitive_desc pd(static_cast<int>(a.axis), srcs, c.engine());
   const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
   args[DNNL_ARG_DST] = dst;
   c.step(n.name, dnnl::concat(pd), std::move(args));

@@ -18,9 +18,10 @@ void lower_linear(Compiler& c, const Node& n) {
   const Dims& y = c.graph().shape(n.output);
   const Dims w_dims{y[1], x[1]};
   const memory::desc bias_md({y[1]}, dt::f32, tag::a);
-  dnnl::inner_product_forward::desc desc(
-      dnnl::prop_kind::forward_inference, memory::desc(to_dims(x), dt::f32, tag::any),
-      memory::desc(to_dims(w_dims), dt::f32, tag::any), bias_md, memory::desc(to_dims(y), dt::f32, tag::any));
+  dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                         memory::desc(to_dims(x), c.activation_type(), tag::any),
+                                         memory::desc(to_dims(w_dims), c.activation_type(), tag::any), bias_md,
+                                         memory::desc(to_dims(y), c.activation_type(), tag::any));
   dnnl::inner_product_forward::primitive_desc pd(desc, c.engine());
   Tensor bias(Dims{y[1]});
   if (a.bias) bias = c.param(n, "bias");

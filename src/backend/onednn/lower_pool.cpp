@@ -11,7 +11,7 @@ void lower_pool(Compiler& c, const Node& n) {
     return;
   }
   const ValueState& x = c.state(n.inputs[0]);
-  const memory::desc dst_any(to_dims(c.graph().shape(n.output)), dt::f32, tag::any);
+  const memory::desc dst_any(to_dims(c.graph().shape(n.output)), x.md.data_type(), tag::any);
   dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, g.algorithm, x.md, dst_any, g.strides,
                                       g.kernel, {0, 0}, g.pad_l, g.pad_r);
   dnnl::pooling_v2_forward::primitive_desc pd(desc, c.engine());
