@@ -146,6 +146,7 @@ void Plan::execute(dnnl::stream& stream) {
 }
 
 // CNNZOO_PROFILE=1: times every step and prints the slowest, with the implementation oneDNN chose.
+// (CNNZOO_PROFILE=N: the N slowest.)
 void Plan::execute_profiled(dnnl::stream& stream) {
   std::vector<std::pair<double, std::string>> times;
   for (Step& s : steps_) {
@@ -167,7 +168,9 @@ void Plan::execute_profiled(dnnl::stream& stream) {
   double total = 0;
   for (const auto& [ms, what] : times) total += ms;
   fmt::print(stderr, "plan: {} steps, {:.2f} ms\n", times.size(), total);
-  for (std::size_t i = 0; i < std::min<std::size_t>(times.size(), 15); ++i) {
+  // CNNZOO_PROFILE=N lists the N slowest steps (15 for 1).
+  const auto wanted = static_cast<std::size_t>(std::max(1, std::atoi(std::getenv("CNNZOO_PROFILE"))));
+  for (std::size_t i = 0; i < std::min<std::size_t>(times.size(), wanted == 1 ? 15 : wanted); ++i) {
     fmt::print(stderr, "  {:8.3f} ms  {}\n", times[i].first, times[i].second);
   }
 }
