@@ -60,6 +60,21 @@ bool Lowering::sole_use(ValueId v) const {
   return true;
 }
 
+bool Lowering::last_use(ValueId v, NodeId user, NodeId at) const {
+  const Value& value = graph_.value(v);
+  if (value.producer == kNoNode) return false;
+  // Ops whose output shares its input's buffer while the input may live on.
+  const OpKind producer = graph_.node(value.producer).op;
+  if (producer == OpKind::Dropout || producer == OpKind::Flatten || producer == OpKind::Reshape) return false;
+  for (ValueId out : graph_.outputs()) {
+    if (out == v) return false;
+  }
+  for (NodeId consumer : value.consumers) {
+    if (consumer != user && consumer >= at) return false;
+  }
+  return true;
+}
+
 BufferId Lowering::reorder(BufferId from, const memory::desc& wanted, const std::string& label) {
   const BufferId to = plan_.add_buffer(wanted, label + ".reorder");
   reorder_into(from, to, label);

@@ -76,6 +76,9 @@ class Lowering {
   void step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args);
   /// Whether `v` feeds exactly one node and is not a graph output (so it may be overwritten).
   bool sole_use(ValueId v) const;
+  /// Whether `v` may be overwritten by the step lowered for node `at` on behalf of its consumer `user`:
+  /// every other consumer comes before `at` (and has run), and `v` is no graph output.
+  bool last_use(ValueId v, NodeId user, NodeId at) const;
   NodeId id_of(const Node& n) const { return static_cast<NodeId>(&n - graph_.nodes().data()); }
 
  private:

@@ -79,10 +79,10 @@ void lower_conv(Compiler& c, const Node& n) {
   const BufferId b = c.weights(bias, bias_md, bias_md, n.name + ".bias");
   BufferId dst = -1;
   if (f.add != kNoNode) {
-    // The sum post-op accumulates into dst: start it as the other operand, in place when nothing else
-    // reads that operand.
+    // The sum post-op accumulates into dst: start it as the other operand, in place when nothing reads
+    // that operand afterwards (a residual block's input, read by its first convolution before).
     const ValueState& other = c.state(f.sum_operand);
-    if (c.sole_use(f.sum_operand) && other.md == pd.dst_desc()) {
+    if (c.last_use(f.sum_operand, f.add, c.id_of(n)) && other.md == pd.dst_desc()) {
       dst = other.buffer;
     } else {
       dst = c.reorder(other.buffer, pd.dst_desc(), n.name + ".sum");
