@@ -33,9 +33,11 @@ run: build
 	./$(BUILD)/cnnzoo samples --data fashion-mnist --count 6 --out $(RUN_DIR)/samples
 	./$(BUILD)/cnnzoo predict --checkpoint $(RUN_DIR)/best.safetensors --top 3 $(RUN_DIR)/samples/*.png
 
-# Every test but the long training recipes (label `long`, run by `make test-long`).
+# Every test but the long training recipes (label `long`, run by `make test-long`). Tests run side by
+# side, each with OpenMP threads for every core: idle OpenMP threads sleep instead of spinning, or they
+# take the cores from the other test's threads (the engine's speed is measured by `make bench`).
 test: test-deps build
-	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -LE long
+	OMP_WAIT_POLICY=passive ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -LE long
 
 test-long: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -L long
