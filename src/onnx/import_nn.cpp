@@ -67,6 +67,9 @@ void convert_conv(Importer& im) {
   im.accept_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
   const ValueId x = im.value(0);
   const std::size_t rank = im.shape(0).size();
+  if (rank != 3 && rank != 4) {
+    im.fail(fmt::format("expects a 1-D or 2-D (rank 3 or 4) input, got shape {}", to_string(im.shape(0))));
+  }
   Tensor w = im.constant(1);
   if (w.shape().size() != rank) {
     im.fail(fmt::format("weight shape {} does not fit input {}", to_string(w.shape()), to_string(im.shape(0))));
@@ -251,7 +254,7 @@ void convert_gemm(Importer& im) {
   if (trans_a) a = im.add(OpKind::Transpose, attr::Transpose{{1, 0}}, {a}, "transpose_a");
   const int64_t n = im.shape(1)[trans_b ? 0 : 1];
   const bool c_is_row = !im.has_input(2) || (im.is_constant(2) && im.constant(2).numel() == n &&
-                                             (im.shape(2).size() == 1 || im.shape(2)[0] == 1));
+                                             (im.shape(2).size() <= 1 || im.shape(2)[0] == 1));
   if (im.is_constant(1) && im.constant(1).dtype() == DType::F32 && c_is_row) {
     // Linear's weight is (out, in) = B' transposed.
     Tensor weight = scaled(trans_b ? im.constant(1) : transposed_2d(im.constant(1)), alpha);

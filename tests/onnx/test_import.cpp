@@ -125,6 +125,52 @@ TEST(OnnxImport, WeightsMustBeKnownAtLoadTime) {
       << e;
 }
 
+// A model of one node: `inputs` are graph inputs (float, the given shapes), `constants` initializers.
+std::string one_node_model(const std::string& op, const std::vector<std::pair<std::string, Dims>>& inputs,
+                           const std::vector<std::pair<std::string, Tensor>>& constants) {
+  onnx::ModelProto m;
+  m.set_ir_version(7);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  onnx::NodeProto* node = g->add_node();
+  node->set_op_type(op);
+  node->add_output("y");
+  for (const auto& [name, dims] : inputs) {
+    node->add_input(name);
+    onnx::ValueInfoProto* in = g->add_input();
+    in->set_name(name);
+    in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : dims) in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  for (const auto& [name, tensor] : constants) {
+    node->add_input(name);
+    onnx::TensorProto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : tensor.shape()) t->add_dims(d);
+    for (float v : tensor.f32()) t->add_float_data(v);
+  }
+  g->add_output()->set_name("y");
+  return m.SerializeAsString();
+}
+
+TEST(OnnxImport, OddRanksAndScalarsAreHandled) {
+  // A convolution of a rank-2 input is refused by name (not read past the weight's dimensions).
+  const std::string conv = one_node_model("Conv", {{"x", {2, 3}}}, {{"w", Tensor({4, 3})}});
+  EXPECT_EQ(error_of([&] { import_onnx_bytes(conv, "conv.onnx"); }),
+            "conv.onnx: node 'y' (Conv): expects a 1-D or 2-D (rank 3 or 4) input, got shape 2x3");
+  // Gemm with a scalar C on a one-column output: a linear layer whose bias is that scalar.
+  Tensor b({3, 1}, std::vector<float>{1, 2, 3});
+  const std::string gemm =
+      one_node_model("Gemm", {{"a", {2, 3}}}, {{"b", std::move(b)}, {"c", Tensor(Dims{}, std::vector<float>{0.5f})}});
+  const OnnxModel model = import_onnx_bytes(gemm, "gemm.onnx");
+  const Tensor y =
+      InferenceEngine(model.graph, model.parameters).run(Tensor({2, 3}, std::vector<float>{1, 1, 1, 0, 1, 0})).at(0);
+  EXPECT_EQ(y.shape(), (Dims{2, 1}));
+  EXPECT_FLOAT_EQ(y.f32()[0], 6.5f);  // 1 + 2 + 3 + 0.5
+  EXPECT_FLOAT_EQ(y.f32()[1], 2.5f);  // 2 + 0.5
+}
+
 TEST(OnnxImport, NotAModelAndMissingFilesAreClearErrors) {
   EXPECT_EQ(error_of([] { import_onnx_bytes("this is not protobuf at all", "text.onnx"); }),
             "text.onnx: not a valid ONNX model (the protobuf data is malformed or truncated, 27 bytes)");
