@@ -84,6 +84,18 @@ Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {
     case OpKind::ChannelMul:
       // The scale is a per-channel broadcast (the SE gate): its global field adds no spatial extent.
       return in[0];
+    case OpKind::Mul:
+    case OpKind::Add: {
+      // Likewise an input broadcast over the output (an imported SE gate, a bias): only the inputs of the
+      // output's own shape carry its spatial field.
+      Field widest{0, 0};
+      for (std::size_t i = 0; i < in.size(); ++i) {
+        if (g.shape(n.inputs[i]) != g.shape(n.output)) continue;
+        widest.size = {std::max(widest.size.h, in[i].size.h), std::max(widest.size.w, in[i].size.w)};
+        widest.jump = {std::max(widest.jump.h, in[i].jump.h), std::max(widest.jump.w, in[i].jump.w)};
+      }
+      return widest.size.h == 0 ? in[0] : widest;
+    }
     default: {
       Field widest = in[0];
       for (const Field& f : in) {
