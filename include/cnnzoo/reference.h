@@ -182,6 +182,9 @@ enum class BinaryOp : uint8_t { Add, Mul };
 /// y = a + b or a * b, broadcast as numpy does (y has the broadcast shape).
 template <typename T>
 void broadcast_binary_forward(BinaryOp op, In<T> a, In<T> b, Out<T> y);
+/// y = the sum of every x, each broadcast as numpy does to y's shape (added in order).
+template <typename T>
+void broadcast_sum_forward(std::span<const In<T>> xs, Out<T> y);
 /// y = min(max(x, min), max).
 template <typename T>
 void clip_forward(const attr::Clip& a, std::span<const T> x, std::span<T> y);

@@ -60,16 +60,6 @@ class Interpreter {
     }
     return true;
   }
-  // A sum whose inputs broadcast, one input at a time.
-  void add_broadcast(const Node& n, Tensor& y) {
-    Tensor sum = x(n, 0);
-    for (std::size_t i = 1; i < n.inputs.size(); ++i) {
-      Tensor next(*broadcast(sum.shape(), x(n, i).shape()));
-      ref::broadcast_binary_forward(ref::BinaryOp::Add, in(sum), in(x(n, i)), out(next));
-      sum = std::move(next);
-    }
-    y = std::move(sum);
-  }
 
   void compute(const Node& n, Tensor& y) {
     switch (n.op) {
@@ -112,7 +102,11 @@ class Interpreter {
         return ref::concat_forward(std::get<attr::Concat>(n.attrs), std::span<const In<float>>(xs), out(y));
       }
       case OpKind::Add: {
-        if (!all_inputs_shaped_as(n, y.shape())) return add_broadcast(n, y);
+        if (!all_inputs_shaped_as(n, y.shape())) {
+          std::vector<In<float>> views;
+          for (std::size_t i = 0; i < n.inputs.size(); ++i) views.push_back(in(x(n, i)));
+          return ref::broadcast_sum_forward(std::span<const In<float>>(views), out(y));
+        }
         std::vector<std::span<const float>> xs;
         for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(x(n, i).f32());
         return ref::add_forward(std::span<const std::span<const float>>(xs), y.f32());

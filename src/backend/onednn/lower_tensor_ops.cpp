@@ -16,19 +16,7 @@ using Kernel = std::function<void(std::span<const ref::In<float>>, ref::Out<floa
 Kernel reference_kernel(const Node& n) {
   switch (n.op) {
     case OpKind::Add:
-      return [](std::span<const ref::In<float>> xs, ref::Out<float> y) {
-        // A chain of broadcast sums; each partial result lives in y when it already has y's shape.
-        std::vector<float> partial(xs[0].data.begin(), xs[0].data.end());
-        Dims shape = xs[0].shape;
-        for (std::size_t i = 1; i < xs.size(); ++i) {
-          Dims joined = *broadcast(shape, xs[i].shape);
-          std::vector<float> next(static_cast<std::size_t>(numel(joined)));
-          ref::broadcast_binary_forward<float>(ref::BinaryOp::Add, {partial, shape}, xs[i], {next, joined});
-          partial = std::move(next);
-          shape = std::move(joined);
-        }
-        std::copy(partial.begin(), partial.end(), y.data.begin());
-      };
+      return [](std::span<const ref::In<float>> xs, ref::Out<float> y) { ref::broadcast_sum_forward(xs, y); };
     case OpKind::Mul:
       return [](std::span<const ref::In<float>> xs, ref::Out<float> y) {
         ref::broadcast_binary_forward(ref::BinaryOp::Mul, xs[0], xs[1], y);

@@ -65,6 +65,13 @@ void broadcast_binary_forward(BinaryOp op, In<T> a, In<T> b, Out<T> y) {
 }
 
 template <typename T>
+void broadcast_sum_forward(std::span<const In<T>> xs, Out<T> y) {
+  std::fill(y.data.begin(), y.data.end(), T(0));
+  // Each step reads y at the index it writes, so accumulating in place is safe.
+  for (const In<T>& x : xs) broadcast_binary_forward<T>(BinaryOp::Add, In<T>(y), x, y);
+}
+
+template <typename T>
 void clip_forward(const attr::Clip& a, std::span<const T> x, std::span<T> y) {
   detail::expect_size("clip_forward", "y", y, static_cast<int64_t>(x.size()));
   const auto lo = static_cast<T>(a.min);
@@ -136,6 +143,7 @@ void gather_forward(const attr::Gather& a, In<T> x, Out<T> y) {
 
 #define CNNZOO_INSTANTIATE(T)                                                         \
   template void broadcast_binary_forward<T>(BinaryOp, In<T>, In<T>, Out<T>);          \
+  template void broadcast_sum_forward<T>(std::span<const In<T>>, Out<T>);             \
   template void clip_forward<T>(const attr::Clip&, std::span<const T>, std::span<T>); \
   template void matmul_forward<T>(In<T>, In<T>, Out<T>);                              \
   template void transpose_forward<T>(const attr::Transpose&, In<T>, Out<T>);          \
