@@ -58,6 +58,7 @@ struct BenchResult {
   Latency latency;
   MachinePeak peak;
   int64_t peak_rss_bytes = 0;
+  int64_t arena_bytes = 0;  ///< the engine's activation arena (after buffer reuse)
   std::string precision = "fp32";
   /// bf16: the largest difference of the logits from fp32's on the same input, and fp32's range.
   double bf16_max_error = 0, fp32_range = 0;
@@ -96,6 +97,7 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
     auto engine = bf16 ? std::make_shared<InferenceEngine>(graph, parameters, options)
                        : std::make_shared<InferenceEngine>(graph, std::move(parameters), options);
     if (bf16) compare_with_fp32(graph, parameters, x, *engine, threads, r);
+    r.arena_bytes = engine->stats().arena_bytes;
     return [engine, x] { engine->run(x); };
   }
   const int64_t classes = graph.shape(graph.outputs().at(0)).at(1);
@@ -104,12 +106,12 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
   for (std::size_t i = 0; i < labels.size(); ++i) {
     labels[i] = static_cast<int64_t>(unit_uniform(key, i) * static_cast<double>(classes));
   }
-  auto engine = std::make_shared<TrainingEngine>(graph, parameters, TrainingOptions{.threads = threads});
+  // The update runs inside the step, each parameter's as soon as its gradient is known (as `cnnzoo train`).
+  auto engine =
+      std::make_shared<TrainingEngine>(graph, parameters, TrainingOptions{.threads = threads, .fused_update = true});
+  r.arena_bytes = engine->stats().arena_bytes;
   std::shared_ptr<Optimizer> optimizer = make_optimizer({.kind = "sgd", .momentum = 0.9, .weight_decay = 0}, graph);
-  return [engine, optimizer, x, labels, &parameters] {
-    engine->step(x, labels);
-    optimizer->step(parameters, engine->gradients(), kLearningRate);
-  };
+  return [engine, optimizer, x, labels] { engine->step(x, labels, *optimizer, kLearningRate); };
 }
 
 BenchResult bench(const BenchArgs& args) {
@@ -170,6 +172,7 @@ nlohmann::json to_json(const BenchResult& r) {
       {"peak_gflops_per_s", r.peak.gflops},
       {"peak_fraction", r.peak_fraction()},
       {"peak_rss_bytes", r.peak_rss_bytes},
+      {"arena_bytes", r.arena_bytes},
       {"flops_per_iteration", r.flops_per_iteration}};
   if (r.precision == "bf16") {
     j["bf16_logits_error"] = {
@@ -192,11 +195,12 @@ std::string to_text(const BenchResult& r, int64_t warmup) {
              "achieved         {:.1f} GFLOP/s\n"
              "machine peak (measured): {:.0f} GFLOP/s fp32 on {} thread{} ({} FMA chains)\n"
              "peak fraction    {:.1f}%\n"
-             "peak memory      {:.1f} MiB (peak RSS of the process)\n",
+             "peak memory      {:.1f} MiB (peak RSS of the process)\n"
+             "activation arena {:.1f} MiB (the engine's activation buffers, after reuse)\n",
              r.model, r.mode, r.batch, to_string(r.input), r.precision, r.threads, plural(r.threads),
              r.latency.median_ms, r.latency.min_ms, r.latency.max_ms, r.iterations, warmup, r.images_per_s(),
              r.flops_per_iteration / 1e9, work, r.gflops_per_s(), r.peak.gflops, r.peak.threads, plural(r.peak.threads),
-             r.peak.isa, 100 * r.peak_fraction(), r.peak_rss_bytes / 1048576.0) +
+             r.peak.isa, 100 * r.peak_fraction(), r.peak_rss_bytes / 1048576.0, r.arena_bytes / 1048576.0) +
          (r.precision == "bf16"
               ? fmt::format("bf16 vs fp32      logits differ by at most {:.4g} ({:.3g} of fp32's range "
                             "{:.4g})\n",

@@ -35,8 +35,9 @@ struct Totals {
   int64_t activation_bytes = 0;  ///< sum of the rows' outputs
   int64_t param_bytes = 0;       ///< trainable parameters, fp32
   int64_t buffer_bytes = 0;
-  /// Estimate of the memory one training step on this batch needs: weights and buffers, their
-  /// gradients, SGD momentum (one tensor per parameter), and every node output kept for backward.
+  /// Estimate of the memory one training step on this batch needs: weights and buffers, SGD momentum
+  /// (one tensor per parameter; the fused update keeps no gradient tensors), and what the nodes keep for
+  /// backward (their outputs, except those computed in place or recomputed; see training_storage.h).
   int64_t training_bytes = 0;
   /// The largest set of node outputs alive at once when the nodes run in order (the input included):
   /// the activation memory an inference plan that reuses buffers needs, before any in-place work.

@@ -23,6 +23,8 @@ namespace cnnzoo {
 /// inputs, outputs, biases and normalisation statistics stay float32.
 enum class Precision : uint8_t { F32, BF16 };
 
+class Optimizer;
+
 struct EngineOptions {
   int threads = 0;  ///< 0 = every core
   Precision precision = Precision::F32;
@@ -72,6 +74,10 @@ struct TrainingOptions {
   double label_smoothing = 0.0;  ///< PyTorch's CrossEntropyLoss(label_smoothing)
   double aux_loss_weight = 0.3;  ///< weight of each extra output's loss (GoogLeNet's auxiliary heads)
   bool dropout = true;           ///< false: dropout is the identity (for comparisons with other frameworks)
+  /// Each parameter is updated by the optimizer passed to step() as soon as its gradient is known, inside
+  /// the backward pass: no gradient tensors are kept (gradients() is empty), which saves their memory and
+  /// a pass over them. The result equals step() followed by Optimizer::step().
+  bool fused_update = false;
 };
 
 /// One training step at a time: forward with batch statistics and dropout, softmax cross-entropy on the
@@ -88,8 +94,12 @@ class TrainingEngine {
 
   /// Forward and backward on a batch; returns the loss. `labels` holds one class per sample.
   double step(const Tensor& input, std::span<const int64_t> labels);
+  /// Forward, backward and `optimizer`'s update with learning rate `lr`, for an engine made with
+  /// fused_update (an Error otherwise). A step whose loss is not finite leaves the weights unchanged.
+  double step(const Tensor& input, std::span<const int64_t> labels, Optimizer& optimizer, double lr);
 
-  /// d(loss)/d(parameter) of the last step, plain, for every trainable parameter by name.
+  /// d(loss)/d(parameter) of the last step, plain, for every trainable parameter by name (none with
+  /// fused_update).
   const Parameters& gradients() const;
   /// The graph's outputs of the last step (logits), plain.
   std::vector<Tensor> outputs() const;
@@ -97,8 +107,12 @@ class TrainingEngine {
   int64_t steps() const;
   /// Continues the step count of an earlier run (resuming from a checkpoint).
   void set_steps(int64_t steps);
+  /// Figures of the compiled step (forward, loss, backward); no fusions here.
+  const PlanStats& stats() const;
 
  private:
+  void check_batch(const Tensor& input, std::span<const int64_t> labels) const;
+  double run_step(const Tensor& input, std::span<const int64_t> labels);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,13 @@ class Optimizer {
   /// exactly the trainable parameters (as TrainingEngine::gradients() does) and `params` each of them
   /// with the same shape; anything else is an Error naming the tensor. Buffers are left alone.
   virtual void step(Parameters& params, const Parameters& grads, double lr) = 0;
+
+  /// The same update one parameter at a time, for a training engine that applies it as soon as the
+  /// parameter's gradient is known: begin_step(lr) once, then update(name, param, grad) for every trainable
+  /// parameter (each exactly once; the result equals step()'s). An unknown name or a size other than the
+  /// parameter's is an Error naming it.
+  virtual void begin_step(double lr) = 0;
+  virtual void update(std::string_view name, std::span<float> param, std::span<const float> grad) = 0;
 
   /// The state as named tensors: "optim.step" (I64 scalar, updates taken) and per parameter p
   /// "optim.momentum.<p>" (SGD with momentum, after the first step) or "optim.exp_avg.<p>" and

@@ -7,12 +7,30 @@
 
 #include "analysis/liveness.h"
 #include "cnnzoo/error.h"
+#include "cnnzoo/training_storage.h"
 #include "ops/rules.h"
 
 namespace cnnzoo {
 namespace {
 
 constexpr int64_t kActivationBytes = 4;  // fp32
+
+// What node `id` keeps from the forward pass to the backward pass, by the training engine's rule: its
+// output unless it works in place or is recomputed, a bit per element for a ReLU run by its batch norm,
+// and a byte per element for dropout's mask.
+int64_t saved_for_backward_bytes(const Graph& g, NodeId id) {
+  const int64_t count = numel(g.shape(g.node(id).output));
+  switch (training_output(g, id)) {
+    case TrainingOutput::InPlace:
+    case TrainingOutput::Recomputed:
+      return 0;
+    case TrainingOutput::Fused:
+      return (count + 7) / 8;
+    case TrainingOutput::Own:
+      break;
+  }
+  return count * kActivationBytes + (g.node(id).op == OpKind::Dropout ? count : 0);
+}
 
 // Ops that the papers' tables fold into the layer before them.
 bool joins_previous_row(OpKind op) {
@@ -187,7 +205,7 @@ Analysis analyze(const Graph& g, const AnalysisOptions& options) {
     row.activation_bytes = numel(row.output) * kActivationBytes;
     row.receptive_field = fields[static_cast<std::size_t>(n.output)].size;
     row.nodes.push_back(id);
-    t.training_bytes += numel(row.output) * kActivationBytes;
+    t.training_bytes += saved_for_backward_bytes(g, id);
   }
 
   for (const LayerRow& row : rows) {
@@ -197,8 +215,9 @@ Analysis analyze(const Graph& g, const AnalysisOptions& options) {
     t.flops += row.flops;
     t.activation_bytes += row.activation_bytes;
   }
-  // Weights and buffers, a gradient and a momentum tensor per weight, and the saved node outputs.
-  t.training_bytes += t.buffer_bytes + 3 * t.param_bytes;
+  // Weights and buffers, a momentum tensor per weight (the fused update keeps no gradient tensors), and
+  // what the nodes keep for backward.
+  t.training_bytes += t.buffer_bytes + 2 * t.param_bytes;
   if (!rows.empty()) t.peak_live_bytes = peak_live_bytes(g, rows.back().nodes.back());
   return result;
 }

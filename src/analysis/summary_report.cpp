@@ -57,7 +57,7 @@ std::string totals_text(const Analysis& a) {
       "multiply-adds   {} MACs ({} GMACs)\n"
       "FLOPs           {} ({} GFLOPs, 2 x MACs plus other ops)\n"
       "activations     {} (sum of the rows' outputs, batch {}); at most {} alive at once\n"
-      "training memory {} (estimate: weights, gradients, momentum, saved activations)\n",
+      "training memory {} (estimate: weights, momentum, what backward keeps; docs/counting.md)\n",
       with_commas(s.params), bytes_text(s.param_bytes), with_commas(s.buffers), bytes_text(s.buffer_bytes),
       with_commas(s.macs), fmt::format("{:.3f}", s.macs / 1e9), with_commas(s.flops),
       fmt::format("{:.3f}", s.flops / 1e9), bytes_text(s.activation_bytes), a.batch, bytes_text(s.peak_live_bytes),

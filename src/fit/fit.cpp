@@ -139,8 +139,10 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
                            .threads = o.loader_threads,
                            .augment = train_augment(*r.train, *r.model_options.input)});
   const int64_t per_epoch = loader.batches_per_epoch();
-  TrainingEngine engine(r.graph, r.parameters,
-                        {.threads = o.threads, .seed = o.seed, .label_smoothing = o.label_smoothing});
+  // The optimizer updates each parameter inside the step, as soon as its gradient is known.
+  TrainingEngine engine(
+      r.graph, r.parameters,
+      {.threads = o.threads, .seed = o.seed, .label_smoothing = o.label_smoothing, .fused_update = true});
   engine.set_steps(r.first_epoch * per_epoch);
   ModelOptions eval_options = r.model_options;
   eval_options.batch = std::min<int64_t>(kEvalBatch, r.test->size());
@@ -157,13 +159,12 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
     while (loader.next(b)) {
       const int64_t iteration = epoch * per_epoch + done;
       lr = learning_rate(r.schedule, iteration, per_epoch);
-      const double loss = engine.step(b.images, b.labels);
+      const double loss = engine.step(b.images, b.labels, *r.optimizer, lr);
       if (!std::isfinite(loss)) {
         throw Error(fmt::format("epoch {} batch {}: the loss is {}; stopping. The last good checkpoint is {}",
                                 epoch + 1, done + 1, loss,
                                 epoch > 0 ? last : std::string("none (this is the first epoch)")));
       }
-      r.optimizer->step(r.parameters, engine.gradients(), lr);
       const auto n = static_cast<int64_t>(b.labels.size());
       loss_sum += loss * static_cast<double>(n);
       correct += correct_predictions(engine.outputs().at(0), b.labels);

@@ -3,6 +3,7 @@
 // scalar arithmetic (bias corrections, step size) in double as Python does it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -91,17 +92,33 @@ class OptimizerBase : public Optimizer {
         buffer_kinds_(std::move(buffer_kinds)) {}
 
   void step(Parameters& params, const Parameters& grads, double lr) final {
-    if (!std::isfinite(lr) || lr < 0) throw InvalidArgument(fmt::format("optimizer: learning rate {} is not >= 0", lr));
     check_inputs(params, grads);
-    const bool first = step_ == 0 || buffers_.empty();
-    if (first) {
+    begin_step(lr);
+    for (const auto& p : params_)
+      update_one(p, params.find(p.name)->second.f32(), grads.find(p.name)->second.f32(), lr_, first_);
+  }
+
+  void begin_step(double lr) final {
+    if (!std::isfinite(lr) || lr < 0) throw InvalidArgument(fmt::format("optimizer: learning rate {} is not >= 0", lr));
+    first_ = step_ == 0 || buffers_.empty();
+    if (first_) {
       buffers_.clear();
       for (const auto& p : params_)
         for (const auto& kind : buffer_kinds_) buffers_.emplace(buffer_name(kind, p.name), Tensor(p.shape));
     }
     ++step_;
-    for (const auto& p : params_)
-      update(p, params.find(p.name)->second.f32(), grads.find(p.name)->second.f32(), lr, first);
+    lr_ = lr;
+  }
+
+  void update(std::string_view name, std::span<float> param, std::span<const float> grad) final {
+    const auto it = std::find_if(params_.begin(), params_.end(), [&](const Trainable& p) { return p.name == name; });
+    if (it == params_.end()) throw Error(fmt::format("{} optimizer: no trainable parameter '{}'", options_.kind, name));
+    const auto size = static_cast<std::size_t>(numel(it->shape));
+    if (param.size() != size || grad.size() != size) {
+      throw Error(fmt::format("{} optimizer: '{}' has {} elements, got {} and a gradient of {}", options_.kind, name,
+                              size, param.size(), grad.size()));
+    }
+    update_one(*it, param, grad, lr_, first_);
   }
 
   Parameters state() const final {
@@ -165,12 +182,14 @@ class OptimizerBase : public Optimizer {
     return buffers_.find(buffer_name(kind, param))->second.f32();
   }
   /// Updates one parameter; `first` on the optimizer's first step (buffers freshly zeroed).
-  virtual void update(const Trainable& p, std::span<float> param, std::span<const float> grad, double lr,
-                      bool first) = 0;
+  virtual void update_one(const Trainable& p, std::span<float> param, std::span<const float> grad, double lr,
+                          bool first) = 0;
 
   OptimizerOptions options_;
   std::vector<Trainable> params_;
   int64_t step_ = 0;
+  double lr_ = 0;      ///< of the step begun
+  bool first_ = true;  ///< the step begun is the first
 
  private:
   void check_inputs(const Parameters& params, const Parameters& grads) const {
@@ -206,7 +225,8 @@ class Sgd final : public OptimizerBase {
       : OptimizerBase(o, g, o.momentum != 0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{}) {}
 
  private:
-  void update(const Trainable& p, std::span<float> param, std::span<const float> grad, double lr, bool first) override {
+  void update_one(const Trainable& p, std::span<float> param, std::span<const float> grad, double lr,
+                  bool first) override {
     const SgdArgs args{.w = param.data(),
                        .g = grad.data(),
                        .buf = options_.momentum != 0 ? buffer("momentum", p.name).data() : nullptr,
@@ -226,7 +246,7 @@ class Adam final : public OptimizerBase {
       : OptimizerBase(o, g, {"exp_avg", "exp_avg_sq"}), decoupled_(decoupled) {}
 
  private:
-  void update(const Trainable& p, std::span<float> param, std::span<const float> grad, double lr, bool) override {
+  void update_one(const Trainable& p, std::span<float> param, std::span<const float> grad, double lr, bool) override {
     const double wd = p.decay ? options_.weight_decay : 0.0;
     const bool l2 = !decoupled_ && wd != 0;
     const auto wd_f = static_cast<float>(wd);

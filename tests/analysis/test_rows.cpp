@@ -77,9 +77,36 @@ TEST(Rows, BatchScalesWorkAndMemoryButNotParameters) {
 TEST(Rows, TrainingMemoryEstimateCountsWeightsGradientsMomentumAndActivations) {
   const Graph g = build_model("alexnet");
   const Analysis a = analyze(g);
-  int64_t node_outputs = 3 * 224 * 224;  // the input is kept too
-  for (const Node& n : g.nodes()) node_outputs += numel(g.shape(n.output));
-  EXPECT_EQ(a.total.training_bytes, 3 * 4 * a.total.params + a.total.buffer_bytes + 4 * node_outputs);
+  // Every ReLU of AlexNet overwrites the convolution's or linear layer's output before it; the rest keep
+  // their outputs (the input too), and each dropout a byte mask per element.
+  int64_t node_outputs = 3 * 224 * 224, relu_outputs = 0, dropout_masks = 0;
+  for (const Node& n : g.nodes()) {
+    node_outputs += numel(g.shape(n.output));
+    if (n.op == OpKind::Relu) relu_outputs += numel(g.shape(n.output));
+    if (n.op == OpKind::Dropout) dropout_masks += numel(g.shape(n.output));
+  }
+  // features: 64x55x55, 192x27x27, 384x13x13, 256x13x13, 256x13x13; classifier: 4096, 4096.
+  EXPECT_EQ(relu_outputs, 64 * 55 * 55 + 192 * 27 * 27 + 384 * 13 * 13 + 2 * 256 * 13 * 13 + 2 * 4096);
+  EXPECT_EQ(dropout_masks, 256 * 6 * 6 + 4096);
+  EXPECT_EQ(a.total.training_bytes,
+            2 * 4 * a.total.params + a.total.buffer_bytes + 4 * (node_outputs - relu_outputs) + dropout_masks);
+}
+
+TEST(Rows, TrainingMemoryEstimateCountsFusedReluAsABitMask) {
+  // conv (2x4x4) -> batch norm -> ReLU, which the batch norm applies: 32 elements, 4 bytes of mask; the
+  // batch norm's output is the graph's output, kept; a second convolution after it makes it recomputed.
+  for (const bool conv_after : {false, true}) {
+    Builder b("conv_bn_relu", {1, 1, 4, 4});
+    ValueId y = b.relu(b.batch_norm(b.conv(b.input(), "conv", {.out = 2, .kernel = 1}), "bn"), "relu");
+    if (conv_after) y = b.conv(y, "conv_after", {.out = 1, .kernel = 1, .bias = false});
+    b.output(y);
+    const Analysis a = analyze(b.finish());
+    SCOPED_TRACE(conv_after);
+    // conv weight and bias, bn weight and bias, and the second conv's weight
+    EXPECT_EQ(a.total.param_bytes, 4 * (2 + 2 + 2 + 2 + (conv_after ? 2 : 0)));
+    const int64_t kept = conv_after ? 16 + 32 + 16 : 16 + 32 + 32;  // input, conv, bn or conv_after
+    EXPECT_EQ(a.total.training_bytes, 2 * a.total.param_bytes + a.total.buffer_bytes + 4 * kept + 4);
+  }
 }
 
 TEST(Rows, PeakLiveBytesFollowsLifetimes) {

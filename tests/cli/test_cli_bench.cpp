@@ -28,10 +28,10 @@ TEST(CliBench, JsonReportHasEveryKeyAndConsistentFigures) {
   const json j = bench_json("resnet20 --iterations 2 --warmup 1");
   for (const char* key :
        {"model", "batch", "input", "threads", "mode", "precision", "iterations", "images_per_s", "latency_ms",
-        "gflops_per_s", "peak_gflops_per_s", "peak_fraction", "peak_rss_bytes", "flops_per_iteration"}) {
+        "gflops_per_s", "peak_gflops_per_s", "peak_fraction", "peak_rss_bytes", "arena_bytes", "flops_per_iteration"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
-  EXPECT_EQ(j.size(), 14u) << j.dump();
+  EXPECT_EQ(j.size(), 15u) << j.dump();
   EXPECT_EQ(j["model"], "resnet20");
   EXPECT_EQ(j["batch"], 1);
   EXPECT_EQ(j["input"], json({3, 32, 32}));
@@ -55,6 +55,9 @@ TEST(CliBench, JsonReportHasEveryKeyAndConsistentFigures) {
   EXPECT_GT(j["peak_fraction"].get<double>(), 0);
   EXPECT_LT(j["peak_fraction"].get<double>(), 1.5);
   EXPECT_GT(j["peak_rss_bytes"].get<int64_t>(), 0);
+  // resnet20 at batch 1: the largest activations are 16x32x32 floats (64 KiB); the arena holds a few.
+  EXPECT_GE(j["arena_bytes"].get<int64_t>(), 2 * 16 * 32 * 32 * 4);
+  EXPECT_LT(j["arena_bytes"].get<int64_t>(), j["peak_rss_bytes"].get<int64_t>());
 }
 
 TEST(CliBench, TrainingCountsForwardAndTwiceItForBackward) {
@@ -74,9 +77,9 @@ TEST(CliBench, TrainingCountsForwardAndTwiceItForBackward) {
 TEST(CliBench, TextReportGivesUnitsThePeakAndTheConvention) {
   const auto r = run_cli("bench resnet20 --iterations 1 --warmup 0 --threads 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* text :
-       {"resnet20 inference: batch 1, input 3x32x32, fp32, 1 thread\n", " ms", "images/s", "GFLOP per iteration (2 x ",
-        "machine peak (measured): ", "GFLOP/s fp32 on 1 thread", "peak fraction", "MiB (peak RSS of the process)"}) {
+  for (const char* text : {"resnet20 inference: batch 1, input 3x32x32, fp32, 1 thread\n", " ms", "images/s",
+                           "GFLOP per iteration (2 x ", "machine peak (measured): ", "GFLOP/s fp32 on 1 thread",
+                           "peak fraction", "MiB (peak RSS of the process)", "activation arena "}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << " in\n" << r.out;
   }
   const auto help = run_cli("bench --help");

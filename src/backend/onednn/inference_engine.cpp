@@ -50,14 +50,10 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();
 
-  m.stats.steps = static_cast<int64_t>(m.plan.steps().size());
-  for (const onednn::Step& s : m.plan.steps()) m.stats.reorders += s.is_reorder ? 1 : 0;
+  m.stats = onednn::plan_stats(m.plan);
   m.stats.fused_batch_norms = compiler.fused_batch_norms;
   m.stats.fused_relus = compiler.fused_relus;
   m.stats.fused_sums = compiler.fused_sums;
-  m.stats.arena_bytes = static_cast<int64_t>(m.plan.arena_bytes());
-  m.stats.unplanned_bytes = static_cast<int64_t>(m.plan.unplanned_bytes());
-  m.stats.weight_bytes = static_cast<int64_t>(m.plan.persistent_bytes());
 }
 
 InferenceEngine::~InferenceEngine() = default;

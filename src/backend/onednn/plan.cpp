@@ -37,7 +37,8 @@ BufferId Plan::add_persistent(const memory::desc& md, Tensor data, std::string l
 }
 
 BufferId Plan::add_external(const memory::desc& md, void* data, std::string label) {
-  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .persistent = true, .external = data});
+  buffers_.push_back(
+      Buffer{.md = md, .label = std::move(label), .persistent = true, .external = data, .caller_owned = true});
   return static_cast<BufferId>(buffers_.size()) - 1;
 }
 
@@ -65,6 +66,16 @@ void Plan::keep_to_end(BufferId id) { buffer(root(id)).last_use = std::numeric_l
 
 void* Plan::data(BufferId id) { return buffer(id).mem.get_data_handle(); }
 
+void Plan::rebind(BufferId id, void* data) {
+  if (!buffer(id).caller_owned) {
+    throw Error(fmt::format("plan: '{}' is not an external buffer", buffer(id).label));
+  }
+  buffer(id).external = data;
+  for (BufferId b = 0; b < static_cast<BufferId>(buffers_.size()); ++b) {
+    if (root(b) == id) buffer(b).mem.set_data_handle(data);  // the steps hold handles to these memories
+  }
+}
+
 std::size_t Plan::unplanned_bytes() const {
   std::size_t total = 0;
   for (const Buffer& b : buffers_) total += b.persistent || b.alias_of >= 0 ? 0 : aligned(b.md.get_size());
@@ -73,7 +84,7 @@ std::size_t Plan::unplanned_bytes() const {
 
 std::size_t Plan::persistent_bytes() const {
   std::size_t total = 0;
-  for (const Buffer& b : buffers_) total += b.persistent && b.external == nullptr ? b.md.get_size() : 0;
+  for (const Buffer& b : buffers_) total += b.persistent && !b.caller_owned ? b.md.get_size() : 0;
   return total;
 }
 
@@ -119,12 +130,12 @@ void Plan::finalize() {
   arena_ = Tensor(Dims{static_cast<int64_t>(std::max<std::size_t>(arena_bytes_, kAlign) / 4)});
   auto* base = arena_.bytes();
   for (Buffer& b : buffers_) {
-    if (b.persistent) b.mem = memory(b.md, engine_, b.external != nullptr ? b.external : b.owned.bytes());
+    if (b.persistent) b.mem = memory(b.md, engine_, b.caller_owned ? b.external : b.owned.bytes());
   }
   for (Buffer& b : buffers_) {
     if (b.persistent) continue;
     const Buffer& r = buffer(root(static_cast<BufferId>(&b - buffers_.data())));
-    b.mem = memory(b.md, engine_, base + r.offset);
+    b.mem = memory(b.md, engine_, r.persistent ? r.mem.get_data_handle() : base + r.offset);
   }
   for (Step& s : steps_) {
     for (const auto& [arg, id] : s.args) s.bound.emplace(arg, buffer(id).mem);
@@ -173,6 +184,16 @@ void Plan::execute_profiled(dnnl::stream& stream) {
   for (std::size_t i = 0; i < std::min<std::size_t>(times.size(), wanted == 1 ? 15 : wanted); ++i) {
     fmt::print(stderr, "  {:8.3f} ms  {}\n", times[i].first, times[i].second);
   }
+}
+
+PlanStats plan_stats(const Plan& plan) {
+  PlanStats stats;
+  stats.steps = static_cast<int64_t>(plan.steps().size());
+  for (const Step& s : plan.steps()) stats.reorders += s.is_reorder ? 1 : 0;
+  stats.arena_bytes = static_cast<int64_t>(plan.arena_bytes());
+  stats.unplanned_bytes = static_cast<int64_t>(plan.unplanned_bytes());
+  stats.weight_bytes = static_cast<int64_t>(plan.persistent_bytes());
+  return stats;
 }
 
 }  // namespace cnnzoo::onednn

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cnnzoo/engine.h"
 #include "cnnzoo/tensor.h"
 
 namespace cnnzoo::onednn {
@@ -21,12 +22,13 @@ struct Buffer {
   std::string label;   ///< the value or purpose, for messages
   int first_use = -1;  ///< step index
   int last_use = -1;
-  BufferId alias_of = -1;    ///< same bytes as another buffer, seen through another descriptor
-  bool persistent = false;   ///< weights: owned, outside the arena
-  Tensor owned{};            ///< storage of a persistent buffer
-  void* external = nullptr;  ///< a persistent buffer's storage when the caller owns it
-  std::size_t offset = 0;    ///< in the arena
-  memory mem{};              ///< made by finalize()
+  BufferId alias_of = -1;     ///< same bytes as another buffer, seen through another descriptor
+  bool persistent = false;    ///< weights: owned, outside the arena
+  Tensor owned{};             ///< storage of a persistent buffer
+  void* external = nullptr;   ///< a persistent buffer's storage when the caller owns it
+  bool caller_owned = false;  ///< made by add_external (external may be null until rebind())
+  std::size_t offset = 0;     ///< in the arena
+  memory mem{};               ///< made by finalize()
 };
 
 struct Step {
@@ -65,6 +67,9 @@ class Plan {
   const Buffer& buffer(BufferId id) const { return buffers_.at(static_cast<std::size_t>(id)); }
   /// Pointer to a buffer's bytes; valid after finalize().
   void* data(BufferId id);
+  /// Points an external buffer (and every alias of it) at other memory, after finalize(): an input
+  /// read where the caller keeps it instead of copied in.
+  void rebind(BufferId id, void* data);
 
   /// Lays out the arena (buffers whose lifetimes do not overlap share bytes), allocates and touches
   /// it once, and binds every step's arguments.
@@ -88,5 +93,8 @@ class Plan {
   Tensor arena_;
   std::size_t arena_bytes_ = 0;
 };
+
+/// The figures of a finalized plan that do not depend on how it was compiled: steps, reorders, memory.
+PlanStats plan_stats(const Plan& plan);
 
 }  // namespace cnnzoo::onednn

@@ -46,13 +46,12 @@ template <typename BackwardWeights, typename BackwardData>
 void backward_layer(Trainer& t, const Node& n, const typename BackwardWeights::primitive_desc& wpd,
                     const std::function<typename BackwardData::primitive_desc()>& data_pd,
                     const memory::desc& weights_plain) {
-  Saved& s = t.saved(n);
   const ValueState dy = *t.gradient(n.output);
   const BufferId dw = t.plan().add_buffer(wpd.diff_weights_desc(), n.name + ".dweight");
   const BufferId db = has_bias(n) ? t.gradient_of(n, "bias", bias_md(n, t.graph()))
                                   : t.plan().add_buffer(bias_md(n, t.graph()), n.name + ".dbias_unused");
   t.step(n.name, BackwardWeights(wpd),
-         {{DNNL_ARG_SRC, t.as_layout(s.inputs[0], wpd.src_desc(), n.name)},
+         {{DNNL_ARG_SRC, t.input_for_backward(n, 0, wpd.src_desc())},
           {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, wpd.diff_dst_desc(), n.name)},
           {DNNL_ARG_DIFF_WEIGHTS, dw},
           {DNNL_ARG_DIFF_BIAS, db}});
@@ -63,7 +62,7 @@ void backward_layer(Trainer& t, const Node& n, const typename BackwardWeights::p
   const BufferId dx = t.plan().add_buffer(dpd.diff_src_desc(), n.name + ".dx");
   t.step(n.name, BackwardData(dpd),
          {{DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, dpd.diff_dst_desc(), n.name)},
-          {DNNL_ARG_WEIGHTS, t.as_layout(s.weights, dpd.weights_desc(), n.name)},
+          {DNNL_ARG_WEIGHTS, t.parameter_as(n, "weight", weights_plain, dpd.weights_desc())},
           {DNNL_ARG_DIFF_SRC, dx}});
   t.add_gradient(n.inputs[0], dx, n.name);
 }
@@ -80,12 +79,12 @@ void forward_conv(Trainer& t, const Node& n) {
   dnnl::convolution_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
-  s.weights = t.parameter_as(n, "weight", geo.weights_plain, pd.weights_desc());
+  const BufferId weights = t.parameter_as(n, "weight", geo.weights_plain, pd.weights_desc());
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
   s.hint = pd;
   t.step(n.name, dnnl::convolution_forward(pd),
          {{DNNL_ARG_SRC, s.inputs[0]},
-          {DNNL_ARG_WEIGHTS, s.weights},
+          {DNNL_ARG_WEIGHTS, weights},
           {DNNL_ARG_BIAS, bias_buffer(t, n)},
           {DNNL_ARG_DST, s.output}});
   t.set_state(n.output, s.output, pd.dst_desc());
@@ -117,12 +116,12 @@ void forward_linear(Trainer& t, const Node& n) {
   dnnl::inner_product_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
-  s.weights = t.parameter_as(n, "weight", plain_md(w), pd.weights_desc());
+  const BufferId weights = t.parameter_as(n, "weight", plain_md(w), pd.weights_desc());
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
   s.hint = pd;
   t.step(n.name, dnnl::inner_product_forward(pd),
          {{DNNL_ARG_SRC, s.inputs[0]},
-          {DNNL_ARG_WEIGHTS, s.weights},
+          {DNNL_ARG_WEIGHTS, weights},
           {DNNL_ARG_BIAS, bias_buffer(t, n)},
           {DNNL_ARG_DST, s.output}});
   t.set_state(n.output, s.output, pd.dst_desc());

@@ -3,13 +3,15 @@
 
 #include "backend/onednn/trainer.h"
 #include "cnnzoo/init.h"
+#include "cnnzoo/training_storage.h"
 
 namespace cnnzoo::onednn {
 namespace {
 
-// ReLU's backward reads its input; sigmoid's reads its output.
+// Both backward passes read the output (ReLU's: y > 0 exactly where x > 0), so a ReLU may overwrite its input.
 dnnl::algorithm eltwise_algorithm(const Node& n) {
-  return n.op == OpKind::Relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
+  return n.op == OpKind::Relu ? dnnl::algorithm::eltwise_relu_use_dst_for_bwd
+                              : dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
 }
 
 }  // namespace
@@ -19,8 +21,8 @@ void forward_eltwise(Trainer& t, const Node& n) {
   dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_training, eltwise_algorithm(n), x.md, 0.0f, 0.0f);
   dnnl::eltwise_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
-  s.inputs = {x.buffer};
-  s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
+  const bool in_place = training_output(t.graph(), t.id_of(n)) == TrainingOutput::InPlace;
+  s.output = in_place ? x.buffer : t.plan().add_buffer(pd.dst_desc(), n.name);
   s.hint = pd;
   t.step(n.name, dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, x.buffer}, {DNNL_ARG_DST, s.output}});
   t.set_state(n.output, s.output, pd.dst_desc());
@@ -33,9 +35,8 @@ void backward_eltwise(Trainer& t, const Node& n) {
   dnnl::eltwise_backward::desc desc(eltwise_algorithm(n), fwd.dst_desc(), fwd.src_desc(), 0.0f, 0.0f);
   dnnl::eltwise_backward::primitive_desc pd(desc, t.engine(), fwd);
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
-  const bool uses_dst = n.op == OpKind::Sigmoid;
   t.step(n.name, dnnl::eltwise_backward(pd),
-         {{uses_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, uses_dst ? s.output : s.inputs[0]},
+         {{DNNL_ARG_DST, s.output},
           {DNNL_ARG_DIFF_DST, t.as_layout(t.gradient(n.output)->buffer, pd.diff_dst_desc(), n.name)},
           {DNNL_ARG_DIFF_SRC, dx}});
   t.add_gradient(n.inputs[0], dx, n.name);

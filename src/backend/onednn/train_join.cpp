@@ -1,9 +1,10 @@
 // Ops that reshape or combine values, for training: flatten, add, concat, the SE channel product and
-// zero channel padding. Their forward passes are the inference ones, except that nothing is in place.
+// zero channel padding. Their forward passes are the inference ones; only an add may work in place.
 #include <fmt/format.h>
 
 #include "backend/onednn/plain_fallback.h"
 #include "backend/onednn/trainer.h"
+#include "cnnzoo/training_storage.h"
 
 namespace cnnzoo::onednn {
 void forward_flatten(Trainer& t, const Node& n) { lower_flatten(t, n); }
@@ -15,7 +16,23 @@ void backward_flatten(Trainer& t, const Node& n) {
   t.add_gradient(n.inputs[0], t.plan().add_alias(dy, plain_md(x), n.name + ".dx"), n.name);
 }
 
-void forward_add(Trainer& t, const Node& n) { lower_add(t, n); }
+// In place (training_output() says when), the sum accumulates into the overwritten input, oneDNN's
+// first source; the others are read in its layout.
+void forward_add(Trainer& t, const Node& n) {
+  const ValueId over = overwritten_input(t.graph(), t.id_of(n));
+  if (over < 0) return lower_add(t, n);
+  const ValueState into = t.state(over);
+  std::vector<memory::desc> srcs{into.md};
+  std::unordered_map<int, BufferId> args{{DNNL_ARG_MULTIPLE_SRC, into.buffer}, {DNNL_ARG_DST, into.buffer}};
+  for (ValueId v : n.inputs) {
+    if (v == over) continue;
+    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(srcs.size())] = t.input_as(v, into.md, n.name);
+    srcs.push_back(into.md);
+  }
+  dnnl::sum::primitive_desc pd(into.md, std::vector<float>(srcs.size(), 1.0f), srcs, t.engine());
+  t.step(n.name, dnnl::sum(pd), std::move(args));
+  t.set_state(n.output, into.buffer, into.md);
+}
 
 void backward_add(Trainer& t, const Node& n) {
   const BufferId dy = t.gradient(n.output)->buffer;

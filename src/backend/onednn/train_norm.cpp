@@ -1,11 +1,25 @@
 // Batch norm with batch statistics (and PyTorch's running-statistics update), and LRN with its workspace.
 #include "backend/onednn/plain_fallback.h"
 #include "backend/onednn/trainer.h"
+#include "cnnzoo/training_storage.h"
 
 namespace cnnzoo::onednn {
 namespace {
 
 const auto kScaleShift = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+
+// The ReLU this batch norm applies (training_output() says Fused), if any.
+const Node* fused_relu(const Trainer& t, const Node& n) {
+  const Value& y = t.graph().value(n.output);
+  if (y.consumers.size() != 1) return nullptr;
+  const NodeId relu = y.consumers[0];
+  return training_output(t.graph(), relu) == TrainingOutput::Fused ? &t.graph().node(relu) : nullptr;
+}
+
+// With a fused ReLU, oneDNN keeps a bit mask of the positive outputs in the workspace for backward.
+dnnl::normalization_flags flags(const Trainer& t, const Node& n) {
+  return fused_relu(t, n) != nullptr ? kScaleShift | dnnl::normalization_flags::fuse_norm_relu : kScaleShift;
+}
 
 memory::desc per_channel(const Trainer& t, const Node& n) {
   return memory::desc({t.graph().shape(n.output)[1]}, dt::f32, tag::a);
@@ -42,7 +56,7 @@ void forward_batch_norm(Trainer& t, const Node& n) {
   const auto& a = std::get<attr::BatchNorm>(n.attrs);
   const ValueState x = t.state(n.inputs[0]);
   dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, x.md, static_cast<float>(a.eps),
-                                               kScaleShift);
+                                               flags(t, n));
   dnnl::batch_normalization_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
@@ -50,15 +64,40 @@ void forward_batch_norm(Trainer& t, const Node& n) {
   s.mean = t.plan().add_buffer(pd.mean_desc(), n.name + ".mean");
   s.variance = t.plan().add_buffer(pd.variance_desc(), n.name + ".variance");
   s.hint = pd;
-  t.step(n.name, dnnl::batch_normalization_forward(pd),
+  std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, s.inputs[0]},
+                                         {DNNL_ARG_DST, s.output},
+                                         {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
+                                         {DNNL_ARG_SHIFT, t.parameter(n, "bias", per_channel(t, n))},
+                                         {DNNL_ARG_MEAN, s.mean},
+                                         {DNNL_ARG_VARIANCE, s.variance}};
+  const Node* relu = fused_relu(t, n);
+  if (relu != nullptr) {
+    s.workspace = t.plan().add_buffer(pd.workspace_desc(), n.name + ".relu_mask");
+    args[DNNL_ARG_WORKSPACE] = s.workspace;
+  }
+  t.step(n.name, dnnl::batch_normalization_forward(pd), std::move(args));
+  update_running_statistics(t, n, s.mean, s.variance);
+  t.set_state(relu != nullptr ? relu->output : n.output, s.output, pd.dst_desc());
+}
+
+BufferId recompute_batch_norm_relu(Trainer& t, const Node& n) {
+  const auto& a = std::get<attr::BatchNorm>(n.attrs);
+  Saved& s = t.saved(n);
+  const auto fwd = std::any_cast<dnnl::batch_normalization_forward::primitive_desc>(s.hint);
+  // The batch's own statistics, saved by the forward pass, as "global" ones: the same normalisation.
+  dnnl::batch_normalization_forward::desc desc(
+      dnnl::prop_kind::forward_inference, fwd.src_desc(), static_cast<float>(a.eps),
+      kScaleShift | dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::fuse_norm_relu);
+  dnnl::batch_normalization_forward::primitive_desc pd(desc, t.engine());
+  const BufferId dst = t.plan().add_buffer(pd.dst_desc(), n.name + ".recomputed");
+  t.step(n.name + ".recompute", dnnl::batch_normalization_forward(pd),
          {{DNNL_ARG_SRC, s.inputs[0]},
-          {DNNL_ARG_DST, s.output},
+          {DNNL_ARG_MEAN, s.mean},
+          {DNNL_ARG_VARIANCE, s.variance},
           {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
           {DNNL_ARG_SHIFT, t.parameter(n, "bias", per_channel(t, n))},
-          {DNNL_ARG_MEAN, s.mean},
-          {DNNL_ARG_VARIANCE, s.variance}});
-  update_running_statistics(t, n, s.mean, s.variance);
-  t.set_state(n.output, s.output, pd.dst_desc());
+          {DNNL_ARG_DST, dst}});
+  return dst;
 }
 
 void backward_batch_norm(Trainer& t, const Node& n) {
@@ -67,19 +106,22 @@ void backward_batch_norm(Trainer& t, const Node& n) {
   const auto fwd = std::any_cast<dnnl::batch_normalization_forward::primitive_desc>(s.hint);
   const memory::desc md = fwd.src_desc();
   dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, md, md, static_cast<float>(a.eps),
-                                                kScaleShift);
+                                                flags(t, n));
   dnnl::batch_normalization_backward::primitive_desc pd(desc, t.engine(), fwd);
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
-  t.step(n.name, dnnl::batch_normalization_backward(pd),
-         {{DNNL_ARG_SRC, s.inputs[0]},
-          {DNNL_ARG_MEAN, s.mean},
-          {DNNL_ARG_VARIANCE, s.variance},
-          {DNNL_ARG_DIFF_DST, t.as_layout(t.gradient(n.output)->buffer, pd.diff_dst_desc(), n.name)},
-          {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
-          {DNNL_ARG_SHIFT, t.parameter(n, "bias", per_channel(t, n))},
-          {DNNL_ARG_DIFF_SRC, dx},
-          {DNNL_ARG_DIFF_SCALE, t.gradient_of(n, "weight", per_channel(t, n))},
-          {DNNL_ARG_DIFF_SHIFT, t.gradient_of(n, "bias", per_channel(t, n))}});
+  const Node* relu = fused_relu(t, n);
+  const ValueState dy = *t.gradient(relu != nullptr ? relu->output : n.output);
+  std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, s.inputs[0]},
+                                         {DNNL_ARG_MEAN, s.mean},
+                                         {DNNL_ARG_VARIANCE, s.variance},
+                                         {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, pd.diff_dst_desc(), n.name)},
+                                         {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
+                                         {DNNL_ARG_SHIFT, t.parameter(n, "bias", per_channel(t, n))},
+                                         {DNNL_ARG_DIFF_SRC, dx},
+                                         {DNNL_ARG_DIFF_SCALE, t.gradient_of(n, "weight", per_channel(t, n))},
+                                         {DNNL_ARG_DIFF_SHIFT, t.gradient_of(n, "bias", per_channel(t, n))}};
+  if (relu != nullptr) args[DNNL_ARG_WORKSPACE] = s.workspace;
+  t.step(n.name, dnnl::batch_normalization_backward(pd), std::move(args));
   if (t.wants_gradient(n.inputs[0])) t.add_gradient(n.inputs[0], dx, n.name);
 }
 

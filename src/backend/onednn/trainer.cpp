@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "cnnzoo/error.h"
+#include "cnnzoo/training_storage.h"
 
 namespace cnnzoo::onednn {
 
@@ -27,8 +30,42 @@ BufferId Trainer::parameter_as(const Node& n, std::string_view suffix, const mem
 }
 
 BufferId Trainer::gradient_of(const Node& n, std::string_view suffix, const memory::desc& md) {
-  Tensor& g = gradients_.at(fmt::format("{}.{}", n.name, suffix));
-  return plan().add_external(md, g.bytes(), fmt::format("{}.{}.grad", n.name, suffix));
+  const std::string name = fmt::format("{}.{}", n.name, suffix);
+  if (options_.fused_update) {
+    const BufferId g = plan().add_buffer(md, name + ".grad");
+    pending_updates_.emplace_back(name, g);
+    return g;
+  }
+  return plan().add_external(md, gradients_.at(name).bytes(), name + ".grad");
+}
+
+void Trainer::update_step(const std::string& name, BufferId gradient) {
+  Tensor& param = parameters_.at(name);
+  const auto count = static_cast<std::size_t>(param.numel());
+  TrainingState& state = state_;
+  Plan& steps = plan();
+  custom(name + ".update", {gradient}, [&state, &steps, &param, name, gradient, count] {
+    // A step whose loss is not finite leaves the weights as they were (the caller stops on it).
+    for (double loss : state.losses) {
+      if (!std::isfinite(loss)) return;
+    }
+    state.optimizer->update(name, param.f32(), {static_cast<const float*>(steps.data(gradient)), count});
+  });
+  updated_.insert(name);
+}
+
+void Trainer::update_parameters() {
+  for (const auto& [name, gradient] : pending_updates_) update_step(name, gradient);
+  pending_updates_.clear();
+}
+
+void Trainer::update_parameters_without_gradient() {
+  for (const Node& n : graph().nodes()) {
+    for (const ParamSpec& p : n.params) {
+      if (p.kind != ParamKind::Trainable || updated_.contains(p.name)) continue;
+      update_step(p.name, weights(Tensor(p.shape), plain_md(p.shape), plain_md(p.shape), p.name + ".zero_grad"));
+    }
+  }
 }
 
 void Trainer::store_gradient(const Node& n, std::string_view suffix, BufferId from, const memory::desc& plain) {
@@ -40,6 +77,21 @@ void Trainer::custom(const std::string& label, const std::vector<BufferId>& buff
   Step s{.label = label};
   s.custom = std::move(body);
   plan().add_step(std::move(s));
+}
+
+BufferId Trainer::input_for_backward(const Node& n, std::size_t i, const memory::desc& wanted) {
+  const ValueId v = n.inputs.at(i);
+  const NodeId relu = graph().value(v).producer;
+  if (relu == kNoNode || training_output(graph(), relu) != TrainingOutput::Fused) {
+    return as_layout(saved(n).inputs.at(i), wanted, n.name);
+  }
+  const NodeId batch_norm = graph().value(graph().node(relu).inputs[0]).producer;
+  if (training_output(graph(), batch_norm) != TrainingOutput::Recomputed) {
+    return as_layout(saved(n).inputs.at(i), wanted, n.name);
+  }
+  auto [it, fresh] = recomputed_.try_emplace(v, -1);
+  if (fresh) it->second = recompute_batch_norm_relu(*this, graph().node(batch_norm));
+  return as_layout(it->second, wanted, n.name);
 }
 
 std::optional<ValueState> Trainer::gradient(ValueId v) const {
@@ -60,7 +112,19 @@ void Trainer::add_gradient(ValueId v, BufferId contribution, const std::string& 
   slot->buffer = sum;
 }
 
+// The value whose gradient a node's backward consumes: a batch norm that applies its ReLU takes the
+// ReLU's output gradient.
+ValueId Trainer::gradient_source(const Node& n) const {
+  const Value& y = graph().value(n.output);
+  if (n.op == OpKind::BatchNorm && y.consumers.size() == 1 &&
+      training_output(graph(), y.consumers[0]) == TrainingOutput::Fused) {
+    return graph().node(y.consumers[0]).output;
+  }
+  return n.output;
+}
+
 void Trainer::forward(const Node& n) {
+  if (training_output(graph(), id_of(n)) == TrainingOutput::Fused) return;  // the batch norm before it ran it
   switch (n.op) {
     case OpKind::Conv:
       return forward_conv(*this, n);
@@ -104,7 +168,13 @@ void Trainer::forward(const Node& n) {
 }
 
 void Trainer::backward(const Node& n) {
-  if (!gradient(n.output)) return;  // nothing downstream depends on it
+  if (training_output(graph(), id_of(n)) == TrainingOutput::Fused) return;  // in its batch norm's backward
+  if (!gradient(gradient_source(n))) return;                                // nothing downstream depends on it
+  backward_node(n);
+  if (options_.fused_update) update_parameters();
+}
+
+void Trainer::backward_node(const Node& n) {
   switch (n.op) {
     case OpKind::Conv:
       return backward_conv(*this, n);
@@ -159,6 +229,7 @@ std::vector<BufferId> Trainer::compile(BufferId input) {
   }
   lower_loss(*this, outputs);
   for (auto it = graph().nodes().rbegin(); it != graph().nodes().rend(); ++it) backward(*it);
+  if (options_.fused_update) update_parameters_without_gradient();
   return outputs;
 }
 

@@ -8,10 +8,13 @@
 #include <any>
 #include <functional>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "backend/onednn/compiler.h"
 #include "cnnzoo/engine.h"
+#include "cnnzoo/optim.h"
 
 namespace cnnzoo::onednn {
 
@@ -20,13 +23,14 @@ struct TrainingState {
   std::vector<int64_t> labels;
   std::vector<double> losses;  ///< per graph output, of the last step
   int64_t step = 0;
+  /// With TrainingOptions::fused_update: the optimizer of this step, begun (Optimizer::begin_step).
+  Optimizer* optimizer = nullptr;
 };
 
 /// What a node's forward pass leaves for its backward pass.
 struct Saved {
   std::vector<BufferId> inputs;  ///< inputs as the forward primitive read them
   BufferId output = -1;
-  BufferId weights = -1;  ///< weights in the forward primitive's layout
   BufferId workspace = -1;
   BufferId mean = -1, variance = -1;
   BufferId mask = -1;
@@ -49,13 +53,18 @@ class Trainer : public Lowering {
   BufferId parameter(const Node& n, std::string_view suffix, const memory::desc& md);
   /// The parameter in layout `wanted`: reordered from the tensor at each step when the layouts differ.
   BufferId parameter_as(const Node& n, std::string_view suffix, const memory::desc& plain, const memory::desc& wanted);
-  /// A buffer over the gradient tensor of `node.suffix`.
+  /// Where the gradient of parameter `node.suffix` goes: a buffer over its gradient tensor, or with a fused
+  /// update a plan buffer that the optimizer reads once the node's backward pass is lowered.
   BufferId gradient_of(const Node& n, std::string_view suffix, const memory::desc& md);
   /// Writes a gradient computed in layout `from` to the plain gradient tensor of `node.suffix`.
   void store_gradient(const Node& n, std::string_view suffix, BufferId from, const memory::desc& plain);
 
   /// A custom step over plan buffers.
   void custom(const std::string& label, const std::vector<BufferId>& buffers, std::function<void()> body);
+
+  /// Input `i` of `n` as the forward pass read it, in layout `wanted`, for `n`'s backward pass: the saved
+  /// buffer, or for a batch norm's output that is not kept (TrainingOutput::Recomputed) a recomputed one.
+  BufferId input_for_backward(const Node& n, std::size_t i, const memory::desc& wanted);
 
   /// The gradient of `v` so far, if any.
   std::optional<ValueState> gradient(ValueId v) const;
@@ -67,12 +76,22 @@ class Trainer : public Lowering {
  private:
   void forward(const Node& n);
   void backward(const Node& n);
+  void backward_node(const Node& n);
+  /// Fused update: a step per parameter whose gradient the node's backward wrote (after every read of
+  /// the weights), and at the end one with a zero gradient for parameters that got none.
+  void update_parameters();
+  void update_parameters_without_gradient();
+  void update_step(const std::string& name, BufferId gradient);
+  ValueId gradient_source(const Node& n) const;
   Parameters& parameters_;
   Parameters& gradients_;
   const TrainingOptions& options_;
   TrainingState& state_;
   std::vector<Saved> saved_;
   std::vector<std::optional<ValueState>> gradients_of_values_;
+  std::unordered_map<ValueId, BufferId> recomputed_;               ///< by value, once per backward pass
+  std::vector<std::pair<std::string, BufferId>> pending_updates_;  ///< gradients of the node being lowered
+  std::unordered_set<std::string> updated_;
 };
 
 // Forward and backward lowering per op family (train_*.cpp).
@@ -102,6 +121,9 @@ void forward_channel_mul(Trainer& t, const Node& n);
 void backward_channel_mul(Trainer& t, const Node& n);
 void forward_channel_pad(Trainer& t, const Node& n);
 void backward_channel_pad(Trainer& t, const Node& n);
+
+/// The output of batch norm `n` and its fused ReLU again, from the input and statistics its forward saved.
+BufferId recompute_batch_norm_relu(Trainer& t, const Node& n);
 
 /// Softmax cross-entropy of each graph output against the labels; seeds the outputs' gradients.
 void lower_loss(Trainer& t, const std::vector<BufferId>& outputs);

@@ -20,6 +20,7 @@ struct TrainingEngine::Impl {
   onednn::BufferId input = -1;
   std::vector<onednn::BufferId> outputs;
   std::vector<Dims> output_shapes;
+  PlanStats stats;
 };
 
 TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, TrainingOptions options)
@@ -32,15 +33,17 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   m.options = options;
   for (const Node& n : graph.nodes()) {
     for (const ParamSpec& p : n.params) {
-      if (p.kind == ParamKind::Trainable) m.gradients.emplace(p.name, Tensor(p.shape));
+      if (p.kind == ParamKind::Trainable && !options.fused_update) m.gradients.emplace(p.name, Tensor(p.shape));
     }
   }
   m.input_shape = graph.shape(graph.inputs().at(0));
-  m.input = m.plan.add_buffer(onednn::plain_md(m.input_shape), "input");
+  // The input is read where the caller keeps it (bound at each step): no copy, no second batch in memory.
+  m.input = m.plan.add_external(onednn::plain_md(m.input_shape), nullptr, "input");
   onednn::Trainer trainer(graph, parameters, m.gradients, m.plan, m.options, m.state);
   m.outputs = trainer.compile(m.input);
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();
+  m.stats = onednn::plan_stats(m.plan);
 }
 
 TrainingEngine::~TrainingEngine() = default;
@@ -48,7 +51,26 @@ TrainingEngine::TrainingEngine(TrainingEngine&&) noexcept = default;
 TrainingEngine& TrainingEngine::operator=(TrainingEngine&&) noexcept = default;
 
 double TrainingEngine::step(const Tensor& input, std::span<const int64_t> labels) {
-  Impl& m = *impl_;
+  if (impl_->options.fused_update) {
+    throw Error("this training engine updates the parameters in its step: call step(input, labels, optimizer, lr)");
+  }
+  return run_step(input, labels);
+}
+
+double TrainingEngine::step(const Tensor& input, std::span<const int64_t> labels, Optimizer& optimizer, double lr) {
+  if (!impl_->options.fused_update) {
+    throw Error(
+        "this training engine keeps gradients for a separate update: make it with fused_update to pass "
+        "an optimizer to step()");
+  }
+  check_batch(input, labels);  // before the optimizer counts a step
+  optimizer.begin_step(lr);
+  impl_->state.optimizer = &optimizer;
+  return run_step(input, labels);
+}
+
+void TrainingEngine::check_batch(const Tensor& input, std::span<const int64_t> labels) const {
+  const Impl& m = *impl_;
   if (input.shape() != m.input_shape || input.dtype() != DType::F32) {
     throw ShapeError(fmt::format("input: expected float32 {}, got {} {}", to_string(m.input_shape),
                                  dtype_name(input.dtype()), to_string(input.shape())));
@@ -56,8 +78,13 @@ double TrainingEngine::step(const Tensor& input, std::span<const int64_t> labels
   if (static_cast<int64_t>(labels.size()) != m.input_shape[0]) {
     throw ShapeError(fmt::format("labels: expected {} (one per sample), got {}", m.input_shape[0], labels.size()));
   }
+}
+
+double TrainingEngine::run_step(const Tensor& input, std::span<const int64_t> labels) {
+  check_batch(input, labels);
+  Impl& m = *impl_;
   m.state.labels.assign(labels.begin(), labels.end());
-  std::memcpy(m.plan.data(m.input), input.bytes(), static_cast<std::size_t>(input.nbytes()));
+  m.plan.rebind(m.input, const_cast<std::byte*>(input.bytes()));  // never written: no step works in place on it
   m.plan.execute(m.stream);
   ++m.state.step;
   double loss = 0;
@@ -78,6 +105,8 @@ std::vector<Tensor> TrainingEngine::outputs() const {
   }
   return out;
 }
+
+const PlanStats& TrainingEngine::stats() const { return impl_->stats; }
 
 int64_t TrainingEngine::steps() const { return impl_->state.step; }
 

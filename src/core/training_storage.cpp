@@ -1,0 +1,72 @@
+#include "cnnzoo/training_storage.h"
+
+#include <algorithm>
+
+namespace cnnzoo {
+namespace {
+
+bool is_graph_output(const Graph& g, ValueId v) {
+  return std::find(g.outputs().begin(), g.outputs().end(), v) != g.outputs().end();
+}
+
+// Whether node `id` may write its output over input `v`.
+bool may_overwrite(const Graph& g, NodeId id, ValueId v) {
+  const Value& value = g.value(v);
+  if (value.producer == kNoNode || value.consumers.size() != 1 || value.consumers[0] != id) return false;
+  if (is_graph_output(g, v)) return false;
+  switch (g.node(value.producer).op) {
+    case OpKind::Relu:  // their backward reads their output
+    case OpKind::Sigmoid:
+    case OpKind::Softmax:
+    case OpKind::Flatten:  // views of their input's buffer
+    case OpKind::Reshape:
+    case OpKind::Dropout:
+      return false;
+    default:
+      return g.shape(v) == g.shape(g.node(id).output);
+  }
+}
+
+bool fused_into_batch_norm(const Graph& g, const Node& relu) {
+  const Value& x = g.value(relu.inputs[0]);
+  return x.producer != kNoNode && g.node(x.producer).op == OpKind::BatchNorm && x.consumers.size() == 1 &&
+         !is_graph_output(g, relu.inputs[0]);
+}
+
+// A batch norm with a fused ReLU whose output only layers that can recompute it read.
+bool recomputed(const Graph& g, const Node& batch_norm) {
+  const Value& y = g.value(batch_norm.output);
+  if (y.consumers.size() != 1) return false;
+  const Node& relu = g.node(y.consumers[0]);
+  if (relu.op != OpKind::Relu || !fused_into_batch_norm(g, relu) || is_graph_output(g, relu.output)) return false;
+  const Value& r = g.value(relu.output);
+  return !r.consumers.empty() && std::all_of(r.consumers.begin(), r.consumers.end(), [&](NodeId c) {
+    return g.node(c).op == OpKind::Conv || g.node(c).op == OpKind::Linear;
+  });
+}
+
+}  // namespace
+
+ValueId overwritten_input(const Graph& g, NodeId id) {
+  const Node& n = g.node(id);
+  if (n.op != OpKind::Relu && n.op != OpKind::Add) return -1;
+  if (n.op == OpKind::Relu && fused_into_batch_norm(g, n)) return -1;
+  if (n.op == OpKind::Add) {
+    for (ValueId v : n.inputs) {
+      if (g.shape(v) != g.shape(n.output)) return -1;  // a broadcast add
+    }
+  }
+  for (ValueId v : n.inputs) {
+    if (may_overwrite(g, id, v)) return v;
+  }
+  return -1;
+}
+
+TrainingOutput training_output(const Graph& g, NodeId id) {
+  const Node& n = g.node(id);
+  if (n.op == OpKind::Relu && fused_into_batch_norm(g, n)) return TrainingOutput::Fused;
+  if (n.op == OpKind::BatchNorm && recomputed(g, n)) return TrainingOutput::Recomputed;
+  return overwritten_input(g, id) >= 0 ? TrainingOutput::InPlace : TrainingOutput::Own;
+}
+
+}  // namespace cnnzoo
