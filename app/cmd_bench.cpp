@@ -59,6 +59,7 @@ struct BenchResult {
   MachinePeak peak;
   int64_t peak_rss_bytes = 0;
   int64_t arena_bytes = 0;  ///< the engine's activation arena (after buffer reuse)
+  int64_t slice = 0;        ///< samples per run of the plan (inference; the batch for training)
   std::string precision = "fp32";
   /// bf16: the largest difference of the logits from fp32's on the same input, and fp32's range.
   double bf16_max_error = 0, fp32_range = 0;
@@ -98,6 +99,7 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
                        : std::make_shared<InferenceEngine>(graph, std::move(parameters), options);
     if (bf16) compare_with_fp32(graph, parameters, x, *engine, threads, r);
     r.arena_bytes = engine->stats().arena_bytes;
+    r.slice = engine->stats().slice;
     return [engine, x] { engine->run(x); };
   }
   const int64_t classes = graph.shape(graph.outputs().at(0)).at(1);
@@ -110,6 +112,7 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
   auto engine =
       std::make_shared<TrainingEngine>(graph, parameters, TrainingOptions{.threads = threads, .fused_update = true});
   r.arena_bytes = engine->stats().arena_bytes;
+  r.slice = r.batch;
   std::shared_ptr<Optimizer> optimizer = make_optimizer({.kind = "sgd", .momentum = 0.9, .weight_decay = 0}, graph);
   return [engine, optimizer, x, labels] { engine->step(x, labels, *optimizer, kLearningRate); };
 }
@@ -173,6 +176,7 @@ nlohmann::json to_json(const BenchResult& r) {
       {"peak_fraction", r.peak_fraction()},
       {"peak_rss_bytes", r.peak_rss_bytes},
       {"arena_bytes", r.arena_bytes},
+      {"slice", r.slice},
       {"flops_per_iteration", r.flops_per_iteration}};
   if (r.precision == "bf16") {
     j["bf16_logits_error"] = {
@@ -196,11 +200,13 @@ std::string to_text(const BenchResult& r, int64_t warmup) {
              "machine peak (measured): {:.0f} GFLOP/s fp32 on {} thread{} ({} FMA chains)\n"
              "peak fraction    {:.1f}%\n"
              "peak memory      {:.1f} MiB (peak RSS of the process)\n"
-             "activation arena {:.1f} MiB (the engine's activation buffers, after reuse)\n",
+             "activation arena {:.1f} MiB (the engine's activation buffers, after reuse)\n"
+             "slice            {} of {} samples per run of the plan\n",
              r.model, r.mode, r.batch, to_string(r.input), r.precision, r.threads, plural(r.threads),
              r.latency.median_ms, r.latency.min_ms, r.latency.max_ms, r.iterations, warmup, r.images_per_s(),
              r.flops_per_iteration / 1e9, work, r.gflops_per_s(), r.peak.gflops, r.peak.threads, plural(r.peak.threads),
-             r.peak.isa, 100 * r.peak_fraction(), r.peak_rss_bytes / 1048576.0, r.arena_bytes / 1048576.0) +
+             r.peak.isa, 100 * r.peak_fraction(), r.peak_rss_bytes / 1048576.0, r.arena_bytes / 1048576.0, r.slice,
+             r.batch) +
          (r.precision == "bf16"
               ? fmt::format("bf16 vs fp32      logits differ by at most {:.4g} ({:.3g} of fp32's range "
                             "{:.4g})\n",

@@ -90,6 +90,14 @@ class Graph {
 /// shapes equal to what the rules infer, parameter names unique, at least one output. Throws GraphError.
 void verify(const Graph& graph);
 
+/// Whether every sample of a batch is computed independently of the others at inference (batch norm
+/// with running statistics, dropout the identity): one input, only the zoo's ops, none that joins,
+/// flattens or normalises along the batch axis. Such a graph may run its batch in slices.
+bool samples_independent(const Graph& graph);
+/// The same graph for another batch size (its one input's first dimension); shapes re-inferred,
+/// parameter names unchanged.
+Graph with_batch(const Graph& graph, int64_t batch);
+
 /// Whether the training engines can differentiate the op: every op of the zoo, not the general tensor
 /// ops of imported graphs (mul, clip, matmul, reshape, transpose, gather, constant).
 bool op_trains(OpKind op);

@@ -26,12 +26,13 @@ json bench_json(const std::string& args) {
 
 TEST(CliBench, JsonReportHasEveryKeyAndConsistentFigures) {
   const json j = bench_json("resnet20 --iterations 2 --warmup 1");
-  for (const char* key :
-       {"model", "batch", "input", "threads", "mode", "precision", "iterations", "images_per_s", "latency_ms",
-        "gflops_per_s", "peak_gflops_per_s", "peak_fraction", "peak_rss_bytes", "arena_bytes", "flops_per_iteration"}) {
+  for (const char* key : {"model", "batch", "input", "threads", "mode", "precision", "iterations", "images_per_s",
+                          "latency_ms", "gflops_per_s", "peak_gflops_per_s", "peak_fraction", "peak_rss_bytes",
+                          "arena_bytes", "slice", "flops_per_iteration"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
-  EXPECT_EQ(j.size(), 15u) << j.dump();
+  EXPECT_EQ(j.size(), 16u) << j.dump();
+  EXPECT_EQ(j["slice"], 1);  // batch 1: nothing to slice
   EXPECT_EQ(j["model"], "resnet20");
   EXPECT_EQ(j["batch"], 1);
   EXPECT_EQ(j["input"], json({3, 32, 32}));

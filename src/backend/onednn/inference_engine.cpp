@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "backend/onednn/compiler.h"
@@ -8,17 +9,61 @@
 #include "cnnzoo/error.h"
 
 namespace cnnzoo {
+namespace {
+
+// Batches above this, in multiples of it, are timed in slices of it too (EngineOptions::slice).
+constexpr int64_t kSlice = 4;
+
+// One compiled plan for a batch of `slice` samples.
+struct CompiledPlan {
+  explicit CompiledPlan(const dnnl::engine& engine) : plan(engine) {}
+  onednn::Plan plan;
+  std::vector<onednn::BufferId> inputs, outputs;
+  PlanStats stats;
+};
+
+std::unique_ptr<CompiledPlan> compile_plan(const dnnl::engine& engine, const Graph& graph, const Parameters& parameters,
+                                           Parameters* releasable, Precision precision, int64_t slice) {
+  auto c = std::make_unique<CompiledPlan>(engine);
+  for (ValueId in : graph.inputs()) {
+    c->inputs.push_back(c->plan.add_buffer(onednn::plain_md(graph.shape(in)), graph.value(in).name));
+    c->plan.touch(c->inputs.back());  // live from the start, even when only an alias of it is used
+  }
+  onednn::Compiler compiler(graph, parameters, c->plan, onednn::plan_inference_fusions(graph));
+  if (releasable != nullptr) compiler.release_parameters_after_use(*releasable);
+  if (precision == Precision::BF16) compiler.set_activation_type(onednn::dt::bf16);
+  c->outputs = compiler.compile(c->inputs);
+  c->plan.finalize();
+  c->stats = onednn::plan_stats(c->plan);
+  c->stats.fused_batch_norms = compiler.fused_batch_norms;
+  c->stats.fused_relus = compiler.fused_relus;
+  c->stats.fused_sums = compiler.fused_sums;
+  c->stats.slice = slice;
+  return c;
+}
+
+// The best of two runs of the whole batch through `c` (`runs` executions of the plan each), in seconds.
+double time_batch(CompiledPlan& c, dnnl::stream& stream, int64_t runs) {
+  double best = 1e300;
+  for (int attempt = 0; attempt < 3; ++attempt) {  // the first warms up
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t r = 0; r < runs; ++r) c.plan.execute(stream);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (attempt > 0) best = std::min(best, s);
+  }
+  return best;
+}
+
+}  // namespace
 
 struct InferenceEngine::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
-  onednn::Plan plan{engine};
+  std::unique_ptr<CompiledPlan> compiled;
+  int64_t slices = 1;  ///< runs of the plan per batch
   std::vector<Dims> input_shapes;
   std::vector<std::string> input_names;
-  std::vector<onednn::BufferId> inputs;
-  std::vector<onednn::BufferId> outputs;
   std::vector<Dims> output_shapes;
-  PlanStats stats;
 };
 
 InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameters, EngineOptions options)
@@ -40,20 +85,33 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
   for (ValueId in : graph.inputs()) {
     m.input_shapes.push_back(graph.shape(in));
     m.input_names.push_back(graph.value(in).name);
-    m.inputs.push_back(m.plan.add_buffer(onednn::plain_md(m.input_shapes.back()), m.input_names.back()));
-    m.plan.touch(m.inputs.back());  // live from the start, even when only an alias of it is used
   }
-  onednn::Compiler compiler(graph, parameters, m.plan, onednn::plan_inference_fusions(graph));
-  if (releasable != nullptr) compiler.release_parameters_after_use(*releasable);
-  if (options.precision == Precision::BF16) compiler.set_activation_type(onednn::dt::bf16);
-  m.outputs = compiler.compile(m.inputs);
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
-  m.plan.finalize();
 
-  m.stats = onednn::plan_stats(m.plan);
-  m.stats.fused_batch_norms = compiler.fused_batch_norms;
-  m.stats.fused_relus = compiler.fused_relus;
-  m.stats.fused_sums = compiler.fused_sums;
+  const int64_t batch = m.input_shapes.size() == 1 && !m.input_shapes[0].empty() ? m.input_shapes[0][0] : 1;
+  int64_t slice = options.slice;
+  if (slice != 0 && slice != batch) {
+    if (slice < 0 || batch % slice != 0) {
+      throw InvalidArgument(
+          fmt::format("{}: a slice of {} samples does not divide the batch of {}", graph.name(), slice, batch));
+    }
+    if (!samples_independent(graph)) {
+      throw InvalidArgument(
+          fmt::format("{}: the samples of this graph depend on each other; it cannot run in slices", graph.name()));
+    }
+  }
+  if (slice == 0 && batch > kSlice && batch % kSlice == 0 && samples_independent(graph)) {
+    // Both ways, timed; the sliced plan first, so that the whole-batch one may release the parameters.
+    auto sliced = compile_plan(m.engine, with_batch(graph, kSlice), parameters, nullptr, options.precision, kSlice);
+    auto whole = compile_plan(m.engine, graph, parameters, releasable, options.precision, batch);
+    const bool slices_win = time_batch(*sliced, m.stream, batch / kSlice) < time_batch(*whole, m.stream, 1);
+    m.compiled = slices_win ? std::move(sliced) : std::move(whole);
+  } else if (slice != 0 && slice != batch) {
+    m.compiled = compile_plan(m.engine, with_batch(graph, slice), parameters, releasable, options.precision, slice);
+  } else {
+    m.compiled = compile_plan(m.engine, graph, parameters, releasable, options.precision, batch);
+  }
+  m.slices = batch / m.compiled->stats.slice;
 }
 
 InferenceEngine::~InferenceEngine() = default;
@@ -64,9 +122,10 @@ std::vector<Tensor> InferenceEngine::run(const Tensor& input) { return run(std::
 
 std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
   Impl& m = *impl_;
-  if (inputs.size() != m.inputs.size()) {
-    throw ShapeError(fmt::format("the graph takes {} input{} ({}), got {}", m.inputs.size(),
-                                 m.inputs.size() == 1 ? "" : "s", fmt::join(m.input_names, ", "), inputs.size()));
+  CompiledPlan& c = *m.compiled;
+  if (inputs.size() != c.inputs.size()) {
+    throw ShapeError(fmt::format("the graph takes {} input{} ({}), got {}", c.inputs.size(),
+                                 c.inputs.size() == 1 ? "" : "s", fmt::join(m.input_names, ", "), inputs.size()));
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& input = inputs[i];
@@ -74,18 +133,24 @@ std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
       throw ShapeError(fmt::format("{}: expected float32 {}, got {} {}", m.input_names[i], to_string(m.input_shapes[i]),
                                    dtype_name(input.dtype()), to_string(input.shape())));
     }
-    std::memcpy(m.plan.data(m.inputs[i]), input.bytes(), static_cast<std::size_t>(input.nbytes()));
   }
-  m.plan.execute(m.stream);
   std::vector<Tensor> out;
-  for (std::size_t i = 0; i < m.outputs.size(); ++i) {
-    Tensor t(m.output_shapes[i]);
-    std::memcpy(t.bytes(), m.plan.data(m.outputs[i]), static_cast<std::size_t>(t.nbytes()));
-    out.push_back(std::move(t));
+  for (const Dims& shape : m.output_shapes) out.emplace_back(shape);
+  // Slice s of a tensor is its s-th 1/slices of bytes: the batch is the outermost dimension.
+  for (int64_t s = 0; s < m.slices; ++s) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const auto bytes = static_cast<std::size_t>(inputs[i].nbytes() / m.slices);
+      std::memcpy(c.plan.data(c.inputs[i]), inputs[i].bytes() + s * static_cast<int64_t>(bytes), bytes);
+    }
+    c.plan.execute(m.stream);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const auto bytes = static_cast<std::size_t>(out[i].nbytes() / m.slices);
+      std::memcpy(out[i].bytes() + s * static_cast<int64_t>(bytes), c.plan.data(c.outputs[i]), bytes);
+    }
   }
   return out;
 }
 
-const PlanStats& InferenceEngine::stats() const { return impl_->stats; }
+const PlanStats& InferenceEngine::stats() const { return impl_->compiled->stats; }
 
 }  // namespace cnnzoo
