@@ -27,14 +27,15 @@ std::string duration_text(double seconds) {
   return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
 }
 
-Progress::Progress(std::string title, int64_t total, std::string unit, std::FILE* out)
+Progress::Progress(std::string title, int64_t total, std::string unit, std::FILE* out,
+                   std::chrono::steady_clock::time_point started)
     : title_(std::move(title)),
       unit_(std::move(unit)),
       total_(std::max<int64_t>(total, 1)),
       out_(out),
       interactive_(::isatty(::fileno(out)) == 1),
-      start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      start_(started),
+      last_draw_(std::chrono::steady_clock::now()) {}
 
 void Progress::update(int64_t done, const std::string& status) {
   done_ = done;

@@ -11,8 +11,10 @@ namespace cnnzoo::cli {
 
 class Progress {
  public:
-  /// `total` units of work, counted in `unit` ("img"), labelled `title` ("epoch 1/3").
-  Progress(std::string title, int64_t total, std::string unit, std::FILE* out = stderr);
+  /// `total` units of work, counted in `unit` ("img"), labelled `title` ("epoch 1/3"), begun at `started`
+  /// (a bar made once the work has shown itself long counts its rate from the real start).
+  Progress(std::string title, int64_t total, std::string unit, std::FILE* out = stderr,
+           std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
 
   /// `done` units are finished; `status` is shown after the rate ("loss 0.412 acc 86.1%").
   void update(int64_t done, const std::string& status = "");

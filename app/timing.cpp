@@ -33,11 +33,12 @@ Latency time_iterations(const std::function<void()>& work, int64_t warmup, int64
   const int64_t total = warmup + iterations;
   std::unique_ptr<Progress> bar;
   Latency result;
+  const auto started = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < total; ++i) {
     const double ms = milliseconds_of(work);
     if (i >= warmup) result.samples_ms.push_back(ms);
     if (i == 0 && ms * static_cast<double>(total) > 1000 * kProgressAfterSeconds) {
-      bar = std::make_unique<Progress>(title, total, "it");
+      bar = std::make_unique<Progress>(title, total, "it", stderr, started);
     }
     if (bar) bar->update(i + 1, i < warmup ? "warm-up" : "");
   }
