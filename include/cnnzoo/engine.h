@@ -32,8 +32,9 @@ struct EngineOptions {
   /// which keeps a slice's activations in the caches (ResNet-50 at batch 16 runs 10% faster in slices of
   /// 4; VGG-16, whose 3x3 convolutions reuse their data more, runs slower). 0 chooses when the engine is
   /// made: for a batch above 4 that is a multiple of 4, in a graph whose samples are independent
-  /// (samples_independent()), slices of 4 or the whole batch, whichever runs faster when timed twice
-  /// each; otherwise the whole batch. Other values must divide the batch.
+  /// (samples_independent()) and whose 1x1 convolutions do a fifth or more of the multiply-adds, slices of
+  /// 4 or the whole batch, whichever runs faster when timed twice each; otherwise the whole batch. Other
+  /// values must divide the batch.
   int64_t slice = 0;
 };
 
