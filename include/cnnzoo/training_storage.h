@@ -12,15 +12,17 @@ enum class TrainingOutput : uint8_t {
   Own,      ///< a buffer of its own
   InPlace,  ///< written over an input that nothing reads afterwards (a ReLU, an add)
   Fused,    ///< a ReLU that the batch norm before it applies: the batch norm's buffer, plus a bit mask
-  /// A batch norm that applies its ReLU, read only by convolutions and linear layers: its output is
-  /// dropped once they have run and computed again from its input (which its backward keeps anyway)
-  /// when their backward passes need it.
+  /// Dropped once its readers have run, and computed again from its input (which its own backward keeps
+  /// anyway) when their backward passes need it: a batch norm that applies its ReLU, read only by
+  /// convolutions and linear layers; a 1x1 convolution on at most 128 channels read only by batch norms.
   Recomputed,
 };
 
 /// How node `id` stores its output in a training step:
 /// - a ReLU is Fused into the batch norm that produces its input, when it is that output's only reader;
 ///   that batch norm's output is Recomputed when only convolutions and linear layers read the ReLU's;
+/// - a 1x1 convolution on at most 128 input channels whose output only batch norms read is Recomputed
+///   (cheap: few multiply-adds per byte it would keep);
 /// - a ReLU, or an add of same-shaped inputs, is InPlace over an input value that it alone reads, whose
 ///   producer's backward does not read that output (sigmoid, softmax, ReLU do) and which is no view of
 ///   another value (flatten, dropout) nor a graph input or output. ReLU's backward then reads its

@@ -45,6 +45,22 @@ bool recomputed(const Graph& g, const Node& batch_norm) {
   });
 }
 
+// Recomputing a 1x1 convolution on this many input channels or fewer costs few multiply-adds per byte
+// its output would keep (ResNet-50: the expanding convolutions of the first two stages).
+constexpr int64_t kRecomputedConvChannels = 128;
+
+// A cheap convolution whose output only batch norms read (in their backward, as their input).
+bool recomputed_conv(const Graph& g, const Node& conv) {
+  const auto& a = std::get<attr::Conv>(conv.attrs);
+  const Value& y = g.value(conv.output);
+  if (a.kernel.h != 1 || a.kernel.w != 1 || g.shape(conv.inputs[0])[1] / a.groups > kRecomputedConvChannels) {
+    return false;
+  }
+  return !y.consumers.empty() && !is_graph_output(g, conv.output) &&
+         std::all_of(y.consumers.begin(), y.consumers.end(),
+                     [&](NodeId c) { return g.node(c).op == OpKind::BatchNorm; });
+}
+
 }  // namespace
 
 ValueId overwritten_input(const Graph& g, NodeId id) {
@@ -66,6 +82,7 @@ TrainingOutput training_output(const Graph& g, NodeId id) {
   const Node& n = g.node(id);
   if (n.op == OpKind::Relu && fused_into_batch_norm(g, n)) return TrainingOutput::Fused;
   if (n.op == OpKind::BatchNorm && recomputed(g, n)) return TrainingOutput::Recomputed;
+  if (n.op == OpKind::Conv && recomputed_conv(g, n)) return TrainingOutput::Recomputed;
   return overwritten_input(g, id) >= 0 ? TrainingOutput::InPlace : TrainingOutput::Own;
 }
 

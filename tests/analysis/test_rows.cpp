@@ -93,8 +93,9 @@ TEST(Rows, TrainingMemoryEstimateCountsWeightsGradientsMomentumAndActivations) {
 }
 
 TEST(Rows, TrainingMemoryEstimateCountsFusedReluAsABitMask) {
-  // conv (2x4x4) -> batch norm -> ReLU, which the batch norm applies: 32 elements, 4 bytes of mask; the
-  // batch norm's output is the graph's output, kept; a second convolution after it makes it recomputed.
+  // conv (2x4x4) -> batch norm -> ReLU, which the batch norm applies: 32 elements, 4 bytes of mask. The
+  // conv (1x1 on one channel, read only by the batch norm) is recomputed in backward; the batch norm's
+  // output is the graph's output, kept, until a second convolution after it makes it recomputed too.
   for (const bool conv_after : {false, true}) {
     Builder b("conv_bn_relu", {1, 1, 4, 4});
     ValueId y = b.relu(b.batch_norm(b.conv(b.input(), "conv", {.out = 2, .kernel = 1}), "bn"), "relu");
@@ -104,7 +105,7 @@ TEST(Rows, TrainingMemoryEstimateCountsFusedReluAsABitMask) {
     SCOPED_TRACE(conv_after);
     // conv weight and bias, bn weight and bias, and the second conv's weight
     EXPECT_EQ(a.total.param_bytes, 4 * (2 + 2 + 2 + 2 + (conv_after ? 2 : 0)));
-    const int64_t kept = conv_after ? 16 + 32 + 16 : 16 + 32 + 32;  // input, conv, bn or conv_after
+    const int64_t kept = conv_after ? 16 + 16 : 16 + 32;  // input, and conv_after or bn
     EXPECT_EQ(a.total.training_bytes, 2 * a.total.param_bytes + a.total.buffer_bytes + 4 * kept + 4);
   }
 }

@@ -14,12 +14,13 @@ TrainingOutput storage_of(const Graph& g, const std::string& node) { return trai
 
 TEST(TrainingStorage, ResNet50FusesEveryBatchNormReluAndSumsInPlace) {
   const Graph g = build_model("resnet50");
-  int fused = 0, in_place = 0, recomputed = 0;
+  int fused = 0, in_place = 0, recomputed = 0, recomputed_convs = 0;
   for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
     const TrainingOutput storage = training_output(g, id);
     fused += storage == TrainingOutput::Fused ? 1 : 0;
     in_place += storage == TrainingOutput::InPlace ? 1 : 0;
-    recomputed += storage == TrainingOutput::Recomputed ? 1 : 0;
+    recomputed += storage == TrainingOutput::Recomputed && g.node(id).op == OpKind::BatchNorm ? 1 : 0;
+    recomputed_convs += storage == TrainingOutput::Recomputed && g.node(id).op == OpKind::Conv ? 1 : 0;
     if (storage == TrainingOutput::InPlace && g.node(id).op == OpKind::Add) {
       // The sum goes over the third batch norm's output, never over the block input (a ReLU's output).
       const ValueId over = overwritten_input(g, id);
@@ -31,7 +32,19 @@ TEST(TrainingStorage, ResNet50FusesEveryBatchNormReluAndSumsInPlace) {
   EXPECT_EQ(storage_of(g, "layer1.0.relu"), TrainingOutput::Fused);
   EXPECT_EQ(storage_of(g, "layer1.0.add"), TrainingOutput::InPlace);
   EXPECT_EQ(storage_of(g, "layer1.0.relu_2"), TrainingOutput::InPlace);
-  EXPECT_EQ(storage_of(g, "layer1.0.conv1"), TrainingOutput::Own);
+  EXPECT_EQ(recomputed, 16 * 2);  // the batch norms before each block's 3x3 and last 1x1 convolution
+  EXPECT_EQ(storage_of(g, "bn1"), TrainingOutput::Own);  // the stem's: max pooling reads it
+  EXPECT_EQ(storage_of(g, "layer1.0.bn1"), TrainingOutput::Recomputed);
+  EXPECT_EQ(storage_of(g, "layer1.0.bn3"), TrainingOutput::Own);  // the sum overwrites it
+  // 1x1 convolutions on at most 128 channels: the expanding ones of the first two stages (64 and 128
+  // channels in), the first block's shortcut and its reducing convolution (64 in, from the stem).
+  EXPECT_EQ(recomputed_convs, 3 + 4 + 1 + 1);
+  for (const char* conv : {"layer1.0.conv1", "layer1.0.conv3", "layer1.0.downsample.0", "layer2.3.conv3"}) {
+    EXPECT_EQ(storage_of(g, conv), TrainingOutput::Recomputed) << conv;
+  }
+  for (const char* conv : {"layer1.1.conv1", "layer1.0.conv2", "layer2.0.downsample.0", "layer3.0.conv3"}) {
+    EXPECT_EQ(storage_of(g, conv), TrainingOutput::Own) << conv;  // 256 channels in, 3x3, 256, 256
+  }
 }
 
 TEST(TrainingStorage, OnlyInputsThatNothingElseNeedsAreOverwritten) {
@@ -57,6 +70,7 @@ TEST(TrainingStorage, OnlyInputsThatNothingElseNeedsAreOverwritten) {
   EXPECT_EQ(storage_of(g, "reads_shared"), TrainingOutput::Own);
   EXPECT_EQ(storage_of(g, "sum"), TrainingOutput::Own);
   EXPECT_EQ(storage_of(g, "bn_relu"), TrainingOutput::Fused);
+  EXPECT_EQ(storage_of(g, "bn"), TrainingOutput::Own);  // a batch norm reads its ReLU's output
   EXPECT_EQ(storage_of(g, "bn"), TrainingOutput::Own);  // a batch norm reads its ReLU's output
   EXPECT_EQ(storage_of(g, "after_output"), TrainingOutput::Own);
   EXPECT_EQ(storage_of(g, "last"), TrainingOutput::Own);  // a ReLU output and a graph output's ReLU

@@ -90,6 +90,17 @@ void forward_conv(Trainer& t, const Node& n) {
   t.set_state(n.output, s.output, pd.dst_desc());
 }
 
+BufferId recompute_conv(Trainer& t, const Node& n) {
+  const auto fwd = std::any_cast<dnnl::convolution_forward::primitive_desc>(t.saved(n).hint);
+  const BufferId dst = t.plan().add_buffer(fwd.dst_desc(), n.name + ".recomputed");
+  t.step(n.name + ".recompute", dnnl::convolution_forward(fwd),
+         {{DNNL_ARG_SRC, t.input_for_backward(n, 0, fwd.src_desc())},
+          {DNNL_ARG_WEIGHTS, t.parameter_as(n, "weight", geometry(t, n).weights_plain, fwd.weights_desc())},
+          {DNNL_ARG_BIAS, bias_buffer(t, n)},
+          {DNNL_ARG_DST, dst}});
+  return dst;
+}
+
 void backward_conv(Trainer& t, const Node& n) {
   const ConvGeometry geo = geometry(t, n);
   const memory::desc x = any(t.graph().shape(n.inputs[0]));

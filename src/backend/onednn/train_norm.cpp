@@ -91,7 +91,7 @@ BufferId recompute_batch_norm_relu(Trainer& t, const Node& n) {
   dnnl::batch_normalization_forward::primitive_desc pd(desc, t.engine());
   const BufferId dst = t.plan().add_buffer(pd.dst_desc(), n.name + ".recomputed");
   t.step(n.name + ".recompute", dnnl::batch_normalization_forward(pd),
-         {{DNNL_ARG_SRC, s.inputs[0]},
+         {{DNNL_ARG_SRC, t.input_for_backward(n, 0, fwd.src_desc())},
           {DNNL_ARG_MEAN, s.mean},
           {DNNL_ARG_VARIANCE, s.variance},
           {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
@@ -111,7 +111,7 @@ void backward_batch_norm(Trainer& t, const Node& n) {
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
   const Node* relu = fused_relu(t, n);
   const ValueState dy = *t.gradient(relu != nullptr ? relu->output : n.output);
-  std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, s.inputs[0]},
+  std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, t.input_for_backward(n, 0, md)},
                                          {DNNL_ARG_MEAN, s.mean},
                                          {DNNL_ARG_VARIANCE, s.variance},
                                          {DNNL_ARG_DIFF_DST, t.as_layout(dy.buffer, pd.diff_dst_desc(), n.name)},

@@ -81,17 +81,25 @@ void Trainer::custom(const std::string& label, const std::vector<BufferId>& buff
 
 BufferId Trainer::input_for_backward(const Node& n, std::size_t i, const memory::desc& wanted) {
   const ValueId v = n.inputs.at(i);
-  const NodeId relu = graph().value(v).producer;
-  if (relu == kNoNode || training_output(graph(), relu) != TrainingOutput::Fused) {
-    return as_layout(saved(n).inputs.at(i), wanted, n.name);
+  const BufferId again = recomputed(v);
+  return as_layout(again >= 0 ? again : saved(n).inputs.at(i), wanted, n.name);
+}
+
+// The node that computes `v` again in backward (TrainingOutput::Recomputed), if any: a convolution, or
+// the batch norm before a fused ReLU.
+BufferId Trainer::recomputed(ValueId v) {
+  NodeId producer = graph().value(v).producer;
+  if (producer == kNoNode) return -1;
+  if (training_output(graph(), producer) == TrainingOutput::Fused) {
+    producer = graph().value(graph().node(producer).inputs[0]).producer;
   }
-  const NodeId batch_norm = graph().value(graph().node(relu).inputs[0]).producer;
-  if (training_output(graph(), batch_norm) != TrainingOutput::Recomputed) {
-    return as_layout(saved(n).inputs.at(i), wanted, n.name);
-  }
+  if (training_output(graph(), producer) != TrainingOutput::Recomputed) return -1;
   auto [it, fresh] = recomputed_.try_emplace(v, -1);
-  if (fresh) it->second = recompute_batch_norm_relu(*this, graph().node(batch_norm));
-  return as_layout(it->second, wanted, n.name);
+  if (fresh) {
+    const Node& node = graph().node(producer);
+    it->second = node.op == OpKind::Conv ? recompute_conv(*this, node) : recompute_batch_norm_relu(*this, node);
+  }
+  return it->second;
 }
 
 std::optional<ValueState> Trainer::gradient(ValueId v) const {

@@ -63,7 +63,7 @@ class Trainer : public Lowering {
   void custom(const std::string& label, const std::vector<BufferId>& buffers, std::function<void()> body);
 
   /// Input `i` of `n` as the forward pass read it, in layout `wanted`, for `n`'s backward pass: the saved
-  /// buffer, or for a batch norm's output that is not kept (TrainingOutput::Recomputed) a recomputed one.
+  /// buffer, or for an output that is not kept (TrainingOutput::Recomputed) a recomputed one.
   BufferId input_for_backward(const Node& n, std::size_t i, const memory::desc& wanted);
 
   /// The gradient of `v` so far, if any.
@@ -83,6 +83,7 @@ class Trainer : public Lowering {
   void update_parameters_without_gradient();
   void update_step(const std::string& name, BufferId gradient);
   ValueId gradient_source(const Node& n) const;
+  BufferId recomputed(ValueId v);
   Parameters& parameters_;
   Parameters& gradients_;
   const TrainingOptions& options_;
@@ -124,6 +125,8 @@ void backward_channel_pad(Trainer& t, const Node& n);
 
 /// The output of batch norm `n` and its fused ReLU again, from the input and statistics its forward saved.
 BufferId recompute_batch_norm_relu(Trainer& t, const Node& n);
+/// The output of convolution `n` again, from its input and (not yet updated) weights.
+BufferId recompute_conv(Trainer& t, const Node& n);
 
 /// Softmax cross-entropy of each graph output against the labels; seeds the outputs' gradients.
 void lower_loss(Trainer& t, const std::vector<BufferId>& outputs);
