@@ -116,7 +116,8 @@ class TrainingEngine {
   int64_t steps() const;
   /// Continues the step count of an earlier run (resuming from a checkpoint).
   void set_steps(int64_t steps);
-  /// Figures of the compiled step (forward, loss, backward); no fusions here.
+  /// Figures of the compiled step (forward, loss, backward); the fused_* counts are the inference
+  /// engine's and stay 0.
   const PlanStats& stats() const;
 
  private:
