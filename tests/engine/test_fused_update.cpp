@@ -28,7 +28,7 @@ struct Trained {
 };
 
 Trained train(const Graph& g, const OptimizerOptions& o, bool fused, int steps) {
-  Trained r{.parameters = test_parameters(g, kSeed)};
+  Trained r{.parameters = test_parameters(g, kSeed), .optimizer_state = {}, .losses = {}};
   const auto optimizer = make_optimizer(o, g);
   TrainingEngine engine(g, r.parameters, {.threads = 2, .fused_update = fused});
   const int64_t batch = g.shape(g.inputs()[0])[0];

@@ -19,7 +19,7 @@ namespace {
 const std::string kDir = std::string(CNNZOO_TEST_DATA) + "/onnx/";
 const std::string kModel = kDir + "small_cnn.onnx";  // scripts/make_onnx_fixtures.py
 
-OnnxModel import_at_batch(int64_t batch) { return import_onnx(kModel, {.symbolic_dim = batch}); }
+OnnxModel import_at_batch(int64_t batch) { return import_onnx(kModel, {.input_shapes = {}, .symbolic_dim = batch}); }
 
 std::string error_of(const std::function<void()>& f) {
   try {

@@ -20,10 +20,10 @@ struct RoundTrip {
 };
 
 RoundTrip round_trip(const std::string& name, ModelOptions options = {}) {
-  RoundTrip r{build_model(name, options), {}, {}};
-  r.parameters = test_parameters(r.graph, 7);
-  r.imported = import_onnx_bytes(export_onnx_bytes(r.graph, r.parameters), name + ".onnx");
-  return r;
+  Graph graph = build_model(name, options);
+  Parameters parameters = test_parameters(graph, 7);
+  OnnxModel imported = import_onnx_bytes(export_onnx_bytes(graph, parameters), name + ".onnx");
+  return {std::move(graph), std::move(parameters), std::move(imported)};
 }
 
 std::vector<std::string> every_model() {

@@ -1,4 +1,5 @@
 // Shape and cost rules of the general tensor ops that imported graphs use, against hand figures.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cnnzoo/analysis.h"
@@ -18,7 +19,8 @@ struct OneNode {
 OneNode one(OpKind op, Attrs attrs, std::vector<Dims> inputs) {
   OneNode t;
   std::vector<ValueId> ids;
-  for (std::size_t i = 0; i < inputs.size(); ++i) ids.push_back(t.g.add_input("x" + std::to_string(i), inputs[i]));
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    ids.push_back(t.g.add_input(fmt::format("x{}", i), inputs[i]));  // GCC 12 warns on "x" + to_string
   t.y = t.g.add_node("n", op, std::move(attrs), std::move(ids));
   return t;
 }
