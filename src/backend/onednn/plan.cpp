@@ -126,8 +126,10 @@ void Plan::finalize() {
     arena_bytes_ = std::max(arena_bytes_, offset + size);
     placed.push_back(id);
   }
-  // One allocation, touched now (Tensor zero-fills it) so that runs take no page faults.
+  // One allocation, touched now so that runs take no page faults (a large one is mapped from the kernel
+  // and would otherwise be faulted in by the first run).
   arena_ = Tensor(Dims{static_cast<int64_t>(std::max<std::size_t>(arena_bytes_, kAlign) / 4)});
+  std::memset(arena_.bytes(), 0, static_cast<std::size_t>(arena_.nbytes()));
   auto* base = arena_.bytes();
   for (Buffer& b : buffers_) {
     if (b.persistent) b.mem = memory(b.md, engine_, b.caller_owned ? b.external : b.owned.bytes());
