@@ -122,7 +122,7 @@ class TrainingEngine {
 
  private:
   void check_batch(const Tensor& input, std::span<const int64_t> labels) const;
-  double run_step(const Tensor& input, std::span<const int64_t> labels);
+  double run_step(const Tensor& input, std::span<const int64_t> labels);  ///< after check_batch()
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -6,6 +6,8 @@
 // keys ("layer1.0.conv1.weight"), so that torchvision's weights map one to one.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,6 +71,8 @@ class Graph {
   const std::vector<Value>& values() const { return values_; }
   const std::vector<ValueId>& inputs() const { return inputs_; }
   const std::vector<ValueId>& outputs() const { return outputs_; }
+  /// Whether `v` is one of the graph's outputs.
+  bool is_output(ValueId v) const { return std::find(outputs_.begin(), outputs_.end(), v) != outputs_.end(); }
   const Node& node(NodeId id) const { return nodes_.at(static_cast<std::size_t>(id)); }
   const Value& value(ValueId id) const { return values_.at(static_cast<std::size_t>(id)); }
   const Dims& shape(ValueId id) const { return value(id).shape; }

@@ -30,6 +30,9 @@ enum class TrainingOutput : uint8_t {
 /// - everything else has its Own buffer.
 TrainingOutput training_output(const Graph& graph, NodeId id);
 
+/// The ReLU that batch norm `id` applies (the node whose output is Fused into it), or kNoNode.
+NodeId fused_relu(const Graph& graph, NodeId batch_norm);
+
 /// The input value an InPlace node overwrites (the first that may be overwritten); -1 for others.
 ValueId overwritten_input(const Graph& graph, NodeId id);
 

@@ -16,7 +16,7 @@ int64_t peak_live_bytes(const Graph& g, NodeId last) {
     for (NodeId c : g.value(v).consumers) {
       if (c <= last) until = std::max(until, c);
     }
-    if (std::find(g.outputs().begin(), g.outputs().end(), v) != g.outputs().end()) until = last;
+    if (g.is_output(v)) until = last;
     const int64_t bytes = numel(g.shape(v)) * 4;
     delta[static_cast<std::size_t>(from)] += bytes;
     delta[static_cast<std::size_t>(until) + 1] -= bytes;

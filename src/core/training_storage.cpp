@@ -5,15 +5,11 @@
 namespace cnnzoo {
 namespace {
 
-bool is_graph_output(const Graph& g, ValueId v) {
-  return std::find(g.outputs().begin(), g.outputs().end(), v) != g.outputs().end();
-}
-
 // Whether node `id` may write its output over input `v`.
 bool may_overwrite(const Graph& g, NodeId id, ValueId v) {
   const Value& value = g.value(v);
   if (value.producer == kNoNode || value.consumers.size() != 1 || value.consumers[0] != id) return false;
-  if (is_graph_output(g, v)) return false;
+  if (g.is_output(v)) return false;
   switch (g.node(value.producer).op) {
     case OpKind::Relu:  // their backward reads their output
     case OpKind::Sigmoid:
@@ -30,16 +26,14 @@ bool may_overwrite(const Graph& g, NodeId id, ValueId v) {
 bool fused_into_batch_norm(const Graph& g, const Node& relu) {
   const Value& x = g.value(relu.inputs[0]);
   return x.producer != kNoNode && g.node(x.producer).op == OpKind::BatchNorm && x.consumers.size() == 1 &&
-         !is_graph_output(g, relu.inputs[0]);
+         !g.is_output(relu.inputs[0]);
 }
 
 // A batch norm with a fused ReLU whose output only layers that can recompute it read.
-bool recomputed(const Graph& g, const Node& batch_norm) {
-  const Value& y = g.value(batch_norm.output);
-  if (y.consumers.size() != 1) return false;
-  const Node& relu = g.node(y.consumers[0]);
-  if (relu.op != OpKind::Relu || !fused_into_batch_norm(g, relu) || is_graph_output(g, relu.output)) return false;
-  const Value& r = g.value(relu.output);
+bool recomputed(const Graph& g, NodeId batch_norm) {
+  const NodeId relu = fused_relu(g, batch_norm);
+  if (relu == kNoNode || g.is_output(g.node(relu).output)) return false;
+  const Value& r = g.value(g.node(relu).output);
   return !r.consumers.empty() && std::all_of(r.consumers.begin(), r.consumers.end(), [&](NodeId c) {
     return g.node(c).op == OpKind::Conv || g.node(c).op == OpKind::Linear;
   });
@@ -56,7 +50,7 @@ bool recomputed_conv(const Graph& g, const Node& conv) {
   if (a.kernel.h != 1 || a.kernel.w != 1 || g.shape(conv.inputs[0])[1] / a.groups > kRecomputedConvChannels) {
     return false;
   }
-  return !y.consumers.empty() && !is_graph_output(g, conv.output) &&
+  return !y.consumers.empty() && !g.is_output(conv.output) &&
          std::all_of(y.consumers.begin(), y.consumers.end(),
                      [&](NodeId c) { return g.node(c).op == OpKind::BatchNorm; });
 }
@@ -78,10 +72,17 @@ ValueId overwritten_input(const Graph& g, NodeId id) {
   return -1;
 }
 
+NodeId fused_relu(const Graph& g, NodeId batch_norm) {
+  const Value& y = g.value(g.node(batch_norm).output);
+  if (y.consumers.size() != 1) return kNoNode;
+  const Node& relu = g.node(y.consumers[0]);
+  return relu.op == OpKind::Relu && fused_into_batch_norm(g, relu) ? y.consumers[0] : kNoNode;
+}
+
 TrainingOutput training_output(const Graph& g, NodeId id) {
   const Node& n = g.node(id);
   if (n.op == OpKind::Relu && fused_into_batch_norm(g, n)) return TrainingOutput::Fused;
-  if (n.op == OpKind::BatchNorm && recomputed(g, n)) return TrainingOutput::Recomputed;
+  if (n.op == OpKind::BatchNorm && recomputed(g, id)) return TrainingOutput::Recomputed;
   if (n.op == OpKind::Conv && recomputed_conv(g, n)) return TrainingOutput::Recomputed;
   return overwritten_input(g, id) >= 0 ? TrainingOutput::InPlace : TrainingOutput::Own;
 }

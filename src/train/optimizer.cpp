@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/optim.h"
@@ -89,7 +90,9 @@ class OptimizerBase : public Optimizer {
   OptimizerBase(const OptimizerOptions& options, const Graph& graph, std::vector<std::string> buffer_kinds)
       : options_(options),
         params_(trainables(graph, options.decay_bn_and_bias)),
-        buffer_kinds_(std::move(buffer_kinds)) {}
+        buffer_kinds_(std::move(buffer_kinds)) {
+    for (std::size_t i = 0; i < params_.size(); ++i) index_.emplace(params_[i].name, i);
+  }
 
   void step(Parameters& params, const Parameters& grads, double lr) final {
     check_inputs(params, grads);
@@ -111,14 +114,18 @@ class OptimizerBase : public Optimizer {
   }
 
   void update(std::string_view name, std::span<float> param, std::span<const float> grad) final {
-    const auto it = std::find_if(params_.begin(), params_.end(), [&](const Trainable& p) { return p.name == name; });
-    if (it == params_.end()) throw Error(fmt::format("{} optimizer: no trainable parameter '{}'", options_.kind, name));
-    const auto size = static_cast<std::size_t>(numel(it->shape));
+    // Called once per parameter and step, inside a training step: found by hash, not by a scan.
+    const auto found = index_.find(std::string(name));
+    if (found == index_.end()) {
+      throw Error(fmt::format("{} optimizer: no trainable parameter '{}'", options_.kind, name));
+    }
+    const Trainable& p = params_[found->second];
+    const auto size = static_cast<std::size_t>(numel(p.shape));
     if (param.size() != size || grad.size() != size) {
       throw Error(fmt::format("{} optimizer: '{}' has {} elements, got {} and a gradient of {}", options_.kind, name,
                               size, param.size(), grad.size()));
     }
-    update_one(*it, param, grad, lr_, first_);
+    update_one(p, param, grad, lr_, first_);
   }
 
   Parameters state() const final {
@@ -216,6 +223,7 @@ class OptimizerBase : public Optimizer {
   }
 
   std::vector<std::string> buffer_kinds_;
+  std::unordered_map<std::string, std::size_t> index_;  ///< params_ by name
   Parameters buffers_;
 };
 

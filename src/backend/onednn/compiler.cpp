@@ -53,11 +53,7 @@ const Tensor& Lowering::param(const Node& node, std::string_view suffix) const {
 
 bool Lowering::sole_use(ValueId v) const {
   const Value& value = graph_.value(v);
-  if (value.consumers.size() != 1 || value.producer == kNoNode) return false;
-  for (ValueId out : graph_.outputs()) {
-    if (out == v) return false;
-  }
-  return true;
+  return value.consumers.size() == 1 && value.producer != kNoNode && !graph_.is_output(v);
 }
 
 bool Lowering::last_use(ValueId v, NodeId user, NodeId at) const {
@@ -66,9 +62,7 @@ bool Lowering::last_use(ValueId v, NodeId user, NodeId at) const {
   // Ops whose output shares its input's buffer while the input may live on.
   const OpKind producer = graph_.node(value.producer).op;
   if (producer == OpKind::Dropout || producer == OpKind::Flatten || producer == OpKind::Reshape) return false;
-  for (ValueId out : graph_.outputs()) {
-    if (out == v) return false;
-  }
+  if (graph_.is_output(v)) return false;
   for (NodeId consumer : value.consumers) {
     if (consumer != user && consumer >= at) return false;
   }

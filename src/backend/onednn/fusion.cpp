@@ -7,10 +7,7 @@ namespace {
 // The single consumer of `v` if it is of kind `op` and nothing else reads `v`.
 std::optional<NodeId> only_consumer(const Graph& g, ValueId v, OpKind op) {
   const Value& value = g.value(v);
-  if (value.consumers.size() != 1) return std::nullopt;
-  for (ValueId out : g.outputs()) {
-    if (out == v) return std::nullopt;
-  }
+  if (value.consumers.size() != 1 || g.is_output(v)) return std::nullopt;
   const NodeId c = value.consumers[0];
   if (g.node(c).op != op) return std::nullopt;
   return c;

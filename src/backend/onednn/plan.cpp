@@ -70,6 +70,7 @@ void Plan::rebind(BufferId id, void* data) {
   if (!buffer(id).caller_owned) {
     throw Error(fmt::format("plan: '{}' is not an external buffer", buffer(id).label));
   }
+  if (buffer(id).external == data) return;  // the same input as the last run
   buffer(id).external = data;
   for (BufferId b = 0; b < static_cast<BufferId>(buffers_.size()); ++b) {
     if (root(b) == id) buffer(b).mem.set_data_handle(data);  // the steps hold handles to these memories

@@ -10,10 +10,8 @@ const auto kScaleShift = dnnl::normalization_flags::use_scale | dnnl::normalizat
 
 // The ReLU this batch norm applies (training_output() says Fused), if any.
 const Node* fused_relu(const Trainer& t, const Node& n) {
-  const Value& y = t.graph().value(n.output);
-  if (y.consumers.size() != 1) return nullptr;
-  const NodeId relu = y.consumers[0];
-  return training_output(t.graph(), relu) == TrainingOutput::Fused ? &t.graph().node(relu) : nullptr;
+  const NodeId relu = cnnzoo::fused_relu(t.graph(), t.id_of(n));
+  return relu != kNoNode ? &t.graph().node(relu) : nullptr;
 }
 
 // With a fused ReLU, oneDNN keeps a bit mask of the positive outputs in the workspace for backward.
@@ -110,7 +108,7 @@ void backward_batch_norm(Trainer& t, const Node& n) {
   dnnl::batch_normalization_backward::primitive_desc pd(desc, t.engine(), fwd);
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
   const Node* relu = fused_relu(t, n);
-  const ValueState dy = *t.gradient(relu != nullptr ? relu->output : n.output);
+  const ValueState dy = *t.gradient(t.gradient_source(n));
   std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, t.input_for_backward(n, 0, md)},
                                          {DNNL_ARG_MEAN, s.mean},
                                          {DNNL_ARG_VARIANCE, s.variance},

@@ -123,12 +123,8 @@ void Trainer::add_gradient(ValueId v, BufferId contribution, const std::string& 
 // The value whose gradient a node's backward consumes: a batch norm that applies its ReLU takes the
 // ReLU's output gradient.
 ValueId Trainer::gradient_source(const Node& n) const {
-  const Value& y = graph().value(n.output);
-  if (n.op == OpKind::BatchNorm && y.consumers.size() == 1 &&
-      training_output(graph(), y.consumers[0]) == TrainingOutput::Fused) {
-    return graph().node(y.consumers[0]).output;
-  }
-  return n.output;
+  const NodeId relu = n.op == OpKind::BatchNorm ? fused_relu(graph(), id_of(n)) : kNoNode;
+  return relu != kNoNode ? graph().node(relu).output : n.output;
 }
 
 void Trainer::forward(const Node& n) {

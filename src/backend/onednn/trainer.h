@@ -66,6 +66,10 @@ class Trainer : public Lowering {
   /// buffer, or for an output that is not kept (TrainingOutput::Recomputed) a recomputed one.
   BufferId input_for_backward(const Node& n, std::size_t i, const memory::desc& wanted);
 
+  /// The value whose gradient `n`'s backward consumes: its output, or for a batch norm that applies its
+  /// ReLU the ReLU's output.
+  ValueId gradient_source(const Node& n) const;
+
   /// The gradient of `v` so far, if any.
   std::optional<ValueState> gradient(ValueId v) const;
   /// Whether backward must produce d/d(v): false for the graph's input.
@@ -82,7 +86,6 @@ class Trainer : public Lowering {
   void update_parameters();
   void update_parameters_without_gradient();
   void update_step(const std::string& name, BufferId gradient);
-  ValueId gradient_source(const Node& n) const;
   BufferId recomputed(ValueId v);
   Parameters& parameters_;
   Parameters& gradients_;

@@ -54,6 +54,7 @@ double TrainingEngine::step(const Tensor& input, std::span<const int64_t> labels
   if (impl_->options.fused_update) {
     throw Error("this training engine updates the parameters in its step: call step(input, labels, optimizer, lr)");
   }
+  check_batch(input, labels);
   return run_step(input, labels);
 }
 
@@ -81,7 +82,6 @@ void TrainingEngine::check_batch(const Tensor& input, std::span<const int64_t> l
 }
 
 double TrainingEngine::run_step(const Tensor& input, std::span<const int64_t> labels) {
-  check_batch(input, labels);
   Impl& m = *impl_;
   m.state.labels.assign(labels.begin(), labels.end());
   m.plan.rebind(m.input, const_cast<std::byte*>(input.bytes()));  // never written: no step works in place on it
