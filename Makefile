@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps build test-long run test bench asan format format-check reference clean
+.PHONY: all deps test-deps build test-long run test bench asan format format-check reference fresh-check clean
 
 all: build
 
@@ -48,6 +48,13 @@ bench: test-deps
 	$(CONFIGURE)
 	cmake --build $(BUILD) -j$(JOBS) --target cnnzoo_cli
 	bench/compare_pytorch --cnnzoo $(BUILD)/cnnzoo --output docs/benchmarks.md $(BENCH_FLAGS)
+
+# The README's two commands on a pristine Debian 12 root (debootstrap, cached between runs), each in a
+# fresh copy, on the committed HEAD: catches an install step that only this machine's packages hid.
+# Needs root and the Debian mirror; about 40 minutes on 2 cores, so it is no part of `make test`.
+fresh-check:
+	@scripts/install_deps.sh debootstrap git
+	scripts/fresh_check.sh $(FRESH_CHECK_FLAGS)
 
 # Every test under AddressSanitizer and UndefinedBehaviorSanitizer, in a build folder of its own.
 asan: deps
