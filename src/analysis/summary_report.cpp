@@ -2,6 +2,8 @@
 // input and output shapes, in one of three views (layers, nodes, module tree), and the totals.
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "analysis/text_table.h"
 #include "analysis/units.h"
 #include "cnnzoo/error.h"
@@ -24,12 +26,19 @@ const char* view_key(RowView view) {
   return "layers";
 }
 
-// A folded node's name without the module path it shares with the row: "bn1" in row "layer1.0.conv1".
+// A folded node's name without the module path it shares with the row: "bn1" in row "layer1.0.conv1";
+// a numbered child keeps its parent: "downsample.1" in row "layer2.0.downsample.0", "features.1".
 std::string relative_name(const std::string& name, const std::string& row_name) {
-  const auto dot = row_name.rfind('.');
-  if (dot == std::string::npos) return name;
-  const std::string module = row_name.substr(0, dot + 1);
-  return name.starts_with(module) ? name.substr(module.size()) : name;
+  std::size_t shared = 0;  // length of the common prefix that ends at a '.'
+  for (std::size_t i = 0; i < name.size() && i < row_name.size() && name[i] == row_name[i]; ++i) {
+    if (name[i] == '.') shared = i + 1;
+  }
+  const bool numbered = shared < name.size() && std::isdigit(static_cast<unsigned char>(name[shared]));
+  if (numbered && shared >= 2) {
+    const auto parent = name.rfind('.', shared - 2);
+    shared = parent == std::string::npos ? 0 : parent + 1;
+  }
+  return name.substr(shared);
 }
 
 // "bn1 +128, relu": what a layer row counts besides its first node, and the parameters each adds.
@@ -118,7 +127,11 @@ std::string header_line(const Analysis& a) {
 // What each column means, under the table.
 std::string legend(const Analysis& a) {
   std::string memory = "memory: the row's output for the whole batch, fp32, in KiB of 1024 bytes (the lecture's KB)";
-  if (a.view == RowView::Modules) memory = "memory: the outputs of the layers inside the module, fp32, KiB";
+  if (a.view == RowView::Modules) {
+    memory =
+        "memory: the outputs of the layer rows that end inside the module (a convolution whose batch norm "
+        "takes its row counts 0), fp32, KiB, so that the top level sums to the total";
+  }
   std::string out = fmt::format(
       "input, output: shapes N x C x H x W, batch first\n"
       "{}\n"
