@@ -1,6 +1,7 @@
 // cnnzoo summary MODEL: the per-layer table of one model.
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/models.h"
@@ -17,6 +18,7 @@ struct SummaryArgs {
   ModelFlags flags;
   std::string until;
   bool all_nodes = false;
+  std::optional<int> depth_view;
   std::string format = "table";
 };
 
@@ -37,7 +39,8 @@ void run_summary(const SummaryArgs& args) {
   const ReportFormat format = parse_report_format(args.format);
   const Graph graph =
       args.model.ends_with(".onnx") ? imported_graph(args) : build_model(args.model, args.flags.resolve());
-  const Analysis analysis = analyze(graph, {.until = args.until, .all_nodes = args.all_nodes});
+  const Analysis analysis =
+      analyze(graph, {.until = args.until, .all_nodes = args.all_nodes, .depth_view = args.depth_view});
   std::cout << render_summary(analysis, format);
 }
 
@@ -50,8 +53,21 @@ void add_summary_command(CLI::App& app) {
   cmd->add_option("model", args->model, "Model name (see `cnnzoo list`) or an ONNX file (FILE.onnx)")->required();
   args->flags.add_to(*cmd);
   cmd->add_option("--until", args->until, "Stop after this row, node or module (e.g. maxpool2, layer2)");
-  cmd->add_flag("--all-nodes", args->all_nodes, "One row per IR node instead of per layer");
+  CLI::Option* all_nodes =
+      cmd->add_flag("--all-nodes", args->all_nodes,
+                    "One row per IR node instead of per layer (conv1 and bn1 apart, as torchinfo's leaf modules)");
+  cmd->add_option("--depth-view", args->depth_view,
+                  "The module tree to depth N, torchinfo's nested view: 1 = stages (layer1), 2 = blocks "
+                  "(layer1.0), 3 = layers (layer1.0.conv1); a module's figures sum its members'")
+      ->excludes(all_nodes);
   cmd->add_option("--format", args->format, "table, markdown, csv or json")->default_val("table");
+  cmd->footer(
+      "Columns: input and output shapes N x C x H x W (batch first); memory = the row's output for the batch, "
+      "fp32, in KiB (1024 bytes); params = trainable parameters; MACs = multiply-adds and FLOPs, in M = 10^6; "
+      "RF = receptive field, the input pixels one output pixel sees; folded in = the batch norm, activation, "
+      "LRN and dropout counted in a convolution's or linear layer's row. Totals: trainable and non-trainable "
+      "parameters, buffers (batch norm running statistics), activations (the layer rows' outputs, the same in "
+      "every view), peak live memory and a training-memory estimate (docs/counting.md).");
   cmd->callback([args] { run_summary(*args); });
 }
 

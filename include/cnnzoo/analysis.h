@@ -2,11 +2,15 @@
 // FLOPs and receptive field, counted as the lecture, the papers and torchvision count them.
 //
 // Rows are layers as the papers' tables show them: a convolution or linear layer together with the
-// batch norm, activation, LRN and dropout that follow it is one row; pools, concat, add and flatten are
-// rows of their own. Totals are the sums of the rows. docs/counting.md gives the rule of every op.
+// batch norm, activation, LRN and dropout that follow it is one row (the followers are listed in
+// `folded`); pools, concat, add and flatten are rows of their own. Two other views: one row per IR node
+// (`all_nodes`), or the module tree to a depth (`depth_view`: 1 = stages such as layer1, 2 = blocks such
+// as layer1.0, 3 = layers), as torchinfo's. Totals do not depend on the view. docs/counting.md gives the
+// rule of every op.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,17 +18,27 @@
 
 namespace cnnzoo {
 
+/// A node counted in a layer row after the node that starts it (a batch norm or ReLU after a convolution).
+struct FoldedNode {
+  std::string name;  ///< "layer1.0.bn1"
+  std::string op;    ///< "batchnorm"
+  int64_t params = 0;
+};
+
 struct LayerRow {
-  std::string name;              ///< the name of the node that starts the row ("layer1.0.conv1")
-  std::string op;                ///< that node's op: "conv", "maxpool", "linear", "concat", "add", ...
-  Dims output;                   ///< shape of the row's output (batch included)
-  int64_t params = 0;            ///< trainable parameters
-  int64_t buffers = 0;           ///< non-trainable state (BN running statistics), counted apart
-  int64_t macs = 0;              ///< multiply-adds of convolutions and linear layers
-  int64_t flops = 0;             ///< 2 x MACs plus the counted work of the other ops
-  int64_t activation_bytes = 0;  ///< bytes of the row's output, fp32
-  Hw receptive_field;            ///< input pixels one output pixel sees, along the deepest path
-  std::vector<NodeId> nodes;     ///< the IR nodes in the row, in order
+  std::string name;                  ///< the name of the node that starts the row ("layer1.0.conv1"), or the module
+  std::string op;                    ///< that node's op: "conv", "maxpool", "linear", "concat", "add", ...; "module"
+  Dims output;                       ///< shape of the row's output (batch included)
+  Dims input{};                      ///< shape of the row's first input (batch included)
+  std::vector<FoldedNode> folded{};  ///< the nodes after the first, in a layer row
+  int level = 0;                     ///< depth in the module tree (1 = top level) in the depth view; 0 otherwise
+  int64_t params = 0;                ///< trainable parameters
+  int64_t buffers = 0;               ///< non-trainable state (BN running statistics), counted apart
+  int64_t macs = 0;                  ///< multiply-adds of convolutions and linear layers
+  int64_t flops = 0;                 ///< 2 x MACs plus the counted work of the other ops
+  int64_t activation_bytes = 0;      ///< bytes of the row's output, fp32
+  Hw receptive_field;                ///< input pixels one output pixel sees, along the deepest path
+  std::vector<NodeId> nodes;         ///< the IR nodes in the row, in order
 };
 
 struct Totals {
@@ -32,8 +46,10 @@ struct Totals {
   int64_t buffers = 0;
   int64_t macs = 0;
   int64_t flops = 0;
-  int64_t activation_bytes = 0;  ///< sum of the rows' outputs
-  int64_t param_bytes = 0;       ///< trainable parameters, fp32
+  /// Sum of the outputs of the layer rows (the papers' rows, as the lecture sums them), whatever the view:
+  /// a node folded into a row (a convolution's output that its batch norm reads) is not counted.
+  int64_t activation_bytes = 0;
+  int64_t param_bytes = 0;  ///< trainable parameters, fp32
   int64_t buffer_bytes = 0;
   /// Estimate of the memory one training step on this batch needs: weights and buffers, SGD momentum
   /// (one tensor per parameter; the fused update keeps no gradient tensors), and what the nodes keep for
@@ -44,9 +60,14 @@ struct Totals {
   int64_t peak_live_bytes = 0;
 };
 
+/// Which rows an analysis has.
+enum class RowView { Layers, Nodes, Modules };
+
 struct Analysis {
   std::string model;
-  Dims input;  ///< C, H, W (the graph's first input without its batch)
+  RowView view = RowView::Layers;
+  int depth_view = 0;  ///< the module depth of RowView::Modules, 0 in the other views
+  Dims input;          ///< C, H, W (the graph's first input without its batch)
   int64_t batch = 1;
   std::vector<LayerRow> layers;
   Totals total;
@@ -58,7 +79,13 @@ struct AnalysisOptions {
   std::string until{};
   /// One row per IR node instead of the papers' layers.
   bool all_nodes = false;
+  /// The module tree to this depth instead (node names split at '.'; a module's figures are the sums of
+  /// its members'). Exclusive with all_nodes; below 1 is an InvalidArgument.
+  std::optional<int> depth_view{};
 };
+
+/// "conv+batchnorm+relu": the op of a row and of the nodes folded into it.
+std::string row_kind(const LayerRow& row);
 
 Analysis analyze(const Graph& graph, const AnalysisOptions& options = {});
 

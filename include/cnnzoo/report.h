@@ -15,9 +15,12 @@ enum class ReportFormat { Table, Markdown, Csv, Json };
 /// "table", "markdown", "csv", "json"; throws InvalidArgument naming `flag` otherwise.
 ReportFormat parse_report_format(const std::string& text, const std::string& flag = "--format");
 
-/// JSON: {"model", "input": [C,H,W], "batch", "layers": [{"name", "op", "output": [C,H,W], "params",
-/// "buffers", "macs", "flops", "activation_bytes", "receptive_field": [h,w]}], "total": {...}}.
-/// Shapes are per sample; byte counts are for the whole batch.
+/// JSON: {"model", "input": [C,H,W], "input_shape": [N,C,H,W], "batch", "view": "layers" | "nodes" |
+/// "modules", "depth_view", "layers": [{"name", "op", "kind", "output": [C,H,W], "input_shape",
+/// "output_shape" (batch first), "params", "buffers", "macs", "flops", "activation_bytes",
+/// "receptive_field": [h,w], "folded": [{"name", "op", "params"}], "level"}], "total": {"params",
+/// "trainable_params", "non_trainable_params", "buffers", ...}}. "input" and "output" are per sample;
+/// byte counts are for the whole batch. CSV has the same columns as a layer's keys, with shapes as NxCxHxW.
 nlohmann::json to_json(const Analysis& a);
 
 /// The per-layer table with totals, in the given format.
@@ -29,7 +32,8 @@ struct CompareEntry {
   Analysis analysis;
 };
 
-/// Side-by-side totals with each entry's ratio to the first.
+/// Side-by-side totals with each entry's ratio to the first ("2.26x" in the table and Markdown, a plain
+/// number in CSV and JSON).
 std::string render_comparison(const std::vector<CompareEntry>& entries, ReportFormat format);
 
 /// The name of the first row whose output has spatial size at most h x w, if any: where a network

@@ -152,73 +152,198 @@ int64_t macs_under(const Graph& g, const std::string& prefix) {
   return total;
 }
 
+std::string row_kind(const LayerRow& row) {
+  std::string kind = row.op;
+  for (const FoldedNode& f : row.folded) kind += "+" + f.op;
+  return kind;
+}
+
+namespace {
+
+// How many nodes, in order, the analysis covers: up to `until` and, in the layer and module views, the
+// nodes that fold into its row (a convolution's batch norm and ReLU).
+NodeId nodes_covered(const Graph& g, const AnalysisOptions& options) {
+  const auto count = static_cast<NodeId>(g.nodes().size());
+  if (options.until.empty()) return count;
+  NodeId last = last_node_for(g, options.until);
+  while (!options.all_nodes && last + 1 < count) {
+    const Node& next = g.node(last + 1);
+    const ValueId previous = g.node(last).output;
+    if (!joins_previous_row(next.op) || next.inputs.size() != 1 || next.inputs[0] != previous ||
+        g.value(previous).consumers.size() != 1) {
+      break;
+    }
+    ++last;
+  }
+  return last + 1;
+}
+
+// One row per node: its own figures.
+std::vector<LayerRow> node_rows(const Graph& g, NodeId count) {
+  std::vector<Field> fields(g.values().size());
+  std::vector<LayerRow> rows;
+  for (NodeId id = 0; id < count; ++id) {
+    const Node& n = g.node(id);
+    std::vector<Field> in_fields;
+    for (ValueId v : n.inputs) in_fields.push_back(fields[static_cast<std::size_t>(v)]);
+    const Field field = field_of(g, n, in_fields);
+    fields[static_cast<std::size_t>(n.output)] = field;
+    LayerRow& row = rows.emplace_back();
+    row.name = n.name;
+    row.op = op_name(n.op);
+    const NodeCost cost = node_cost(g, id);
+    row.macs = cost.macs;
+    row.flops = cost.flops;
+    for (const ParamSpec& p : n.params) (p.kind == ParamKind::Trainable ? row.params : row.buffers) += numel(p.shape);
+    row.input = g.shape(n.inputs.at(0));
+    row.output = g.shape(n.output);
+    row.activation_bytes = numel(row.output) * kActivationBytes;
+    row.receptive_field = field.size;
+    row.nodes.push_back(id);
+  }
+  return rows;
+}
+
+// The papers' layers: a node that joins the row before it (a batch norm after a convolution) when it is
+// the only reader of that row's output.
+std::vector<LayerRow> layer_rows(const Graph& g, const std::vector<LayerRow>& nodes) {
+  std::vector<LayerRow> rows;
+  std::unordered_map<ValueId, std::size_t> row_ending_in;  // value -> row whose output it is
+  for (const LayerRow& node_row : nodes) {
+    const Node& n = g.node(node_row.nodes.front());
+    auto tail = n.inputs.size() == 1 ? row_ending_in.find(n.inputs[0]) : row_ending_in.end();
+    std::size_t row_index = rows.size();
+    if (joins_previous_row(n.op) && tail != row_ending_in.end() && g.value(n.inputs[0]).consumers.size() == 1) {
+      row_index = tail->second;
+      row_ending_in.erase(tail);
+      LayerRow& row = rows[row_index];
+      row.folded.push_back({n.name, node_row.op, node_row.params});
+      row.params += node_row.params;
+      row.buffers += node_row.buffers;
+      row.macs += node_row.macs;
+      row.flops += node_row.flops;
+      row.output = node_row.output;
+      row.activation_bytes = node_row.activation_bytes;
+      row.receptive_field = node_row.receptive_field;
+      row.nodes.push_back(node_row.nodes.front());
+    } else {
+      rows.push_back(node_row);
+    }
+    row_ending_in[n.output] = row_index;
+  }
+  return rows;
+}
+
+// "layer1.0.conv1" at depth 2 -> "layer1.0"; names with fewer parts are whole.
+std::string module_at(const std::string& name, int depth) {
+  std::size_t from = 0;
+  for (int d = 0; d < depth; ++d) {
+    const std::size_t dot = name.find('.', from);
+    if (dot == std::string::npos) return name;
+    if (d + 1 == depth) return name.substr(0, dot);
+    from = dot + 1;
+  }
+  return name;
+}
+
+// The module tree to `depth`, in the order the nodes run: a row for each module (a run of consecutive
+// nodes under one name prefix) at each level, summing its members. A member's memory counts only when
+// it ends a layer row, so that the top level sums to the total whatever the depth.
+std::vector<LayerRow> module_rows(const std::vector<LayerRow>& nodes, const std::vector<bool>& ends_layer_row,
+                                  int depth) {
+  std::vector<LayerRow> rows;
+  std::vector<std::size_t> open;  // the open row of each level, outermost first
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const LayerRow& node = nodes[i];
+    std::size_t levels = 0;  // of the tree this node lies in
+    for (int level = 1; level <= depth; ++level) {
+      const std::string module = module_at(node.name, level);
+      levels = static_cast<std::size_t>(level);
+      if (open.size() < levels || rows[open[levels - 1]].name != module) {
+        open.resize(levels - 1);
+        open.push_back(rows.size());
+        LayerRow& row = rows.emplace_back();
+        row.name = module;
+        row.op = module == node.name ? node.op : "module";
+        row.level = level;
+        row.input = node.input;
+      }
+      if (module == node.name) break;  // a node is a leaf of the tree
+    }
+    open.resize(levels);
+    for (std::size_t row_index : open) {
+      LayerRow& row = rows[row_index];
+      row.params += node.params;
+      row.buffers += node.buffers;
+      row.macs += node.macs;
+      row.flops += node.flops;
+      row.activation_bytes += ends_layer_row[i] ? node.activation_bytes : 0;
+      row.output = node.output;
+      row.receptive_field = node.receptive_field;
+      row.nodes.push_back(node.nodes.front());
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
 Analysis analyze(const Graph& g, const AnalysisOptions& options) {
+  if (options.depth_view && *options.depth_view < 1) {
+    throw InvalidArgument(
+        fmt::format("--depth-view must be a module depth of at least 1 (1 = stages, 2 = blocks, "
+                    "3 = layers), got {}",
+                    *options.depth_view));
+  }
+  if (options.depth_view && options.all_nodes) {
+    throw InvalidArgument("--depth-view and --all-nodes are two views of the rows; give one of them");
+  }
   Analysis result;
   result.model = g.name();
   const Dims& input = g.shape(g.inputs().at(0));
   result.batch = input.at(0);
   result.input.assign(input.begin() + 1, input.end());
+  result.view = options.all_nodes ? RowView::Nodes : options.depth_view ? RowView::Modules : RowView::Layers;
+  result.depth_view = options.depth_view.value_or(0);
 
-  auto last = static_cast<NodeId>(g.nodes().size()) - 1;
-  if (!options.until.empty()) last = last_node_for(g, options.until);
+  const NodeId count = nodes_covered(g, options);
+  std::vector<LayerRow> nodes = node_rows(g, count);
+  std::vector<LayerRow> layers = layer_rows(g, nodes);
 
-  std::vector<Field> fields(g.values().size());
-  std::unordered_map<ValueId, std::size_t> row_ending_in;  // value -> row whose output it is
-  std::vector<LayerRow>& rows = result.layers;
   Totals& t = result.total;
   t.training_bytes = numel(input) * kActivationBytes;
-
-  for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
-    const Node& n = g.node(id);
-    std::vector<Field> in_fields;
-    for (ValueId v : n.inputs) in_fields.push_back(fields[static_cast<std::size_t>(v)]);
-    fields[static_cast<std::size_t>(n.output)] = field_of(g, n, in_fields);
-    if (id > last) {
-      // Past `until`: only the followers of the row `until` named still belong to it.
-      const bool follows = joins_previous_row(n.op) && row_ending_in.contains(n.inputs[0]) &&
-                           row_ending_in[n.inputs[0]] == rows.size() - 1;
-      if (!follows || g.value(n.inputs[0]).consumers.size() != 1 || options.all_nodes) break;
-    }
-
-    std::size_t row_index = rows.size();
-    auto tail = n.inputs.size() == 1 ? row_ending_in.find(n.inputs[0]) : row_ending_in.end();
-    if (!options.all_nodes && joins_previous_row(n.op) && tail != row_ending_in.end() &&
-        g.value(n.inputs[0]).consumers.size() == 1) {
-      row_index = tail->second;
-      row_ending_in.erase(tail);
-    } else {
-      rows.emplace_back();
-      rows.back().name = n.name;
-      rows.back().op = op_name(n.op);
-    }
-    LayerRow& row = rows[row_index];
-    row_ending_in[n.output] = row_index;
-
-    const NodeCost cost = node_cost(g, id);
-    row.macs += cost.macs;
-    row.flops += cost.flops;
-    for (const ParamSpec& p : n.params) {
-      (p.kind == ParamKind::Trainable ? row.params : row.buffers) += numel(p.shape);
-      (p.kind == ParamKind::Trainable ? t.param_bytes : t.buffer_bytes) += numel(p.shape) * dtype_bytes(p.dtype);
-    }
-    row.output = g.shape(n.output);
-    row.activation_bytes = numel(row.output) * kActivationBytes;
-    row.receptive_field = fields[static_cast<std::size_t>(n.output)].size;
-    row.nodes.push_back(id);
-    t.training_bytes += saved_for_backward_bytes(g, id);
-  }
-
-  for (const LayerRow& row : rows) {
+  for (const LayerRow& row : nodes) {
     t.params += row.params;
     t.buffers += row.buffers;
     t.macs += row.macs;
     t.flops += row.flops;
+    const NodeId id = row.nodes.front();
+    for (const ParamSpec& p : g.node(id).params) {
+      (p.kind == ParamKind::Trainable ? t.param_bytes : t.buffer_bytes) += numel(p.shape) * dtype_bytes(p.dtype);
+    }
+    t.training_bytes += saved_for_backward_bytes(g, id);
+  }
+  std::vector<bool> ends_layer_row(nodes.size(), false);
+  for (const LayerRow& row : layers) {
     t.activation_bytes += row.activation_bytes;
+    ends_layer_row[static_cast<std::size_t>(row.nodes.back())] = true;
   }
   // Weights and buffers, a momentum tensor per weight (the fused update keeps no gradient tensors), and
   // what the nodes keep for backward.
   t.training_bytes += t.buffer_bytes + 2 * t.param_bytes;
-  if (!rows.empty()) t.peak_live_bytes = peak_live_bytes(g, rows.back().nodes.back());
+  if (count > 0) t.peak_live_bytes = peak_live_bytes(g, count - 1);
+
+  switch (result.view) {
+    case RowView::Nodes:
+      result.layers = std::move(nodes);
+      break;
+    case RowView::Modules:
+      result.layers = module_rows(nodes, ends_layer_row, *options.depth_view);
+      break;
+    case RowView::Layers:
+      result.layers = std::move(layers);
+      break;
+  }
   return result;
 }
 

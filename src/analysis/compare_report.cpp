@@ -25,9 +25,11 @@ const Metric kMetrics[] = {
     {"training_bytes", "training memory (est.)", [](const Analysis& a) { return a.total.training_bytes; }, bytes_text},
 };
 
-std::string ratio_text(int64_t value, int64_t base) {
-  if (base == 0) return value == 0 ? "1.00x" : "-";
-  return fmt::format("{:.2f}x", static_cast<double>(value) / static_cast<double>(base));
+// "2.26x" for people; a plain number for CSV (empty where the first entry is 0).
+std::string ratio_text(int64_t value, int64_t base, bool exact) {
+  if (base == 0) return value == 0 ? (exact ? "1" : "1.00x") : (exact ? "" : "-");
+  const double ratio = static_cast<double>(value) / static_cast<double>(base);
+  return exact ? fmt::format("{}", ratio) : fmt::format("{:.2f}x", ratio);
 }
 
 std::string output_of(const Analysis& a) {
@@ -46,7 +48,7 @@ TextTable comparison_table(const std::vector<CompareEntry>& entries, bool exact)
     t.numeric.push_back(true);
   }
   const Analysis& base = entries.front().analysis;
-  std::vector<std::string> out_row{"output"};
+  std::vector<std::string> out_row{exact ? "output" : "output (per sample)"};
   for (std::size_t i = 0; i < entries.size(); ++i) {
     out_row.push_back(output_of(entries[i].analysis));
     if (i > 0) out_row.push_back("");
@@ -57,7 +59,7 @@ TextTable comparison_table(const std::vector<CompareEntry>& entries, bool exact)
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const int64_t v = m.value(entries[i].analysis);
       row.push_back(exact ? std::to_string(v) : m.text(v));
-      if (i > 0) row.push_back(ratio_text(v, m.value(base)));
+      if (i > 0) row.push_back(ratio_text(v, m.value(base), exact));
     }
     t.rows.push_back(std::move(row));
   }

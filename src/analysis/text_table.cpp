@@ -14,12 +14,25 @@ std::string csv_field(const std::string& s) {
   return quoted + "\"";
 }
 
+// Columns a cell takes on a terminal: UTF-8 code points (the tree's box-drawing characters are one each).
+std::size_t display_width(const std::string& s) {
+  std::size_t width = 0;
+  for (char c : s) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return width;
+}
+
+std::string padded(const std::string& cell, std::size_t width, bool right) {
+  const std::string fill(width - std::min(width, display_width(cell)), ' ');
+  return right ? fill + cell : cell + fill;
+}
+
 }  // namespace
 
 std::string TextTable::text() const {
   std::vector<std::size_t> width(header.size());
   auto widen = [&](const std::vector<std::string>& row) {
-    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], display_width(row[i]));
   };
   widen(header);
   for (const auto& r : rows) widen(r);
@@ -29,7 +42,7 @@ std::string TextTable::text() const {
     for (std::size_t i = 0; i < width.size(); ++i) {
       const std::string cell = i < row.size() ? row[i] : "";
       const bool right = i < numeric.size() && numeric[i];
-      out += right ? fmt::format("{:>{}}", cell, width[i]) : fmt::format("{:<{}}", cell, width[i]);
+      out += padded(cell, width[i], right);
       out += i + 1 < width.size() ? "  " : "";
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();

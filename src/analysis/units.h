@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -38,6 +39,16 @@ inline std::string count_text(int64_t n) {
   if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
   if (v >= 1e3) return fmt::format("{:.1f} K", v / 1e3);
   return fmt::format("{}", n);
+}
+
+/// `value` in units of `unit` (1024 for KiB, 1e6 for M) with one decimal, and more where a small figure
+/// needs them to show two significant digits: 640 MACs in M is "0.00064", never "0.0".
+inline std::string scaled_text(int64_t value, double unit) {
+  if (value == 0) return "0";
+  const double v = static_cast<double>(value) / unit;
+  if (std::abs(v) >= 0.1) return fmt::format("{:.1f}", v);
+  const int decimals = static_cast<int>(std::ceil(-std::log10(std::abs(v)))) + 1;
+  return fmt::format("{:.{}f}", v, decimals);
 }
 
 }  // namespace cnnzoo

@@ -28,6 +28,13 @@ inline std::string join(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
 }
 
+/// The config under the name of what it builds ("resnet110" for resnet56 --depth 110), so that the graph,
+/// its summary and its ONNX file name the network that was built rather than the one asked for.
+inline ModelConfig named(ModelConfig config, std::string name) {
+  config.name = std::move(name);
+  return config;
+}
+
 /// The ImageNet defaults: 3x224x224, 1000 classes.
 inline const Dims kImageNetInput{3, 224, 224};
 inline const Dims kCifarInput{3, 32, 32};

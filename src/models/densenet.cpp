@@ -50,9 +50,10 @@ struct Plan {
   bool imagenet_stem;           ///< 7x7/2 conv, BN, ReLU, 3x3/2 max pool; else one 3x3 conv (CIFAR)
 };
 
-Graph densenet(const ModelConfig& c, const Plan& p) {
+// `name` is what was built: "_k{k}" is appended when --growth-rate changes the table's k.
+Graph densenet(const ModelConfig& c, const Plan& p, const std::string& name) {
   const int64_t k = c.growth_rate.value_or(p.growth);
-  Builder b(c.name, c.input_shape());
+  Builder b(k == p.growth ? name : fmt::format("{}_k{}", name, k), c.input_shape());
   ValueId x = b.input();
   if (p.imagenet_stem) {
     // --growth-rate changes k only; the stem keeps the table's width, as torchvision's
@@ -84,7 +85,8 @@ Graph densenet_bc_cifar(const ModelConfig& c) {
         "{}: --depth must be 6n+4 with n >= 1 (10, 16, ..., 100, ..., 250) for DenseNet-BC, got {}", c.name, depth));
   }
   const int64_t n = (depth - 4) / 6;
-  return densenet(c, {.growth = 12, .blocks = {n, n, n}, .init = 0, .imagenet_stem = false});
+  return densenet(c, {.growth = 12, .blocks = {n, n, n}, .init = 0, .imagenet_stem = false},
+                  fmt::format("densenet_bc{}", depth));
 }
 
 }  // namespace
@@ -107,7 +109,7 @@ void add_densenet_family(std::vector<ModelInfo>& out) {
                    fmt::format("DenseNet-{} (Huang et al. 2017), k={}, blocks {}{}", r.depth, r.plan.growth,
                                fmt::join(r.plan.blocks, "-"), r.torchvision ? ", as torchvision" : ", paper table 1"),
                    kImageNetInput, 1000, r.torchvision, kTakesGrowthRate,
-                   [plan = r.plan](const ModelConfig& c) { return densenet(c, plan); }});
+                   [plan = r.plan](const ModelConfig& c) { return densenet(c, plan, c.name); }});
   }
   out.push_back(
       {"densenet_bc100", "densenet",

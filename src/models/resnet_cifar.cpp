@@ -3,7 +3,9 @@
 // Three stages at 32x32, 16x16 and 8x8; `--depth` picks the number of blocks per stage.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "cnnzoo/error.h"
 #include "models/common.h"
@@ -36,24 +38,37 @@ int64_t blocks_per_stage(const ModelConfig& c, const DepthRule& r) {
   return (depth - r.extra) / r.per_block;
 }
 
-Graph cifar_resnet(const ModelConfig& c, const Block& k, const DepthRule& rule) {
+/// How a CIFAR model names itself at another depth: "resnet" + depth. Pre-activation ResNets are
+/// registered with basic blocks (110) and with bottlenecks (164, 1001); a depth the other kind is registered
+/// under gets the block kind appended, so that a name never means a different network.
+struct Naming {
+  std::string prefix;
+  std::vector<int64_t> other_kind_depths{};
+  std::string kind_suffix{};
+};
+
+Graph cifar_resnet(const ModelConfig& c, const Block& k, const DepthRule& rule, const Naming& naming) {
   const int64_t n = blocks_per_stage(c, rule);
-  return resnet::build(c, {.stem = resnet::Stem::Cifar, .block = k, .stages = resnet::cifar_stages(n)});
+  const int64_t depth = c.depth.value_or(rule.default_depth);
+  const bool taken = std::find(naming.other_kind_depths.begin(), naming.other_kind_depths.end(), depth) !=
+                     naming.other_kind_depths.end();
+  const std::string name = fmt::format("{}{}{}", naming.prefix, depth, taken ? naming.kind_suffix : "");
+  return resnet::build(named(c, name), {.stem = resnet::Stem::Cifar, .block = k, .stages = resnet::cifar_stages(n)});
 }
 
 // WRN-d-k: pre-activation basic blocks 16k, 32k, 64k wide; `--width` is k.
 Graph wide_resnet(const ModelConfig& c) {
   const int64_t n = blocks_per_stage(c, {.default_depth = 28, .per_block = 6, .extra = 4});
   const int64_t k = c.width.value_or(10);
-  return resnet::build(c, {.stem = resnet::Stem::Cifar,
-                           .block = {.activation = Activation::Pre},
-                           .stages = resnet::cifar_stages(n, 16 * k)});
+  return resnet::build(named(c, fmt::format("wrn{}_{}", 6 * n + 4, k)), {.stem = resnet::Stem::Cifar,
+                                                                         .block = {.activation = Activation::Pre},
+                                                                         .stages = resnet::cifar_stages(n, 16 * k)});
 }
 
 void add(std::vector<ModelInfo>& out, std::string name, std::string family, std::string description, const Block& k,
-         const DepthRule& rule) {
+         const DepthRule& rule, const Naming& naming) {
   out.push_back({std::move(name), std::move(family), std::move(description), kCifarInput, 10, false, kTakesDepth,
-                 [k, rule](const ModelConfig& c) { return cifar_resnet(c, k, rule); }});
+                 [k, rule, naming](const ModelConfig& c) { return cifar_resnet(c, k, rule, naming); }});
 }
 
 }  // namespace
@@ -63,24 +78,25 @@ void add_cifar_resnet_family(std::vector<ModelInfo>& out) {
   for (int64_t depth : {20, 32, 44, 56, 110, 1202}) {
     add(out, fmt::format("resnet{}", depth), "cifar_resnet",
         fmt::format("CIFAR ResNet-{} (He et al. 2015, 4.2): 16/32/64 maps, 6n+2 layers, option-A shortcuts", depth),
-        option_a, {depth, 6, 2});
+        option_a, {depth, 6, 2}, {"resnet"});
   }
   const Block plain{.shortcut = Shortcut::None};
   for (int64_t depth : {20, 32, 44, 56, 110}) {
     add(out, fmt::format("plain{}", depth), "cifar_resnet",
         fmt::format("CIFAR plain net of {} layers (He et al. 2015, 4.2): ResNet-{} without shortcuts", depth, depth),
-        plain, {depth, 6, 2});
+        plain, {depth, 6, 2}, {"plain"});
   }
+  const std::vector<int64_t> preact_basic_depths{110}, preact_bottleneck_depths{164, 1001};
   add(out, "preact_resnet110", "cifar_resnet",
       "CIFAR pre-activation ResNet-110 (He et al. 2016): basic blocks, 6n+2, projection shortcuts",
-      {.activation = Activation::Pre}, {110, 6, 2});
+      {.activation = Activation::Pre}, {110, 6, 2}, {"preact_resnet", preact_bottleneck_depths, "_basic"});
   // He et al.'s resnet-pre-act.lua strides on the first 1x1 of the bottleneck.
   const Block preact_bottleneck{
       .branch = Branch::Bottleneck, .activation = Activation::Pre, .stride_at = resnet::StrideAt::FirstConv1x1};
-  for (int64_t depth : {164, 1001}) {
+  for (int64_t depth : preact_bottleneck_depths) {
     add(out, fmt::format("preact_resnet{}", depth), "cifar_resnet",
         fmt::format("CIFAR pre-activation ResNet-{} (He et al. 2016): bottlenecks to 64/128/256, 9n+2", depth),
-        preact_bottleneck, {depth, 9, 2});
+        preact_bottleneck, {depth, 9, 2}, {"preact_resnet", preact_basic_depths, "_bottleneck"});
   }
   out.push_back({"wrn28_10", "wide_resnet",
                  "Wide ResNet WRN-28-10 (Zagoruyko & Komodakis 2016): --depth 6n+4, --width k (widen factor)",

@@ -19,6 +19,11 @@ TEST(Rows, ConvWithItsBatchNormAndReluIsOneRow) {
   const LayerRow& stem = row(a, "conv1");
   EXPECT_EQ(stem.op, "conv");
   EXPECT_EQ(stem.nodes.size(), 3u);  // conv1, bn1, relu
+  ASSERT_EQ(stem.folded.size(), 2u);
+  EXPECT_EQ(stem.folded[0].name, "bn1");
+  EXPECT_EQ(stem.folded[0].params, 2 * 64);
+  EXPECT_EQ(stem.folded[1].name, "relu");
+  EXPECT_EQ(stem.input, (Dims{1, 3, 224, 224}));
   EXPECT_EQ(stem.params, 64 * 3 * 7 * 7 + 2 * 64);
   EXPECT_EQ(stem.buffers, 2 * 64 + 1);
   EXPECT_EQ(stem.output, (Dims{1, 64, 112, 112}));
@@ -61,6 +66,8 @@ TEST(Rows, TotalsAreTheSumsOfTheRowsAndOfEveryNode) {
     EXPECT_EQ(nodes.total.params, rows.total.params);
     EXPECT_EQ(nodes.total.macs, rows.total.macs);
     EXPECT_EQ(nodes.total.flops, rows.total.flops);
+    // The activation total counts the layer rows' outputs in either view.
+    EXPECT_EQ(nodes.total.activation_bytes, rows.total.activation_bytes);
     EXPECT_EQ(rows.total.param_bytes, 4 * rows.total.params);
   }
 }

@@ -48,7 +48,9 @@ TEST(Cli, SummaryJsonHasTheDocumentedKeys) {
   const auto& first = j["layers"][0];
   EXPECT_EQ(first["name"], "conv1");
   EXPECT_EQ(first["op"], "conv");
-  EXPECT_EQ(first["output"], (std::vector<int>{64, 112, 112}));
+  EXPECT_EQ(first["output"], (std::vector<int>{64, 112, 112}));  // per sample, as before
+  EXPECT_EQ(first["output_shape"], (std::vector<int>{2, 64, 112, 112}));
+  EXPECT_EQ(first["input_shape"], (std::vector<int>{2, 3, 224, 224}));
   EXPECT_EQ(first["activation_bytes"], 2 * 64 * 112 * 112 * 4);
   std::set<std::string> ops;
   for (const auto& l : j["layers"]) ops.insert(l["op"].get<std::string>());
@@ -59,24 +61,37 @@ TEST(Cli, SummaryTableReadsLikeTheLecture) {
   const auto r = run_cli("summary alexnet --input 3x227x227");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("alexnet: input 3x227x227, batch 1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("memory (KB)"), std::string::npos);
-  EXPECT_NE(r.out.find("64x56x56"), std::string::npos);
+  // The lecture's KB are KiB (1024 bytes), labelled so: conv1's 64x56x56 fp32 output is 784 KiB.
+  EXPECT_NE(r.out.find("memory (KiB)"), std::string::npos);
+  const auto conv1 = r.out.find("\nfeatures.0 ");
+  ASSERT_NE(conv1, std::string::npos) << r.out;
+  const std::string line = r.out.substr(conv1, r.out.find('\n', conv1 + 1) - conv1);
+  EXPECT_NE(line.find(" 1x64x56x56 "), std::string::npos) << line;
+  EXPECT_NE(line.find(" 784.0 "), std::string::npos) << line;
   EXPECT_NE(r.out.find("61,100,840"), std::string::npos);
 }
 
 TEST(Cli, SummaryUntilAsCsv) {
   const auto r = run_cli("summary googlenet --until maxpool2 --format csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("name,op,output,params,buffers,macs,flops,activation_bytes,receptive_field\n", 0), 0u);
-  EXPECT_NE(r.out.find("\nmaxpool2,maxpool,192x28x28,0,0,0,"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\ntotal,,,124736,"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.rfind("name,op,kind,output,input_shape,output_shape,params,buffers,macs,flops,activation_bytes,"
+                        "receptive_field,folded,level\n",
+                        0),
+            0u);
+  EXPECT_NE(r.out.find("\nmaxpool2,maxpool,maxpool,192x28x28,1x192x56x56,1x192x28x28,0,0,0,"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\ntotal,,,,,,124736,"), std::string::npos) << r.out;
 }
 
 TEST(Cli, SummaryMarkdown) {
   const auto r = run_cli("summary resnet20 --format markdown");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("| layer | op | output |"), std::string::npos);
-  EXPECT_NE(r.out.find("| conv1 | conv | 16x32x32 |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| layer | kind | input | output | memory (KiB) | params | MACs (M) | FLOPs (M) | RF | folded "
+                       "in |"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("| conv1 | conv+batchnorm+relu | 1x3x32x32 | 1x16x32x32 | 64.0 | 464 |"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("RF: receptive field"), std::string::npos) << r.out;
 }
 
 TEST(Cli, CompareGivesRatios) {
@@ -88,7 +103,7 @@ TEST(Cli, CompareGivesRatios) {
   EXPECT_DOUBLE_EQ(j[1]["params_ratio"].get<double>(), 138357544.0 / 61100840.0);
   EXPECT_DOUBLE_EQ(j[1]["macs_ratio"].get<double>(), 15470264320.0 / 714188480.0);
   const auto text = run_cli("compare alexnet vgg16");
-  EXPECT_NE(text.out.find("2.26x"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("2.26x"), std::string::npos) << text.out;  // the table keeps its "x"; CSV does not
   EXPECT_NE(text.out.find("21.66x"), std::string::npos) << text.out;
 }
 
