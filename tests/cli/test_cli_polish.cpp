@@ -174,5 +174,38 @@ TEST(CliPolish, TrainEvalAndSamplesPrintWhatTheyMean) {
   EXPECT_TRUE(fs::exists(out + "/samples/test_00001_Pullover.png"));
 }
 
+// An ensemble's members in aligned columns, whatever their paths' lengths; counts in the right number; a
+// class without test images has no accuracy rather than "nan%". The small folder data set keeps this quick.
+TEST(CliPolish, EnsembleMembersAlignAndCountsAgree) {
+  const std::string out = temp("folder");
+  auto r =
+      run_cli(fmt::format("train --data folder:{}/datasets/folder --image-size 32 --val-split 0.5 --batch-size 2 "
+                          "--epochs 1 --threads 2 --out {}",
+                          CNNZOO_TEST_DATA, out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string best = out + "/best.safetensors", longer = out + "/a-longer-name.safetensors";
+  fs::copy_file(best, longer);
+  r = run_cli(fmt::format("eval --ensemble {} {}", best, longer));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_GE(lines.size(), 8u) << r.out;
+  EXPECT_EQ(lines[0].rfind(best + std::string(longer.size() - best.size(), ' ') + "  top-1 ", 0), 0u) << r.out;
+  EXPECT_EQ(lines[1].rfind(longer + "  top-1 ", 0), 0u) << r.out;
+  EXPECT_EQ(lines[0].size(), lines[1].size()) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(lines[3], m, std::regex(R"(^ensemble of 2 members: (\d+) (images?)  top-1 )")))
+      << lines[3];
+  EXPECT_EQ(m[2], m[1] == "1" ? "image" : "images");
+  // Two classes: blue and red, each row as long as the header.
+  EXPECT_EQ(lines[5], "confusion matrix: rows are the true class, columns the predicted class");
+  ASSERT_EQ(lines.size(), 9u) << r.out;
+  for (std::size_t row : {7, 8}) {
+    EXPECT_EQ(lines[row].size(), lines[6].size()) << r.out;
+    EXPECT_EQ(lines[row].find("nan"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(lines[7].rfind("0 blue  ", 0), 0u) << r.out;
+  EXPECT_EQ(lines[8].rfind("1 red   ", 0), 0u) << r.out;
+}
+
 }  // namespace
 }  // namespace cnnzoo
