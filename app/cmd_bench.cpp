@@ -210,8 +210,7 @@ std::string peak_method(const MachinePeak& p) {
 }
 
 std::string peak_text(const MachinePeak& p) {
-  return fmt::format("{:.0f} GFLOP/s {} measured on {} ({})", p.gflops, p.precision, plural(p.threads, "thread"),
-                     peak_method(p));
+  return fmt::format("{:.0f} GFLOP/s measured on {} ({})", p.gflops, plural(p.threads, "thread"), peak_method(p));
 }
 
 std::string to_text(const BenchResult& r, int64_t warmup) {
