@@ -118,6 +118,9 @@ __attribute__((target("amx-tile,amx-bf16"), no_sanitize("address", "undefined"))
   alignas(64) uint16_t operand[16 * 32];
   std::fill(std::begin(operand), std::end(operand), uint16_t{0x3a80});
   alignas(64) float result[16 * 16];
+  // The tile instructions reach memory through addresses in registers, unseen by the compiler: these barriers
+  // keep the operand's stores before the loads, and the result's read after the store.
+  __asm__ volatile("" : : "r"(operand) : "memory");
   _tile_loadconfig(&config);
   _tile_loadd(4, operand, 64);
   _tile_loadd(5, operand, 64);
@@ -134,6 +137,7 @@ __attribute__((target("amx-tile,amx-bf16"), no_sanitize("address", "undefined"))
     _tile_dpbf16ps(3, 5, 7);
   }
   _tile_stored(0, result, 64);
+  __asm__ volatile("" : : "r"(result) : "memory");
   _tile_release();
   return result[0];
 }
