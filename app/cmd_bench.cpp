@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "commands.h"
 #include "machine_peak.h"
 #include "model_flags.h"
+#include "progress.h"
 #include "timing.h"
 
 namespace cnnzoo::cli {
@@ -57,7 +59,8 @@ struct BenchResult {
   int64_t macs = 0;  ///< of one forward pass over the batch
   int64_t flops_per_iteration = 0;
   Latency latency;
-  MachinePeak peak;
+  MachinePeak peak;                      ///< fp32
+  std::optional<MachinePeak> bf16_peak;  ///< bf16 runs on a CPU with a bf16 unit
   int64_t peak_rss_bytes = 0;
   int64_t arena_bytes = 0;  ///< the engine's activation arena (after buffer reuse)
   int64_t slice = 0;        ///< samples per run of the plan (inference; the batch for training)
@@ -67,7 +70,9 @@ struct BenchResult {
 
   double images_per_s() const { return static_cast<double>(batch) / (latency.median_ms / 1000); }
   double gflops_per_s() const { return static_cast<double>(flops_per_iteration) / (latency.median_ms / 1000) / 1e9; }
-  double peak_fraction() const { return gflops_per_s() / peak.gflops; }
+  /// The peak of the units the run's precision runs on: a bf16 unit's, or the fp32 one where there is none.
+  const MachinePeak& precision_peak() const { return bf16_peak ? *bf16_peak : peak; }
+  double peak_fraction() const { return gflops_per_s() / precision_peak().gflops; }
 };
 
 int64_t peak_rss_bytes() {
@@ -151,13 +156,20 @@ BenchResult bench(const BenchArgs& args) {
   // then lowers the peak no more than it lowers the run. The first is taken before the engine exists,
   // the second after it is gone and OpenMP's idle threads have stopped spinning (libgomp spins for
   // well under a millisecond by default), so neither shares the cores with the engine's threads.
+  const bool bf16 = args.precision == "bf16";
   const MachinePeak before = measure_machine_peak(threads, kPeakSeconds / 2);
+  const std::optional<MachinePeak> bf16_before =
+      bf16 ? measure_bf16_peak(threads, kPeakSeconds / 2) : std::optional<MachinePeak>();
   std::function<void()> work = prepare_work(args, graph, parameters, threads, r);
   r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
   work = nullptr;
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const MachinePeak after = measure_machine_peak(threads, kPeakSeconds / 2);
   r.peak = before.gflops >= after.gflops ? before : after;
+  if (bf16_before) {
+    const MachinePeak bf16_after = *measure_bf16_peak(threads, kPeakSeconds / 2);
+    r.bf16_peak = bf16_before->gflops >= bf16_after.gflops ? *bf16_before : bf16_after;
+  }
   r.peak_rss_bytes = peak_rss_bytes();
   return r;
 }
@@ -175,45 +187,66 @@ nlohmann::json to_json(const BenchResult& r) {
       {"latency_ms", {{"median", r.latency.median_ms}, {"min", r.latency.min_ms}, {"max", r.latency.max_ms}}},
       {"gflops_per_s", r.gflops_per_s()},
       {"peak_gflops_per_s", r.peak.gflops},
+      {"peak_unit", r.precision_peak().isa},
       {"peak_fraction", r.peak_fraction()},
       {"peak_rss_bytes", r.peak_rss_bytes},
       {"arena_bytes", r.arena_bytes},
       {"slice", r.slice},
       {"flops_per_iteration", r.flops_per_iteration}};
   if (r.precision == "bf16") {
+    // null where the CPU has no bf16 unit: bf16 then runs on the fp32 units, and the fraction is of their peak
+    j["peak_gflops_bf16"] = r.bf16_peak ? nlohmann::json(r.bf16_peak->gflops) : nlohmann::json();
     j["bf16_logits_error"] = {
         {"max_abs", r.bf16_max_error}, {"fp32_range", r.fp32_range}, {"relative", r.bf16_max_error / r.fp32_range}};
   }
   return j;
 }
 
+// How a unit's peak is measured, for the report.
+std::string peak_method(const MachinePeak& p) {
+  if (p.isa == "amx_bf16") return "amx_bf16 tdpbf16ps tiles";
+  if (p.isa == "avx512_bf16") return "avx512_bf16 vdpbf16ps chains";
+  return p.isa + " FMA chains";
+}
+
+std::string peak_text(const MachinePeak& p) {
+  return fmt::format("{:.0f} GFLOP/s measured on {} ({})", p.gflops, plural(p.threads, "thread"), peak_method(p));
+}
+
 std::string to_text(const BenchResult& r, int64_t warmup) {
-  const auto plural = [](int n) { return n == 1 ? "" : "s"; };
+  // Labels in one column, figures after it.
+  const auto row = [](std::string_view label, const std::string& text) {
+    return fmt::format("{:<16} {}\n", label, text);
+  };
   const std::string work =
       r.mode == "train"
           ? fmt::format("3 x 2 x {:.4f} GMAC: forward + backward, the backward counted as 2 x forward", r.macs / 1e9)
           : fmt::format("2 x {:.4f} GMAC", r.macs / 1e9);
-  return fmt::format(
-             "{} {}: batch {}, input {}, {}, {} thread{}\n"
-             "latency          median {:.3f} ms, min {:.3f} ms, max {:.3f} ms ({} iterations after {} warm-up)\n"
-             "throughput       {:.2f} images/s\n"
-             "work             {:.4f} GFLOP per iteration ({})\n"
-             "achieved         {:.1f} GFLOP/s\n"
-             "machine peak (measured): {:.0f} GFLOP/s fp32 on {} thread{} ({} FMA chains)\n"
-             "peak fraction    {:.1f}%\n"
-             "peak memory      {:.1f} MiB (peak RSS of the process)\n"
-             "activation arena {:.1f} MiB (the engine's activation buffers, after reuse)\n"
-             "slice            {} of {} samples per run of the plan\n",
-             r.model, r.mode, r.batch, to_string(r.input), r.precision, r.threads, plural(r.threads),
-             r.latency.median_ms, r.latency.min_ms, r.latency.max_ms, r.iterations, warmup, r.images_per_s(),
-             r.flops_per_iteration / 1e9, work, r.gflops_per_s(), r.peak.gflops, r.peak.threads, plural(r.peak.threads),
-             r.peak.isa, 100 * r.peak_fraction(), r.peak_rss_bytes / 1048576.0, r.arena_bytes / 1048576.0, r.slice,
-             r.batch) +
-         (r.precision == "bf16"
-              ? fmt::format("bf16 vs fp32      logits differ by at most {:.4g} ({:.3g} of fp32's range "
-                            "{:.4g})\n",
-                            r.bf16_max_error, r.bf16_max_error / r.fp32_range, r.fp32_range)
-              : std::string());
+  std::string text =
+      fmt::format("{} {}: batch {}, input {}, {}, {}\n", r.model, r.mode, r.batch, to_string(r.input), r.precision,
+                  plural(r.threads, "thread")) +
+      row("latency",
+          fmt::format("median {:.3f} ms, min {:.3f} ms, max {:.3f} ms ({} after {} warm-up)", r.latency.median_ms,
+                      r.latency.min_ms, r.latency.max_ms, plural(r.iterations, "iteration"), warmup)) +
+      row("throughput", fmt::format("{:.2f} images/s", r.images_per_s())) +
+      row("work", fmt::format("{:.4f} GFLOP per iteration ({})", r.flops_per_iteration / 1e9, work)) +
+      row("achieved", fmt::format("{:.1f} GFLOP/s", r.gflops_per_s())) + row("peak fp32", peak_text(r.peak));
+  if (r.precision == "bf16") {
+    text += row("peak bf16", r.bf16_peak ? peak_text(*r.bf16_peak)
+                                         : "none: this CPU has no bf16 unit (avx512_bf16 or amx_bf16), so bf16 runs "
+                                           "on the fp32 units");
+  }
+  text += row("peak fraction", fmt::format("{:.1f}% of the {} peak ({})", 100 * r.peak_fraction(),
+                                           r.precision_peak().precision, r.precision_peak().isa)) +
+          row("peak memory", fmt::format("{:.1f} MiB (peak RSS of the process)", r.peak_rss_bytes / 1048576.0)) +
+          row("activation arena",
+              fmt::format("{:.1f} MiB (the engine's activation buffers, after reuse)", r.arena_bytes / 1048576.0)) +
+          row("slice", fmt::format("{} of {} samples per run of the plan", r.slice, r.batch));
+  if (r.precision == "bf16") {
+    text += row("bf16 vs fp32", fmt::format("logits differ by at most {:.4g} ({:.3g} of fp32's range {:.4g})",
+                                            r.bf16_max_error, r.bf16_max_error / r.fp32_range, r.fp32_range));
+  }
+  return text;
 }
 
 void run_bench(const BenchArgs& args) {
@@ -232,8 +265,9 @@ void add_bench_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "bench",
       "Time inference (or training steps) of a zoo model on the CPU engine with random weights and inputs: "
-      "median/min/max latency, images/s, achieved GFLOP/s and its fraction of the machine's fp32 peak "
-      "(measured with FMA chains on the same threads, before and after), and the process' peak RSS. FLOPs per "
+      "median/min/max latency, images/s, achieved GFLOP/s and its fraction of the machine's peak for the "
+      "precision (measured on the same threads, before and after: fp32 with FMA chains; bf16 with the bf16 unit "
+      "the CPU has, AMX or AVX-512 BF16), and the process' peak RSS. FLOPs per "
       "iteration: "
       "inference 2 x MACs of the batch; training (--train) 3 x that, the usual forward + backward = 2 x "
       "forward convention. A training iteration is one step (forward, loss, backward) and an SGD update.");

@@ -1,9 +1,12 @@
 // cnnzoo eval: a checkpoint (or an ensemble of them) on a data set's test split.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
@@ -60,14 +63,50 @@ nlohmann::json to_json(const Evaluation& e, const std::vector<std::string>& name
           {"loss", e.loss},     {"per_class", per_class}, {"confusion", e.confusion}};
 }
 
-void print_text(const std::string& title, const Evaluation& e, const std::vector<std::string>& names) {
-  fmt::print("{}: {} images  top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}\n", title, e.images, 100 * e.top1, 100 * e.top5,
-             e.loss);
-  fmt::print("\n{:<14} {:>9}   confusion (rows: true class, columns: predicted)\n", "class", "accuracy");
-  for (std::size_t c = 0; c < e.per_class.size(); ++c) {
-    const std::string name = c < names.size() ? names[c] : std::to_string(c);
-    fmt::print("{:<14} {:>8.2f}%   {}\n", name.substr(0, 14), 100 * e.per_class[c], fmt::join(e.confusion[c], " "));
+// Beyond this many classes the matrix is wider than a terminal and unreadable as text; JSON has it.
+constexpr std::size_t kMaxConfusionColumns = 20;
+// Row labels longer than this (folder: data sets' class names) are cut.
+constexpr std::size_t kMaxLabelWidth = 24;
+
+std::string class_label(std::size_t c, const std::vector<std::string>& names) {
+  const std::string label = c < names.size() ? fmt::format("{} {}", c, names[c]) : std::to_string(c);
+  return label.size() > kMaxLabelWidth ? label.substr(0, kMaxLabelWidth - 3) + "..." : label;
+}
+
+// Per-class accuracy and the confusion matrix: a row per true class (its index and name), a column per
+// predicted class (its index), each column as wide as its widest figure.
+std::string class_table(const Evaluation& e, const std::vector<std::string>& names) {
+  const std::size_t classes = e.per_class.size();
+  std::size_t label_width = std::string_view("true class").size();
+  for (std::size_t c = 0; c < classes; ++c) label_width = std::max(label_width, class_label(c, names).size());
+  const bool matrix = classes <= kMaxConfusionColumns;
+  std::size_t count_width = std::to_string(classes == 0 ? 0 : classes - 1).size();
+  for (const auto& row : e.confusion) {
+    for (int64_t n : row) count_width = std::max(count_width, std::to_string(n).size());
   }
+  std::string text =
+      matrix ? "confusion matrix: rows are the true class, columns the predicted class\n"
+             : fmt::format("per-class accuracy (the {}x{} confusion matrix is in --format json)\n", classes, classes);
+  text += fmt::format("{:<{}}  {:>8}", "true class", label_width, "accuracy");
+  if (matrix) {
+    for (std::size_t c = 0; c < classes; ++c) text += fmt::format("  {:>{}}", c, count_width);
+  }
+  text += "\n";
+  for (std::size_t c = 0; c < classes; ++c) {
+    const double accuracy = e.per_class[c];
+    text += fmt::format("{:<{}}  {:>8}", class_label(c, names), label_width,
+                        std::isnan(accuracy) ? "n/a" : fmt::format("{:.2f}%", 100 * accuracy));
+    if (matrix) {
+      for (int64_t n : e.confusion[c]) text += fmt::format("  {:>{}}", n, count_width);
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+void print_text(const std::string& title, const Evaluation& e, const std::vector<std::string>& names) {
+  fmt::print("{}: {}  top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}\n\n{}", title, plural(e.images, "image"), 100 * e.top1,
+             100 * e.top5, e.loss, class_table(e, names));
 }
 
 void run_eval(const EvalArgs& args) {
@@ -91,7 +130,7 @@ void run_eval(const EvalArgs& args) {
     if (show) {
       print_text(m.path + (bf16 ? " (bf16)" : ""), m.result, m.model.class_names);
       if (agreement) {
-        fmt::print("\ntop-1 agreement with fp32: {:.2f}% of {} images\n", 100 * *agreement, m.result.images);
+        fmt::print("\ntop-1 agreement with fp32: {:.2f}% of {}\n", 100 * *agreement, plural(m.result.images, "image"));
       }
       return;
     }
@@ -122,12 +161,15 @@ void run_eval(const EvalArgs& args) {
   const auto classes = static_cast<int64_t>(first.result.confusion.size());
   const Evaluation ensemble = score(std::move(mean), first.result.labels, classes);
   if (show) {
+    std::size_t path_width = 0;  // the members' figures in aligned columns
+    for (const Member& m : members) path_width = std::max(path_width, m.path.size());
     for (const Member& m : members) {
-      fmt::print("{:<40} top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}\n", m.path, 100 * m.result.top1, 100 * m.result.top5,
-                 m.result.loss);
+      fmt::print("{:<{}}  top-1 {:6.2f}%  top-5 {:6.2f}%  loss {:.4f}\n", m.path, path_width, 100 * m.result.top1,
+                 100 * m.result.top5, m.result.loss);
     }
     fmt::print("\n");
-    return print_text(fmt::format("ensemble of {}", members.size()), ensemble, first.model.class_names);
+    return print_text(fmt::format("ensemble of {}", plural(static_cast<int64_t>(members.size()), "member")), ensemble,
+                      first.model.class_names);
   }
   nlohmann::json out{{"members", nlohmann::json::array()}, {"ensemble", to_json(ensemble, first.model.class_names)}};
   for (const Member& m : members) {

@@ -33,7 +33,8 @@ void run_samples(const SamplesArgs& args) {
     const std::string name = data->class_names().at(static_cast<std::size_t>(data->label(i)));
     std::string safe;
     for (char c : name) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-    const std::string path = fmt::format("{}/{}_{:05}_{}.png", args.out, args.split, i, safe);
+    const std::string path =
+        (std::filesystem::path(args.out) / fmt::format("{}_{:05}_{}.png", args.split, i, safe)).string();
     write_png(path, data->image(i));
     fmt::print("{}\n", path);
   }

@@ -25,8 +25,9 @@ void run_train(TrainArgs args) {
   o.model_options.growth_rate = args.growth_rate;
   o.model_options.aux_logits = args.aux_logits;
   if (args.no_nesterov) o.optimizer.nesterov = false;
-  fmt::print("training {} on {} for {} epochs (batch {}, {} lr {} {}, seed {}) into {}\n", o.model, o.data, o.epochs,
-             o.batch_size, o.optimizer.kind, o.schedule.base_lr, o.schedule.kind, o.seed, o.out_dir);
+  fmt::print("training {} on {} for {} (batch {}, {} lr {} {}, seed {}) into {}\n", o.model, o.data,
+             plural(o.epochs, "epoch"), o.batch_size, o.optimizer.kind, o.schedule.base_lr, o.schedule.kind, o.seed,
+             o.out_dir);
   std::unique_ptr<Progress> bar;
   FitCallbacks callbacks;
   callbacks.on_batch = [&](int64_t epoch, int64_t done, int64_t total, double loss, double accuracy) {

@@ -17,7 +17,18 @@ double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::ste
   return std::chrono::duration<double>(b - a).count();
 }
 
+// Three significant figures or more: "1083", "12.9", "0.81" (a slow rate as "1" said little).
+std::string rate_text(double per_second) {
+  if (per_second >= 100) return fmt::format("{:.0f}", per_second);
+  if (per_second >= 10) return fmt::format("{:.1f}", per_second);
+  return fmt::format("{:.2f}", per_second);
+}
+
 }  // namespace
+
+std::string plural(int64_t count, std::string_view noun) {
+  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
 
 std::string duration_text(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -28,19 +39,21 @@ std::string duration_text(double seconds) {
 }
 
 Progress::Progress(std::string title, int64_t total, std::string unit, std::FILE* out,
-                   std::chrono::steady_clock::time_point started)
+                   std::chrono::steady_clock::time_point started, Clock clock)
     : title_(std::move(title)),
       unit_(std::move(unit)),
       total_(std::max<int64_t>(total, 1)),
       out_(out),
       interactive_(::isatty(::fileno(out)) == 1),
+      clock_(std::move(clock)),
       start_(started),
-      last_draw_(std::chrono::steady_clock::now()) {}
+      last_draw_(clock_()) {}
 
 void Progress::update(int64_t done, const std::string& status) {
   done_ = done;
   status_ = status;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_();
+  if (!first_update_) first_update_.emplace(done, now);
   if (seconds_between(last_draw_, now) >= (interactive_ ? kRedrawSeconds : kLineSeconds)) draw(false);
 }
 
@@ -50,16 +63,24 @@ void Progress::finish(const std::string& status) {
   draw(true);
 }
 
+std::optional<double> Progress::rate(std::chrono::steady_clock::time_point now) const {
+  if (!first_update_) return std::nullopt;
+  const double seconds = seconds_between(first_update_->second, now);
+  if (done_ <= first_update_->first || seconds <= 0) return std::nullopt;  // nothing measured yet
+  return static_cast<double>(done_ - first_update_->first) / seconds;
+}
+
 void Progress::draw(bool final) {
-  last_draw_ = std::chrono::steady_clock::now();
+  last_draw_ = clock_();
   const double elapsed = seconds_between(start_, last_draw_);
-  const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
-  const double left = rate > 0 ? static_cast<double>(total_ - done_) / rate : NAN;
+  const std::optional<double> per_second = rate(last_draw_);
+  const double left = per_second && *per_second > 0 ? static_cast<double>(total_ - done_) / *per_second : NAN;
   const double fraction = std::clamp(static_cast<double>(done_) / static_cast<double>(total_), 0.0, 1.0);
   const std::string timing =
       final ? fmt::format("{} total", duration_text(elapsed)) : fmt::format("ETA {}", duration_text(left));
-  const std::string figures = fmt::format("{}/{} {} {:.0f} {}/s {}{}{}", done_, total_, unit_, rate, unit_, timing,
-                                          status_.empty() ? "" : "  ", status_);
+  const std::string speed = per_second ? fmt::format("{} {}/s ", rate_text(*per_second), unit_) : "";
+  const std::string figures =
+      fmt::format("{}/{} {} {}{}{}{}", done_, total_, unit_, speed, timing, status_.empty() ? "" : "  ", status_);
   if (interactive_) {
     const int filled = static_cast<int>(fraction * kBarWidth);
     fmt::print(out_, "\r\033[K{} [{}{}] {:3.0f}% {}", title_, std::string(static_cast<std::size_t>(filled), '#'),

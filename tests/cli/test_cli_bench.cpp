@@ -2,7 +2,12 @@
 // a handful of iterations on a machine busy with other tests.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "cli/run_cli.h"
 #include "cnnzoo/analysis.h"
@@ -18,6 +23,21 @@ int64_t macs_of(const std::string& model, const ModelOptions& options = {}) {
   return analyze(build_model(model, options)).total.macs;
 }
 
+// The CPU's feature flags as the kernel reports them (the first "flags" line of /proc/cpuinfo).
+std::set<std::string> cpu_flags() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::set<std::string> flags;
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    for (std::string w; words >> w;) flags.insert(w);
+    break;
+  }
+  return flags;
+}
+
+std::string fp32_unit() { return cpu_flags().contains("avx512f") ? "avx512f" : "avx2+fma"; }
+
 json bench_json(const std::string& args) {
   const auto r = run_cli("bench " + args + " --format json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -27,11 +47,12 @@ json bench_json(const std::string& args) {
 TEST(CliBench, JsonReportHasEveryKeyAndConsistentFigures) {
   const json j = bench_json("resnet20 --iterations 2 --warmup 1");
   for (const char* key : {"model", "batch", "input", "threads", "mode", "precision", "iterations", "images_per_s",
-                          "latency_ms", "gflops_per_s", "peak_gflops_per_s", "peak_fraction", "peak_rss_bytes",
-                          "arena_bytes", "slice", "flops_per_iteration"}) {
+                          "latency_ms", "gflops_per_s", "peak_gflops_per_s", "peak_unit", "peak_fraction",
+                          "peak_rss_bytes", "arena_bytes", "slice", "flops_per_iteration"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
-  EXPECT_EQ(j.size(), 16u) << j.dump();
+  EXPECT_EQ(j.size(), 17u) << j.dump();
+  EXPECT_EQ(j["peak_unit"], fp32_unit());
   EXPECT_EQ(j["slice"], 1);  // batch 1: nothing to slice
   EXPECT_EQ(j["model"], "resnet20");
   EXPECT_EQ(j["batch"], 1);
@@ -78,11 +99,24 @@ TEST(CliBench, TrainingCountsForwardAndTwiceItForBackward) {
 TEST(CliBench, TextReportGivesUnitsThePeakAndTheConvention) {
   const auto r = run_cli("bench resnet20 --iterations 1 --warmup 0 --threads 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* text : {"resnet20 inference: batch 1, input 3x32x32, fp32, 1 thread\n", " ms", "images/s",
-                           "GFLOP per iteration (2 x ", "machine peak (measured): ", "GFLOP/s fp32 on 1 thread",
-                           "peak fraction", "MiB (peak RSS of the process)", "activation arena "}) {
+  const std::vector<std::string> expected = {"resnet20 inference: batch 1, input 3x32x32, fp32, 1 thread\n",
+                                             "\nlatency          median ",
+                                             " ms (1 iteration after 0 warm-up)\n",
+                                             " images/s\n",
+                                             "\nwork             ",
+                                             "GFLOP per iteration (2 x ",
+                                             "\npeak fp32        ",
+                                             " GFLOP/s measured on 1 thread (" + fp32_unit() + " FMA chains)\n",
+                                             "\npeak fraction    ",
+                                             "% of the fp32 peak (" + fp32_unit() + ")\n",
+                                             "\npeak memory      ",
+                                             " MiB (peak RSS of the process)\n",
+                                             "\nactivation arena ",
+                                             "\nslice            1 of 1 samples per run of the plan\n"};
+  for (const std::string& text : expected) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << " in\n" << r.out;
   }
+  EXPECT_EQ(r.out.find("peak bf16"), std::string::npos) << "fp32 runs name the fp32 peak only";
   const auto help = run_cli("bench --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Usage: cnnzoo bench"), std::string::npos) << help.out;
@@ -102,6 +136,55 @@ TEST(CliBench, Bf16InferenceReportsItsErrorAgainstFp32) {
   const auto t = run_cli("bench resnet20 --train --precision bf16");
   EXPECT_EQ(t.exit_code, 1);
   EXPECT_EQ(t.err, "cnnzoo: error: bf16 training is not implemented (bf16 is an inference precision here)\n");
+}
+
+// bf16 runs on the CPU's bf16 unit where it has one (AMX tiles, else AVX-512 BF16 dot products), so its
+// fraction is of that unit's peak, measured the same way as the fp32 one; without one, bf16 runs on the fp32
+// units and the report says so.
+TEST(CliBench, Bf16FractionIsOfThePeakOfTheBf16Unit) {
+  const std::set<std::string> flags = cpu_flags();
+  const std::string unit = flags.contains("amx_bf16")      ? "amx_bf16"
+                           : flags.contains("avx512_bf16") ? "avx512_bf16"
+                                                           : fp32_unit();
+  const json j = bench_json("resnet20 --precision bf16 --iterations 5 --warmup 2");
+  EXPECT_EQ(j["peak_unit"], unit);
+  const double fp32_peak = j["peak_gflops_per_s"], gflops = j["gflops_per_s"];
+  ASSERT_GT(fp32_peak, 0);
+  const double fraction = j["peak_fraction"];
+  EXPECT_GT(fraction, 0);
+  EXPECT_LE(fraction, 1.1) << "no more than the unit's peak, give or take timing noise";
+  if (unit == fp32_unit()) {
+    EXPECT_TRUE(j["peak_gflops_bf16"].is_null()) << j.dump();
+    EXPECT_NEAR(fraction, gflops / fp32_peak, 1e-9);
+  } else {
+    const double bf16_peak = j["peak_gflops_bf16"];
+    EXPECT_NEAR(fraction, gflops / bf16_peak, 1e-9);
+    // vdpbf16ps does 2 bf16 multiply-adds per fp32 lane at the FMA's rate: about twice the fp32 peak. An AMX
+    // tile multiply does 16x16x32 at a sixteenth of the rate: 16 times an AVX-512 core's FMAs or more.
+    const double ratio = bf16_peak / fp32_peak;
+    if (unit == "avx512_bf16") {
+      EXPECT_GT(ratio, 1.4);
+      EXPECT_LT(ratio, 2.8);
+    } else {
+      EXPECT_GT(ratio, 4);
+      EXPECT_LT(ratio, 64);
+    }
+  }
+
+  const auto r = run_cli("bench resnet20 --precision bf16 --iterations 1 --warmup 0 --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\npeak fp32        "), std::string::npos) << r.out;
+  if (unit == fp32_unit()) {
+    EXPECT_NE(r.out.find("\npeak bf16        none: this CPU has no bf16 unit (avx512_bf16 or amx_bf16), so bf16 "
+                         "runs on the fp32 units\n"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("% of the fp32 peak (" + unit + ")\n"), std::string::npos) << r.out;
+  } else {
+    const std::string method = unit == "amx_bf16" ? "amx_bf16 tdpbf16ps tiles" : "avx512_bf16 vdpbf16ps chains";
+    EXPECT_NE(r.out.find(" GFLOP/s measured on 1 thread (" + method + ")\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("% of the bf16 peak (" + unit + ")\n"), std::string::npos) << r.out;
+  }
 }
 
 TEST(CliBench, MistakesAreNamed) {
