@@ -110,12 +110,29 @@ struct TrainedModel {
   Parameters parameters;
 };
 
-/// An image as the model's input sample: converted to its channels (RGB to grey by ITU-R 601 luma),
-/// resized to its height and width, scaled to [0, 1] and normalised. `out_chw` holds C x H x W floats.
-void image_to_sample(const Image& image, const Dims& input, const Normalization& normalization,
-                     std::span<float> out_chw);
-
 /// Reads a checkpoint written by fit(); Error names the file and what is missing.
 TrainedModel load_trained_model(const std::string& path);
+
+/// How a user's image (PNG/JPEG of any size) becomes a model's input sample.
+struct ImagePreprocessing {
+  Dims input;                   ///< C, H, W of the model's input
+  int64_t resize = 0;           ///< the shorter side is resized to this, then the centre H x W is cropped
+  Normalization normalization;  ///< per channel, after scaling the pixels to [0, 1]
+};
+
+/// As the evaluation of the data set the checkpoint was trained on (eval_augment): folder sets resize the
+/// shorter side to 256/224 of the input and centre-crop; fixed-size sets (Fashion-MNIST, MNIST, CIFAR)
+/// resize it to the input and centre-crop, so their own images pass unchanged. The set's normalisation.
+ImagePreprocessing checkpoint_preprocessing(const TrainedModel& trained);
+
+/// torchvision's ImageNet weights transforms (ImageClassification: resize 256, centre crop 224, mean
+/// 0.485/0.456/0.406, std 0.229/0.224/0.225; Inception v3's 342/299 is the same 256/224 ratio) for an
+/// input of any size; a one-channel input gets the luma of that mean and std.
+ImagePreprocessing imagenet_preprocessing(const Dims& input);
+
+/// An image as a model input sample: converted to the input's channels (RGB to grey by ITU-R 601 luma),
+/// its shorter side resized, centre-cropped, scaled to [0, 1] and normalised. `out_chw` holds C x H x W
+/// floats. InvalidArgument when the image's channels cannot become the input's.
+void image_to_sample(const Image& image, const ImagePreprocessing& preprocessing, std::span<float> out_chw);
 
 }  // namespace cnnzoo

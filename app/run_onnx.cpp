@@ -1,0 +1,70 @@
+#include "run_onnx.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "cnnzoo/engine.h"
+#include "cnnzoo/error.h"
+#include "cnnzoo/io.h"
+#include "cnnzoo/onnx.h"
+
+namespace cnnzoo::cli {
+namespace {
+
+std::map<std::string, Tensor> read_onnx_inputs(const std::vector<std::string>& specs,
+                                               const std::vector<std::string>& names) {
+  std::map<std::string, Tensor> bound;
+  std::size_t next = 0;
+  for (const std::string& spec : specs) {
+    const auto eq = spec.find('=');
+    std::string name;
+    std::string file = spec;
+    if (eq != std::string::npos && std::find(names.begin(), names.end(), spec.substr(0, eq)) != names.end()) {
+      name = spec.substr(0, eq);
+      file = spec.substr(eq + 1);
+    } else {
+      while (next < names.size() && bound.contains(names[next])) ++next;
+      if (next == names.size()) {
+        throw InvalidArgument(fmt::format("--input {}: the model has {} input{} ({}), all given already", spec,
+                                          names.size(), names.size() == 1 ? "" : "s", fmt::join(names, ", ")));
+      }
+      name = names[next];
+    }
+    if (bound.contains(name)) throw InvalidArgument(fmt::format("--input: '{}' is given twice", name));
+    bound.emplace(name, read_npy(file));
+  }
+  for (const std::string& name : names) {
+    if (!bound.contains(name)) {
+      throw InvalidArgument(
+          fmt::format("the model's input '{}' has no --input (its inputs: {})", name, fmt::join(names, ", ")));
+    }
+  }
+  return bound;
+}
+
+}  // namespace
+
+std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vector<std::string>& inputs, int threads) {
+  const std::vector<std::string> names = onnx_input_names(path);
+  const std::map<std::string, Tensor> bound = read_onnx_inputs(inputs, names);
+  OnnxImportOptions options;
+  for (const auto& [name, tensor] : bound) options.input_shapes[name] = tensor.shape();
+  OnnxModel model = import_onnx(path, options);
+  std::vector<Tensor> outputs;
+  if (!model.graph.outputs().empty()) {
+    std::vector<Tensor> ordered;
+    for (ValueId v : model.graph.inputs()) ordered.push_back(bound.at(model.graph.value(v).name));
+    outputs = InferenceEngine(model.graph, std::move(model.parameters), {.threads = threads}).run(ordered);
+  }
+  std::vector<NamedOutput> named;
+  std::size_t dynamic = 0;
+  for (const std::string& name : model.output_names) {
+    auto constant = model.constant_outputs.find(name);
+    named.push_back({name, constant != model.constant_outputs.end() ? constant->second : outputs.at(dynamic++)});
+  }
+  return named;
+}
+
+}  // namespace cnnzoo::cli

@@ -1,0 +1,15 @@
+// `cnnzoo run FILE.onnx`: a model imported from ONNX, on .npy inputs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "run_outputs.h"
+
+namespace cnnzoo::cli {
+
+/// Runs the ONNX file on `inputs`: "NAME=FILE.npy" binds the graph input NAME, a bare "FILE.npy" the next
+/// graph input in order. Returns every output, constant ones included, in the file's order.
+std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vector<std::string>& inputs, int threads);
+
+}  // namespace cnnzoo::cli
