@@ -7,6 +7,7 @@ bring are made there (what the README's lines take but do not make themselves):
   - x.npy: one 3x224x224 float32 image; resnet50.safetensors: torchvision's resnet50 state_dict (its own
     initialisation, seeded) as safetensors, as a PyTorch user exports it;
   - shoe.png and shirt.jpg: two Fashion-MNIST test images (a sneaker or boot, a shirt) as PNG and JPEG;
+    cat.jpg and dog.png: two colour photos' stand-ins (320x240 RGB, smooth random colours);
   - data/cifar-10-batches-bin: a small CIFAR-10 folder in the official binary layout (random pixels).
 Training lines are run with less work, and only that is changed: `--subset 256 --val-subset 256` and at
 most 2 epochs (the recipes' own figures are checked by the recipe tests). Usage, as CTest runs it:
@@ -74,11 +75,14 @@ def bring_user_files(binary):
     import cv2  # Debian's python3-opencv
 
     cv2.imwrite("shirt.jpg", cv2.imread(os.path.join("user-images", shirt)))
+    rng = np.random.default_rng(2)
+    for name in ["cat.jpg", "dog.png"]:
+        coarse = rng.integers(0, 256, (6, 8, 3)).astype(np.uint8)
+        cv2.imwrite(name, cv2.resize(coarse, (320, 240), interpolation=cv2.INTER_CUBIC))
 
     # CIFAR-10's binary layout: records of a label byte and 3072 pixel bytes, five training batches.
     folder = os.path.join("data", "cifar-10-batches-bin")
     os.makedirs(folder)
-    rng = np.random.default_rng(1)
     for name in [f"data_batch_{k}.bin" for k in range(1, 6)] + ["test_batch.bin"]:
         records = np.concatenate([rng.integers(0, 10, (100, 1)), rng.integers(0, 256, (100, 3072))], axis=1)
         records.astype(np.uint8).tofile(os.path.join(folder, name))
