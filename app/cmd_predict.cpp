@@ -12,6 +12,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
 #include "commands.h"
+#include "flag_checks.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -81,7 +82,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("images", args->images, "PNG or JPEG files")->required()->expected(1, -1);
   cmd->add_option("--top", args->top, "How many classes to show")->default_val(5);
   cmd->add_option("--format", args->format, "text or json")->default_val("text");
-  cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->default_val(0);
+  add_threads_option(*cmd, args->threads);
   cmd->callback([args] { run_predict(*args); });
 }
 

@@ -15,6 +15,8 @@
 #include "cnnzoo/models.h"
 #include "cnnzoo/onnx.h"
 #include "commands.h"
+#include "flag_checks.h"
+#include "model_flags.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -129,7 +131,9 @@ void run_run(const RunArgs& args) {
   if (args.output.empty() == args.output_dir.empty()) {
     throw InvalidArgument("give either --output FILE.npy (the first output) or --output-dir DIR (every output)");
   }
-  const std::vector<NamedOutput> outputs = args.model.ends_with(".onnx") ? run_onnx_model(args) : run_zoo_model(args);
+  args.output.empty() ? prepare_output_folder(args.output_dir, "--output-dir")
+                      : check_output_file(args.output, "--output");
+  const std::vector<NamedOutput> outputs = names_onnx_file(args.model) ? run_onnx_model(args) : run_zoo_model(args);
   if (!args.output.empty()) return write_npy(args.output, outputs.at(0).tensor);
   std::filesystem::create_directories(args.output_dir);
   for (const NamedOutput& out : outputs) {
@@ -153,7 +157,7 @@ void add_run_command(CLI::App& app) {
       ->required();
   cmd->add_option("--output", args->output, "Output .npy for the first output (the logits, N x K)");
   cmd->add_option("--output-dir", args->output_dir, "Folder for every output, each as NAME.npy");
-  cmd->add_option("--threads", args->threads, "Threads (default: every core)")->default_val(0);
+  add_threads_option(*cmd, args->threads);
   cmd->callback([args] { run_run(*args); });
 }
 

@@ -105,7 +105,8 @@ TEST(Cli, CompareGoogLeNetStemWithVggAtTheSameResolution) {
 TEST(Cli, UnknownModelListsTheKnownOnes) {
   const auto r = run_cli("summary resnet51");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err.rfind("cnnzoo: error: unknown model 'resnet51'; known models: alexnet, ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.rfind("cnnzoo: error: unknown model 'resnet51'; did you mean 'resnet50', ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("? known models: alexnet, "), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty());
 }
 
