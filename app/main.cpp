@@ -32,6 +32,12 @@ bool refuse_unknown_command(CLI::App& app, int argc, char** argv) {
 int main(int argc, char** argv) {
   CLI::App app{"cnnzoo: the classic ImageNet CNNs - define, analyse, compare, run, train, bench", "cnnzoo"};
   app.require_subcommand(1);
+  // CLI11's errors as cnnzoo's: one line, and where to look.
+  app.failure_message([](const CLI::App* parsed, const CLI::Error& e) {
+    const auto command = parsed->get_subcommands();
+    const std::string help = command.empty() ? "cnnzoo --help" : "cnnzoo " + command.front()->get_name() + " --help";
+    return fmt::format("cnnzoo: error: {} (see `{}`)\n", e.what(), help);
+  });
   cnnzoo::cli::add_list_command(app);
   cnnzoo::cli::add_summary_command(app);
   cnnzoo::cli::add_compare_command(app);

@@ -133,7 +133,7 @@ TEST(Cli, OtherMistakes) {
   EXPECT_EQ(run_cli("summary vgg16 --format yaml").err,
             "cnnzoo: error: --format: unknown format 'yaml'; known: table, markdown, csv, json\n");
   EXPECT_EQ(run_cli("summary resnet18 --until layer9").exit_code, 1);
-  EXPECT_EQ(run_cli("summary resnet18 --batch 0").exit_code, 1);
+  EXPECT_EQ(run_cli("summary resnet18 --batch 0").exit_code, 2);  // outside the flag's range
   EXPECT_EQ(run_cli("summary resnet18 --batch many").exit_code, 2);
   EXPECT_EQ(run_cli("").exit_code, 2);
   EXPECT_EQ(run_cli("frobnicate").exit_code, 2);

@@ -43,11 +43,16 @@ void expect_one_line_error(const CliResult& r, int exit_code, const std::string&
   }
 }
 
-// A CLI11 parse error: "--flag: MESSAGE" and its pointer to --help, exit 2.
+// A value refused while parsing: "cnnzoo: error: --flag: MESSAGE (see `cnnzoo COMMAND --help`)", exit 2.
 void expect_refused_flag(const std::string& args, const std::string& message) {
   const CliResult r = run_cli(args);
+  const std::string command = args.substr(0, args.find(' '));
   EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
-  EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+  EXPECT_EQ(r.err.rfind("cnnzoo: error: ", 0), 0u) << args << "\n" << r.err;
+  EXPECT_NE(r.err.find(message + fmt::format(" (see `cnnzoo {} --help`)\n", command)), std::string::npos)
+      << args << "\n"
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_TRUE(r.out.empty()) << args;
 }
 
@@ -87,7 +92,7 @@ TEST(CliErrors, OutOfRangeNumbersAreRefused) {
            {"--lr -1", "--lr: must be positive, got -1"},
            {"--lr 0", "--lr: must be positive, got 0"},
            {"--batch 0", "--batch: must be at least 1, got 0"},
-           {"--batch-size 0", "must be at least 1, got 0"},
+           {"--batch-size 0", "--batch: must be at least 1, got 0"},
            {"--label-smoothing 2", "--label-smoothing: must lie in [0, 1], got 2"},
            {"--val-split 1", "--val-split: must lie in [0, 1), got 1"},
            {"--image-size 0", "--image-size: must be at least 1, got 0"},
