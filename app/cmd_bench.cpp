@@ -19,9 +19,11 @@
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/init.h"
+#include "cnnzoo/memory_check.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/optim.h"
 #include "commands.h"
+#include "flag_checks.h"
 #include "machine_peak.h"
 #include "model_flags.h"
 #include "progress.h"
@@ -136,6 +138,7 @@ BenchResult bench(const BenchArgs& args) {
   if (args.warmup < 0) throw InvalidArgument(fmt::format("--warmup must not be negative, got {}", args.warmup));
 
   const ModelInfo& info = find_model(args.model);
+  require_memory(info.name, args.flags.resolve(), args.train, fmt::format("--batch {}", args.flags.options.batch));
   const Graph graph = build_model(info.name, args.flags.resolve());
   Parameters parameters = init_parameters(graph, init_scheme_for(info.name), args.seed);
   const Analysis analysis = analyze(graph);
@@ -274,7 +277,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();
   args->flags.add_to(*cmd);
   cmd->add_flag("--train", args->train, "Time training steps instead of inference");
-  cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->default_val(0);
+  add_threads_option(*cmd, args->threads);
   cmd->add_option("--iterations", args->iterations, "Timed iterations (default: 20 inference, 10 training)");
   cmd->add_option("--warmup", args->warmup, "Untimed iterations first")->default_val(3);
   cmd->add_option("--precision", args->precision,

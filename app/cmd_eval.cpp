@@ -11,6 +11,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
 #include "commands.h"
+#include "flag_checks.h"
 #include "progress.h"
 
 namespace cnnzoo::cli {
@@ -188,7 +189,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--ensemble", args->ensemble, "Several checkpoints: their averaged softmax outputs");
   cmd->add_option("--data", args->data, "Data set (default: the one the checkpoint was trained on)");
   cmd->add_option("--format", args->format, "text or json")->default_val("text");
-  cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->default_val(0);
+  add_threads_option(*cmd, args->threads);
   cmd->add_option("--precision", args->precision,
                   "fp32, or bf16 (bfloat16 inference; also reports its top-1 agreement with fp32)")
       ->check(CLI::IsMember({"fp32", "bf16"}))

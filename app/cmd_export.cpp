@@ -33,14 +33,15 @@ struct Commas : std::numpunct<char> {
 
 void run_export(const ExportArgs& args) {
   const ModelInfo& info = find_model(args.model);
+  check_output_file(args.output, "--output");
   const Graph graph = build_model(info.name, args.flags.resolve());
   const Parameters parameters = args.weights.empty() ? init_parameters(graph, init_scheme_for(info.name), args.seed)
                                                      : load_weights(graph, args.weights);
   export_onnx(graph, parameters, args.output);
   const std::locale commas(std::locale::classic(), new Commas);
-  std::cout << fmt::format(commas, "wrote {}: {:L} parameters, {} nodes, opset {} ({:.1f} MB)\n", args.output,
+  std::cout << fmt::format(commas, "wrote {}: {:L} parameters, {} nodes, opset {} ({:.1f} MiB)\n", args.output,
                            analyze(graph).total.params, graph.nodes().size(), kOnnxExportOpset,
-                           static_cast<double>(std::filesystem::file_size(args.output)) / 1e6);
+                           static_cast<double>(std::filesystem::file_size(args.output)) / 1048576.0);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 
 #include "cnnzoo/data.h"
 #include "cnnzoo/error.h"
+#include "cnnzoo/io.h"
 #include "commands.h"
+#include "flag_checks.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -28,7 +30,7 @@ void run_samples(const SamplesArgs& args) {
     throw InvalidArgument(fmt::format("--first {} --count {}: {} has {} {} images", args.first, args.count,
                                       data->name(), data->size(), args.split));
   }
-  std::filesystem::create_directories(args.out);
+  prepare_output_folder(args.out, "--out");
   for (int64_t i = args.first; i < args.first + args.count; ++i) {
     const std::string name = data->class_names().at(static_cast<std::size_t>(data->label(i)));
     std::string safe;
@@ -47,9 +49,9 @@ void add_samples_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("samples", "Write a few images of a data set as PNG files, named by class");
   cmd->add_option("--data", args->data, "Data set (see `cnnzoo train --help`)")->default_val(args->data);
   cmd->add_option("--split", args->split, "train or test")->default_val(args->split);
-  cmd->add_option("--first", args->first, "Index of the first image")->default_val(0);
-  cmd->add_option("--count", args->count, "How many images")->default_val(8);
-  cmd->add_option("--out", args->out, "Folder to write them to")->required();
+  cmd->add_option("--first", args->first, "Index of the first image")->default_val(0)->check(at_least(0));
+  cmd->add_option("--count", args->count, "How many images")->default_val(8)->check(at_least(1));
+  cmd->add_option("--out", args->out, "Folder to write them to (created when missing)")->required();
   cmd->callback([args] { run_samples(*args); });
 }
 

@@ -38,7 +38,7 @@ Graph imported_graph(const SummaryArgs& args) {
 void run_summary(const SummaryArgs& args) {
   const ReportFormat format = parse_report_format(args.format);
   const Graph graph =
-      args.model.ends_with(".onnx") ? imported_graph(args) : build_model(args.model, args.flags.resolve());
+      names_onnx_file(args.model) ? imported_graph(args) : build_model(args.model, args.flags.resolve());
   const Analysis analysis =
       analyze(graph, {.until = args.until, .all_nodes = args.all_nodes, .depth_view = args.depth_view});
   std::cout << render_summary(analysis, format);

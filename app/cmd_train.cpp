@@ -5,6 +5,7 @@
 
 #include "cnnzoo/fit.h"
 #include "commands.h"
+#include "flag_checks.h"
 #include "progress.h"
 
 namespace cnnzoo::cli {
@@ -63,42 +64,63 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--model", o.model, "Model name (see `cnnzoo list`)")->default_val(o.model);
   cmd->add_option("--data", o.data, "fashion-mnist, mnist:DIR, cifar10:DIR, cifar100:DIR or folder:DIR")
       ->default_val(o.data);
-  cmd->add_option("--epochs", o.epochs, "Epochs")->default_val(o.epochs);
-  cmd->add_option("--batch-size", o.batch_size, "Images per step")->default_val(o.batch_size);
-  cmd->add_option("--lr", o.schedule.base_lr, "Peak learning rate")->default_val(o.schedule.base_lr);
+  cmd->add_option("--epochs", o.epochs, "Epochs")->default_val(o.epochs)->check(at_least(1));
+  cmd->add_option("--batch,--batch-size", o.batch_size, "Images per step (--batch-size: the older spelling)")
+      ->default_val(o.batch_size)
+      ->check(at_least(1));
+  cmd->add_option("--lr", o.schedule.base_lr, "Peak learning rate")->default_val(o.schedule.base_lr)->check(positive());
   cmd->add_option("--seed", o.seed, "Seed of initialisation, data order, augmentation and dropout")->default_val(0);
-  cmd->add_option("--subset", o.subset, "Train on the first N training images (0 = all)")->default_val(0);
-  cmd->add_option("--val-subset", o.val_subset, "Evaluate on the first N test images (0 = all)")->default_val(0);
+  cmd->add_option("--subset", o.subset, "Train on the first N training images (0 = all)")
+      ->default_val(0)
+      ->check(at_least(0));
+  cmd->add_option("--val-subset", o.val_subset, "Evaluate on the first N test images (0 = all)")
+      ->default_val(0)
+      ->check(at_least(0));
   cmd->add_option("--val-split", o.validation_split,
                   "folder:DIR without train/ and val/: the fraction held out for validation")
-      ->default_val(o.validation_split);
-  cmd->add_option("--image-size", o.image_size, "folder:DIR: the model's input size")->default_val(o.image_size);
-  cmd->add_option("--threads", o.threads, "Engine threads (0 = every core)")->default_val(0);
-  cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")->default_val(o.loader_threads);
+      ->default_val(o.validation_split)
+      ->check(number_where([](double v) { return v >= 0 && v < 1; }, "lie in [0, 1)", "in [0, 1)"));
+  cmd->add_option("--image-size", o.image_size, "folder:DIR: the model's input size, in pixels")
+      ->default_val(o.image_size)
+      ->check(at_least(1));
+  add_threads_option(*cmd, o.threads, "Engine threads (0 = every core; more than the cores is capped)");
+  cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")
+      ->default_val(o.loader_threads)
+      ->check(at_least(1));
   cmd->add_option("--out", o.out_dir, "Folder for last.safetensors, best.safetensors and metrics.csv")->required();
   cmd->add_flag("--resume", o.resume, "Continue from OUT/last.safetensors (with the same options)");
   cmd->add_flag("--overwrite", o.overwrite, "Start afresh even if OUT holds a run");
   cmd->add_option("--stop-after", o.stop_after, "Stop after this many epochs, to --resume later (0 = no)")
-      ->default_val(0);
+      ->default_val(0)
+      ->check(at_least(0));
   cmd->add_option("--optimizer", o.optimizer.kind, "sgd, adam or adamw")->default_val(o.optimizer.kind);
-  cmd->add_option("--momentum", o.optimizer.momentum, "SGD momentum")->default_val(o.optimizer.momentum);
+  cmd->add_option("--momentum", o.optimizer.momentum, "SGD momentum")
+      ->default_val(o.optimizer.momentum)
+      ->check(within(0, 1));
   cmd->add_flag("--no-nesterov", args->no_nesterov, "Plain momentum instead of Nesterov's");
-  cmd->add_option("--weight-decay", o.optimizer.weight_decay, "Weight decay")->default_val(o.optimizer.weight_decay);
+  cmd->add_option("--weight-decay", o.optimizer.weight_decay, "Weight decay")
+      ->default_val(o.optimizer.weight_decay)
+      ->check(at_least(0));
   cmd->add_flag("--decay-bn-and-bias", o.optimizer.decay_bn_and_bias,
                 "Also decay batch-norm weights and biases (exempt by default)");
   cmd->add_option("--schedule", o.schedule.kind, "constant, step, multistep or cosine")->default_val(o.schedule.kind);
   cmd->add_option("--warmup-epochs", o.schedule.warmup_epochs, "Linear warm-up, in epochs (may be fractional)")
-      ->default_val(o.schedule.warmup_epochs);
+      ->default_val(o.schedule.warmup_epochs)
+      ->check(at_least(0));
   cmd->add_option("--step-size", o.schedule.step_size, "step: epochs between decays")
-      ->default_val(o.schedule.step_size);
+      ->default_val(o.schedule.step_size)
+      ->check(at_least(1));
   cmd->add_option("--milestones", o.schedule.milestones, "multistep: epochs at which the rate drops");
   cmd->add_option("--gamma", o.schedule.gamma, "step, multistep: the factor of each drop")
-      ->default_val(o.schedule.gamma);
-  cmd->add_option("--label-smoothing", o.label_smoothing, "Label smoothing")->default_val(0.0);
-  cmd->add_option("--depth", args->depth, "Depth, where the model's paper defines a family");
-  cmd->add_option("--width", args->width, "Widen factor or width per group");
-  cmd->add_option("--groups", args->groups, "Groups of the bottleneck convolution (ResNeXt)");
-  cmd->add_option("--growth-rate", args->growth_rate, "DenseNet growth rate");
+      ->default_val(o.schedule.gamma)
+      ->check(positive());
+  cmd->add_option("--label-smoothing", o.label_smoothing, "Label smoothing, in [0, 1]")
+      ->default_val(0.0)
+      ->check(within(0, 1));
+  cmd->add_option("--depth", args->depth, "Depth, where the model's paper defines a family")->check(at_least(1));
+  cmd->add_option("--width", args->width, "Widen factor or width per group")->check(at_least(1));
+  cmd->add_option("--groups", args->groups, "Groups of the bottleneck convolution (ResNeXt)")->check(at_least(1));
+  cmd->add_option("--growth-rate", args->growth_rate, "DenseNet growth rate")->check(at_least(1));
   cmd->add_flag("--aux-logits", args->aux_logits, "GoogLeNet: train with the auxiliary classifiers (weight 0.3)");
   cmd->callback([args] { run_train(*args); });
 }

@@ -5,6 +5,8 @@
 #include <charconv>
 
 #include "cnnzoo/error.h"
+#include "cnnzoo/onnx.h"
+#include "flag_checks.h"
 
 namespace cnnzoo::cli {
 
@@ -32,13 +34,17 @@ Dims parse_chw(const std::string& text, const std::string& flag) {
 
 void ModelFlags::add_to(CLI::App& command) {
   command.add_option("--input", input, "Input size CxHxW (default: the model's own, e.g. 3x224x224)");
-  command.add_option("--batch", options.batch, "Batch size N")->default_val(1);
-  command.add_option("--num-classes", options.num_classes, "Number of classes (default: the model's own)");
-  command.add_option("--depth", options.depth,
-                     "Depth, where the paper defines a family (CIFAR ResNets, WRN, DenseNet-BC)");
-  command.add_option("--width", options.width, "Widen factor (WRN) or width per group (ResNeXt/wide ResNet)");
-  command.add_option("--groups", options.groups, "Groups of the bottleneck 3x3 convolution (ResNeXt)");
-  command.add_option("--growth-rate", options.growth_rate, "Growth rate k (DenseNet)");
+  command.add_option("--batch", options.batch, "Batch size N")->default_val(1)->check(at_least(1));
+  command.add_option("--num-classes", options.num_classes, "Number of classes (default: the model's own)")
+      ->check(at_least(1));
+  command
+      .add_option("--depth", options.depth, "Depth, where the paper defines a family (CIFAR ResNets, WRN, DenseNet-BC)")
+      ->check(at_least(1));
+  command.add_option("--width", options.width, "Widen factor (WRN) or width per group (ResNeXt/wide ResNet)")
+      ->check(at_least(1));
+  command.add_option("--groups", options.groups, "Groups of the bottleneck 3x3 convolution (ResNeXt)")
+      ->check(at_least(1));
+  command.add_option("--growth-rate", options.growth_rate, "Growth rate k (DenseNet)")->check(at_least(1));
   command.add_flag("--aux-logits", options.aux_logits, "Add GoogLeNet's auxiliary classifiers");
   command.add_flag("--wide", options.wide, "ZFNet's 512/1024/512 variant of layers 3-5");
 }
@@ -48,5 +54,7 @@ ModelOptions ModelFlags::resolve() const {
   if (!input.empty()) o.input = parse_chw(input, "--input");
   return o;
 }
+
+bool names_onnx_file(const std::string& model) { return model.ends_with(".onnx") || is_onnx_file(model); }
 
 }  // namespace cnnzoo::cli

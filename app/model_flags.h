@@ -18,6 +18,10 @@ struct ModelFlags {
   ModelOptions resolve() const;
 };
 
+/// Whether the MODEL argument names an ONNX file rather than a zoo model: by its extension, or by its
+/// content whatever its name (model.bin).
+bool names_onnx_file(const std::string& model);
+
 /// Parses "3x224x224" into {3, 224, 224}; throws InvalidArgument naming `flag`.
 Dims parse_chw(const std::string& text, const std::string& flag);
 

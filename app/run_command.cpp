@@ -16,6 +16,7 @@
 #include "cnnzoo/init.h"
 #include "cnnzoo/io.h"
 #include "cnnzoo/models.h"
+#include "flag_checks.h"
 #include "run_inputs.h"
 #include "run_onnx.h"
 #include "run_outputs.h"
@@ -61,7 +62,6 @@ void check_flags(const RunArgs& a) {
   }
   if (a.top < 1) throw InvalidArgument(fmt::format("--top must be at least 1, got {}", a.top));
   if (a.batch && *a.batch < 1) throw InvalidArgument(fmt::format("--batch must be at least 1, got {}", *a.batch));
-  if (a.threads < 0) throw InvalidArgument(fmt::format("--threads must be 0 (every core) or more, got {}", a.threads));
   if (!a.checkpoint.empty() && !a.weights.empty()) {
     throw InvalidArgument(
         "give --checkpoint FILE (a checkpoint of `cnnzoo train`) or --weights FILE (a torchvision state_dict), not "
@@ -345,7 +345,7 @@ void add_run_options(CLI::App& command, RunArgs& a) {
   command.add_option("--format", a.format, "How to print the top classes: text or json")->default_val("text");
   command.add_option("--output", a.output, "Write the first output (the logits, N x K) of every input as .npy");
   command.add_option("--output-dir", a.output_dir, "Write every output to this folder, each as NAME.npy");
-  command.add_option("--threads", a.threads, "Threads (0 = every core)")->default_val(0);
+  add_threads_option(command, a.threads);
 }
 
 void run_inputs(const RunArgs& a) {
@@ -369,7 +369,7 @@ void run_inputs(const RunArgs& a) {
     throw InvalidArgument(
         "no inputs: give images (PNG/JPEG), .npy arrays or folders of images after the model (or with --input)");
   }
-  if (checkpoint.empty() && model.ends_with(".onnx")) return run_onnx(a, model, paths, input_flag);
+  if (checkpoint.empty() && names_onnx_file(model)) return run_onnx(a, model, paths, input_flag);
 
   InputFailures failures;
   const std::vector<std::string> files = expand_folders(paths, failures);

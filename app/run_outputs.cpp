@@ -42,30 +42,14 @@ void refuse_an_input(const std::string& flag, const fs::path& target, const std:
 
 void check_output_locations(const std::string& output, const std::string& output_dir,
                             const std::vector<std::string>& inputs) {
-  std::error_code ec;
   if (!output.empty() && !output_dir.empty()) {
     throw InvalidArgument("give --output FILE.npy (the first output) or --output-dir DIR (every output), not both");
   }
   if (!output.empty()) {
-    const fs::path target(output);
-    if (fs::is_directory(target, ec)) {
-      throw InvalidArgument(
-          fmt::format("--output {}: is a folder; give a file such as {}", output, (target / "logits.npy").string()));
-    }
-    const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    if (!fs::is_directory(parent, ec)) {
-      throw InvalidArgument(fmt::format("--output {}: the folder {} does not exist", output, parent.string()));
-    }
-    refuse_an_input("--output", target, inputs);
+    check_output_file(output, "--output");
+    refuse_an_input("--output", fs::path(output), inputs);
   }
-  if (!output_dir.empty()) {
-    if (fs::exists(output_dir, ec) && !fs::is_directory(output_dir, ec)) {
-      throw InvalidArgument(fmt::format("--output-dir {}: is a file, not a folder", output_dir));
-    }
-    fs::create_directories(output_dir, ec);
-    if (ec)
-      throw InvalidArgument(fmt::format("--output-dir {}: cannot create the folder: {}", output_dir, ec.message()));
-  }
+  if (!output_dir.empty()) prepare_output_folder(output_dir, "--output-dir");
 }
 
 void write_outputs(const std::vector<NamedOutput>& outputs, const std::string& output, const std::string& output_dir,

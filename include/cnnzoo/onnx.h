@@ -42,6 +42,10 @@ OnnxModel import_onnx(const std::string& path, const OnnxImportOptions& options 
 /// The same from the bytes of a file; `source` names it in messages.
 OnnxModel import_onnx_bytes(std::string_view bytes, const std::string& source, const OnnxImportOptions& options = {});
 
+/// Whether `path` holds an ONNX model, judged by its content (the top-level protobuf fields of a
+/// ModelProto, a graph among them), whatever its name: model.bin is recognised, a checkpoint is not.
+bool is_onnx_file(const std::string& path);
+
 /// The names of an ONNX file's graph inputs, initializers left out, in the file's order.
 std::vector<std::string> onnx_input_names(const std::string& path);
 

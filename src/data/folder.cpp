@@ -19,13 +19,25 @@ bool is_image_file(const fs::path& path) {
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
 }
 
+// What `entry` is, following a symbolic link; a link that leads nowhere (a loop, a missing target) is an
+// Error naming it, not a filesystem exception.
+fs::file_status resolved_status(const fs::path& root, const fs::directory_entry& entry) {
+  std::error_code ec;
+  const fs::file_status status = entry.status(ec);
+  if (ec) {
+    throw Error(
+        fmt::format("folder:{}: {}: {}; remove or fix this entry", root.string(), entry.path().string(), ec.message()));
+  }
+  return status;
+}
+
 class FolderDataset final : public Dataset {
  public:
   FolderDataset(const fs::path& dir, int64_t image_size) : dir_(dir), image_size_(image_size) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw Error(fmt::format("folder:{}: not a directory", dir.string()));
     for (const auto& entry : fs::directory_iterator(dir)) {
-      if (entry.is_directory() && entry.path().filename().string()[0] != '.') {
+      if (entry.path().filename().string()[0] != '.' && fs::is_directory(resolved_status(dir, entry))) {
         classes_.push_back(entry.path().filename().string());
       }
     }
@@ -36,7 +48,9 @@ class FolderDataset final : public Dataset {
     for (size_t k = 0; k < classes_.size(); ++k) {
       std::vector<fs::path> files;
       for (const auto& entry : fs::recursive_directory_iterator(dir / classes_[k])) {
-        if (entry.is_regular_file() && is_image_file(entry.path())) files.push_back(entry.path());
+        if (is_image_file(entry.path()) && fs::is_regular_file(resolved_status(dir, entry))) {
+          files.push_back(entry.path());
+        }
       }
       if (files.empty()) {
         throw Error(fmt::format("folder:{}: class folder {} holds no .jpg, .jpeg or .png files", dir.string(),

@@ -11,6 +11,9 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
 #include "cnnzoo/init.h"
+#include "cnnzoo/io.h"
+#include "cnnzoo/memory_check.h"
+#include "cnnzoo/onnx.h"
 #include "fit/run_record.h"
 
 namespace cnnzoo {
@@ -62,14 +65,17 @@ Run prepare(const FitOptions& o) {
   r.test = open_dataset(o.data, Split::Test, data_options);
   if (o.val_subset > 0) r.test = take_first(std::move(r.test), o.val_subset);
   if (r.train->size() < o.batch_size) {
-    throw InvalidArgument(
-        fmt::format("--batch-size {} is larger than the {} training images", o.batch_size, r.train->size()));
+    throw InvalidArgument(fmt::format("--batch {} is larger than the {} training images; use a smaller --batch",
+                                      o.batch_size, r.train->size()));
   }
   // The model adapts to the data: its input channels and size, and its classes.
   r.model_options = o.model_options;
   r.model_options.input = r.train->image_shape();
   r.model_options.num_classes = r.train->num_classes();
   r.model_options.batch = o.batch_size;
+  require_memory(o.model, r.model_options, true,
+                 o.data.starts_with("folder:") ? fmt::format("--batch {} --image-size {}", o.batch_size, o.image_size)
+                                               : fmt::format("--batch {}", o.batch_size));
   r.graph = build_model(o.model, r.model_options);
   r.parameters = init_parameters(r.graph, init_scheme_for(o.model), o.seed);
   r.optimizer = make_optimizer(o.optimizer, r.graph);
@@ -115,12 +121,37 @@ int64_t correct_predictions(const Tensor& logits, const std::vector<int64_t>& la
   return correct;
 }
 
+// Every option a user can get wrong, named by its `cnnzoo train` flag, before anything is read or built.
+void check_options(const FitOptions& o) {
+  const auto at_least = [](const char* flag, auto value, auto min) {
+    if (value < min) throw InvalidArgument(fmt::format("{}: must be at least {}, got {}", flag, min, value));
+  };
+  if (o.out_dir.empty()) throw InvalidArgument("--out: a folder for the checkpoints and metrics is required");
+  at_least("--epochs", o.epochs, 1);
+  at_least("--batch", o.batch_size, 1);
+  at_least("--subset", o.subset, 0);
+  at_least("--val-subset", o.val_subset, 0);
+  at_least("--stop-after", o.stop_after, 0);
+  at_least("--threads", o.threads, 0);
+  at_least("--loader-threads", o.loader_threads, 1);
+  at_least("--image-size", o.image_size, 1);
+  if (!(o.schedule.base_lr > 0))
+    throw InvalidArgument(fmt::format("--lr: must be positive, got {}", o.schedule.base_lr));
+  if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1)) {
+    throw InvalidArgument(fmt::format("--label-smoothing: must lie in [0, 1], got {}", o.label_smoothing));
+  }
+  if (!(o.validation_split >= 0 && o.validation_split < 1)) {
+    throw InvalidArgument(fmt::format("--val-split: must lie in [0, 1), got {}", o.validation_split));
+  }
+}
+
 }  // namespace
 
 FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
-  if (o.out_dir.empty()) throw InvalidArgument("--out: a folder for the checkpoints and metrics is required");
-  if (o.epochs < 1) throw InvalidArgument(fmt::format("--epochs must be at least 1, got {}", o.epochs));
-  std::filesystem::create_directories(o.out_dir);
+  check_options(o);
+  // Checked before the data is read and the first step runs: an unwritable folder fails now, not after
+  // an epoch.
+  prepare_output_folder(o.out_dir, "--out");
   const std::string last = o.out_dir + "/last.safetensors";
   const std::string best = o.out_dir + "/best.safetensors";
   if (!o.resume && !o.overwrite && std::filesystem::exists(last)) {
@@ -197,8 +228,30 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
   return r.result;
 }
 
+namespace {
+
+// A checkpoint's tensors and metadata; a file that is something else (an ONNX model, a state_dict, any
+// other file) is named as not a checkpoint, with what it is when that is known.
+Checkpoint read_trained_checkpoint(const std::string& path) {
+  if (is_onnx_file(path)) {
+    throw InvalidArgument(fmt::format(
+        "{}: an ONNX model, not a checkpoint (written by cnnzoo train); run it with `cnnzoo run {}`", path, path));
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return load_checkpoint(path);  // its own "cannot open"
+  try {
+    return load_checkpoint(path);
+  } catch (const Error& e) {
+    std::string reason = e.what();
+    if (reason.starts_with(path + ": ")) reason.erase(0, path.size() + 2);
+    throw InvalidArgument(fmt::format("{}: not a checkpoint (written by cnnzoo train): {}", path, reason));
+  }
+}
+
+}  // namespace
+
 TrainedModel load_trained_model(const std::string& path) {
-  Checkpoint c = load_checkpoint(path);
+  Checkpoint c = read_trained_checkpoint(path);
   TrainedModel t;
   t.model = meta_value(c.meta, kCheckpointModelKey, path);
   t.options = model_options_from_json(meta_value(c.meta, kCheckpointModelOptionsKey, path), path);

@@ -4,6 +4,7 @@
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
+#include "cnnzoo/nearest_names.h"
 #include "models/families.h"
 
 namespace cnnzoo {
@@ -64,9 +65,11 @@ const ModelInfo& find_model(std::string_view name) {
   const auto& all = list_models();
   auto it = std::find_if(all.begin(), all.end(), [&](const ModelInfo& m) { return m.name == name; });
   if (it != all.end()) return *it;
-  std::vector<std::string_view> names;
+  std::vector<std::string> names;
   for (const ModelInfo& m : all) names.push_back(m.name);
-  throw UnknownNameError(fmt::format("unknown model '{}'; known models: {}", name, fmt::join(names, ", ")));
+  // The likely typo first, then every name.
+  throw UnknownNameError(fmt::format("unknown model '{}';{} known models: {}", name,
+                                     did_you_mean(nearest_names(name, names)), fmt::join(names, ", ")));
 }
 
 Graph build_model(std::string_view name, const ModelOptions& options) {

@@ -155,6 +155,10 @@ ValueId Importer::add_with_params(OpKind op, Attrs attrs, std::vector<ValueId> i
     const std::string suffix = spec.name.substr(n.name.size() + 1);
     auto it = params.find(suffix);
     if (it == params.end()) fail(fmt::format("has no tensor for its parameter '{}'", suffix));
+    if (it->second.dtype() != spec.dtype) {
+      fail(fmt::format("{} holds {} values; expected {}", suffix, dtype_name(it->second.dtype()),
+                       dtype_name(spec.dtype)));
+    }
     if (it->second.shape() != spec.shape) {
       fail(fmt::format("{} has shape {}, expected {}", suffix, to_string(it->second.shape()), to_string(spec.shape)));
     }
@@ -229,7 +233,15 @@ void Importer::convert(const onnx::NodeProto& n) {
     for (const auto& [op, converter] : table) known.push_back(op);
     fail(fmt::format("op type {} is not supported; supported: {}", n.op_type(), fmt::join(known, ", ")));
   }
-  it->second(*this);
+  try {
+    it->second(*this);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::logic_error& e) {
+    // A converter indexed past what a malformed node holds (an empty attribute or tensor): still the
+    // node's fault, so name it.
+    fail(fmt::format("malformed: an attribute or constant input is empty or too short ({})", e.what()));
+  }
 }
 
 void Importer::add_graph_outputs(const onnx::GraphProto& g) {

@@ -33,6 +33,14 @@ std::vector<double> as_doubles(const Tensor& t) {
   return {t.f32().begin(), t.f32().end()};
 }
 
+// The single value of constant input `i` (a Pad's value, a Dropout's training_mode); an empty or longer
+// tensor is the node's error.
+double scalar_input(const Importer& im, std::size_t i, const char* what) {
+  const std::vector<double> v = as_doubles(im.constant(i));
+  if (v.size() != 1) im.fail(fmt::format("input {} ({}) must hold one value, holds {}", i + 1, what, v.size()));
+  return v[0];
+}
+
 Tensor from_doubles(const std::vector<double>& v, const Dims& shape, DType dtype) {
   Tensor t(shape, dtype);
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -267,7 +275,7 @@ void pass_through(Importer& im) {
 void convert_dropout(Importer& im) {
   im.accept_attrs({"ratio", "is_test", "seed"});
   im.expect_outputs(1, "the mask");
-  if (im.has_input(2) && (!im.is_constant(2) || as_doubles(im.constant(2)).at(0) != 0.0)) {
+  if (im.has_input(2) && (!im.is_constant(2) || scalar_input(im, 2, "training_mode") != 0.0)) {
     im.fail("training_mode must be false: cnnzoo imports models for inference");
   }
   pass_through(im);
@@ -280,7 +288,7 @@ void convert_pad(Importer& im) {
   if (im.string_attr("mode", "constant") != "constant") im.fail("only mode 'constant' is supported");
   const std::vector<int64_t> pads = im.opset() < 11 ? im.ints_attr("pads") : int_values(im, 1);
   const double value =
-      im.opset() < 11 ? im.float_attr("value", 0.0) : (im.has_input(2) ? as_doubles(im.constant(2)).at(0) : 0.0);
+      im.opset() < 11 ? im.float_attr("value", 0.0) : (im.has_input(2) ? scalar_input(im, 2, "constant_value") : 0.0);
   const Dims s = im.shape(0);
   if (pads.size() != 2 * s.size()) im.fail(fmt::format("has {} pads for a rank-{} input", pads.size(), s.size()));
   if (im.has_input(3)) im.fail("the axes input is not supported");

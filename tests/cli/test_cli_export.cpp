@@ -27,8 +27,8 @@ TEST(CliExport, WritesTheSeededModel) {
   const Graph graph = build_model("resnet20", {.batch = 2});
   const std::string expected = export_onnx_bytes(graph, init_parameters(graph, init_scheme_for("resnet20"), 3));
   EXPECT_EQ(test::slurp(out), expected);
-  EXPECT_EQ(r.out, fmt::format("wrote {}: 269,722 parameters, 73 nodes, opset 13 ({:.1f} MB)\n", out,
-                               static_cast<double>(expected.size()) / 1e6));
+  EXPECT_EQ(r.out, fmt::format("wrote {}: 269,722 parameters, 73 nodes, opset 13 ({:.1f} MiB)\n", out,
+                               static_cast<double>(expected.size()) / 1048576.0));
   std::filesystem::remove(out);
 }
 

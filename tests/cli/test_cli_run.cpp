@@ -351,11 +351,15 @@ TEST(CliRun, OutputsAreCheckedFirstAndNeverOverwriteAnInput) {
   EXPECT_EQ(file_bytes(f.input), before);
   r = run_cli(fmt::format("run resnet20 {} --output-dir {}", f.input, f.weights));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --output-dir {}: is a file, not a folder\n", f.weights));
+  EXPECT_EQ(r.err,
+            fmt::format("cnnzoo: error: --output-dir {}: is a file, not a folder; give a folder (it is created when "
+                        "missing)\n",
+                        f.weights));
   const std::string nowhere = temp("nowhere") + "/y.npy";
   r = run_cli(fmt::format("run resnet20 {} --output {}", f.input, nowhere));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --output {}: the folder {} does not exist\n", nowhere, temp("nowhere")));
+  EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --output {}: the folder {} does not exist; create it first\n", nowhere,
+                               temp("nowhere")));
   r = run_cli(fmt::format("run resnet20 {} --output {} --output-dir {}", f.input, f.output, temp("dir")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("not both"), std::string::npos) << r.err;

@@ -1,0 +1,38 @@
+// Refusing work that cannot fit in memory before anything is allocated: a batch of 10^12 images or an
+// input of 20000 x 20000 pixels is a clear error naming the flags, not a std::bad_alloc (or a process the
+// kernel kills) minutes later.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cnnzoo/models.h"
+
+namespace cnnzoo {
+
+/// The memory this process may use, in bytes: the machine's physical memory, or the limit of its cgroup
+/// (a container's) when that is lower.
+int64_t usable_memory_bytes();
+
+struct MemoryEstimate {
+  double weight_bytes = 0;      ///< weights and buffers (and, training, the optimizer's momentum)
+  double activation_bytes = 0;  ///< what grows with the batch: live activations, or those kept for backward
+  double total() const { return weight_bytes + activation_bytes; }
+};
+
+/// A lower bound of the memory inference (or a training step, `training`) of a zoo model at options.batch
+/// needs, from the analysis' peak live activations (training: what backward keeps). Computed from the
+/// graphs at batch 1 and 2, in floating point, so no graph of the asked batch is built and a huge batch
+/// cannot overflow.
+MemoryEstimate estimate_memory(std::string_view model, const ModelOptions& options, bool training);
+
+/// Throws InvalidArgument when the estimate exceeds usable_memory_bytes(): "WHAT: training resnet20 at batch
+/// 64 and input 3x20000x20000 needs at least 1.2 TiB of memory (...), but this machine has 125.7 GiB; ...".
+/// `what` names the flags the user can change ("--batch 1000000000000").
+void require_memory(std::string_view model, const ModelOptions& options, bool training, const std::string& what);
+
+/// Bytes as a person reads them, in binary units: "512 B", "3.2 MiB", "1.2 TiB".
+std::string format_bytes(double bytes);
+
+}  // namespace cnnzoo
