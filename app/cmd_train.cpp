@@ -1,6 +1,7 @@
 // cnnzoo train: a zoo model on a data set, with checkpoints, metrics and exact resume.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "cnnzoo/fit.h"
@@ -51,8 +52,9 @@ void run_train(TrainArgs args) {
     std::fflush(stdout);
   };
   const FitResult result = fit(o, callbacks);
-  fmt::print("best top-1 {:.2f}%; checkpoints {}/last.safetensors and {}/best.safetensors, metrics {}/metrics.csv\n",
-             100 * result.best_top1, o.out_dir, o.out_dir, o.out_dir);
+  const std::filesystem::path out(o.out_dir);
+  fmt::print("best top-1 {:.2f}%; checkpoints {} and {}, metrics {}\n", 100 * result.best_top1,
+             (out / "last.safetensors").string(), (out / "best.safetensors").string(), (out / "metrics.csv").string());
 }
 
 }  // namespace

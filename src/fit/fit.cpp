@@ -152,8 +152,8 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
   // Checked before the data is read and the first step runs: an unwritable folder fails now, not after
   // an epoch.
   prepare_output_folder(o.out_dir, "--out");
-  const std::string last = o.out_dir + "/last.safetensors";
-  const std::string best = o.out_dir + "/best.safetensors";
+  const std::string last = (std::filesystem::path(o.out_dir) / "last.safetensors").string();
+  const std::string best = (std::filesystem::path(o.out_dir) / "best.safetensors").string();
   if (!o.resume && !o.overwrite && std::filesystem::exists(last)) {
     throw InvalidArgument(
         fmt::format("{} already holds a run ({}); pass --resume to continue it, --overwrite to "
@@ -222,7 +222,7 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
     if (improved) r.result.best_top1 = m.top1;
     save(o, r, last, epoch + 1, (epoch + 1) * per_epoch);
     if (improved) save(o, r, best, epoch + 1, (epoch + 1) * per_epoch);
-    write_metrics_csv(o.out_dir + "/metrics.csv", r.result.history);
+    write_metrics_csv((std::filesystem::path(o.out_dir) / "metrics.csv").string(), r.result.history);
     if (callbacks.on_epoch) callbacks.on_epoch(m);
   }
   return r.result;
