@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cnnzoo/fit.h"
+#include "cnnzoo/io.h"
 #include "commands.h"
 #include "flag_checks.h"
 #include "progress.h"
@@ -27,6 +28,8 @@ void run_train(TrainArgs args) {
   o.model_options.growth_rate = args.growth_rate;
   o.model_options.aux_logits = args.aux_logits;
   if (args.no_nesterov) o.optimizer.nesterov = false;
+  prepare_output_folder(o.out_dir,
+                        "--out");  // fit checks it too; here before the header line, so an error stands alone
   fmt::print("training {} on {} for {} (batch {}, {} lr {} {}, seed {}) into {}\n", o.model, o.data,
              plural(o.epochs, "epoch"), o.batch_size, o.optimizer.kind, o.schedule.base_lr, o.schedule.kind, o.seed,
              o.out_dir);

@@ -60,8 +60,6 @@ void check_flags(const RunArgs& a) {
   if (a.format != "text" && a.format != "json") {
     throw InvalidArgument(fmt::format("--format: unknown format '{}'; known: text, json", a.format));
   }
-  if (a.top < 1) throw InvalidArgument(fmt::format("--top must be at least 1, got {}", a.top));
-  if (a.batch && *a.batch < 1) throw InvalidArgument(fmt::format("--batch must be at least 1, got {}", *a.batch));
   if (!a.checkpoint.empty() && !a.weights.empty()) {
     throw InvalidArgument(
         "give --checkpoint FILE (a checkpoint of `cnnzoo train`) or --weights FILE (a torchvision state_dict), not "
@@ -339,9 +337,13 @@ void add_run_options(CLI::App& command, RunArgs& a) {
                      "A value that parses as CxHxW (3x224x224) is the model's input size, as for summary; any other "
                      "is an input file, as the arguments after MODEL (./3x224x224 for a file of that name). For an "
                      "ONNX file, NAME=FILE.npy binds its input NAME. Repeatable");
-  command.add_option("--batch,--batch-size", a.batch,
-                     "Samples per engine run (default: every input, at most 32 at a time)");
-  command.add_option("--top", a.top, "How many of the most probable classes to print per input")->default_val(5);
+  command
+      .add_option("--batch,--batch-size", a.batch,
+                  "Samples per engine run (default: every input, at most 32 at a time)")
+      ->check(at_least(1));
+  command.add_option("--top", a.top, "How many of the most probable classes to print per input")
+      ->default_val(5)
+      ->check(at_least(1));
   command.add_option("--format", a.format, "How to print the top classes: text or json")->default_val("text");
   command.add_option("--output", a.output, "Write the first output (the logits, N x K) of every input as .npy");
   command.add_option("--output-dir", a.output_dir, "Write every output to this folder, each as NAME.npy");

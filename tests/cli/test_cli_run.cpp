@@ -317,8 +317,8 @@ TEST(CliRun, EmptyArrayNamesItsFile) {
 TEST(CliRun, TopAndFormat) {
   const Files f;
   auto r = run_cli(fmt::format("run resnet20 {} --top 0", f.input));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "cnnzoo: error: --top must be at least 1, got 0\n");
+  EXPECT_EQ(r.exit_code, 2);  // out of the flag's range: refused while the command line is parsed
+  EXPECT_EQ(r.err, "cnnzoo: error: --top: must be at least 1, got 0 (see `cnnzoo run --help`)\n");
   r = run_cli(fmt::format("run resnet20 {} --format yaml", f.input));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "cnnzoo: error: --format: unknown format 'yaml'; known: text, json\n");
@@ -411,7 +411,8 @@ TEST(CliRun, MissingModelOrInputsAndHelp) {
             "cnnzoo: error: no inputs: give images (PNG/JPEG), .npy arrays or folders of images after the "
             "model (or with --input)\n");
   r = run_cli("run resnet20 x.npy --batch 0");
-  EXPECT_EQ(r.err, "cnnzoo: error: --batch must be at least 1, got 0\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "cnnzoo: error: --batch: must be at least 1, got 0 (see `cnnzoo run --help`)\n");
   r = run_cli("run --help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* text : {"--checkpoint", "--weights", "--depth", "--num-classes", "CxHxW", "--top", "--format",
