@@ -35,9 +35,9 @@ std::string non_finite_mismatch(const Tensor& ours, const Tensor& expected) {
     if (std::isfinite(v)) scale = std::max(scale, std::abs(static_cast<double>(v)));
   }
   for (std::size_t i = 0; i < b.size(); ++i) {
-    const bool same = std::isnan(b[i])    ? std::isnan(a[i])
+    const bool same = std::isnan(b[i])   ? std::isnan(a[i])
                       : std::isinf(b[i]) ? a[i] == b[i]
-                                          : std::isfinite(a[i]) && std::abs(a[i] - b[i]) <= 1e-5 * scale;
+                                         : std::isfinite(a[i]) && std::abs(a[i] - b[i]) <= 1e-5 * scale;
     if (!same) return fmt::format("element {}: {} where the reference has {}", i, a[i], b[i]);
   }
   return {};

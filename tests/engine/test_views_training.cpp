@@ -32,9 +32,8 @@ TEST(ViewsTraining, InPlaceReluNextToViewsMatchesTheReferenceStep) {
   const ValueId x = b.conv(b.input(), "conv", {.out = 8, .kernel = 3, .pad = 1});
   const ValueId dropped = b.relu(b.dropout(x, "drop", 0.5), "relu_drop");  // over the mask's copy
   const ValueId viewed = b.relu(b.flatten(x, "flat_x"), "relu_view");      // never over x's buffer
-  const ValueId logits = b.add({b.linear(b.flatten(dropped, "flat_d"), "fc_d", {.out = 5}),
-                                b.linear(viewed, "fc_v", {.out = 5})},
-                               "logits");
+  const ValueId logits = b.add(
+      {b.linear(b.flatten(dropped, "flat_d"), "fc_d", {.out = 5}), b.linear(viewed, "fc_v", {.out = 5})}, "logits");
   b.output(logits);
   const Graph g = b.finish();
   EXPECT_EQ(training_output(g, *g.find_node("relu_drop")), TrainingOutput::InPlace);
@@ -89,7 +88,7 @@ TEST(BufferSharing, AReturnedOrLaterReadViewKeepsTheBuffer) {
   const Graph g = b.finish();
   const NodeId relu = *g.find_node("relu");
   const NodeId sigmoid = *g.find_node("later");
-  EXPECT_FALSE(may_overwrite_buffer(g, x, relu, relu, Pass::Inference));           // the sigmoid reads it later
+  EXPECT_FALSE(may_overwrite_buffer(g, x, relu, relu, Pass::Inference));          // the sigmoid reads it later
   EXPECT_TRUE(may_overwrite_buffer(g, flat, sigmoid, sigmoid, Pass::Inference));  // the ReLU has run
   Builder c("sharing_output", {2, 3, 4, 4});
   const ValueId y = c.add({c.input(), c.input()}, "y");
