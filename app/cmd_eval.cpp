@@ -12,6 +12,7 @@
 #include "cnnzoo/fit.h"
 #include "commands.h"
 #include "flag_checks.h"
+#include "non_finite_warning.h"
 #include "progress.h"
 
 namespace cnnzoo::cli {
@@ -51,6 +52,7 @@ Member evaluate_checkpoint(const std::string& path, const std::string& data_spec
   }
   m.result = evaluate(graph, m.model.parameters, *data, threads, 1, callbacks, precision);
   if (bar) bar->finish();
+  warn_if_non_finite(path, m.result.probabilities);  // softmax keeps a NaN or infinite logit's trace
   return m;
 }
 

@@ -17,6 +17,7 @@
 #include "cnnzoo/io.h"
 #include "cnnzoo/models.h"
 #include "flag_checks.h"
+#include "non_finite_warning.h"
 #include "run_inputs.h"
 #include "run_onnx.h"
 #include "run_outputs.h"
@@ -278,7 +279,9 @@ void run_model(const RunArgs& a, RunModel m, const std::vector<std::string>& fil
     rows.rows += static_cast<int64_t>(filled.size());
   }
   printer.finish();
-  if (failures.count() == 0) write_outputs(rows.tensors(), a.output, a.output_dir, files);
+  const std::vector<NamedOutput> outputs = rows.tensors();
+  for (const NamedOutput& o : outputs) warn_if_non_finite(o.name, o.tensor);
+  if (failures.count() == 0) write_outputs(outputs, a.output, a.output_dir, files);
 }
 
 // `run FILE.onnx`: .npy inputs only (an ONNX file says nothing of how to prepare an image).
@@ -301,6 +304,7 @@ void run_onnx(const RunArgs& a, const std::string& path, const std::vector<std::
   }
   check_output_locations(a.output, a.output_dir, specs);
   const std::vector<NamedOutput> outputs = run_onnx_model(path, specs, a.threads);
+  for (const NamedOutput& o : outputs) warn_if_non_finite(o.name, o.tensor);
   const Tensor& first = outputs.at(0).tensor;
   if (first.shape().size() == 2 && first.shape()[1] > 0) {
     TopClassesPrinter printer(a.format == "json", a.top, {});

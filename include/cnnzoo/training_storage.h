@@ -25,7 +25,8 @@ enum class TrainingOutput : uint8_t {
 ///   (cheap: few multiply-adds per byte it would keep);
 /// - a ReLU, or an add of same-shaped inputs, is InPlace over an input value that it alone reads, whose
 ///   producer's backward does not read that output (sigmoid, softmax, ReLU do) and which is no view of
-///   another value (flatten, dropout) nor a graph input or output. ReLU's backward then reads its
+///   another value (is_view() in training: flatten) nor a graph input, output or constant, and has no
+///   view read by another node. ReLU's backward then reads its
 ///   output (y > 0 exactly where x > 0), and an add's backward reads nothing;
 /// - everything else has its Own buffer.
 TrainingOutput training_output(const Graph& graph, NodeId id);

@@ -2,21 +2,23 @@
 
 #include <algorithm>
 
+#include "cnnzoo/buffer_sharing.h"
+
 namespace cnnzoo {
 namespace {
 
-// Whether node `id` may write its output over input `v`.
+// Whether node `id` may write its output over input `v`: it is the buffer's only reader (a training step
+// keeps values for the backward pass, so an earlier reader's input must stay intact too), `v` is no
+// view of another value's buffer, and the backward of v's producer does not read its output.
 bool may_overwrite(const Graph& g, NodeId id, ValueId v) {
-  const Value& value = g.value(v);
-  if (value.producer == kNoNode || value.consumers.size() != 1 || value.consumers[0] != id) return false;
-  if (g.is_output(v)) return false;
-  switch (g.node(value.producer).op) {
+  if (buffer_owner(g, v, Pass::Training) != v || buffer_readers(g, v, Pass::Training) != std::vector<NodeId>{id}) {
+    return false;
+  }
+  if (!may_overwrite_buffer(g, v, id, id, Pass::Training)) return false;  // a graph input, output or constant
+  switch (g.node(g.value(v).producer).op) {
     case OpKind::Relu:  // their backward reads their output
     case OpKind::Sigmoid:
     case OpKind::Softmax:
-    case OpKind::Flatten:  // views of their input's buffer
-    case OpKind::Reshape:
-    case OpKind::Dropout:
       return false;
     default:
       return g.shape(v) == g.shape(g.node(id).output);

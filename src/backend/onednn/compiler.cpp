@@ -18,15 +18,16 @@ memory::desc plain_md(const Dims& d, dt type) {
   return memory::desc(to_dims(d), type, strides);
 }
 
-Lowering::Lowering(const Graph& graph, const Parameters& parameters, Plan& plan)
+Lowering::Lowering(const Graph& graph, const Parameters& parameters, Plan& plan, Pass pass)
     : graph_(graph),
       parameters_(parameters),
       plan_(plan),
       states_(graph.values().size()),
-      setup_stream_(plan.engine()) {}
+      setup_stream_(plan.engine()),
+      pass_(pass) {}
 
 Compiler::Compiler(const Graph& graph, const Parameters& parameters, Plan& plan, Fusions fusions)
-    : Lowering(graph, parameters, plan), fusions_(std::move(fusions)) {}
+    : Lowering(graph, parameters, plan, Pass::Inference), fusions_(std::move(fusions)) {}
 
 ValueState& Lowering::state(ValueId v) {
   ValueState& s = states_.at(static_cast<std::size_t>(v));
@@ -51,22 +52,12 @@ const Tensor& Lowering::param(const Node& node, std::string_view suffix) const {
   return it->second;
 }
 
-bool Lowering::sole_use(ValueId v) const {
-  const Value& value = graph_.value(v);
-  return value.consumers.size() == 1 && value.producer != kNoNode && !graph_.is_output(v);
+bool Lowering::in_place_over(ValueId v, const Node& user) const {
+  return may_overwrite_buffer(graph_, v, id_of(user), id_of(user), pass_);
 }
 
 bool Lowering::last_use(ValueId v, NodeId user, NodeId at) const {
-  const Value& value = graph_.value(v);
-  if (value.producer == kNoNode) return false;
-  // Ops whose output shares its input's buffer while the input may live on.
-  const OpKind producer = graph_.node(value.producer).op;
-  if (producer == OpKind::Dropout || producer == OpKind::Flatten || producer == OpKind::Reshape) return false;
-  if (graph_.is_output(v)) return false;
-  for (NodeId consumer : value.consumers) {
-    if (consumer != user && consumer >= at) return false;
-  }
-  return true;
+  return may_overwrite_buffer(graph_, v, user, at, pass_);
 }
 
 BufferId Lowering::reorder(BufferId from, const memory::desc& wanted, const std::string& label) {

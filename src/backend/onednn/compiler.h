@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend/onednn/plan.h"
+#include "cnnzoo/buffer_sharing.h"
 #include "cnnzoo/graph.h"
 #include "cnnzoo/parameters.h"
 
@@ -47,7 +48,8 @@ Fusions plan_inference_fusions(const Graph& graph);
 /// What every lowering needs: where each value lives, parameters, reorders and steps.
 class Lowering {
  public:
-  Lowering(const Graph& graph, const Parameters& parameters, Plan& plan);
+  /// `pass` says which ops are views of their input (dropout only at inference).
+  Lowering(const Graph& graph, const Parameters& parameters, Plan& plan, Pass pass);
   virtual ~Lowering() = default;
 
   const Graph& graph() const { return graph_; }
@@ -74,10 +76,11 @@ class Lowering {
   BufferId weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted, const std::string& label);
   /// Appends a primitive step.
   void step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args);
-  /// Whether `v` feeds exactly one node and is not a graph output (so it may be overwritten).
-  bool sole_use(ValueId v) const;
-  /// Whether `v` may be overwritten by the step lowered for node `at` on behalf of its consumer `user`:
-  /// every other consumer comes before `at` (and has run), and `v` is no graph output.
+  /// Whether node `user` may write its output over the buffer of its input `v`: every other reader of
+  /// that buffer (through views too) has run, and none of the values sharing it is a graph output.
+  bool in_place_over(ValueId v, const Node& user) const;
+  /// Whether the buffer of `v` may be overwritten by the step lowered for node `at` on behalf of its
+  /// reader `user` (a fused sum): the same rule, every other reader coming before `at`.
   bool last_use(ValueId v, NodeId user, NodeId at) const;
   NodeId id_of(const Node& n) const { return static_cast<NodeId>(&n - graph_.nodes().data()); }
 
@@ -88,6 +91,7 @@ class Lowering {
   std::vector<ValueState> states_;
   dnnl::stream setup_stream_;
   dt activation_type_ = dt::f32;
+  Pass pass_;
 };
 
 /// The inference compiler: lowers every node, with the fusions of plan_inference_fusions().

@@ -8,7 +8,7 @@ void lower_eltwise(Compiler& c, const Node& n) {
   const auto algorithm = n.op == OpKind::Relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_logistic;
   dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, x.md, 0.0f, 0.0f);
   dnnl::eltwise_forward::primitive_desc pd(desc, c.engine());
-  const BufferId dst = c.sole_use(n.inputs[0]) ? x.buffer : c.plan().add_buffer(pd.dst_desc(), n.name);
+  const BufferId dst = c.in_place_over(n.inputs[0], n) ? x.buffer : c.plan().add_buffer(pd.dst_desc(), n.name);
   c.step(n.name, dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, x.buffer}, {DNNL_ARG_DST, dst}});
   c.set_state(n.output, dst, pd.dst_desc());
 }

@@ -57,7 +57,7 @@ void lower_channel_mul(Compiler& c, const Node& n) {
   const ValueState s = c.state(n.inputs[1]);
   dnnl::binary::desc desc(dnnl::algorithm::binary_mul, x.md, s.md, x.md);
   dnnl::binary::primitive_desc pd(desc, c.engine());
-  const BufferId dst = c.sole_use(n.inputs[0]) ? x.buffer : c.plan().add_buffer(pd.dst_desc(), n.name);
+  const BufferId dst = c.in_place_over(n.inputs[0], n) ? x.buffer : c.plan().add_buffer(pd.dst_desc(), n.name);
   c.step(n.name, dnnl::binary(pd), {{DNNL_ARG_SRC_0, x.buffer}, {DNNL_ARG_SRC_1, s.buffer}, {DNNL_ARG_DST, dst}});
   c.set_state(n.output, dst, pd.dst_desc());
 }

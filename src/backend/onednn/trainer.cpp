@@ -11,7 +11,7 @@ namespace cnnzoo::onednn {
 
 Trainer::Trainer(const Graph& graph, Parameters& parameters, Parameters& gradients, Plan& plan,
                  const TrainingOptions& options, TrainingState& state)
-    : Lowering(graph, parameters, plan),
+    : Lowering(graph, parameters, plan, Pass::Training),
       parameters_(parameters),
       gradients_(gradients),
       options_(options),

@@ -36,7 +36,8 @@ AxisGeom axis_geom(std::string_view kernel, const attr::Softmax& a, const View<X
 template <typename T>
 void relu_forward(std::span<const T> x, std::span<T> y) {
   expect_same("relu_forward", x, "output", y);
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+  // NaN passes, as in PyTorch (x > 0 ? x : 0 would make it 0); -0 and -inf become 0.
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] > T(0) || std::isnan(x[i]) ? x[i] : T(0);
 }
 
 template <typename T>

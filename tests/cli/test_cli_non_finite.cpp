@@ -1,0 +1,38 @@
+// `run` warns on stderr, once per output, when an output holds NaN or infinity (issue 12).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "cli/run_cli.h"
+#include "cli/run_fixtures.h"
+#include "cnnzoo/io.h"
+
+namespace cnnzoo {
+namespace {
+
+TEST(CliNonFinite, RunWarnsWhenLogitsHoldNaNOrInf) {
+  const std::string dir = test::fresh_path("cnnzoo_non_finite_", "d");
+  std::filesystem::create_directories(dir);
+  const test::TinyCheckpoint f(dir + "/tiny.ckpt");
+  // A NaN and an infinite bias make one logit of every sample NaN and another infinite.
+  Checkpoint c = load_checkpoint(f.path);
+  c.model.at("fc.bias").f32()[3] = std::numeric_limits<float>::quiet_NaN();
+  c.model.at("fc.bias").f32()[5] = -std::numeric_limits<float>::infinity();
+  save_checkpoint(f.path, c);
+  write_npy(dir + "/x.npy", test_uniform("x", {2, 1, 28, 28}, 1, -1, 1));
+
+  const auto r = test::run_cli(fmt::format("run --checkpoint {0}/tiny.ckpt --input {0}/x.npy --output {0}/y.npy", dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "cnnzoo: warning: the output of fc holds 2 NaN and 2 Inf values (first at [0, 3])\n");
+
+  // The clean checkpoint: no warning.
+  const test::TinyCheckpoint clean(dir + "/clean.ckpt");
+  const auto quiet =
+      test::run_cli(fmt::format("run --checkpoint {0}/clean.ckpt --input {0}/x.npy --output {0}/y.npy", dir));
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+}
+
+}  // namespace
+}  // namespace cnnzoo
