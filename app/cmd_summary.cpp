@@ -1,9 +1,12 @@
 // cnnzoo summary MODEL: the per-layer table of one model.
+#include <fmt/format.h>
+
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "cnnzoo/analysis.h"
+#include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/onnx.h"
 #include "cnnzoo/report.h"
@@ -20,19 +23,37 @@ struct SummaryArgs {
   bool all_nodes = false;
   std::optional<int> depth_view;
   std::string format = "table";
+  bool batch_given = false;  ///< --batch on the command line, not its default
 };
 
-// An ONNX file's graph at the batch of --batch; --input replaces the first input's C x H x W.
+// An ONNX file's graph at the batch of --batch; --input replaces the first input's C x H x W. A file that
+// fixes its batch (torch.onnx.export without dynamic axes writes 1) is summarised at --batch when it is
+// given, as `run` takes any batch: its first input's first dimension is rewritten, with a note saying so.
 Graph imported_graph(const SummaryArgs& args) {
   const ModelOptions options = args.flags.resolve();
+  const std::string input = onnx_input_names(args.model).at(0);
   OnnxImportOptions import;
   import.symbolic_dim = options.batch;
   if (options.input) {
     Dims shape{options.batch};
     shape.insert(shape.end(), options.input->begin(), options.input->end());
-    import.input_shapes[onnx_input_names(args.model).at(0)] = shape;
+    import.input_shapes[input] = shape;
   }
-  return import_onnx(args.model, import).graph;
+  Graph graph = import_onnx(args.model, import).graph;
+  Dims shape = graph.shape(graph.inputs().at(0));
+  if (!args.batch_given || shape.empty() || shape[0] == options.batch) return graph;
+  const int64_t fixed = shape[0];
+  shape[0] = options.batch;
+  import.input_shapes[input] = shape;
+  try {
+    graph = import_onnx(args.model, import).graph;
+  } catch (const Error& e) {
+    throw Error(fmt::format("--batch {}: {} fixes input '{}' at batch {} and its graph takes no other: {}",
+                            options.batch, args.model, input, fixed, e.what()));
+  }
+  std::cerr << fmt::format("note: {} fixes input '{}' at batch {}; summarised at --batch {}\n", args.model, input,
+                           fixed, options.batch);
+  return graph;
 }
 
 void run_summary(const SummaryArgs& args) {
@@ -68,7 +89,11 @@ void add_summary_command(CLI::App& app) {
       "LRN and dropout counted in a convolution's or linear layer's row. Totals: trainable and non-trainable "
       "parameters, buffers (batch norm running statistics), activations (the layer rows' outputs, the same in "
       "every view), peak live memory and a training-memory estimate (docs/counting.md).");
-  cmd->callback([args] { run_summary(*args); });
+  const CLI::Option* batch = cmd->get_option("--batch");
+  cmd->callback([args, batch] {
+    args->batch_given = batch->count() > 0;
+    run_summary(*args);
+  });
 }
 
 }  // namespace cnnzoo::cli

@@ -1,17 +1,17 @@
 #include "machine_peak.h"
 
+#include <fmt/format.h>
 #include <immintrin.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <thread>
 #include <vector>
 
 #include "cnnzoo/error.h"
+#include "worker_threads.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -163,32 +163,23 @@ Kernel bf16_kernel(const std::string& unit) {
 // One burst: the threads start together and each runs chunks for `seconds`. The rate is all chunks over
 // the window from the first start to the last end, so threads that did not overlap cannot inflate it.
 double burst_gflops(int threads, double seconds, Kernel kernel) {
+  if (threads < 1) throw Error(fmt::format("the machine peak needs at least 1 thread, got {}", threads));
   const auto n = static_cast<std::size_t>(threads);
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
   std::vector<int64_t> chunks(n, 0);
   std::vector<Clock::time_point> starts(n), ends(n);
   std::vector<float> sinks(n, 0);
-  std::vector<std::thread> workers;
-  for (std::size_t i = 0; i < n; ++i) {
-    workers.emplace_back([&, i] {
-      kernel.chunk();  // the vector units may power up on first use
-      ready.fetch_add(1);
-      while (!go.load(std::memory_order_acquire)) {
-      }
-      starts[i] = Clock::now();
-      const Clock::time_point deadline =
-          starts[i] + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-      do {
-        sinks[i] += kernel.chunk();
-        ++chunks[i];
-      } while (Clock::now() < deadline);
-      ends[i] = Clock::now();
-    });
-  }
-  while (ready.load() < threads) std::this_thread::yield();
-  go.store(true, std::memory_order_release);
-  for (std::thread& w : workers) w.join();
+  run_together(
+      n, [&](std::size_t) { kernel.chunk(); },  // the vector units may power up on first use
+      [&](std::size_t i) {
+        starts[i] = Clock::now();
+        const Clock::time_point deadline =
+            starts[i] + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+        do {
+          sinks[i] += kernel.chunk();
+          ++chunks[i];
+        } while (Clock::now() < deadline);
+        ends[i] = Clock::now();
+      });
 
   int64_t total = 0;
   for (int64_t c : chunks) total += c;

@@ -11,7 +11,7 @@ namespace cnnzoo {
 /// A tensor shape, outermost dimension first (N, C, H, W for images).
 using Dims = std::vector<int64_t>;
 
-/// Number of elements of a tensor of shape `dims` (1 for a scalar).
+/// Number of elements of a tensor of shape `dims` (1 for a scalar); OverflowError when it exceeds int64.
 int64_t numel(const Dims& dims);
 
 /// "64x56x56": dimensions joined by 'x'; "scalar" for an empty shape.

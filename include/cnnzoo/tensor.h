@@ -37,7 +37,7 @@ class Tensor {
   const Dims& shape() const { return shape_; }
   DType dtype() const { return dtype_; }
   int64_t numel() const { return cnnzoo::numel(shape_); }
-  int64_t nbytes() const { return numel() * dtype_bytes(dtype_); }
+  int64_t nbytes() const;
   bool empty() const { return storage_ == nullptr; }
 
   std::byte* bytes() { return storage_.get(); }

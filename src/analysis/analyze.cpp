@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "analysis/liveness.h"
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/training_storage.h"
 #include "ops/rules.h"
@@ -19,7 +20,7 @@ constexpr int64_t kActivationBytes = 4;  // fp32
 // output unless it works in place or is recomputed, a bit per element for a ReLU run by its batch norm,
 // and a byte per element for dropout's mask.
 int64_t saved_for_backward_bytes(const Graph& g, NodeId id) {
-  const int64_t count = numel(g.shape(g.node(id).output));
+  const int64_t count = numel(g.shape(g.node(id).output));  // an output's bytes fit: Graph checks its shape
   switch (training_output(g, id)) {
     case TrainingOutput::InPlace:
     case TrainingOutput::Recomputed:
@@ -29,7 +30,8 @@ int64_t saved_for_backward_bytes(const Graph& g, NodeId id) {
     case TrainingOutput::Own:
       break;
   }
-  return count * kActivationBytes + (g.node(id).op == OpKind::Dropout ? count : 0);
+  return checked_add(checked_mul(count, kActivationBytes, "bytes kept for backward"),
+                     g.node(id).op == OpKind::Dropout ? count : 0, "bytes kept for backward");
 }
 
 // Ops that the papers' tables fold into the layer before them.
@@ -72,8 +74,12 @@ struct Field {
 };
 
 Field window(const Field& in, Hw kernel, Hw stride, Hw dilation = 1) {
-  return {{in.size.h + (kernel.h - 1) * dilation.h * in.jump.h, in.size.w + (kernel.w - 1) * dilation.w * in.jump.w},
-          {in.jump.h * stride.h, in.jump.w * stride.w}};
+  constexpr std::string_view kWhat = "the receptive field";
+  auto grow = [&](int64_t size, int64_t k, int64_t d, int64_t jump) {
+    return checked_add(size, checked_mul(checked_mul(k - 1, d, kWhat), jump, kWhat), kWhat);
+  };
+  return {{grow(in.size.h, kernel.h, dilation.h, in.jump.h), grow(in.size.w, kernel.w, dilation.w, in.jump.w)},
+          {checked_mul(in.jump.h, stride.h, kWhat), checked_mul(in.jump.w, stride.w, kWhat)}};
 }
 
 Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {
@@ -131,7 +137,9 @@ NodeCost node_cost(const Graph& g, NodeId id) {
   const Node& n = g.node(id);
   std::vector<Dims> in;
   for (ValueId v : n.inputs) in.push_back(g.shape(v));
-  const ops::Cost c = ops::rules(n.op).cost(ops::OpContext{n.name, n.attrs, in}, g.shape(n.output));
+  const ops::Cost c = at_node(n.name, [&] {
+    return ops::rules(n.op).cost(ops::OpContext{n.name, n.attrs, in}, g.shape(n.output));
+  });
   return {c.macs, c.flops};
 }
 
@@ -139,7 +147,8 @@ int64_t params_under(const Graph& g, const std::string& prefix) {
   int64_t total = 0;
   for (const Node& n : g.nodes()) {
     if (!starts_with_module(n.name, prefix)) continue;
-    for (const ParamSpec& p : n.params) total += p.kind == ParamKind::Trainable ? numel(p.shape) : 0;
+    for (const ParamSpec& p : n.params)
+      add_to(total, p.kind == ParamKind::Trainable ? numel(p.shape) : 0, "parameters");
   }
   return total;
 }
@@ -147,7 +156,7 @@ int64_t params_under(const Graph& g, const std::string& prefix) {
 int64_t macs_under(const Graph& g, const std::string& prefix) {
   int64_t total = 0;
   for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
-    if (starts_with_module(g.node(id).name, prefix)) total += node_cost(g, id).macs;
+    if (starts_with_module(g.node(id).name, prefix)) add_to(total, node_cost(g, id).macs, "MACs");
   }
   return total;
 }
@@ -186,7 +195,7 @@ std::vector<LayerRow> node_rows(const Graph& g, NodeId count) {
     const Node& n = g.node(id);
     std::vector<Field> in_fields;
     for (ValueId v : n.inputs) in_fields.push_back(fields[static_cast<std::size_t>(v)]);
-    const Field field = field_of(g, n, in_fields);
+    const Field field = at_node(n.name, [&] { return field_of(g, n, in_fields); });
     fields[static_cast<std::size_t>(n.output)] = field;
     LayerRow& row = rows.emplace_back();
     row.name = n.name;
@@ -194,10 +203,13 @@ std::vector<LayerRow> node_rows(const Graph& g, NodeId count) {
     const NodeCost cost = node_cost(g, id);
     row.macs = cost.macs;
     row.flops = cost.flops;
-    for (const ParamSpec& p : n.params) (p.kind == ParamKind::Trainable ? row.params : row.buffers) += numel(p.shape);
+    at_node(n.name, [&] {
+      for (const ParamSpec& p : n.params)
+        add_to(p.kind == ParamKind::Trainable ? row.params : row.buffers, numel(p.shape), "parameters");
+      row.activation_bytes = checked_mul(numel(g.shape(n.output)), kActivationBytes, "activation bytes");
+    });
     row.input = g.shape(n.inputs.at(0));
     row.output = g.shape(n.output);
-    row.activation_bytes = numel(row.output) * kActivationBytes;
     row.receptive_field = field.size;
     row.nodes.push_back(id);
   }
@@ -308,30 +320,40 @@ Analysis analyze(const Graph& g, const AnalysisOptions& options) {
 
   const NodeId count = nodes_covered(g, options);
   std::vector<LayerRow> nodes = node_rows(g, count);
-  std::vector<LayerRow> layers = layer_rows(g, nodes);
 
+  // The totals first, checked: every figure is non-negative, so no sum over a subset of the nodes (a
+  // layer row, a module) can overflow once the totals did not.
   Totals& t = result.total;
-  t.training_bytes = numel(input) * kActivationBytes;
+  t.training_bytes = checked_mul(numel(input), kActivationBytes, "training memory");
   for (const LayerRow& row : nodes) {
-    t.params += row.params;
-    t.buffers += row.buffers;
-    t.macs += row.macs;
-    t.flops += row.flops;
-    const NodeId id = row.nodes.front();
-    for (const ParamSpec& p : g.node(id).params) {
-      (p.kind == ParamKind::Trainable ? t.param_bytes : t.buffer_bytes) += numel(p.shape) * dtype_bytes(p.dtype);
-    }
-    t.training_bytes += saved_for_backward_bytes(g, id);
+    at_node(row.name, [&] {
+      add_to(t.params, row.params, "total parameters");
+      add_to(t.buffers, row.buffers, "total buffers");
+      add_to(t.macs, row.macs, "total MACs");
+      add_to(t.flops, row.flops, "total FLOPs");
+      add_to(t.activation_bytes, row.activation_bytes, "activation bytes");  // an upper bound, reset below
+      const NodeId id = row.nodes.front();
+      for (const ParamSpec& p : g.node(id).params) {
+        add_to(p.kind == ParamKind::Trainable ? t.param_bytes : t.buffer_bytes,
+               checked_mul(numel(p.shape), dtype_bytes(p.dtype), "parameter bytes"), "parameter bytes");
+      }
+      add_to(t.training_bytes, saved_for_backward_bytes(g, id), "training memory");
+    });
   }
+  // Weights and buffers, a momentum tensor per weight (the fused update keeps no gradient tensors), and
+  // what the nodes keep for backward.
+  add_to(t.training_bytes,
+         checked_add(t.buffer_bytes, checked_mul(2, t.param_bytes, "training memory"), "training memory"),
+         "training memory");
+  if (count > 0) t.peak_live_bytes = peak_live_bytes(g, count - 1);
+
+  std::vector<LayerRow> layers = layer_rows(g, nodes);
   std::vector<bool> ends_layer_row(nodes.size(), false);
+  t.activation_bytes = 0;  // a layer row's output is one node's: the sum over all nodes above bounds it
   for (const LayerRow& row : layers) {
     t.activation_bytes += row.activation_bytes;
     ends_layer_row[static_cast<std::size_t>(row.nodes.back())] = true;
   }
-  // Weights and buffers, a momentum tensor per weight (the fused update keeps no gradient tensors), and
-  // what the nodes keep for backward.
-  t.training_bytes += t.buffer_bytes + 2 * t.param_bytes;
-  if (count > 0) t.peak_live_bytes = peak_live_bytes(g, count - 1);
 
   switch (result.view) {
     case RowView::Nodes:

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "cnnzoo/checked.h"
+
 namespace cnnzoo {
 
 int64_t peak_live_bytes(const Graph& g, NodeId last) {
@@ -17,15 +19,15 @@ int64_t peak_live_bytes(const Graph& g, NodeId last) {
       if (c <= last) until = std::max(until, c);
     }
     if (g.is_output(v)) until = last;
-    const int64_t bytes = numel(g.shape(v)) * 4;
-    delta[static_cast<std::size_t>(from)] += bytes;
-    delta[static_cast<std::size_t>(until) + 1] -= bytes;
+    const int64_t bytes = checked_mul(numel(g.shape(v)), 4, "live bytes");
+    add_to(delta[static_cast<std::size_t>(from)], bytes, "live bytes");
+    add_to(delta[static_cast<std::size_t>(until) + 1], -bytes, "live bytes");
   };
   for (ValueId v : g.inputs()) live(v, 0);
   for (NodeId id = 0; id <= last; ++id) live(g.node(id).output, id);
   int64_t now = 0, peak = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    now += delta[i];
+    add_to(now, delta[i], "peak live bytes");
     peak = std::max(peak, now);
   }
   return peak;

@@ -11,7 +11,9 @@ namespace cnnzoo {
 
 /// 1234567 -> "1,234,567".
 inline std::string with_commas(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
+  // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+  const uint64_t magnitude = n < 0 ? uint64_t{0} - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  std::string digits = std::to_string(magnitude);
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
@@ -22,10 +24,10 @@ inline std::string with_commas(int64_t n) {
 
 /// Bytes in binary units: "42.9 MiB".
 inline std::string bytes_text(int64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};  // int64 ends below 8 EiB
   double v = static_cast<double>(bytes);
   int u = 0;
-  while (v >= 1024.0 && u < 4) {
+  while (v >= 1024.0 && u < 6) {
     v /= 1024.0;
     ++u;
   }
@@ -35,6 +37,9 @@ inline std::string bytes_text(int64_t bytes) {
 /// A count in decimal units with a suffix: "4.09 G", "25.56 M", "124.1 K".
 inline std::string count_text(int64_t n) {
   const double v = static_cast<double>(n);
+  if (v >= 1e18) return fmt::format("{:.2f} E", v / 1e18);  // int64 ends at 9.22 E
+  if (v >= 1e15) return fmt::format("{:.2f} P", v / 1e15);
+  if (v >= 1e12) return fmt::format("{:.2f} T", v / 1e12);
   if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
   if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
   if (v >= 1e3) return fmt::format("{:.1f} K", v / 1e3);

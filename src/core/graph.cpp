@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "ops/rules.h"
 
@@ -14,6 +15,7 @@ ValueId Graph::add_input(std::string name, Dims shape) {
     if (d < 1)
       throw ShapeError(fmt::format("input '{}': every dimension must be >= 1, got {}", name, to_string(shape)));
   }
+  check_shape_limits(shape, fmt::format("input '{}'", name));
   const auto id = static_cast<ValueId>(values_.size());
   values_.push_back(Value{std::move(name), std::move(shape), kNoNode, {}});
   inputs_.push_back(id);
@@ -33,10 +35,23 @@ ValueId Graph::add_node(std::string name, OpKind op, Attrs attrs, std::vector<Va
     }
     in.push_back(values_[static_cast<std::size_t>(v)].shape);
   }
+  if (nodes_.size() >= kMaxNodes) {
+    throw GraphError(fmt::format("{}: graph '{}' would have more than {} nodes, the most supported (docs/counting.md)",
+                                 name, name_, kMaxNodes));
+  }
   const ops::OpContext ctx{name, attrs, in};
-  Dims out_shape = rule.shape(ctx);
+  Dims out_shape;
+  std::vector<ops::ParamShape> declared;
+  try {
+    out_shape = rule.shape(ctx);
+    declared = rule.params(ctx);
+  } catch (const OverflowError& e) {
+    throw OverflowError(fmt::format("{}: {}", name, e.what()));  // the arithmetic does not know the node
+  }
+  check_shape_limits(out_shape, name);
   std::vector<ParamSpec> params;
-  for (ops::ParamShape& p : rule.params(ctx)) {
+  for (ops::ParamShape& p : declared) {
+    check_shape_limits(p.shape, name + "." + p.suffix);
     params.push_back(ParamSpec{name + "." + p.suffix, std::move(p.shape), p.kind, p.dtype});
   }
 

@@ -4,11 +4,18 @@
 
 #include <fmt/format.h>
 
+#include "cnnzoo/checked.h"
+
 namespace cnnzoo {
 
 int64_t numel(const Dims& dims) {
   int64_t n = 1;
-  for (int64_t d : dims) n *= d;
+  for (int64_t d : dims) {
+    int64_t next = 0;
+    if (__builtin_mul_overflow(n, d, &next))
+      throw_overflow(fmt::format("the element count of {}", to_string(dims)), n, 'x', d);
+    n = next;
+  }
   return n;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/graph.h"
 #include "ops/rules.h"
@@ -36,7 +37,13 @@ void verify_node(const Graph& g, NodeId id, std::unordered_set<std::string>& par
     in.push_back(value.shape);
   }
   const ops::OpContext ctx{n.name, n.attrs, in};
-  const Dims expected = rule.shape(ctx);
+  Dims expected;
+  try {
+    expected = rule.shape(ctx);
+  } catch (const OverflowError& e) {
+    invalid(g, fmt::format("{}: {}", n.name, e.what()));
+  }
+  check_shape_limits(expected, n.name);
   const Value& out = g.value(n.output);
   if (out.producer != id) invalid(g, fmt::format("{}: its output value names another producer", n.name));
   if (out.shape != expected) {
@@ -59,6 +66,9 @@ void verify_node(const Graph& g, NodeId id, std::unordered_set<std::string>& par
 void verify(const Graph& g) {
   if (g.inputs().empty()) invalid(g, "it has no input");
   if (g.outputs().empty()) invalid(g, "it has no output");
+  if (g.nodes().size() > kMaxNodes)
+    invalid(g, fmt::format("it has {} nodes, more than the {} supported", g.nodes().size(), kMaxNodes));
+  for (ValueId v : g.inputs()) check_shape_limits(g.shape(v), fmt::format("input '{}'", g.value(v).name));
   std::unordered_set<std::string> node_names;
   std::unordered_set<std::string> param_names;
   for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/nearest_names.h"
@@ -84,6 +85,16 @@ Graph build_model(std::string_view name, const ModelOptions& options) {
     throw InvalidArgument(fmt::format("--batch must be a positive integer, got {}", options.batch));
   check_positive("--num-classes", options.num_classes);
   check_positive("--depth", options.depth);
+  if (options.depth && *options.depth > kMaxModelDepth) {
+    throw InvalidArgument(
+        fmt::format("--depth {} is above the maximum {} layers (the deepest published CIFAR network "
+                    "has 1,202; docs/counting.md)",
+                    *options.depth, kMaxModelDepth));
+  }
+  if (options.batch > kMaxDim) {
+    throw InvalidArgument(
+        fmt::format("--batch {} is above the maximum {} (2^31 - 1; docs/counting.md)", options.batch, kMaxDim));
+  }
   check_positive("--width", options.width);
   check_positive("--groups", options.groups);
   check_positive("--growth-rate", options.growth_rate);
@@ -101,6 +112,12 @@ Graph build_model(std::string_view name, const ModelOptions& options) {
   };
   if (config.input.size() != 3) {
     throw InvalidArgument(fmt::format("--input must be CxHxW, got {} dimensions", config.input.size()));
+  }
+  for (int64_t d : config.input) {
+    if (d > kMaxDim) {
+      throw InvalidArgument(fmt::format("--input {}: dimension {} is above the maximum {} (2^31 - 1; docs/counting.md)",
+                                        to_string(config.input), d, kMaxDim));
+    }
   }
   return info.build(config);
 }

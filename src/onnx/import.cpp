@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "onnx/import_state.h"
 
@@ -235,6 +236,8 @@ void Importer::convert(const onnx::NodeProto& n) {
   }
   try {
     it->second(*this);
+  } catch (const OverflowError& e) {
+    fail(e.what());  // the arithmetic names the figure; the node is this one
   } catch (const Error&) {
     throw;
   } catch (const std::logic_error& e) {
@@ -277,6 +280,11 @@ OnnxModel Importer::run(const onnx::ModelProto& model) {
   model_.opset = opset_;
   model_.producer = fmt::format("{} {}", model.producer_name(), model.producer_version());
   const onnx::GraphProto& g = model.graph();
+  // Refused before any work: Graph would stop at the limit anyway, after converting that many nodes.
+  if (static_cast<std::size_t>(g.node_size()) > kMaxNodes) {
+    throw Error(fmt::format("{}: the graph has {} nodes, more than the {} supported (docs/counting.md)", source_,
+                            g.node_size(), kMaxNodes));
+  }
   model_.graph = Graph(g.name().empty() ? "onnx" : g.name());
   add_graph_inputs(g);
   for (const onnx::NodeProto& n : g.node()) convert(n);

@@ -5,15 +5,27 @@
 #include <cmath>
 #include <limits>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "onnx/import_state.h"
 
 namespace cnnzoo::onnx_import {
 namespace {
 
-// A spatial attribute list (one value per spatial axis) as height/width; 1-D lists give height `one_d`.
+// Fails unless every value lies in [least, kMaxDim]: a stride or kernel of 0 would divide by zero.
+void check_range(const Importer& im, const std::vector<int64_t>& v, int64_t least, const char* what) {
+  for (int64_t x : v) {
+    if (x < least || x > kMaxDim) {
+      im.fail(fmt::format("{} ({}) must lie in {}..{}; {} does not", what, fmt::join(v, ", "), least, kMaxDim, x));
+    }
+  }
+}
+
+// A spatial attribute list (one value per spatial axis: kernel_shape, strides, dilations, each at least
+// 1) as height/width; 1-D lists give height `one_d`.
 Hw spatial(const Importer& im, const std::vector<int64_t>& v, std::size_t axes, int64_t one_d, const char* what) {
   if (v.size() != axes) im.fail(fmt::format("{} has {} values for {} spatial axes", what, v.size(), axes));
+  check_range(im, v, 1, what);
   return axes == 1 ? Hw(one_d, v[0]) : Hw(v[0], v[1]);
 }
 
@@ -30,6 +42,7 @@ Window window_attrs(const Importer& im, std::size_t axes, const Dims& x, Hw kern
   if (auto_pad == "NOTSET") {
     const std::vector<int64_t> pads = im.ints_attr("pads", std::vector<int64_t>(2 * axes, 0));
     if (pads.size() != 2 * axes) im.fail(fmt::format("pads has {} values for {} spatial axes", pads.size(), axes));
+    check_range(im, pads, 0, "pads");
     w.pad_begin = axes == 1 ? Hw(0, pads[0]) : Hw(pads[0], pads[1]);
     w.pad_end = axes == 1 ? Hw(0, pads[1]) : Hw(pads[2], pads[3]);
   } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
@@ -96,7 +109,7 @@ void convert_conv(Importer& im) {
                      .groups = groups,
                      .bias = im.has_input(2),
                      .pad_end = win.pad_end,
-                     .in = ws[1] * groups};
+                     .in = checked_mul(ws[1], groups, "the input channels (weight channels x group)")};
   im.set_output(back_to_rank(im, im.add_with_params(OpKind::Conv, a, {x4}, std::move(params)), rank));
 }
 

@@ -14,12 +14,12 @@ using ClipRule = Rule<OpKind::Clip>;
 Dims ReluRule::shape(const OpContext& c) { return same_shape(c, name); }
 std::vector<ParamShape> ReluRule::params(const OpContext& c) { return no_params(c); }
 // One comparison per element.
-Cost ReluRule::cost(const OpContext&, const Dims& out) { return {0, numel(out)}; }
+Cost ReluRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 1)}; }
 
 Dims SigmoidRule::shape(const OpContext& c) { return same_shape(c, name); }
 std::vector<ParamShape> SigmoidRule::params(const OpContext& c) { return no_params(c); }
 // Negate, exponential, add one, divide: 4 per element.
-Cost SigmoidRule::cost(const OpContext&, const Dims& out) { return {0, 4 * numel(out)}; }
+Cost SigmoidRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 4)}; }
 
 Dims ClipRule::shape(const OpContext& c) {
   const auto& a = std::get<Attr>(c.attrs);
@@ -28,7 +28,7 @@ Dims ClipRule::shape(const OpContext& c) {
 }
 std::vector<ParamShape> ClipRule::params(const OpContext& c) { return no_params(c); }
 // Two comparisons per element.
-Cost ClipRule::cost(const OpContext&, const Dims& out) { return {0, 2 * numel(out)}; }
+Cost ClipRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 2)}; }
 
 Dims DropoutRule::shape(const OpContext& c) {
   const auto& a = std::get<Attr>(c.attrs);
@@ -50,6 +50,6 @@ Dims SoftmaxRule::shape(const OpContext& c) {
 std::vector<ParamShape> SoftmaxRule::params(const OpContext& c) { return no_params(c); }
 // Per element: a comparison for the maximum, a subtraction, an exponential, an addition to the sum
 // and a division: 5.
-Cost SoftmaxRule::cost(const OpContext&, const Dims& out) { return {0, 5 * numel(out)}; }
+Cost SoftmaxRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 5)}; }
 
 }  // namespace cnnzoo::ops

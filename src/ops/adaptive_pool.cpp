@@ -35,7 +35,7 @@ std::vector<ParamShape> AdaptiveRule::params(const OpContext& c) { return no_par
 // Each output averages its own window: (window - 1) additions and one division.
 Cost AdaptiveRule::cost(const OpContext& c, const Dims& out) {
   const Dims& x = c.in[0];
-  return {0, x[0] * x[1] * window_sum(x[2], out[2]) * window_sum(x[3], out[3])};
+  return {0, product({x[0], x[1], window_sum(x[2], out[2]), window_sum(x[3], out[3])}, "FLOPs")};
 }
 
 Dims GlobalRule::shape(const OpContext& c) {

@@ -17,7 +17,7 @@ Dims AddRule::shape(const OpContext& c) {
 std::vector<ParamShape> AddRule::params(const OpContext& c) { return no_params(c); }
 // k inputs take k - 1 additions per element.
 Cost AddRule::cost(const OpContext& c, const Dims& out) {
-  return {0, numel(out) * static_cast<int64_t>(c.in.size() - 1)};
+  return {0, flops_per_element(out, static_cast<int64_t>(c.in.size() - 1))};
 }
 
 Dims ChannelMulRule::shape(const OpContext& c) {
@@ -33,7 +33,7 @@ Dims ChannelMulRule::shape(const OpContext& c) {
 }
 std::vector<ParamShape> ChannelMulRule::params(const OpContext& c) { return no_params(c); }
 // One multiplication per element.
-Cost ChannelMulRule::cost(const OpContext&, const Dims& out) { return {0, numel(out)}; }
+Cost ChannelMulRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 1)}; }
 
 Dims MulRule::shape(const OpContext& c) {
   expect_inputs(c, name, 2, 0);
@@ -41,6 +41,6 @@ Dims MulRule::shape(const OpContext& c) {
 }
 std::vector<ParamShape> MulRule::params(const OpContext& c) { return no_params(c); }
 // One multiplication per output element.
-Cost MulRule::cost(const OpContext&, const Dims& out) { return {0, numel(out)}; }
+Cost MulRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 1)}; }
 
 }  // namespace cnnzoo::ops

@@ -30,6 +30,6 @@ std::vector<ParamShape> BnRule::params(const OpContext& c) {
 }
 
 // Inference folds BN into one multiply and one add per element.
-Cost BnRule::cost(const OpContext&, const Dims& out) { return {0, 2 * numel(out)}; }
+Cost BnRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 2)}; }
 
 }  // namespace cnnzoo::ops

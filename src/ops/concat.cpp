@@ -24,7 +24,7 @@ Dims ConcatRule::shape(const OpContext& c) {
            fmt::format("input {} has shape {}, which does not match input 0's {} outside axis {}", i, to_string(d),
                        to_string(c.in[0]), a.axis));
     }
-    out[axis] += d[axis];
+    out[axis] = checked_add(out[axis], d[axis], "the concatenated dimension");
   }
   return out;
 }

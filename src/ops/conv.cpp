@@ -39,8 +39,7 @@ std::vector<ParamShape> ConvRule::params(const OpContext& c) {
 Cost ConvRule::cost(const OpContext& c, const Dims& out) {
   const auto& a = std::get<Attr>(c.attrs);
   const int64_t outputs = numel(out);
-  const int64_t macs = outputs * (c.in[0][1] / a.groups) * a.kernel.h * a.kernel.w;
-  return {macs, 2 * macs + (a.bias ? outputs : 0)};
+  return mac_cost(product({outputs, c.in[0][1] / a.groups, a.kernel.h, a.kernel.w}, "MACs"), outputs, a.bias);
 }
 
 }  // namespace cnnzoo::ops

@@ -29,8 +29,7 @@ std::vector<ParamShape> LinearRule::params(const OpContext& c) {
 Cost LinearRule::cost(const OpContext& c, const Dims& out) {
   const auto& a = std::get<Attr>(c.attrs);
   const int64_t outputs = numel(out);
-  const int64_t macs = outputs * c.in[0][1];
-  return {macs, 2 * macs + (a.bias ? outputs : 0)};
+  return mac_cost(product({outputs, c.in[0][1]}, "MACs"), outputs, a.bias);
 }
 
 }  // namespace cnnzoo::ops

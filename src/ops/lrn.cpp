@@ -19,7 +19,7 @@ std::vector<ParamShape> LrnRule::params(const OpContext& c) { return no_params(c
 // alpha/size, an add of k, a power and a division: 2*size + 3.
 Cost LrnRule::cost(const OpContext& c, const Dims& out) {
   const auto& a = std::get<Attr>(c.attrs);
-  return {0, numel(out) * (2 * a.size + 3)};
+  return {0, flops_per_element(out, checked_add(checked_mul(2, a.size, "FLOPs"), 3, "FLOPs"))};
 }
 
 }  // namespace cnnzoo::ops

@@ -32,8 +32,7 @@ Dims MatMulRule::shape(const OpContext& c) {
 std::vector<ParamShape> MatMulRule::params(const OpContext& c) { return no_params(c); }
 // One multiply-add per output element and row of the inner dimension.
 Cost MatMulRule::cost(const OpContext& c, const Dims& out) {
-  const int64_t macs = numel(out) * c.in[0].back();
-  return {macs, 2 * macs};
+  return mac_cost(product({numel(out), c.in[0].back()}, "MACs"), 0, false);
 }
 
 }  // namespace cnnzoo::ops

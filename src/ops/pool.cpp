@@ -26,7 +26,7 @@ Dims pool_shape(const OpContext& c, std::string_view op) {
 
 int64_t window_size(const OpContext& c) {
   const auto& a = std::get<attr::Pool>(c.attrs);
-  return a.kernel.h * a.kernel.w;
+  return checked_mul(a.kernel.h, a.kernel.w, "the pooling window");
 }
 
 }  // namespace
@@ -37,11 +37,11 @@ using AvgRule = Rule<OpKind::AvgPool>;
 Dims MaxRule::shape(const OpContext& c) { return pool_shape(c, name); }
 std::vector<ParamShape> MaxRule::params(const OpContext& c) { return no_params(c); }
 // A window of k elements takes k - 1 comparisons.
-Cost MaxRule::cost(const OpContext& c, const Dims& out) { return {0, numel(out) * (window_size(c) - 1)}; }
+Cost MaxRule::cost(const OpContext& c, const Dims& out) { return {0, flops_per_element(out, window_size(c) - 1)}; }
 
 Dims AvgRule::shape(const OpContext& c) { return pool_shape(c, name); }
 std::vector<ParamShape> AvgRule::params(const OpContext& c) { return no_params(c); }
 // A window of k elements takes k - 1 additions and one division.
-Cost AvgRule::cost(const OpContext& c, const Dims& out) { return {0, numel(out) * window_size(c)}; }
+Cost AvgRule::cost(const OpContext& c, const Dims& out) { return {0, flops_per_element(out, window_size(c))}; }
 
 }  // namespace cnnzoo::ops

@@ -62,16 +62,18 @@ int64_t window_output(const OpContext& c, std::string_view op, std::string_view 
          fmt::format("has an invalid {} window (kernel {}, stride {}, padding {}/{}, dilation {})", axis, kernel,
                      stride, pad_begin, pad_end, dilation));
   }
-  const int64_t span = dilation * (kernel - 1) + 1;
-  const int64_t room = input + pad_begin + pad_end - span;
+  // Attributes come from files: every step is checked, so a huge kernel or padding is an error, not a wrap.
+  const int64_t span = checked_add(checked_mul(dilation, kernel - 1, "the window span"), 1, "the window span");
+  const int64_t padded = checked_add(checked_add(input, pad_begin, "the padded input"), pad_end, "the padded input");
+  const int64_t room = padded - span;  // both positive: cannot overflow
   if (room < 0) {
     fail(c, op,
          fmt::format("output {} would be 0: input {} {} with padding {}+{} is smaller than the kernel span {}", axis,
                      axis, input, pad_begin, pad_end, span));
   }
-  int64_t out = (ceil_mode ? (room + stride - 1) / stride : room / stride) + 1;
+  int64_t out = (ceil_mode ? room / stride + (room % stride != 0) : room / stride) + 1;
   // PyTorch: in ceil mode the last window must start inside the input or the leading padding.
-  if (ceil_mode && (out - 1) * stride >= input + pad_begin) --out;
+  if (ceil_mode && checked_mul(out - 1, stride, "the last window's start") >= input + pad_begin) --out;
   return out;
 }
 
@@ -93,6 +95,20 @@ Dims same_shape(const OpContext& c, std::string_view op) {
 }
 
 std::vector<ParamShape> no_params(const OpContext&) { return {}; }
+
+int64_t product(std::initializer_list<int64_t> factors, std::string_view what) {
+  int64_t p = 1;
+  for (int64_t f : factors) p = checked_mul(p, f, what);
+  return p;
+}
+
+int64_t flops_per_element(const Dims& shape, int64_t per_element) {
+  return checked_mul(numel(shape), per_element, "FLOPs");
+}
+
+Cost mac_cost(int64_t macs, int64_t outputs, bool bias) {
+  return {macs, checked_add(checked_mul(2, macs, "FLOPs"), bias ? outputs : 0, "FLOPs")};
+}
 
 }  // namespace cnnzoo::ops
 

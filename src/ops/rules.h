@@ -4,10 +4,12 @@
 // to the enum without all three rules does not compile. Each op's rules live in a file of their own.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/graph.h"
 #include "cnnzoo/ops.h"
 
@@ -104,6 +106,15 @@ Dims same_shape(const OpContext& c, std::string_view op);
 
 /// The numpy broadcast of every input's shape; fails naming the two that do not broadcast.
 Dims broadcast_inputs(const OpContext& c, std::string_view op);
+
+/// The product of `factors`, checked: OverflowError naming `what` ("MACs", "FLOPs") when it exceeds int64.
+int64_t product(std::initializer_list<int64_t> factors, std::string_view what);
+
+/// `per_element` FLOPs for each element of `shape`, checked.
+int64_t flops_per_element(const Dims& shape, int64_t per_element);
+
+/// A convolution's or linear layer's cost: `macs`, and FLOPs 2 x MACs plus one addition per output with a bias.
+Cost mac_cost(int64_t macs, int64_t outputs, bool bias);
 
 /// No parameters.
 std::vector<ParamShape> no_params(const OpContext& c);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 
 namespace cnnzoo {
@@ -91,6 +92,8 @@ Tensor Tensor::reshaped(Dims shape) const {
   t.shape_ = std::move(shape);
   return t;
 }
+
+int64_t Tensor::nbytes() const { return checked_mul(numel(), dtype_bytes(dtype_), "a tensor's bytes"); }
 
 const char* dtype_name(DType dtype) { return dtype == DType::I64 ? "int64" : "float32"; }
 
