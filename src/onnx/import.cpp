@@ -7,6 +7,7 @@
 
 #include "cnnzoo/error.h"
 #include "onnx/import_state.h"
+#include "onnx/validate_graph.h"
 
 namespace cnnzoo {
 namespace onnx_import {
@@ -277,6 +278,7 @@ OnnxModel Importer::run(const onnx::ModelProto& model) {
   model_.opset = opset_;
   model_.producer = fmt::format("{} {}", model.producer_name(), model.producer_version());
   const onnx::GraphProto& g = model.graph();
+  check_single_assignment(g, source_);
   model_.graph = Graph(g.name().empty() ? "onnx" : g.name());
   add_graph_inputs(g);
   for (const onnx::NodeProto& n : g.node()) convert(n);
