@@ -269,8 +269,10 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
     r.result.history.push_back(m);
     const bool improved = m.top1 > r.result.best_top1 || epoch == 0;
     if (improved) r.result.best_top1 = m.top1;
-    save(o, r, last, epoch + 1, {}, per_epoch);
+    // best before last: a run killed between the two redoes this epoch on resume and writes best again,
+    // while the other order could leave a resumed run with no best.safetensors.
     if (improved) save(o, r, best, epoch + 1, {}, per_epoch);
+    save(o, r, last, epoch + 1, {}, per_epoch);
     write_metrics_csv((std::filesystem::path(o.out_dir) / "metrics.csv").string(), r.result.history);
     if (callbacks.on_epoch) callbacks.on_epoch(m);
   }

@@ -49,13 +49,14 @@ void expect_same_tensors(const Parameters& a, const Parameters& b) {
   }
 }
 
-// The weights and the optimizer's state of two runs' last checkpoints are the same bits.
+// The weights and the optimizer's state of two runs' last checkpoints, and their best weights, are the same bits.
 void expect_same_run(const std::string& a, const std::string& b) {
   const Checkpoint x = load_checkpoint(a + "/last.safetensors");
   const Checkpoint y = load_checkpoint(b + "/last.safetensors");
   expect_same_tensors(x.model, y.model);
   expect_same_tensors(x.optimizer, y.optimizer);
   EXPECT_EQ(x.meta.at(kCheckpointEpochKey), y.meta.at(kCheckpointEpochKey));
+  expect_same_tensors(load_checkpoint(a + "/best.safetensors").model, load_checkpoint(b + "/best.safetensors").model);
 }
 
 // metrics.csv without its seconds column (the last): what an interrupted run must reproduce.
@@ -189,6 +190,7 @@ TEST(CliFaults, KilledAtRandomMomentsAlwaysResumesAndEndsTheSame) {
     if (!fs::exists(dir + "/last.safetensors")) continue;  // killed before its first epoch ended
     // Never unreadable, never behind: every epoch the killed run reported is in it.
     ASSERT_NO_THROW(load_checkpoint(dir + "/last.safetensors")) << "kill " << k << " (seed " << seed << ")";
+    // best.safetensors is written first: it is there whenever last.safetensors is.
     ASSERT_NO_THROW(load_checkpoint(dir + "/best.safetensors")) << "kill " << k << " (seed " << seed << ")";
     const int64_t now = checkpoint_epoch(dir);
     EXPECT_GE(now, epoch + epochs_printed(out)) << "kill " << k << " (seed " << seed << ") lost a finished epoch";
