@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "flag_checks.h"
 #include "progress.h"
+#include "stop_signals.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -30,14 +31,21 @@ void run_train(TrainArgs args) {
   if (args.no_nesterov) o.optimizer.nesterov = false;
   prepare_output_folder(o.out_dir,
                         "--out");  // fit checks it too; here before the header line, so an error stands alone
+  // Ctrl-C or a supervisor's SIGTERM: the run writes last.safetensors where it stands and ends. In place
+  // before the header line, so that a signal after it always stops the run this way.
+  const StopSignals signals;
   fmt::print("training {} on {} for {} (batch {}, {} lr {} {}, seed {}) into {}\n", o.model, o.data,
              plural(o.epochs, "epoch"), o.batch_size, o.optimizer.kind, o.schedule.base_lr, o.schedule.kind, o.seed,
              o.out_dir);
+  std::fflush(stdout);  // a log file shows it while the data loads
   std::unique_ptr<Progress> bar;
   FitCallbacks callbacks;
+  int64_t bar_epoch = 0;  // the epoch `bar` shows; a resumed run begins mid-epoch
   callbacks.on_batch = [&](int64_t epoch, int64_t done, int64_t total, double loss, double accuracy) {
-    if (done == 1)
+    if (bar_epoch != epoch) {
       bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", epoch, o.epochs), total * o.batch_size, "img");
+      bar_epoch = epoch;
+    }
     bar->update(done * o.batch_size, fmt::format("loss {:.4f} acc {:.2f}%", loss, 100 * accuracy));
     if (done == total) bar->finish();
   };
@@ -54,8 +62,19 @@ void run_train(TrainArgs args) {
         m.images_per_second);
     std::fflush(stdout);
   };
+  callbacks.stop_requested = [&] { return signals.received() != 0; };
   const FitResult result = fit(o, callbacks);
   const std::filesystem::path out(o.out_dir);
+  if (result.stopped) {
+    if (bar && bar->interactive()) std::fputc('\n', stderr);  // below the bar left mid-line
+    fmt::print(
+        "stopped by {} after {} and {} of epoch {}: {} holds this point; the same command with --resume "
+        "continues from it\n",
+        signals.received_name(), plural(result.epochs_done, "epoch"),
+        fmt::format("{} batch{}", result.batches_done, result.batches_done == 1 ? "" : "es"), result.epochs_done + 1,
+        (out / "last.safetensors").string());
+    signals.end_process();
+  }
   fmt::print("best top-1 {:.2f}%; checkpoints {} and {}, metrics {}\n", 100 * result.best_top1,
              (out / "last.safetensors").string(), (out / "best.safetensors").string(), (out / "metrics.csv").string());
 }
@@ -93,7 +112,9 @@ void add_train_command(CLI::App& app) {
       ->default_val(o.loader_threads)
       ->check(at_least(1));
   cmd->add_option("--out", o.out_dir, "Folder for last.safetensors, best.safetensors and metrics.csv")->required();
-  cmd->add_flag("--resume", o.resume, "Continue from OUT/last.safetensors (with the same options)");
+  cmd->add_flag("--resume", o.resume,
+                "Continue from OUT/last.safetensors (with the same options); Ctrl-C or SIGTERM stop a run at the "
+                "batch it reached and write that point there");
   cmd->add_flag("--overwrite", o.overwrite, "Start afresh even if OUT holds a run");
   cmd->add_option("--stop-after", o.stop_after, "Stop after this many epochs, to --resume later (0 = no)")
       ->default_val(0)

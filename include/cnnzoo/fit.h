@@ -6,9 +6,11 @@
 //
 // A run writes DIR/last.safetensors after every epoch and DIR/best.safetensors when the validation top-1
 // improves (atomically: a run killed at any moment loses at most the epoch under way), and rewrites
-// DIR/metrics.csv, one row per epoch. With the same seed and thread count, a run resumed from
-// last.safetensors continues bit for bit: the data order and augmentation depend only on (seed, epoch,
-// index), dropout on (seed, step), and the weights, batch-norm statistics and optimizer state are saved.
+// DIR/metrics.csv, one row per epoch. A run asked to stop (FitCallbacks::stop_requested, a signal in
+// `cnnzoo train`) writes last.safetensors at the batch it reached, and a resume continues from that batch. With the
+// same seed and thread count, a run resumed from last.safetensors continues bit for bit: the data order and
+// augmentation depend only on (seed, epoch, index), dropout on (seed, step), and the weights, batch-norm statistics and
+// optimizer state are saved.
 #pragma once
 
 #include <cstdint>
@@ -69,11 +71,19 @@ struct FitCallbacks {
   /// Before each evaluation pass, with its number of batches; then on_eval_batch per batch.
   std::function<void(int64_t batches)> on_eval_start;
   std::function<void(int64_t done)> on_eval_batch;
+  /// Polled before each training batch and after each evaluation batch; once it returns true, the run
+  /// stops there (an evaluation under way is abandoned and redone on resume), writes last.safetensors at
+  /// that position and returns with FitResult::stopped.
+  std::function<bool()> stop_requested;
 };
 
 struct FitResult {
   std::vector<EpochMetrics> history;  ///< every epoch of the run, resumed ones included
   double best_top1 = 0;
+  /// Whether the run stopped on stop_requested; last.safetensors then holds `epochs_done` epochs and
+  /// `batches_done` batches of the next.
+  bool stopped = false;
+  int64_t epochs_done = 0, batches_done = 0;
 };
 
 /// Trains as configured; throws Error for a bad option or data, and when the loss turns NaN or

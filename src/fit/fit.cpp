@@ -15,6 +15,7 @@
 #include "cnnzoo/memory_check.h"
 #include "cnnzoo/onnx.h"
 #include "fit/run_record.h"
+#include "io/atomic_file.h"
 
 namespace cnnzoo {
 namespace {
@@ -33,7 +34,11 @@ struct Run {
   ScheduleOptions schedule;
   FitResult result;
   int64_t first_epoch = 0;  ///< 0-based: epochs already done
+  EpochProgress progress;   ///< how far into epoch first_epoch a resumed run is
 };
+
+// Thrown through evaluate() by its batch callback when the run is asked to stop.
+struct EvaluationStopped {};
 
 std::string data_json(const FitOptions& o, const Dataset& train) {
   const Normalization norm = train.normalization();
@@ -92,11 +97,15 @@ void restore(const FitOptions& o, Run& r, const std::string& path) {
   r.parameters = std::move(c.model);
   r.optimizer->load_state(c.optimizer);
   r.first_epoch = std::stoll(meta_value(c.meta, kCheckpointEpochKey, path));
+  r.progress = epoch_progress_from_meta(c.meta, path);
   r.result.history = history_from_json(meta_value(c.meta, "history", path), path);
   r.result.best_top1 = std::stod(meta_value(c.meta, kCheckpointBestMetricKey, path));
 }
 
-void save(const FitOptions& o, const Run& r, const std::string& path, int64_t epochs_done, int64_t iteration) {
+// `epochs_done` whole epochs and `progress` into the next; `per_epoch` batches make an epoch.
+void save(const FitOptions& o, const Run& r, const std::string& path, int64_t epochs_done,
+          const EpochProgress& progress, int64_t per_epoch) {
+  const int64_t iteration = epochs_done * per_epoch + progress.batches;
   Checkpoint c{.model = r.parameters, .optimizer = r.optimizer->state(), .meta = {}};
   c.meta = {{kCheckpointModelKey, o.model},
             {kCheckpointEpochKey, std::to_string(epochs_done)},
@@ -107,6 +116,7 @@ void save(const FitOptions& o, const Run& r, const std::string& path, int64_t ep
             {kCheckpointOptimizerKey, to_json(o.optimizer)},
             {kCheckpointScheduleKey, to_json(r.schedule)},
             {kCheckpointBestMetricKey, fmt::format("{:.17g}", r.result.best_top1)},
+            {kCheckpointEpochProgressKey, epoch_progress_json(progress)},
             {"history", history_json(r.result.history)}};
   save_checkpoint(path, c);
 }
@@ -160,6 +170,11 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
                     "start again, or another --out",
                     o.out_dir, last));
   }
+  // A run killed while writing leaves its temporary files behind (the targets are intact): the next run
+  // of the folder clears them.
+  for (const std::string& file : {last, best, (std::filesystem::path(o.out_dir) / "metrics.csv").string()}) {
+    io::remove_stale_temporaries(file);
+  }
   Run r = prepare(o);
   if (o.resume) restore(o, r, last);
 
@@ -174,54 +189,90 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
   TrainingEngine engine(
       r.graph, r.parameters,
       {.threads = o.threads, .seed = o.seed, .label_smoothing = o.label_smoothing, .fused_update = true});
-  engine.set_steps(r.first_epoch * per_epoch);
   ModelOptions eval_options = r.model_options;
   eval_options.batch = std::min<int64_t>(kEvalBatch, r.test->size());
   const Graph eval_graph = build_model(o.model, eval_options);
 
+  if (r.progress.batches > per_epoch) {
+    throw Error(fmt::format("{}: its position, batch {} of epoch {}, lies past the epoch's {} batches", last,
+                            r.progress.batches, r.first_epoch + 1, per_epoch));
+  }
+  engine.set_steps(r.first_epoch * per_epoch + r.progress.batches);
+  const auto stopping = [&] { return callbacks.stop_requested && callbacks.stop_requested(); };
+  FitCallbacks eval_callbacks = callbacks;
+  eval_callbacks.on_eval_batch = [&](int64_t done) {
+    if (callbacks.on_eval_batch) callbacks.on_eval_batch(done);
+    if (stopping()) throw EvaluationStopped{};
+  };
+  // Writes last.safetensors at `progress` into `epoch` (0-based) and ends the run there.
+  const auto stop_at = [&](int64_t epoch, const EpochProgress& progress) {
+    save(o, r, last, epoch, progress, per_epoch);
+    r.result.stopped = true;
+    r.result.epochs_done = epoch;
+    r.result.batches_done = progress.batches;
+    return r.result;
+  };
+
   const int64_t end = o.stop_after > 0 ? std::min(o.stop_after, o.epochs) : o.epochs;
   for (int64_t epoch = r.first_epoch; epoch < end; ++epoch) {
+    // The figures of the epoch so far: those of the resumed checkpoint in its first epoch, else none.
+    EpochProgress progress = epoch == r.first_epoch ? r.progress : EpochProgress{};
+    const double earlier_seconds = progress.seconds;  // spent by the processes before a resume
     const auto start = Clock::now();
-    loader.start_epoch(epoch);
+    const auto seconds_so_far = [&] {
+      return earlier_seconds + std::chrono::duration<double>(Clock::now() - start).count();
+    };
+    loader.start_epoch(epoch, progress.batches);
     Batch b;
-    double loss_sum = 0;
-    int64_t correct = 0, seen = 0, done = 0;
-    double lr = 0;
-    while (loader.next(b)) {
-      const int64_t iteration = epoch * per_epoch + done;
-      lr = learning_rate(r.schedule, iteration, per_epoch);
-      const double loss = engine.step(b.images, b.labels, *r.optimizer, lr);
+    for (;;) {
+      if (stopping()) {
+        progress.seconds = seconds_so_far();
+        return stop_at(epoch, progress);
+      }
+      if (!loader.next(b)) break;
+      const int64_t iteration = epoch * per_epoch + progress.batches;
+      const double loss =
+          engine.step(b.images, b.labels, *r.optimizer, learning_rate(r.schedule, iteration, per_epoch));
       if (!std::isfinite(loss)) {
         throw Error(fmt::format("epoch {} batch {}: the loss is {}; stopping. The last good checkpoint is {}",
-                                epoch + 1, done + 1, loss,
-                                epoch > 0 ? last : std::string("none (this is the first epoch)")));
+                                epoch + 1, progress.batches + 1, loss,
+                                o.resume || epoch > 0 ? last : std::string("none (this is the first epoch)")));
       }
       const auto n = static_cast<int64_t>(b.labels.size());
-      loss_sum += loss * static_cast<double>(n);
-      correct += correct_predictions(engine.outputs().at(0), b.labels);
-      seen += n;
-      ++done;
+      progress.loss_sum += loss * static_cast<double>(n);
+      progress.correct += correct_predictions(engine.outputs().at(0), b.labels);
+      progress.seen += n;
+      ++progress.batches;
       if (callbacks.on_batch) {
-        callbacks.on_batch(epoch + 1, done, per_epoch, loss_sum / static_cast<double>(seen),
-                           static_cast<double>(correct) / static_cast<double>(seen));
+        callbacks.on_batch(epoch + 1, progress.batches, per_epoch,
+                           progress.loss_sum / static_cast<double>(progress.seen),
+                           static_cast<double>(progress.correct) / static_cast<double>(progress.seen));
       }
     }
-    const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    const Evaluation ev = evaluate(eval_graph, r.parameters, *r.test, o.threads, o.loader_threads, callbacks);
+    progress.seconds = seconds_so_far();
+    Evaluation ev;
+    try {
+      ev = evaluate(eval_graph, r.parameters, *r.test, o.threads, o.loader_threads, eval_callbacks);
+    } catch (const EvaluationStopped&) {
+      return stop_at(epoch, progress);
+    }
+    const auto seen = static_cast<double>(progress.seen);
     const EpochMetrics m{.epoch = epoch + 1,
-                         .lr = lr,
-                         .train_loss = loss_sum / static_cast<double>(seen),
-                         .train_accuracy = static_cast<double>(correct) / static_cast<double>(seen),
+                         .lr = learning_rate(r.schedule, (epoch + 1) * per_epoch - 1, per_epoch),  // the last step's
+                         .train_loss = progress.loss_sum / seen,
+                         .train_accuracy = static_cast<double>(progress.correct) / seen,
                          .val_loss = ev.loss,
                          .top1 = ev.top1,
                          .top5 = ev.top5,
-                         .seconds = std::chrono::duration<double>(Clock::now() - start).count(),
-                         .images_per_second = static_cast<double>(seen) / train_seconds};
+                         .seconds = seconds_so_far(),
+                         .images_per_second = seen / progress.seconds};
     r.result.history.push_back(m);
     const bool improved = m.top1 > r.result.best_top1 || epoch == 0;
     if (improved) r.result.best_top1 = m.top1;
-    save(o, r, last, epoch + 1, (epoch + 1) * per_epoch);
-    if (improved) save(o, r, best, epoch + 1, (epoch + 1) * per_epoch);
+    // best before last: a run killed between the two redoes this epoch on resume and writes best again,
+    // while the other order could leave a resumed run with no best.safetensors.
+    if (improved) save(o, r, best, epoch + 1, {}, per_epoch);
+    save(o, r, last, epoch + 1, {}, per_epoch);
     write_metrics_csv((std::filesystem::path(o.out_dir) / "metrics.csv").string(), r.result.history);
     if (callbacks.on_epoch) callbacks.on_epoch(m);
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cnnzoo/checkpoint.h"
 #include "cnnzoo/error.h"
 #include "io/atomic_file.h"
 
@@ -96,6 +97,35 @@ std::vector<EpochMetrics> history_from_json(const std::string& text, const std::
     throw Error(fmt::format("{}: metadata 'history' is malformed: {}", file, e.what()));
   }
   return history;
+}
+
+std::string epoch_progress_json(const EpochProgress& p) {
+  return json{{"batches", p.batches},
+              {"loss_sum", p.loss_sum},
+              {"correct", p.correct},
+              {"seen", p.seen},
+              {"seconds", p.seconds}}
+      .dump();
+}
+
+EpochProgress epoch_progress_from_meta(const std::map<std::string, std::string>& meta, const std::string& file) {
+  const auto it = meta.find(kCheckpointEpochProgressKey);
+  if (it == meta.end()) return {};
+  const json j = parse(it->second, kCheckpointEpochProgressKey, file);
+  EpochProgress p;
+  try {
+    p = {.batches = j.at("batches").get<int64_t>(),
+         .loss_sum = j.at("loss_sum").get<double>(),
+         .correct = j.at("correct").get<int64_t>(),
+         .seen = j.at("seen").get<int64_t>(),
+         .seconds = j.at("seconds").get<double>()};
+  } catch (const json::exception&) {
+    p.batches = -1;
+  }
+  if (p.batches < 0 || p.seen < 0 || p.correct < 0 || p.correct > p.seen) {
+    throw Error(fmt::format("{}: metadata '{}' is malformed: {}", file, kCheckpointEpochProgressKey, it->second));
+  }
+  return p;
 }
 
 const std::string& meta_value(const std::map<std::string, std::string>& meta, const std::string& key,

@@ -2,6 +2,7 @@
 // the data, and the history of epochs.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +16,19 @@ ModelOptions model_options_from_json(const std::string& json, const std::string&
 
 std::string history_json(const std::vector<EpochMetrics>& history);
 std::vector<EpochMetrics> history_from_json(const std::string& json, const std::string& file);
+
+/// Where a run stands inside the epoch under way, as a checkpoint written mid-epoch (a stop on a signal)
+/// records it, so that a resume continues with the same batches, steps and running figures.
+struct EpochProgress {
+  int64_t batches = 0;  ///< training batches done in the epoch
+  double loss_sum = 0;  ///< the sum of loss x images over them
+  int64_t correct = 0, seen = 0;
+  double seconds = 0;  ///< training time spent on them, in seconds (earlier processes included)
+};
+
+std::string epoch_progress_json(const EpochProgress& progress);
+/// `meta`'s progress key, or no progress (an epoch boundary) for a checkpoint without it.
+EpochProgress epoch_progress_from_meta(const std::map<std::string, std::string>& meta, const std::string& file);
 
 /// The value of `key` in a checkpoint's metadata; Error naming the file and the key when absent.
 const std::string& meta_value(const std::map<std::string, std::string>& meta, const std::string& key,

@@ -14,6 +14,10 @@ namespace cnnzoo::io {
 /// removed, `path` is left untouched and the error propagates (an Error naming `path` for IO failures).
 void write_file_atomically(const std::string& path, const std::function<void(std::FILE*)>& write);
 
+/// Removes the temporary files that write_file_atomically(path) leaves when its process is killed mid-write
+/// (.NAME.tmp.XXXXXX next to `path`); the number removed. Only for a writer that owns the folder.
+int remove_stale_temporaries(const std::string& path);
+
 /// Writes `size` bytes or throws Error naming `path`.
 void write_bytes(std::FILE* f, const void* data, std::size_t size, const std::string& path);
 

@@ -8,6 +8,7 @@
 #include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "onnx/import_state.h"
+#include "onnx/validate_graph.h"
 
 namespace cnnzoo {
 namespace onnx_import {
@@ -285,6 +286,7 @@ OnnxModel Importer::run(const onnx::ModelProto& model) {
     throw Error(fmt::format("{}: the graph has {} nodes, more than the {} supported (docs/counting.md)", source_,
                             g.node_size(), kMaxNodes));
   }
+  check_single_assignment(g, source_);
   model_.graph = Graph(g.name().empty() ? "onnx" : g.name());
   add_graph_inputs(g);
   for (const onnx::NodeProto& n : g.node()) convert(n);
