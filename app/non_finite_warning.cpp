@@ -21,22 +21,30 @@ std::vector<int64_t> unravel(int64_t flat, const Dims& shape) {
 
 }  // namespace
 
-std::string non_finite_message(const std::string& what, const Tensor& output) {
+std::string non_finite_message(const std::string& subject, std::span<const float> values, const Dims& shape) {
   int64_t nan = 0, inf = 0, first = -1;
-  const auto values = output.f32();
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (std::isfinite(values[i])) continue;
     (std::isnan(values[i]) ? nan : inf) += 1;
     if (first < 0) first = static_cast<int64_t>(i);
   }
   if (first < 0) return {};
-  return fmt::format("the output of {} holds {} NaN and {} Inf values (first at [{}])", what, nan, inf,
-                     fmt::join(unravel(first, output.shape()), ", "));
+  return fmt::format("{} holds {} NaN and {} Inf values (first at [{}])", subject, nan, inf,
+                     fmt::join(unravel(first, shape), ", "));
 }
 
 void warn_if_non_finite(const std::string& what, const Tensor& output) {
-  const std::string message = non_finite_message(what, output);
+  const std::string message = non_finite_message("the output of " + what, output.f32(), output.shape());
   if (!message.empty()) fmt::print(stderr, "cnnzoo: warning: {}\n", message);
+}
+
+void warn_if_non_finite_input(const std::string& what, std::span<const float> values, const Dims& shape) {
+  const std::string message = non_finite_message("the input " + what, values, shape);
+  if (message.empty()) return;
+  fmt::print(stderr,
+             "cnnzoo: warning: {}; the engine's ReLU and max pooling may turn NaN into numbers where PyTorch keeps it, "
+             "so the results of this input are not to be trusted\n",
+             message);
 }
 
 }  // namespace cnnzoo::cli

@@ -2,16 +2,22 @@
 // should not pass unnoticed into a .npy file or an accuracy figure.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "cnnzoo/tensor.h"
 
 namespace cnnzoo::cli {
 
-/// "the output of WHAT holds N NaN and M Inf values (first at [i, j])", or empty when every value is finite.
-std::string non_finite_message(const std::string& what, const Tensor& output);
+/// "SUBJECT holds N NaN and M Inf values (first at [i, j])", or empty when every value is finite.
+std::string non_finite_message(const std::string& subject, std::span<const float> values, const Dims& shape);
 
-/// Prints "cnnzoo: warning: " and non_finite_message() on stderr, when there is one.
+/// Prints "cnnzoo: warning: the output of WHAT holds ..." on stderr, when the output is not finite.
 void warn_if_non_finite(const std::string& what, const Tensor& output);
+
+/// Prints "cnnzoo: warning: the input WHAT holds ...", and that the outputs computed from it are not to be
+/// trusted: oneDNN's ReLU and max pooling turn NaN into numbers (PyTorch propagates it), so a NaN input can
+/// end in finite logits that the output warning would not catch.
+void warn_if_non_finite_input(const std::string& what, std::span<const float> values, const Dims& shape);
 
 }  // namespace cnnzoo::cli

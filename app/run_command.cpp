@@ -259,6 +259,10 @@ void run_model(const RunArgs& a, RunModel m, const std::vector<std::string>& fil
       }
     }
     if (filled.empty()) break;
+    for (std::size_t i = 0; i < filled.size(); ++i) {
+      warn_if_non_finite_input(filled[i]->label, x.f32().subspan(i * per_sample, per_sample),
+                               Dims(x.shape().begin() + 1, x.shape().end()));
+    }
     // A short last batch: the rows past it are zeros whose outputs are dropped.
     std::fill(x.f32().begin() + static_cast<std::ptrdiff_t>(filled.size() * per_sample), x.f32().end(), 0.0f);
     const std::vector<Tensor> outputs = engine.run(x);

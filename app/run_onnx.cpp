@@ -9,6 +9,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/io.h"
 #include "cnnzoo/onnx.h"
+#include "non_finite_warning.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -49,6 +50,9 @@ std::map<std::string, Tensor> read_onnx_inputs(const std::vector<std::string>& s
 std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vector<std::string>& inputs, int threads) {
   const std::vector<std::string> names = onnx_input_names(path);
   const std::map<std::string, Tensor> bound = read_onnx_inputs(inputs, names);
+  for (const auto& [name, tensor] : bound) {
+    if (tensor.dtype() == DType::F32) warn_if_non_finite_input("'" + name + "'", tensor.f32(), tensor.shape());
+  }
   OnnxImportOptions options;
   for (const auto& [name, tensor] : bound) options.input_shapes[name] = tensor.shape();
   OnnxModel model = import_onnx(path, options);
