@@ -69,8 +69,16 @@ EOF
 fi
 
 work_root=""
+# Every process whose root is the work root (an interrupted check leaves its build or run behind).
+stop_processes() {
+  local p
+  for p in /proc/[0-9]*; do
+    if [ "$(readlink "$p/root" 2>/dev/null)" = "$work_root" ]; then kill -9 "${p#/proc/}" 2>/dev/null || true; fi
+  done
+}
 unmount_all() {
   [ -n "$work_root" ] || return 0
+  stop_processes
   # Deepest first; a lazy unmount so a process still holding a file cannot keep a bind mount alive.
   for m in $(awk -v r="$work_root" '$2 ~ "^"r"/" {print $2}' /proc/mounts | sort -r); do umount -l "$m" || true; done
 }
@@ -79,6 +87,7 @@ cleanup() {
   if [ -n "$work_root" ] && [ "$keep" -eq 0 ]; then rm -rf --one-file-system "$work_root"; fi
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # Runs one README command in a fresh copy of the base root; prints its time, returns its status.
 check_command() {
