@@ -13,6 +13,7 @@
 
 #include "cli/run_cli.h"
 #include "cnnzoo/io.h"
+#include "support/onnx_builder.h"
 
 namespace cnnzoo {
 namespace {
@@ -219,20 +220,14 @@ TEST(CliErrors, SymlinkLoopInAFolderDataSetIsNamed) {
 // An ONNX model of one node on a 1x2x3x3 float input x; `constants` are initializers (float or int64).
 std::string one_node_onnx(const std::string& op, const std::vector<std::pair<std::string, Tensor>>& constants,
                           int64_t opset = 13) {
-  onnx::ModelProto m;
-  m.set_ir_version(7);
-  m.add_opset_import()->set_version(opset);
+  onnx::ModelProto m = test::onnx_model_header(opset);
   onnx::GraphProto* g = m.mutable_graph();
   onnx::NodeProto* node = g->add_node();
   node->set_name("the_node");
   node->set_op_type(op);
   node->add_input("x");
   node->add_output("y");
-  onnx::ValueInfoProto* in = g->add_input();
-  in->set_name("x");
-  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : {1, 2, 3, 3})
-    in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  test::add_float_input(*g, "x", {1, 2, 3, 3});
   for (const auto& [name, tensor] : constants) {
     node->add_input(name);
     onnx::TensorProto* t = g->add_initializer();

@@ -18,6 +18,7 @@
 #include "cli/run_cli.h"
 #include "cli/spawn_cli.h"
 #include "cnnzoo/checkpoint.h"
+#include "support/same_bits.h"
 
 namespace cnnzoo {
 namespace {
@@ -40,23 +41,15 @@ std::string small_run(int64_t epochs, const std::string& out) {
       "train --depth 8 --subset 128 --val-subset 64 --batch 32 --threads 2 --seed 7 --epochs {} --out {}", epochs, out);
 }
 
-void expect_same_tensors(const Parameters& a, const Parameters& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (const auto& [name, t] : a) {
-    ASSERT_TRUE(b.contains(name)) << name;
-    ASSERT_EQ(t.nbytes(), b.at(name).nbytes()) << name;
-    EXPECT_EQ(std::memcmp(t.bytes(), b.at(name).bytes(), static_cast<std::size_t>(t.nbytes())), 0) << name;
-  }
-}
-
 // The weights and the optimizer's state of two runs' last checkpoints, and their best weights, are the same bits.
 void expect_same_run(const std::string& a, const std::string& b) {
   const Checkpoint x = load_checkpoint(a + "/last.safetensors");
   const Checkpoint y = load_checkpoint(b + "/last.safetensors");
-  expect_same_tensors(x.model, y.model);
-  expect_same_tensors(x.optimizer, y.optimizer);
+  test::expect_same_tensors(x.model, y.model);
+  test::expect_same_tensors(x.optimizer, y.optimizer);
   EXPECT_EQ(x.meta.at(kCheckpointEpochKey), y.meta.at(kCheckpointEpochKey));
-  expect_same_tensors(load_checkpoint(a + "/best.safetensors").model, load_checkpoint(b + "/best.safetensors").model);
+  test::expect_same_tensors(load_checkpoint(a + "/best.safetensors").model,
+                            load_checkpoint(b + "/best.safetensors").model);
 }
 
 // metrics.csv without its seconds column (the last): what an interrupted run must reproduce.

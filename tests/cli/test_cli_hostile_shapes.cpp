@@ -18,6 +18,7 @@
 #include "cli/run_cli.h"
 #include "cnnzoo/io.h"
 #include "cnnzoo/tensor.h"
+#include "support/onnx_builder.h"
 
 namespace cnnzoo {
 namespace {
@@ -45,21 +46,9 @@ struct OnnxNode {
 // output is the graph output.
 std::string write_onnx(const std::string& name, const Dims& input, const std::vector<OnnxNode>& nodes,
                        const std::map<std::string, std::vector<int64_t>>& shapes = {}, bool symbolic_batch = false) {
-  onnx::ModelProto m;
-  m.set_ir_version(7);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = test::onnx_model_header();
   onnx::GraphProto* g = m.mutable_graph();
-  onnx::ValueInfoProto* in = g->add_input();
-  in->set_name("x");
-  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    auto* dim = in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim();
-    if (i == 0 && symbolic_batch) {
-      dim->set_dim_param("N");
-    } else {
-      dim->set_dim_value(input[i]);
-    }
-  }
+  test::add_float_input(*g, "x", input, symbolic_batch);
   for (const auto& [shape_name, values] : shapes) {
     onnx::TensorProto* t = g->add_initializer();
     t->set_name(shape_name);
@@ -131,15 +120,9 @@ TEST(CliHostileShapes, ZeroPoolingStrideIsRefusedNamingTheNode) {
 
 // A Conv's group times its weight's channels is the input's channel count: a huge group overflows it.
 TEST(CliHostileShapes, ConvGroupOverflowIsRefusedNamingTheNode) {
-  onnx::ModelProto m;
-  m.set_ir_version(7);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = test::onnx_model_header();
   onnx::GraphProto* g = m.mutable_graph();
-  onnx::ValueInfoProto* in = g->add_input();
-  in->set_name("x");
-  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : {1, 4, 8, 8})
-    in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  test::add_float_input(*g, "x", {1, 4, 8, 8});
   onnx::TensorProto* w = g->add_initializer();
   w->set_name("w");
   w->set_data_type(onnx::TensorProto::FLOAT);

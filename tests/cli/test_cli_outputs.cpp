@@ -12,6 +12,7 @@
 #include "cli/run_cli.h"
 #include "cnnzoo/io.h"
 #include "run_outputs.h"
+#include "support/onnx_builder.h"
 
 namespace cnnzoo {
 namespace {
@@ -32,15 +33,9 @@ struct OnnxNode {
 // A model on a 1x2x3x3 float input "x" of one-input nodes, with `outputs` as its graph outputs.
 std::string onnx_model(const std::string& file, const std::vector<OnnxNode>& nodes,
                        const std::vector<std::string>& outputs) {
-  onnx::ModelProto m;
-  m.set_ir_version(7);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = test::onnx_model_header();
   onnx::GraphProto* g = m.mutable_graph();
-  onnx::ValueInfoProto* in = g->add_input();
-  in->set_name("x");
-  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : {1, 2, 3, 3})
-    in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  test::add_float_input(*g, "x", {1, 2, 3, 3});
   for (const OnnxNode& n : nodes) {
     onnx::NodeProto* node = g->add_node();
     node->set_name(n.name);

@@ -11,6 +11,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
 #include "io/file_support.h"
+#include "support/same_bits.h"
 
 namespace cnnzoo {
 namespace {
@@ -25,15 +26,6 @@ FitOptions small_run(const std::string& out, int64_t epochs) {
   o.threads = 2;
   o.seed = 3;
   return o;
-}
-
-void expect_same_tensors(const Parameters& a, const Parameters& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (const auto& [name, t] : a) {
-    ASSERT_TRUE(b.contains(name)) << name;
-    ASSERT_EQ(t.nbytes(), b.at(name).nbytes()) << name;
-    EXPECT_EQ(std::memcmp(t.bytes(), b.at(name).bytes(), static_cast<std::size_t>(t.nbytes())), 0) << name;
-  }
 }
 
 // Two epochs straight, and one epoch followed by a resume to two, give the same bits. The schedule must
@@ -58,8 +50,8 @@ void expect_resume_is_exact(FitOptions options) {
   const FitResult b = fit(more);
   const Checkpoint x = load_checkpoint(straight + "/last.safetensors");
   const Checkpoint y = load_checkpoint(resumed + "/last.safetensors");
-  expect_same_tensors(x.model, y.model);
-  expect_same_tensors(x.optimizer, y.optimizer);
+  test::expect_same_tensors(x.model, y.model);
+  test::expect_same_tensors(x.optimizer, y.optimizer);
   ASSERT_EQ(b.history.size(), 2u);
   EXPECT_EQ(a.history[1].train_loss, b.history[1].train_loss);
   EXPECT_EQ(a.history[1].top1, b.history[1].top1);

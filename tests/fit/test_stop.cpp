@@ -9,6 +9,7 @@
 #include "cnnzoo/checkpoint.h"
 #include "cnnzoo/fit.h"
 #include "io/file_support.h"
+#include "support/same_bits.h"
 
 namespace cnnzoo {
 namespace {
@@ -25,14 +26,6 @@ FitOptions tiny_run(const std::string& out) {
   o.threads = 2;
   o.seed = 11;
   return o;
-}
-
-void expect_same_bits(const Parameters& a, const Parameters& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (const auto& [name, t] : a) {
-    ASSERT_TRUE(b.contains(name)) << name;
-    EXPECT_EQ(std::memcmp(t.bytes(), b.at(name).bytes(), static_cast<std::size_t>(t.nbytes())), 0) << name;
-  }
 }
 
 TEST(FitStop, StoppedMidEpochAndMidEvaluationResumesBitForBit) {
@@ -86,8 +79,8 @@ TEST(FitStop, StoppedMidEpochAndMidEvaluationResumesBitForBit) {
   }
   const Checkpoint x = load_checkpoint(root + "/straight/last.safetensors");
   const Checkpoint y = load_checkpoint(o.out_dir + "/last.safetensors");
-  expect_same_bits(x.model, y.model);
-  expect_same_bits(x.optimizer, y.optimizer);
+  test::expect_same_tensors(x.model, y.model);
+  test::expect_same_tensors(x.optimizer, y.optimizer);
 }
 
 TEST(FitStop, AStopBeforeTheFirstBatchKeepsTheStartingPoint) {
