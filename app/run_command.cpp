@@ -4,10 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cnnzoo/checkpoint.h"
 #include "cnnzoo/engine.h"
@@ -36,16 +34,13 @@ bool is_model_name(const std::string& name) {
 
 // A safetensors file whose metadata says it is a cnnzoo training checkpoint; only its header is read.
 bool is_training_checkpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  uint64_t size = 0;  // little-endian, as the host (safetensors.cpp asserts it)
-  if (!in.read(reinterpret_cast<char*>(&size), sizeof size) || size > (uint64_t{100} << 20)) return false;
-  std::string header(size, '\0');
-  if (!in.read(header.data(), static_cast<std::streamsize>(size))) return false;
-  const auto json = nlohmann::json::parse(header, nullptr, false);
-  if (json.is_discarded() || !json.is_object() || !json.contains("__metadata__")) return false;
-  const auto& meta = json["__metadata__"];
-  const auto format = meta.find(kCheckpointFormatKey);
-  return meta.is_object() && format != meta.end() && *format == kCheckpointFormat;
+  try {
+    const auto metadata = read_safetensors_metadata(path);
+    const auto format = metadata.find(kCheckpointFormatKey);
+    return format != metadata.end() && format->second == kCheckpointFormat;
+  } catch (const Error&) {
+    return false;  // not a safetensors file: load_weights names what is wrong with it
+  }
 }
 
 // The first model flag given (--depth, --num-classes, ...) is refused: `why` says what sets it instead.

@@ -33,6 +33,9 @@ struct TensorFile {
 /// tensor) for another dtype or any malformed header or data.
 TensorFile read_safetensors(const std::string& path);
 
+/// The "__metadata__" of a safetensors file, reading and checking only its header (as read_safetensors does).
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path);
+
 /// Writes `file` atomically: header keys in `tensors` order, tensors stored contiguously in that order,
 /// header padded with spaces so the data starts 8-byte aligned; "__metadata__" only when non-empty.
 /// Throws Error for duplicate or empty names, a tensor without storage, or an IO failure.

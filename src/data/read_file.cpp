@@ -47,7 +47,9 @@ std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path) {
 std::vector<uint8_t> read_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw Error(fmt::format("{}: no such file", path.string()));
+    const bool exists = std::filesystem::exists(path, ec);
+    throw Error(fmt::format("{}: {}", path.string(),
+                            exists ? "not a regular file (a folder, device or pipe)" : "no such file"));
   }
   std::vector<uint8_t> head;
   {

@@ -130,8 +130,17 @@ const Tensor* TensorFile::find(const std::string& name) const {
   return nullptr;
 }
 
-TensorFile read_safetensors(const std::string& path) {
-  io::InputFile in(path);
+namespace {
+
+// The header of an open safetensors file, checked (length, JSON, depth, duplicate keys), and where its data
+// starts.
+struct Header {
+  Json json;
+  uint64_t data_begin = 0;
+  uint64_t data_size = 0;
+};
+
+Header read_header(io::InputFile& in, const std::string& path) {
   if (in.size() < 8) {
     throw Error(
         fmt::format("{}: file is {} bytes, too short for a safetensors header length (8 bytes)", path, in.size()));
@@ -157,7 +166,7 @@ TensorFile read_safetensors(const std::string& path) {
   std::set<std::string> seen;
   std::string duplicate;
   bool too_deep = false;
-  const Json header = Json::parse(
+  Json header = Json::parse(
       text,
       [&](int depth, Json::parse_event_t event, Json& parsed) {
         too_deep = too_deep || depth > kMaxDepth;
@@ -172,6 +181,24 @@ TensorFile read_safetensors(const std::string& path) {
   if (!header.is_object()) throw Error(fmt::format("{}: header is not a JSON object", path));
   if (too_deep) throw Error(fmt::format("{}: header nests deeper than {} levels", path, kMaxDepth));
   if (!duplicate.empty()) throw Error(fmt::format("{}: tensor '{}' appears twice in the header", path, duplicate));
+
+  return {.json = std::move(header), .data_begin = 8 + header_len, .data_size = data_size};
+}
+
+}  // namespace
+
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path) {
+  io::InputFile in(path);
+  const Header header = read_header(in, path);
+  const auto found = header.json.find(kMetadataKey);
+  return found == header.json.end() ? std::map<std::string, std::string>{} : parse_metadata(path, *found);
+}
+
+TensorFile read_safetensors(const std::string& path) {
+  io::InputFile in(path);
+  const Header h = read_header(in, path);
+  const Json& header = h.json;
+  const uint64_t data_size = h.data_size;
 
   TensorFile out;
   std::vector<Entry> entries;
@@ -203,7 +230,7 @@ TensorFile read_safetensors(const std::string& path) {
   out.tensors.reserve(entries.size());
   for (const Entry& e : entries) {
     Tensor t(e.shape, e.dtype);
-    in.read_at(8 + header_len + e.begin, t.bytes(), static_cast<std::size_t>(e.end - e.begin), e.name.c_str());
+    in.read_at(h.data_begin + e.begin, t.bytes(), static_cast<std::size_t>(e.end - e.begin), e.name.c_str());
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;
