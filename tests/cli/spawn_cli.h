@@ -44,7 +44,11 @@ class SpawnedCli {
   SpawnedCli(const SpawnedCli&) = delete;
   SpawnedCli& operator=(const SpawnedCli&) = delete;
 
-  void signal(int sig) const { ::kill(pid_, sig); }
+  /// Sends `sig` unless the process has already been reaped. Never kill() with pid 0 or below: 0 is the
+  /// caller's whole process group (ctest, make and CI with it), -1 every process the user may signal.
+  void signal(int sig) const {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
   /// Whether it has ended (then status() tells how).
   bool finished() {
     if (pid_ > 0 && ::waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = 0;

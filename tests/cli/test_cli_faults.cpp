@@ -92,6 +92,33 @@ int64_t checkpoint_epoch(const std::string& dir) {
   return std::stoll(load_checkpoint(dir + "/last.safetensors").meta.at(kCheckpointEpochKey));
 }
 
+// An uninterrupted run into `dir`, timed from its header line: to its first checkpoint (loading the data,
+// building the engine and the first epoch), and then an epoch (training, evaluation, checkpoints). Kills are
+// timed from the header by these figures, so that they land in the run however fast the machine is.
+struct StraightRun {
+  std::chrono::milliseconds first_epoch;
+  std::chrono::milliseconds epoch;
+};
+StraightRun run_straight(int64_t epochs, const std::string& dir) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const std::string out = temp("straight_out.txt"), err = temp("straight_err.txt");
+  SpawnedCli run(small_run(epochs, dir), out, err);
+  EXPECT_TRUE(
+      wait_until([&] { return slurp(out).starts_with("training ") || run.finished(); }, std::chrono::minutes(1)));
+  const auto header = Clock::now();
+  EXPECT_TRUE(wait_until([&] { return fs::exists(dir + "/last.safetensors") || run.finished(); },
+                         std::chrono::minutes(2), std::chrono::milliseconds(1)));
+  const auto first = Clock::now();
+  const int status = run.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err);
+  const StraightRun timing{std::max(duration_cast<milliseconds>(first - header), milliseconds(1)),
+                           std::max(duration_cast<milliseconds>(Clock::now() - first) / (epochs - 1), milliseconds(1))};
+  std::cout << fmt::format("  straight run: {} ms from the header to the first checkpoint, then {} ms an epoch\n",
+                           timing.first_epoch.count(), timing.epoch.count());
+  return timing;
+}
+
 // Stops a run with `sig` at a moment `ready` chooses; checks the line it prints and the position its
 // checkpoint holds, and that it ends as the signal would have it.
 void stop_with(int sig, const std::string& dir, const std::function<void(SpawnedCli&)>& ready) {
@@ -125,15 +152,15 @@ void stop_with(int sig, const std::string& dir, const std::function<void(Spawned
 
 TEST(CliFaults, SigtermAndSigintStopAtTheBatchReachedAndResumeExactly) {
   const std::string straight = temp("signal_straight");
-  ASSERT_EQ(run_cli(small_run(3, straight)).exit_code, 0);
+  const StraightRun timing = run_straight(3, straight);
   const std::string dir = temp("signalled");
   // SIGTERM as soon as the first epoch's checkpoint is there: mid-way through epoch 2.
   stop_with(SIGTERM, dir, [&](SpawnedCli& run) {
     ASSERT_TRUE(
         wait_until([&] { return fs::exists(dir + "/last.safetensors") || run.finished(); }, std::chrono::seconds(120)));
   });
-  // SIGINT a moment after the resume starts: wherever it is then.
-  stop_with(SIGINT, dir, [](SpawnedCli&) { std::this_thread::sleep_for(std::chrono::milliseconds(700)); });
+  // SIGINT about half an epoch into the resumed run: wherever it is then.
+  stop_with(SIGINT, dir, [&](SpawnedCli&) { std::this_thread::sleep_for(timing.first_epoch - timing.epoch / 2); });
   const auto r = run_cli(small_run(3, dir) + " --resume");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_same_run(straight, dir);
@@ -151,14 +178,12 @@ TEST(CliFaults, KilledAtRandomMomentsAlwaysResumesAndEndsTheSame) {
   // run is long enough that most kills land in it, and most resumes continue from a checkpoint.
   const int64_t epochs = std::max(5, kills / 2);
   const std::string straight = temp("kill_straight");
-  const auto started = Clock::now();
-  ASSERT_EQ(run_cli(small_run(epochs, straight)).exit_code, 0);
-  const auto straight_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  const StraightRun timing = run_straight(epochs, straight);
 
   const std::string dir = temp("killed");
   const unsigned seed = std::random_device{}();
   std::mt19937 rng(seed);
-  std::uniform_int_distribution<int64_t> delay_ms(0, straight_time.count() * 5 / 2 / epochs);
+  std::uniform_int_distribution<int64_t> delay_ms(0, timing.first_epoch.count() + timing.epoch.count() * 3 / 2);
   int64_t epoch = 0;
   int during_writes = 0, finished = 0, resumed = 0;
   const std::string out = temp("kill_out.txt"), err = temp("kill_err.txt");
@@ -166,9 +191,10 @@ TEST(CliFaults, KilledAtRandomMomentsAlwaysResumesAndEndsTheSame) {
     const bool resume = fs::exists(dir + "/last.safetensors");
     resumed += resume;
     SpawnedCli run(small_run(epochs, dir) + (resume ? " --resume" : ""), out, err);
+    wait_until([&] { return slurp(out).starts_with("training ") || run.finished(); }, std::chrono::minutes(1));
     if (k % 3 == 2) {
       // Aimed at a checkpoint write: the moment a temporary file appears.
-      wait_until([&] { return temporaries_in(dir) > 0 || run.finished(); }, straight_time * 2,
+      wait_until([&] { return temporaries_in(dir) > 0 || run.finished(); }, timing.first_epoch + timing.epoch * epochs,
                  std::chrono::microseconds(100));
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
@@ -189,7 +215,8 @@ TEST(CliFaults, KilledAtRandomMomentsAlwaysResumesAndEndsTheSame) {
     EXPECT_GE(now, epoch + epochs_printed(out)) << "kill " << k << " (seed " << seed << ") lost a finished epoch";
     epoch = now;
   }
-  const auto r = run_cli(small_run(epochs, dir) + " --resume");
+  // Resumed from where the kills left it, or begun afresh if none of them outlived the first epoch.
+  const auto r = run_cli(small_run(epochs, dir) + (fs::exists(dir + "/last.safetensors") ? " --resume" : ""));
   ASSERT_EQ(r.exit_code, 0) << r.err << " (seed " << seed << ")";
   expect_same_run(straight, dir);
   EXPECT_EQ(metrics_without_time(dir), metrics_without_time(straight));

@@ -1,10 +1,6 @@
 // cnnzoo train, eval, predict and samples as a user runs them, including kill -9 and resume.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -15,9 +11,8 @@
 #include <thread>
 
 #include "cli/run_cli.h"
+#include "cli/spawn_cli.h"
 #include "cnnzoo/checkpoint.h"
-
-extern char** environ;
 
 namespace cnnzoo {
 namespace {
@@ -96,33 +91,22 @@ TEST(CliTrain, MissingDataNamesThePackageOrTheFile) {
   EXPECT_NE(r.err.find("missing.safetensors"), std::string::npos) << r.err;
 }
 
-// Runs `cnnzoo ARGS` in the background; returns its pid.
-pid_t spawn_cli(const std::string& args) {
-  const std::string command = std::string(CNNZOO_BINARY) + " " + args + " >/dev/null 2>&1";
-  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  return pid;
-}
-
 TEST(CliTrain, KilledRunResumesFromTheLastCheckpointAndEndsTheSame) {
   const std::string straight = temp("straight");
   ASSERT_EQ(run_cli(fmt::format("train {} --epochs 3 --out {}", kSmall, straight)).exit_code, 0);
 
   const std::string killed = temp("killed");
-  const pid_t pid = spawn_cli(fmt::format("train {} --epochs 3 --out {}", kSmall, killed));
-  // Wait for the first checkpoint, then kill -9 in the middle of the next epoch.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (!fs::exists(killed + "/last.safetensors") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  {
+    test::SpawnedCli run(fmt::format("train {} --epochs 3 --out {}", kSmall, killed), "/dev/null", "/dev/null");
+    // Wait for the first checkpoint, then kill -9 in the middle of the next epoch.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    while (!fs::exists(killed + "/last.safetensors") && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    run.signal(SIGKILL);
+    run.wait();
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  ::kill(-pid, SIGKILL);
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  // The shell may have forked cnnzoo; make sure nothing of it is left running.
-  std::system(fmt::format("pkill -9 -f -- '--out {}' >/dev/null 2>&1", killed).c_str());
   ASSERT_TRUE(fs::exists(killed + "/last.safetensors"));
   EXPECT_NO_THROW(load_checkpoint(killed + "/last.safetensors"));
 
