@@ -138,8 +138,11 @@ BenchResult bench(const BenchArgs& args) {
   if (args.warmup < 0) throw InvalidArgument(fmt::format("--warmup must not be negative, got {}", args.warmup));
 
   const ModelInfo& info = find_model(args.model);
-  require_memory(info.name, args.flags.resolve(), args.train, fmt::format("--batch {}", args.flags.options.batch));
-  const Graph graph = build_model(info.name, args.flags.resolve());
+  const ModelOptions resolved = args.flags.resolve();
+  require_memory(info.name, resolved, args.train,
+                 args.flags.input.empty() ? fmt::format("--batch {}", resolved.batch)
+                                          : fmt::format("--batch {} --input {}", resolved.batch, args.flags.input));
+  const Graph graph = build_model(info.name, resolved);
   Parameters parameters = init_parameters(graph, init_scheme_for(info.name), args.seed);
   const Analysis analysis = analyze(graph);
 

@@ -12,7 +12,7 @@
 namespace cnnzoo {
 
 /// The memory this process may use, in bytes: the machine's physical memory, or the limit of its cgroup
-/// (a container's) when that is lower.
+/// (a container's) or its address-space limit (`ulimit -v`) when that is lower.
 int64_t usable_memory_bytes();
 
 struct MemoryEstimate {
@@ -28,7 +28,7 @@ struct MemoryEstimate {
 MemoryEstimate estimate_memory(std::string_view model, const ModelOptions& options, bool training);
 
 /// Throws InvalidArgument when the estimate exceeds usable_memory_bytes(): "WHAT: training resnet20 at batch
-/// 64 and input 3x20000x20000 needs at least 1.2 TiB of memory (...), but this machine has 125.7 GiB; ...".
+/// 64 and input 3x20000x20000 needs at least 1.2 TiB of memory (...), but this process may use 125.7 GiB ...; ...".
 /// `what` names the flags the user can change ("--batch 1000000000000").
 void require_memory(std::string_view model, const ModelOptions& options, bool training, const std::string& what);
 

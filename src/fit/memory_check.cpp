@@ -1,6 +1,7 @@
 #include "cnnzoo/memory_check.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +39,13 @@ int64_t usable_memory_bytes() {
   for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
     if (const auto limit = cgroup_limit(path)) bytes = std::min(bytes, *limit);
   }
+  // `ulimit -v`: an address-space limit makes allocations fail (std::bad_alloc) long before the kernel would
+  // kill the process, so it bounds what can be used too.
+  rlimit address_space{};
+  if (::getrlimit(RLIMIT_AS, &address_space) == 0 && address_space.rlim_cur != RLIM_INFINITY &&
+      address_space.rlim_cur < static_cast<rlim_t>(std::numeric_limits<int64_t>::max())) {
+    bytes = std::min(bytes, static_cast<int64_t>(address_space.rlim_cur));
+  }
   return bytes;
 }
 
@@ -60,7 +68,7 @@ void require_memory(std::string_view model, const ModelOptions& options, bool tr
   const std::string input = options.input ? to_string(*options.input) : to_string(find_model(model).default_input);
   throw InvalidArgument(fmt::format(
       "{}: {} {} at batch {} and input {} needs at least {} of memory ({} of activations, {} of weights), but this "
-      "machine has {}; use a smaller batch or input",
+      "process may use {} (the machine's memory, its cgroup's limit or ulimit -v); use a smaller batch or input",
       what, training ? "training" : "running", model, options.batch, input, format_bytes(need.total()),
       format_bytes(need.activation_bytes), format_bytes(need.weight_bytes), format_bytes(have)));
 }
