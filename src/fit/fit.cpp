@@ -16,6 +16,7 @@
 #include "cnnzoo/onnx.h"
 #include "fit/run_record.h"
 #include "io/atomic_file.h"
+#include "io/folder_lock.h"
 
 namespace cnnzoo {
 namespace {
@@ -162,6 +163,7 @@ FitResult fit(const FitOptions& o, const FitCallbacks& callbacks) {
   // Checked before the data is read and the first step runs: an unwritable folder fails now, not after
   // an epoch.
   prepare_output_folder(o.out_dir, "--out");
+  const io::FolderLock one_writer(o.out_dir, "--out");
   const std::string last = (std::filesystem::path(o.out_dir) / "last.safetensors").string();
   const std::string best = (std::filesystem::path(o.out_dir) / "best.safetensors").string();
   if (!o.resume && !o.overwrite && std::filesystem::exists(last)) {

@@ -227,6 +227,28 @@ TEST(CliFaults, KilledAtRandomMomentsAlwaysResumesAndEndsTheSame) {
       kills, seed, during_writes, resumed, finished, epoch, epochs);
 }
 
+// Two runs into one --out would overwrite each other's checkpoints: the second is refused while the first
+// runs, and may start once the first is gone, killed with SIGKILL included (the kernel drops the lock).
+TEST(CliFaults, ASecondRunIntoTheSameFolderIsRefusedWhileTheFirstRuns) {
+  const std::string dir = temp("locked");
+  const std::string out = temp("lock_out.txt"), err = temp("lock_err.txt");
+  {
+    SpawnedCli first(small_run(50, dir), out, err);
+    ASSERT_TRUE(
+        wait_until([&] { return fs::exists(dir + "/last.safetensors") || first.finished(); }, std::chrono::minutes(2)));
+    ASSERT_FALSE(first.finished()) << slurp(err);
+    const auto r = run_cli(small_run(50, dir) + " --resume");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --out {}: another cnnzoo run is writing into this folder; wait for "
+                                 "it to end or choose another --out\n",
+                                 dir));
+    first.signal(SIGKILL);
+    first.wait();
+  }
+  const auto r = run_cli(small_run(50, dir) + " --resume --stop-after 1");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 // A tmpfs of its own, unmounted at the end.
 class SmallFileSystem {
  public:
