@@ -1,7 +1,7 @@
 // NaN and infinity propagate as they do in PyTorch: ReLU(NaN) = NaN, a max pooling window holding a
 // NaN gives NaN, clip keeps NaN (issue 12). The reference kernels do. oneDNN 2.6.3's primitives do not
 // everywhere (eltwise ReLU, alone, in place, or as a convolution's post-op, maps NaN to 0; max pooling
-// skips a NaN; softmax leaves the row's other entries finite), so the engine runs such inputs on the
+// skips a NaN; softmax may leave the row's other entries finite), so the engine runs such inputs on the
 // reference interpreter (test_non_finite_pytorch.cpp compares both with PyTorch).
 #include <gtest/gtest.h>
 

@@ -91,10 +91,10 @@ TEST(NonFinitePyTorch, FiniteInputsRunOnOneDnn) {
   for (int i = 10; i < 20; ++i) EXPECT_NEAR(ours.f32()[i], pytorch.f32()[i], kLogitTolerance * 3) << i;
 }
 
-// Finite data whose sum overflows to inf - inf = NaN inside: the NaN reaches one output and oneDNN's ReLU
-// turns it into 0 on the way to the other. The NaN output sends the run to the interpreter, which gives
-// NaN on both, as PyTorch does.
-TEST(NonFinitePyTorch, NaNArisingInsideIsRecomputedOnEveryOutput) {
+// Finite data whose sum overflows inside: 10 * 3e38 - 10 * 3e38 is inf - inf = NaN in PyTorch (float32
+// F.conv2d, torch 1.13), on the sum and on its ReLU. oneDNN, accumulating with fused multiply-adds, gives
+// no NaN there, but an output that is not finite: the run goes to the interpreter, which gives PyTorch's.
+TEST(NonFinitePyTorch, OverflowInsideIsRecomputedAsPyTorchComputesIt) {
   Builder b("overflow", {1, 2, 1, 1});
   const ValueId sum = b.conv(b.input(), "conv", {.out = 1, .kernel = 1, .bias = false});
   b.output(sum);

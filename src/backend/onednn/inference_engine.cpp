@@ -80,7 +80,7 @@ double time_batch(CompiledPlan& c, dnnl::stream& stream, int64_t runs) {
 
 // NaN and infinity. PyTorch propagates them: relu(NaN) = NaN, a max pooling window or a softmax row that
 // holds NaN gives NaN, inf - inf = NaN. oneDNN 2.6 does not everywhere: eltwise ReLU (alone or as a
-// convolution's post-op) computes max(x, 0) and turns NaN into 0, max pooling skips NaN, softmax leaves a
+// convolution's post-op) computes max(x, 0) and turns NaN into 0, max pooling skips NaN, softmax may leave a
 // row's other entries finite. So one NaN pixel could end in finite logits, and an all-NaN input in those of
 // an all-zero one. oneDNN cannot be changed, and a check after each primitive would cost a pass over every
 // activation; the input is small next to the activations. So a run whose inputs or parameters (scanned
