@@ -86,7 +86,10 @@ int64_t peak_rss_bytes() {
 // bf16 against fp32 on one input: the largest logit difference and fp32's range of the logits.
 void compare_with_fp32(const Graph& graph, const Parameters& parameters, const Tensor& x, InferenceEngine& bf16,
                        int threads, BenchResult& r) {
-  const Tensor want = InferenceEngine(graph, parameters, {.threads = threads}).run(x).at(0);
+  const Tensor want = InferenceEngine(graph, parameters,
+                                      {.threads = threads, .reload_parameters = [&parameters] { return parameters; }})
+                          .run(x)
+                          .at(0);
   const Tensor got = bf16.run(x).at(0);
   const auto [lo, hi] = std::minmax_element(want.f32().begin(), want.f32().end());
   r.fp32_range = *hi - *lo;
@@ -101,8 +104,14 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
   const Tensor x = test_uniform("bench.input", graph.shape(graph.inputs().at(0)), args.seed, -1, 1);
   if (!args.train) {
     const bool bf16 = args.precision == "bf16";
-    const EngineOptions options{
-        .threads = threads, .precision = bf16 ? Precision::BF16 : Precision::F32, .slice = args.slice};
+    // Drawn again only for a run on the reference interpreter (values not finite), so that the engine
+    // keeps no plain copy of the weights.
+    const EngineOptions options{.threads = threads,
+                                .precision = bf16 ? Precision::BF16 : Precision::F32,
+                                .slice = args.slice,
+                                .reload_parameters = [graph, model = find_model(args.model).name, seed = args.seed] {
+                                  return init_parameters(graph, init_scheme_for(model), seed);
+                                }};
     // The engine keeps its own copy of the weights in its layouts: the plain ones are released as it goes.
     auto engine = bf16 ? std::make_shared<InferenceEngine>(graph, parameters, options)
                        : std::make_shared<InferenceEngine>(graph, std::move(parameters), options);

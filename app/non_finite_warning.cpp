@@ -42,8 +42,8 @@ void warn_if_non_finite_input(const std::string& what, std::span<const float> va
   const std::string message = non_finite_message("the input " + what, values, shape);
   if (message.empty()) return;
   fmt::print(stderr,
-             "cnnzoo: warning: {}; the engine's ReLU and max pooling may turn NaN into numbers where PyTorch keeps it, "
-             "so the results of this input are not to be trusted\n",
+             "cnnzoo: warning: {}; its batch runs on the reference interpreter, which carries NaN and Inf through as "
+             "PyTorch does (slower)\n",
              message);
 }
 

@@ -15,9 +15,9 @@ std::string non_finite_message(const std::string& subject, std::span<const float
 /// Prints "cnnzoo: warning: the output of WHAT holds ..." on stderr, when the output is not finite.
 void warn_if_non_finite(const std::string& what, const Tensor& output);
 
-/// Prints "cnnzoo: warning: the input WHAT holds ...", and that the outputs computed from it are not to be
-/// trusted: oneDNN's ReLU and max pooling turn NaN into numbers (PyTorch propagates it), so a NaN input can
-/// end in finite logits that the output warning would not catch.
+/// Prints "cnnzoo: warning: the input WHAT holds ...", and that its batch runs on the reference
+/// interpreter (InferenceEngine::run sends it there so that NaN and Inf propagate as in PyTorch, where
+/// oneDNN's ReLU and max pooling would turn NaN into numbers): slower, which the user should know.
 void warn_if_non_finite_input(const std::string& what, std::span<const float> values, const Dims& shape);
 
 }  // namespace cnnzoo::cli

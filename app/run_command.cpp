@@ -69,6 +69,7 @@ struct RunModel {
   ModelOptions options;                  ///< input set; the batch is set when the inputs are counted
   std::string input_origin;              ///< where the input size comes from, for messages
   std::optional<Parameters> parameters;  ///< a checkpoint's; otherwise --weights or the seeded initialisation
+  std::string checkpoint;                ///< the file `parameters` came from, if any
   std::vector<std::string> class_names;
   ImagePreprocessing preprocessing;
 };
@@ -91,6 +92,7 @@ RunModel from_checkpoint(const RunArgs& a, const std::string& checkpoint, const 
           .options = trained.options,
           .input_origin = "from the checkpoint",
           .parameters = std::move(trained.parameters),
+          .checkpoint = checkpoint,
           .class_names = std::move(trained.class_names),
           .preprocessing = preprocessing};
 }
@@ -105,6 +107,7 @@ RunModel from_zoo(const RunArgs& a, const std::string& model, const InputFlag& i
              .options = flags.resolve(),
              .input_origin = "--input",
              .parameters = {},
+             .checkpoint = {},
              .class_names = {},
              .preprocessing = {}};
   if (!m.options.input && !arrays.empty()) {
@@ -235,10 +238,15 @@ void run_model(const RunArgs& a, RunModel m, const std::vector<std::string>& fil
   m.options.batch = std::min(a.batch.value_or(kDefaultBatch), static_cast<int64_t>(samples.size()));
   const int64_t batch = m.options.batch;
   const Graph graph = build_model(m.name, m.options);
-  Parameters parameters = m.parameters         ? std::move(*m.parameters)
-                          : !a.weights.empty() ? load_weights(graph, a.weights)
-                                               : init_parameters(graph, init_scheme_for(m.name), a.seed);
-  InferenceEngine engine(graph, std::move(parameters), {.threads = a.threads});
+  // Read or drawn again when a batch holds NaN or infinity and runs on the reference interpreter: the
+  // engine keeps no plain copy of the weights (EngineOptions::reload_parameters).
+  const auto load_parameters = [&a, &m, &graph] {
+    return !m.checkpoint.empty() ? load_trained_model(m.checkpoint).parameters
+           : !a.weights.empty()  ? load_weights(graph, a.weights)
+                                 : init_parameters(graph, init_scheme_for(m.name), a.seed);
+  };
+  Parameters parameters = m.parameters ? std::move(*m.parameters) : load_parameters();
+  InferenceEngine engine(graph, std::move(parameters), {.threads = a.threads, .reload_parameters = load_parameters});
 
   Tensor x(graph.shape(graph.inputs()[0]));
   const auto per_sample = static_cast<std::size_t>(x.numel() / batch);

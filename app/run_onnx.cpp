@@ -60,7 +60,11 @@ std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vect
   if (!model.graph.outputs().empty()) {
     std::vector<Tensor> ordered;
     for (ValueId v : model.graph.inputs()) ordered.push_back(bound.at(model.graph.value(v).name));
-    outputs = InferenceEngine(model.graph, std::move(model.parameters), {.threads = threads}).run(ordered);
+    // Imported again when the inputs hold NaN or infinity and the run goes to the reference interpreter.
+    const auto reload = [&path, &options] { return import_onnx(path, options).parameters; };
+    outputs =
+        InferenceEngine(model.graph, std::move(model.parameters), {.threads = threads, .reload_parameters = reload})
+            .run(ordered);
   }
   std::vector<NamedOutput> named;
   std::size_t dynamic = 0;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -36,6 +37,12 @@ struct EngineOptions {
   /// 4 or the whole batch, whichever runs faster when timed twice each; otherwise the whole batch. Other
   /// values must divide the batch.
   int64_t slice = 0;
+  /// The plain parameters again, for a run that the reference interpreter computes (a value that is not
+  /// finite: InferenceEngine::run). Given, neither constructor keeps a copy of the plain parameters, and
+  /// this is called once, at the first such run (its result is kept from then on). Empty, the engine keeps
+  /// them: a copy (const& constructor) or the ones it was given, unreleased (&& constructor), so one more
+  /// copy of the weights stays in memory. Parameters that are not finite themselves are always kept.
+  std::function<Parameters()> reload_parameters = {};
 };
 
 /// Figures of a compiled plan, for reports and tests.
@@ -65,11 +72,20 @@ class InferenceEngine {
 
   /// Runs on an input of the graph's input shape (float32, NCHW); returns the graph's outputs in plain
   /// row-major layout. A wrong shape is a ShapeError naming both shapes.
+  ///
+  /// NaN and infinity propagate as in PyTorch (relu(NaN) = NaN, a max pooling window or softmax row
+  /// holding NaN gives NaN), which oneDNN's primitives do not all do: when an input or a parameter holds
+  /// a value that is not finite, or an output comes out so, the run is computed (again) by the reference
+  /// interpreter (run_reference(), float32) instead. Finite data pays one scan of the inputs and outputs.
+  /// Not caught: a finite input whose intermediate value overflows to infinity and turns to NaN inside,
+  /// where a ReLU or max pooling of oneDNN then drops it before any output (PyTorch would give NaN).
   std::vector<Tensor> run(const Tensor& input);
   /// The same for a graph of several inputs, in the graph's input order.
   std::vector<Tensor> run(std::span<const Tensor> inputs);
 
   const PlanStats& stats() const;
+  /// Runs so far that the reference interpreter computed because a value was not finite (see run()).
+  int64_t reference_runs() const;
 
  private:
   void compile(const Graph& graph, const Parameters& parameters, Parameters* releasable, EngineOptions options);

@@ -86,7 +86,10 @@ Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Data
     throw InvalidArgument(fmt::format("{}: the model has {} classes, the data set {} has {}", graph.name(), classes,
                                       data.name(), data.num_classes()));
   }
-  InferenceEngine engine(graph, parameters, {.threads = threads, .precision = precision});
+  // No plain copy in the engine: `parameters` outlive it (a NaN batch runs on the reference interpreter).
+  InferenceEngine engine(
+      graph, parameters,
+      {.threads = threads, .precision = precision, .reload_parameters = [&parameters] { return parameters; }});
   Loader loader(data, {.batch_size = batch,
                        .shuffle = false,
                        .drop_last = false,

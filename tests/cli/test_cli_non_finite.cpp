@@ -34,7 +34,7 @@ TEST(CliNonFinite, RunWarnsWhenLogitsHoldNaNOrInf) {
   EXPECT_EQ(quiet.err, "");
 }
 
-// The engine's ReLU turns NaN into 0, so a NaN pixel can end in finite logits: the input itself is named.
+// An input that is not finite is named, and that its batch runs on the (slower) reference interpreter.
 TEST(CliNonFinite, RunWarnsWhenAnInputHoldsNaNOrInf) {
   const std::string dir = test::fresh_path("cnnzoo_non_finite_", "d");
   std::filesystem::create_directories(dir);
@@ -45,10 +45,10 @@ TEST(CliNonFinite, RunWarnsWhenAnInputHoldsNaNOrInf) {
   write_npy(dir + "/x.npy", x);
   const auto r = test::run_cli(fmt::format("run --checkpoint {0}/tiny.ckpt {0}/x.npy --format json", dir));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // Here the NaN reaches the logits (batch norm's fused ReLU keeps it); the output is named too.
+  // The NaN reaches the logits of its sample; the output is named too.
   EXPECT_EQ(r.err, fmt::format("cnnzoo: warning: the input {}/x.npy[1] holds 1 NaN and 1 Inf values (first at [0, 5, "
-                               "7]); the engine's ReLU and max pooling may turn NaN into numbers where PyTorch keeps "
-                               "it, so the results of this input are not to be trusted\n"
+                               "7]); its batch runs on the reference interpreter, which carries NaN and Inf through "
+                               "as PyTorch does (slower)\n"
                                "cnnzoo: warning: the output of fc holds 10 NaN and 0 Inf values (first at [1, 0])\n",
                                dir));
 }

@@ -1,9 +1,8 @@
 // NaN and infinity propagate as they do in PyTorch: ReLU(NaN) = NaN, a max pooling window holding a
-// NaN gives NaN, clip keeps NaN (issue 12). The reference kernels do; the engine agrees where its
-// primitives do. Measured with oneDNN 2.6.3 on this machine's CPU, they do not everywhere: eltwise ReLU
-// (alone, in place, or as a convolution's post-op) maps NaN to 0 (max(x, 0)), max pooling skips a NaN,
-// and softmax leaves the row's other entries finite; batch norm's fused ReLU keeps NaN.
-#include <fmt/format.h>
+// NaN gives NaN, clip keeps NaN (issue 12). The reference kernels do. oneDNN 2.6.3's primitives do not
+// everywhere (eltwise ReLU, alone, in place, or as a convolution's post-op, maps NaN to 0; max pooling
+// skips a NaN; softmax may leave the row's other entries finite), so the engine runs such inputs on the
+// reference interpreter (test_non_finite_pytorch.cpp compares both with PyTorch).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,6 +14,7 @@
 #include "cnnzoo/interpreter.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/reference.h"
+#include "support/non_finite_compare.h"
 
 namespace cnnzoo {
 namespace {
@@ -23,25 +23,6 @@ constexpr uint64_t kSeed = 3;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 const Dims kInput{2, 16, 8, 8};
-
-// Empty when `ours` has NaN exactly where `expected` has, the same infinities, and finite values
-// within 1e-5 of the largest |expected| (at least 1); else the first element that differs.
-std::string non_finite_mismatch(const Tensor& ours, const Tensor& expected) {
-  const auto a = ours.f32();
-  const auto b = expected.f32();
-  if (a.size() != b.size()) return "sizes differ";
-  double scale = 1;
-  for (float v : b) {
-    if (std::isfinite(v)) scale = std::max(scale, std::abs(static_cast<double>(v)));
-  }
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    const bool same = std::isnan(b[i])   ? std::isnan(a[i])
-                      : std::isinf(b[i]) ? a[i] == b[i]
-                                         : std::isfinite(a[i]) && std::abs(a[i] - b[i]) <= 1e-5 * scale;
-    if (!same) return fmt::format("element {}: {} where the reference has {}", i, a[i], b[i]);
-  }
-  return {};
-}
 
 // The input, with NaN, +inf and -inf at a few places: in the first vector of a row, in the middle
 // and in the tail, in both samples.
@@ -65,7 +46,7 @@ void expect_propagates(Builder& b) {
     int nan = 0;
     for (float v : expected[i].f32()) nan += std::isnan(v) ? 1 : 0;
     EXPECT_GT(nan, 0) << "the reference keeps no NaN: the test proves nothing";
-    EXPECT_EQ(non_finite_mismatch(ours[i], expected[i]), "") << g.value(g.outputs()[i]).name;
+    EXPECT_EQ(test::non_finite_mismatch(ours[i], expected[i]), "") << g.value(g.outputs()[i]).name;
   }
 }
 

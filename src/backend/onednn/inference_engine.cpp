@@ -3,11 +3,14 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "backend/onednn/compiler.h"
+#include "backend/onednn/finite_scan.h"
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
+#include "cnnzoo/interpreter.h"
 
 namespace cnnzoo {
 namespace {
@@ -75,6 +78,19 @@ double time_batch(CompiledPlan& c, dnnl::stream& stream, int64_t runs) {
 
 }  // namespace
 
+// NaN and infinity. PyTorch propagates them: relu(NaN) = NaN, a max pooling window or a softmax row that
+// holds NaN gives NaN, inf - inf = NaN. oneDNN 2.6 does not everywhere: eltwise ReLU (alone or as a
+// convolution's post-op) computes max(x, 0) and turns NaN into 0, max pooling skips NaN, softmax may leave a
+// row's other entries finite. So one NaN pixel could end in finite logits, and an all-NaN input in those of
+// an all-zero one. oneDNN cannot be changed, and a check after each primitive would cost a pass over every
+// activation; the input is small next to the activations. So a run whose inputs or parameters (scanned
+// once, at compile time) hold a value that is not finite is computed by the reference interpreter, whose
+// kernels follow PyTorch; and so is one whose outputs come out not finite from finite data (an overflow
+// inside), since oneDNN may have dropped a NaN elsewhere on the way. Finite data pays one scan of the
+// inputs and of the outputs, nothing per layer.
+// The hole left: a finite input and finite parameters whose intermediate value overflows to infinity and
+// becomes NaN (inf - inf, inf * 0) that a ReLU or max pooling of oneDNN then drops before any output: the
+// outputs are finite where PyTorch's would be NaN. (An infinity itself passes ReLU and max pooling in both.)
 struct InferenceEngine::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -83,6 +99,19 @@ struct InferenceEngine::Impl {
   std::vector<Dims> input_shapes;
   std::vector<std::string> input_names;
   std::vector<Dims> output_shapes;
+  // For runs of the reference interpreter: the graph as given (the whole batch) and its plain parameters,
+  // kept or reloaded (EngineOptions::reload_parameters).
+  Graph graph;
+  std::optional<Parameters> parameters;
+  std::function<Parameters()> reload_parameters;
+  bool parameters_finite = true;
+  int64_t reference_runs = 0;
+
+  std::vector<Tensor> run_reference_interpreter(std::span<const Tensor> inputs) {
+    if (!parameters) parameters = reload_parameters();
+    ++reference_runs;
+    return run_reference(graph, *parameters, inputs);
+  }
 };
 
 InferenceEngine::InferenceEngine(const Graph& graph, const Parameters& parameters, EngineOptions options)
@@ -101,6 +130,18 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
   if (options.threads > 0) omp_set_num_threads(options.threads);
   Impl& m = *impl_;
+  Parameters* const given = releasable;  // the && constructor's parameters
+  m.graph = graph;
+  m.parameters_finite = onednn::all_finite(parameters);
+  // Parameters that are not finite send every run to the reference interpreter: they are kept, not
+  // reloaded each time.
+  const bool keep_parameters = !options.reload_parameters || !m.parameters_finite;
+  if (keep_parameters) {
+    if (releasable == nullptr) m.parameters = parameters;  // a copy; the caller's stay theirs
+    releasable = nullptr;                                  // the ones given are moved in below, once compiled
+  } else {
+    m.reload_parameters = std::move(options.reload_parameters);
+  }
   for (ValueId in : graph.inputs()) {
     m.input_shapes.push_back(graph.shape(in));
     m.input_names.push_back(graph.value(in).name);
@@ -141,6 +182,10 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
     m.compiled = compile_plan(m.engine, graph, parameters, releasable, options.precision, batch);
   }
   m.slices = batch / m.compiled->stats.slice;
+  if (keep_parameters && given != nullptr) {
+    m.parameters = std::move(*given);  // unreleased
+    given->clear();
+  }
 }
 
 InferenceEngine::~InferenceEngine() = default;
@@ -163,6 +208,7 @@ std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
                                    dtype_name(input.dtype()), to_string(input.shape())));
     }
   }
+  if (!m.parameters_finite || !onednn::all_finite(inputs)) return m.run_reference_interpreter(inputs);
   std::vector<Tensor> out;
   for (const Dims& shape : m.output_shapes) out.emplace_back(shape);
   // Slice s of a tensor is its s-th 1/slices of bytes: the batch is the outermost dimension.
@@ -177,9 +223,13 @@ std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
       std::memcpy(out[i].bytes() + s * static_cast<int64_t>(bytes), c.plan.data(c.outputs[i]), bytes);
     }
   }
+  // Not finite from finite data: oneDNN may have dropped a NaN that PyTorch would carry to other outputs.
+  if (!onednn::all_finite(out)) return m.run_reference_interpreter(inputs);
   return out;
 }
 
 const PlanStats& InferenceEngine::stats() const { return impl_->compiled->stats; }
+
+int64_t InferenceEngine::reference_runs() const { return impl_->reference_runs; }
 
 }  // namespace cnnzoo

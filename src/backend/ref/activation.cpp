@@ -85,6 +85,8 @@ void softmax_forward(const attr::Softmax& a, In<T> x, Out<T> y) {
     for (int64_t i = 0; i < g.inner; ++i) {
       const auto at = [&](int64_t j) { return (o * g.len + j) * g.inner + i; };
       T top = x.data[at(0)];
+      // A NaN may be skipped here, but exp(NaN - top) makes the sum and so the whole row NaN, as in
+      // PyTorch; +inf makes inf - inf = NaN, the same.
       for (int64_t j = 1; j < g.len; ++j) top = std::max(top, x.data[at(j)]);
       T sum = 0;
       for (int64_t j = 0; j < g.len; ++j) sum += y.data[at(j)] = std::exp(x.data[at(j)] - top);

@@ -76,7 +76,8 @@ void clip_forward(const attr::Clip& a, std::span<const T> x, std::span<T> y) {
   detail::expect_size("clip_forward", "y", y, static_cast<int64_t>(x.size()));
   const auto lo = static_cast<T>(a.min);
   const auto hi = static_cast<T>(a.max);
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = std::min(std::max(x[i], lo), hi);
+  // NaN stays NaN, as torch.clamp keeps it; said outright rather than left to std::max's argument order.
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = std::isnan(x[i]) ? x[i] : std::min(std::max(x[i], lo), hi);
 }
 
 template <typename T>
