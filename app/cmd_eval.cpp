@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "budget_flags.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
 #include "commands.h"
@@ -27,6 +28,7 @@ struct EvalArgs {
   std::string format = "text";
   int threads = 0;
   std::string precision = "fp32";
+  BudgetFlags budget_flags;
 };
 
 struct Member {
@@ -35,10 +37,11 @@ struct Member {
   Evaluation result;
 };
 
-Member evaluate_checkpoint(const std::string& path, const std::string& data_spec, int threads, bool show,
+Member evaluate_checkpoint(const std::string& path, const EvalArgs& args, bool show,
                            Precision precision = Precision::F32) {
   Member m{.path = path, .model = load_trained_model(path), .result = {}};
-  const auto data = open_dataset(data_spec.empty() ? m.model.data : data_spec, Split::Test);
+  const auto data =
+      open_dataset(args.data.empty() ? m.model.data : args.data, Split::Test, {.budgets = args.budget_flags.resolve()});
   ModelOptions options = m.model.options;
   options.batch = std::min<int64_t>(kBatch, data->size());
   const Graph graph = build_model(m.model.model, options);
@@ -50,7 +53,7 @@ Member evaluate_checkpoint(const std::string& path, const std::string& data_spec
     };
     callbacks.on_eval_batch = [&](int64_t done) { bar->update(done); };
   }
-  m.result = evaluate(graph, m.model.parameters, *data, threads, 1, callbacks, precision);
+  m.result = evaluate(graph, m.model.parameters, *data, args.threads, 1, callbacks, precision);
   if (bar) bar->finish();
   warn_if_non_finite(path, m.result.probabilities);  // softmax keeps a NaN or infinite logit's trace
   return m;
@@ -122,12 +125,11 @@ void run_eval(const EvalArgs& args) {
   const bool show = args.format == "text";
   if (!args.checkpoint.empty()) {
     const bool bf16 = args.precision == "bf16";
-    const Member m =
-        evaluate_checkpoint(args.checkpoint, args.data, args.threads, show, bf16 ? Precision::BF16 : Precision::F32);
+    const Member m = evaluate_checkpoint(args.checkpoint, args, show, bf16 ? Precision::BF16 : Precision::F32);
     // bf16: how often its prediction is fp32's, on the same images.
     std::optional<double> agreement;
     if (bf16) {
-      const Member fp32 = evaluate_checkpoint(args.checkpoint, args.data, args.threads, false);
+      const Member fp32 = evaluate_checkpoint(args.checkpoint, args, false);
       agreement = top1_agreement(m.result.probabilities, fp32.result.probabilities);
     }
     if (show) {
@@ -148,8 +150,7 @@ void run_eval(const EvalArgs& args) {
   if (args.precision != "fp32") throw InvalidArgument("--precision: an ensemble is evaluated in fp32");
   // The lecture's ensembles: average the members' class probabilities.
   std::vector<Member> members;
-  for (const std::string& path : args.ensemble)
-    members.push_back(evaluate_checkpoint(path, args.data, args.threads, show));
+  for (const std::string& path : args.ensemble) members.push_back(evaluate_checkpoint(path, args, show));
   const Member& first = members.front();
   Tensor mean(first.result.probabilities.shape());
   for (const Member& m : members) {
@@ -196,6 +197,7 @@ void add_eval_command(CLI::App& app) {
                   "fp32, or bf16 (bfloat16 inference; also reports its top-1 agreement with fp32)")
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->default_val("fp32");
+  args->budget_flags.add_to(*cmd, BudgetFlags::kImages | BudgetFlags::kGzip);
   cmd->callback([args] { run_eval(*args); });
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "budget_flags.h"
 #include "cnnzoo/data.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/io.h"
@@ -19,13 +20,15 @@ struct SamplesArgs {
   int64_t count = 8;
   int64_t first = 0;
   std::string out;
+  BudgetFlags budget_flags;
 };
 
 void run_samples(const SamplesArgs& args) {
   if (args.split != "train" && args.split != "test") {
     throw InvalidArgument(fmt::format("--split: expected train or test, got '{}'", args.split));
   }
-  const auto data = open_dataset(args.data, args.split == "train" ? Split::Train : Split::Test);
+  const auto data = open_dataset(args.data, args.split == "train" ? Split::Train : Split::Test,
+                                 {.budgets = args.budget_flags.resolve()});
   if (args.first < 0 || args.count < 1 || args.first + args.count > data->size()) {
     throw InvalidArgument(fmt::format("--first {} --count {}: {} has {} {} images", args.first, args.count,
                                       data->name(), data->size(), args.split));
@@ -52,6 +55,7 @@ void add_samples_command(CLI::App& app) {
   cmd->add_option("--first", args->first, "Index of the first image")->default_val(0)->check(at_least(0));
   cmd->add_option("--count", args->count, "How many images")->default_val(8)->check(at_least(1));
   cmd->add_option("--out", args->out, "Folder to write them to (created when missing)")->required();
+  args->budget_flags.add_to(*cmd, BudgetFlags::kImages | BudgetFlags::kGzip);
   cmd->callback([args] { run_samples(*args); });
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "budget_flags.h"
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
@@ -19,6 +20,7 @@ namespace {
 struct SummaryArgs {
   std::string model;
   ModelFlags flags;
+  BudgetFlags budget_flags;
   std::string until;
   bool all_nodes = false;
   std::optional<int> depth_view;
@@ -33,6 +35,7 @@ Graph imported_graph(const SummaryArgs& args) {
   const ModelOptions options = args.flags.resolve();
   const std::string input = onnx_input_names(args.model).at(0);
   OnnxImportOptions import;
+  import.budgets = args.budget_flags.resolve();
   import.symbolic_dim = options.batch;
   if (options.input) {
     Dims shape{options.batch};
@@ -73,6 +76,7 @@ void add_summary_command(CLI::App& app) {
       "summary", "Per-layer output shape, memory, parameters, MACs, FLOPs and receptive field of a model");
   cmd->add_option("model", args->model, "Model name (see `cnnzoo list`) or an ONNX file (FILE.onnx)")->required();
   args->flags.add_to(*cmd);
+  args->budget_flags.add_to(*cmd, BudgetFlags::kOnnx);
   cmd->add_option("--until", args->until, "Stop after this row, node or module (e.g. maxpool2, layer2)");
   CLI::Option* all_nodes =
       cmd->add_flag("--all-nodes", args->all_nodes,

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "budget_flags.h"
 #include "cnnzoo/fit.h"
 #include "cnnzoo/io.h"
 #include "commands.h"
@@ -19,6 +20,7 @@ struct TrainArgs {
   std::optional<int64_t> depth, width, groups, growth_rate;
   bool aux_logits = false;
   bool no_nesterov = false;
+  BudgetFlags budget_flags;
 };
 
 void run_train(TrainArgs args) {
@@ -29,6 +31,7 @@ void run_train(TrainArgs args) {
   o.model_options.growth_rate = args.growth_rate;
   o.model_options.aux_logits = args.aux_logits;
   if (args.no_nesterov) o.optimizer.nesterov = false;
+  o.budgets = args.budget_flags.resolve();
   prepare_output_folder(o.out_dir,
                         "--out");  // fit checks it too; here before the header line, so an error stands alone
   // Ctrl-C or a supervisor's SIGTERM: the run writes last.safetensors where it stands and ends. In place
@@ -148,6 +151,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--groups", args->groups, "Groups of the bottleneck convolution (ResNeXt)")->check(at_least(1));
   cmd->add_option("--growth-rate", args->growth_rate, "DenseNet growth rate")->check(at_least(1));
   cmd->add_flag("--aux-logits", args->aux_logits, "GoogLeNet: train with the auxiliary classifiers (weight 0.3)");
+  args->budget_flags.add_to(*cmd, BudgetFlags::kImages | BudgetFlags::kGzip);
   cmd->callback([args] { run_train(*args); });
 }
 

@@ -189,8 +189,8 @@ std::vector<Sample> list_samples(const std::vector<std::string>& files,
 }
 
 // Writes `sample` into `slot`; false (and reported) for an image that cannot be read or converted.
-bool fill_sample(const Sample& sample, const ImagePreprocessing& preprocessing, std::span<float> slot,
-                 InputFailures& failures) {
+bool fill_sample(const Sample& sample, const ImagePreprocessing& preprocessing, const DecodeBudgets& budgets,
+                 std::span<float> slot, InputFailures& failures) {
   if (sample.array) {
     std::copy_n(sample.array->f32().begin() + static_cast<std::ptrdiff_t>(sample.row * slot.size()), slot.size(),
                 slot.begin());
@@ -198,7 +198,7 @@ bool fill_sample(const Sample& sample, const ImagePreprocessing& preprocessing, 
   }
   Image image;
   try {
-    image = read_image(sample.image);  // its errors name the file
+    image = read_image(sample.image, budgets);  // its errors name the file
   } catch (const Error& e) {
     failures.add(e.what());
     return false;
@@ -252,12 +252,13 @@ void run_model(const RunArgs& a, RunModel m, const std::vector<std::string>& fil
   const auto per_sample = static_cast<std::size_t>(x.numel() / batch);
   OutputRows rows;
   TopClassesPrinter printer(a.format == "json", a.top, m.class_names);
+  const DecodeBudgets budgets = a.budget_flags.resolve();
   std::size_t next = 0;
   while (next < samples.size()) {
     std::vector<const Sample*> filled;
     while (static_cast<int64_t>(filled.size()) < batch && next < samples.size()) {
       const Sample& s = samples[next++];
-      if (fill_sample(s, m.preprocessing, x.f32().subspan(filled.size() * per_sample, per_sample), failures)) {
+      if (fill_sample(s, m.preprocessing, budgets, x.f32().subspan(filled.size() * per_sample, per_sample), failures)) {
         filled.push_back(&s);
       }
     }
@@ -310,7 +311,7 @@ void run_onnx(const RunArgs& a, const std::string& path, const std::vector<std::
     }
   }
   check_output_locations(a.output, a.output_dir, specs);
-  const std::vector<NamedOutput> outputs = run_onnx_model(path, specs, a.threads);
+  const std::vector<NamedOutput> outputs = run_onnx_model(path, specs, a.threads, a.budget_flags.resolve());
   for (const NamedOutput& o : outputs) warn_if_non_finite(o.name, o.tensor);
   const Tensor& first = outputs.at(0).tensor;
   if (first.shape().size() == 2 && first.shape()[1] > 0) {
@@ -359,6 +360,7 @@ void add_run_options(CLI::App& command, RunArgs& a) {
   command.add_option("--output", a.output, "Write the first output (the logits, N x K) of every input as .npy");
   command.add_option("--output-dir", a.output_dir, "Write every output to this folder, each as NAME.npy");
   add_threads_option(command, a.threads);
+  a.budget_flags.add_to(command, BudgetFlags::kImages | BudgetFlags::kOnnx);
 }
 
 void run_inputs(const RunArgs& a) {

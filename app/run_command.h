@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "budget_flags.h"
 #include "model_flags.h"
 
 namespace cnnzoo::cli {
@@ -27,6 +28,7 @@ struct RunArgs {
   std::string output;
   std::string output_dir;
   int threads = 0;
+  BudgetFlags budget_flags;  ///< how large an image may decode and an ONNX constant fold
 };
 
 /// Adds every option of `run` (all but its positional arguments) to `command`, bound to `args`.

@@ -47,13 +47,15 @@ std::map<std::string, Tensor> read_onnx_inputs(const std::vector<std::string>& s
 
 }  // namespace
 
-std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vector<std::string>& inputs, int threads) {
+std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vector<std::string>& inputs, int threads,
+                                        const DecodeBudgets& budgets) {
   const std::vector<std::string> names = onnx_input_names(path);
   const std::map<std::string, Tensor> bound = read_onnx_inputs(inputs, names);
   for (const auto& [name, tensor] : bound) {
     if (tensor.dtype() == DType::F32) warn_if_non_finite_input("'" + name + "'", tensor.f32(), tensor.shape());
   }
   OnnxImportOptions options;
+  options.budgets = budgets;
   for (const auto& [name, tensor] : bound) options.input_shapes[name] = tensor.shape();
   OnnxModel model = import_onnx(path, options);
   std::vector<Tensor> outputs;

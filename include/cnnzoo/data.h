@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cnnzoo/budgets.h"
 #include "cnnzoo/shape.h"
 #include "cnnzoo/tensor.h"
 
@@ -69,6 +70,8 @@ struct DatasetOptions {
   uint64_t split_seed = 0;
   /// folder sets: the training size reported by image_shape() (the model's input).
   int64_t image_size = 224;
+  /// How large an image may be decoded (folder sets) and a gzipped IDX or CIFAR file inflated.
+  DecodeBudgets budgets{};
 };
 
 /// Where Debian's dataset-fashion-mnist installs the data.
@@ -136,8 +139,10 @@ struct Augment {
 /// Throws InvalidArgument when the sizes do not fit.
 void transform(const Image& image, const Augment& augment, uint64_t random_key, std::span<float> out_chw);
 
-/// Decodes a JPEG or PNG file (by its contents) to 8-bit RGB; Error naming the file when it cannot.
-Image read_image(const std::string& path);
+/// Decodes a JPEG or PNG file (by its contents, never gunzipped) to 8-bit RGB; Error naming the file when it
+/// cannot, or when its header declares more pixels or decoded bytes than `budgets` allow (checked before
+/// anything is allocated; the message names --max-image-pixels or --max-image-mib).
+Image read_image(const std::string& path, const DecodeBudgets& budgets = {});
 
 /// Writes a grey or RGB image as PNG, atomically.
 void write_png(const std::string& path, const Image& image);

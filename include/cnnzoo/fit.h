@@ -39,6 +39,7 @@ struct FitOptions {
   /// folder:DIR without train/ and val/ subfolders: the fraction held out for validation (by a seeded split).
   double validation_split = 0.1;
   int64_t image_size = 224;  ///< folder:DIR: the model's input size
+  DecodeBudgets budgets{};   ///< how large a data file may inflate and an image decode
   uint64_t seed = 0;
   int threads = 0;  ///< engine threads (0 = every core)
   int64_t loader_threads = 1;

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "cnnzoo/budgets.h"
 #include "cnnzoo/graph.h"
 #include "cnnzoo/parameters.h"
 #include "cnnzoo/tensor.h"
@@ -23,6 +24,9 @@ struct OnnxImportOptions {
   std::map<std::string, Dims> input_shapes;
   /// What a symbolic dimension becomes when no shape is given (the batch, usually).
   int64_t symbolic_dim = 1;
+  /// budgets.folded_bytes bounds each constant the import computes (Gather, Concat, Add, Mul, Sum of
+  /// constants): a larger one is an Error naming the node, checked before it is computed.
+  DecodeBudgets budgets{};
 };
 
 struct OnnxModel {

@@ -19,8 +19,9 @@ fs::path resolve_dir(const fs::path& dir, const std::string& inner, const std::s
 }
 
 // Appends the records of one file: `label_bytes` per record, the label used is the last of them.
-void read_records(const fs::path& path, int64_t label_bytes, int64_t num_classes, ArrayDataset::Contents& c) {
-  const std::vector<uint8_t> b = read_file(path);
+void read_records(const fs::path& path, int64_t label_bytes, int64_t num_classes, int64_t max_gunzip_bytes,
+                  ArrayDataset::Contents& c) {
+  const std::vector<uint8_t> b = read_file(path, max_gunzip_bytes);
   const int64_t record = label_bytes + kPixels;
   const auto size = static_cast<int64_t>(b.size());
   if (size == 0 || size % record != 0) {
@@ -69,14 +70,15 @@ void set_names(ArrayDataset::Contents& c, std::vector<std::string> names, std::v
 
 }  // namespace
 
-std::unique_ptr<Dataset> open_cifar10(const fs::path& given, Split split) {
+std::unique_ptr<Dataset> open_cifar10(const fs::path& given, Split split, const DecodeBudgets& budgets) {
   const std::string spec = "cifar10:" + given.string();
   const fs::path dir = resolve_dir(given, "cifar-10-batches-bin", spec);
   ArrayDataset::Contents c = start("cifar10", dir);
   if (split == Split::Train) {
-    for (int k = 1; k <= 5; ++k) read_records(dir / fmt::format("data_batch_{}.bin", k), 1, 10, c);
+    for (int k = 1; k <= 5; ++k)
+      read_records(dir / fmt::format("data_batch_{}.bin", k), 1, 10, budgets.gunzip_bytes, c);
   } else {
-    read_records(dir / "test_batch.bin", 1, 10, c);
+    read_records(dir / "test_batch.bin", 1, 10, budgets.gunzip_bytes, c);
   }
   set_names(c, read_class_names(dir / "batches.meta.txt"),
             {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"},
@@ -85,11 +87,11 @@ std::unique_ptr<Dataset> open_cifar10(const fs::path& given, Split split) {
   return std::make_unique<ArrayDataset>(std::move(c));
 }
 
-std::unique_ptr<Dataset> open_cifar100(const fs::path& given, Split split) {
+std::unique_ptr<Dataset> open_cifar100(const fs::path& given, Split split, const DecodeBudgets& budgets) {
   const std::string spec = "cifar100:" + given.string();
   const fs::path dir = resolve_dir(given, "cifar-100-binary", spec);
   ArrayDataset::Contents c = start("cifar100", dir);
-  read_records(dir / (split == Split::Train ? "train.bin" : "test.bin"), 2, 100, c);
+  read_records(dir / (split == Split::Train ? "train.bin" : "test.bin"), 2, 100, budgets.gunzip_bytes, c);
   std::vector<std::string> defaults;
   for (int k = 0; k < 100; ++k) defaults.push_back(std::to_string(k));
   set_names(c, read_class_names(dir / "fine_label_names.txt"), std::move(defaults), dir / "fine_label_names.txt", 100);

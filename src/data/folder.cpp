@@ -33,7 +33,8 @@ fs::file_status resolved_status(const fs::path& root, const fs::directory_entry&
 
 class FolderDataset final : public Dataset {
  public:
-  FolderDataset(const fs::path& dir, int64_t image_size) : dir_(dir), image_size_(image_size) {
+  FolderDataset(const fs::path& dir, int64_t image_size, const DecodeBudgets& budgets)
+      : dir_(dir), image_size_(image_size), budgets_(budgets) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw Error(fmt::format("folder:{}: not a directory", dir.string()));
     for (const auto& entry : fs::directory_iterator(dir)) {
@@ -62,7 +63,7 @@ class FolderDataset final : public Dataset {
   }
 
   int64_t size() const override { return static_cast<int64_t>(items_.size()); }
-  Image image(int64_t i) const override { return decode_image(items_.at(check(i)).path); }
+  Image image(int64_t i) const override { return decode_image(items_.at(check(i)).path, budgets_); }
   int64_t label(int64_t i) const override { return items_.at(check(i)).label; }
   int64_t num_classes() const override { return static_cast<int64_t>(classes_.size()); }
   const std::vector<std::string>& class_names() const override { return classes_; }
@@ -85,6 +86,7 @@ class FolderDataset final : public Dataset {
   }
   fs::path dir_;
   int64_t image_size_;
+  DecodeBudgets budgets_;
   std::vector<std::string> classes_;
   std::vector<Item> items_;
 };
@@ -100,7 +102,8 @@ std::unique_ptr<Dataset> open_folder(const fs::path& dir, Split split, const Dat
   const bool has_train = fs::is_directory(dir / "train", ec);
   const bool has_val = fs::is_directory(dir / "val", ec);
   if (has_train && has_val) {
-    return std::make_unique<FolderDataset>(dir / (split == Split::Train ? "train" : "val"), options.image_size);
+    return std::make_unique<FolderDataset>(dir / (split == Split::Train ? "train" : "val"), options.image_size,
+                                           options.budgets);
   }
   const fs::path root = has_train ? dir / "train" : dir;
   if (split == Split::Test && options.validation_split <= 0) {
@@ -108,7 +111,7 @@ std::unique_ptr<Dataset> open_folder(const fs::path& dir, Split split, const Dat
         fmt::format("folder:{}: no val/ subfolder and a validation split of {}: nothing to evaluate on", dir.string(),
                     options.validation_split));
   }
-  SplitDatasets parts = split_validation(std::make_unique<FolderDataset>(root, options.image_size),
+  SplitDatasets parts = split_validation(std::make_unique<FolderDataset>(root, options.image_size, options.budgets),
                                          options.validation_split, options.split_seed);
   return split == Split::Train ? std::move(parts.train) : std::move(parts.validation);
 }

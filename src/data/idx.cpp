@@ -16,9 +16,9 @@ struct IdxArray {
 };
 
 // Parses and checks an IDX file of unsigned bytes with `want_dims` dimensions.
-IdxArray read_idx(const fs::path& path, int want_dims) {
+IdxArray read_idx(const fs::path& path, int want_dims, int64_t max_gunzip_bytes) {
   IdxArray a;
-  a.bytes = read_file(path);
+  a.bytes = read_file(path, max_gunzip_bytes);
   const auto& b = a.bytes;
   if (b.size() < 4 || b[0] != 0 || b[1] != 0) {
     throw Error(fmt::format("{}: not an IDX file (bad magic number)", path.string()));
@@ -69,7 +69,8 @@ const std::vector<std::string>& fashion_names() {
 
 }  // namespace
 
-std::unique_ptr<Dataset> open_idx(const fs::path& dir, Split split, const std::string& kind) {
+std::unique_ptr<Dataset> open_idx(const fs::path& dir, Split split, const std::string& kind,
+                                  const DecodeBudgets& budgets) {
   const bool fashion = kind == "fashion-mnist";
   const std::string spec = fashion ? "fashion-mnist" : "mnist:" + dir.string();
   std::error_code ec;
@@ -85,8 +86,8 @@ std::unique_ptr<Dataset> open_idx(const fs::path& dir, Split split, const std::s
   const std::string prefix = split == Split::Train ? "train" : "t10k";
   const fs::path images_path = find_idx_file(dir, prefix + "-images-idx3-ubyte", spec);
   const fs::path labels_path = find_idx_file(dir, prefix + "-labels-idx1-ubyte", spec);
-  IdxArray images = read_idx(images_path, 3);
-  IdxArray labels = read_idx(labels_path, 1);
+  IdxArray images = read_idx(images_path, 3, budgets.gunzip_bytes);
+  IdxArray labels = read_idx(labels_path, 1, budgets.gunzip_bytes);
   if (labels.dims[0] != images.dims[0]) {
     throw Error(fmt::format("{}: {} labels for the {} images of {}", labels_path.string(), labels.dims[0],
                             images.dims[0], images_path.string()));

@@ -54,16 +54,17 @@ std::unique_ptr<Dataset> open_dataset(const std::string& spec, Split split, cons
   const size_t colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);
   const std::string dir = colon == std::string::npos ? "" : spec.substr(colon + 1);
-  if (kind == "fashion-mnist") return data::open_idx(dir.empty() ? fashion_mnist_dir : dir, split, kind);
+  if (kind == "fashion-mnist")
+    return data::open_idx(dir.empty() ? fashion_mnist_dir : dir, split, kind, options.budgets);
   const auto known = dataset_kinds();
   if (std::find(known.begin(), known.end(), kind) == known.end()) {
     throw UnknownNameError(fmt::format("data set '{}': unknown kind '{}'; known: {} (as fashion-mnist, KIND:DIR)", spec,
                                        kind, fmt::join(known, ", ")));
   }
   if (dir.empty()) throw InvalidArgument(fmt::format("data set '{}': expected {}:DIR", spec, kind));
-  if (kind == "mnist") return data::open_idx(dir, split, kind);
-  if (kind == "cifar10") return data::open_cifar10(dir, split);
-  if (kind == "cifar100") return data::open_cifar100(dir, split);
+  if (kind == "mnist") return data::open_idx(dir, split, kind, options.budgets);
+  if (kind == "cifar10") return data::open_cifar10(dir, split, options.budgets);
+  if (kind == "cifar100") return data::open_cifar100(dir, split, options.budgets);
   return data::open_folder(dir, split, options);
 }
 

@@ -1,8 +1,9 @@
-// Whole-file reads, gzip-aware (zlib), and class-name lists.
+// Whole-file reads, gzip-aware (zlib) within a budget, and class-name lists.
 #include <zlib.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -12,6 +13,15 @@
 namespace cnnzoo::data {
 namespace {
 
+void check_regular_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    const bool exists = std::filesystem::exists(path, ec);
+    throw Error(fmt::format("{}: {}", path.string(),
+                            exists ? "not a regular file (a folder, device or pipe)" : "no such file"));
+  }
+}
+
 std::vector<uint8_t> read_plain(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
@@ -20,16 +30,27 @@ std::vector<uint8_t> read_plain(const std::filesystem::path& path) {
   return bytes;
 }
 
-std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path) {
+// Inflates the file chunk by chunk and stops as soon as the output would pass `max_bytes`: a gzip stream
+// of zeros inflates about 1,000 times, so its compressed size says nothing of what it becomes.
+std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, int64_t max_bytes) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) throw Error(fmt::format("{}: cannot open for reading", path.string()));
+  const auto budget = static_cast<std::size_t>(max_bytes);
   std::vector<uint8_t> out;
   std::vector<uint8_t> chunk(1 << 20);
   while (true) {
     const int got = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()));
     if (got < 0) break;
+    const auto n = static_cast<std::size_t>(got);
+    if (out.size() + n > budget) {
+      gzclose(file);
+      throw Error(fmt::format("{}: the gzip stream inflates to more than the budget of {}; --max-gunzip-mib raises it",
+                              path.string(), budget_text(max_bytes)));
+    }
+    // Capacity grows by doubling, but never past the budget.
+    if (out.size() + n > out.capacity()) out.reserve(std::min(budget, std::max(2 * out.capacity(), out.size() + n)));
     out.insert(out.end(), chunk.begin(), chunk.begin() + got);
-    if (got < static_cast<int>(chunk.size())) break;
+    if (n < chunk.size()) break;
   }
   int code = Z_OK;
   const char* message = gzerror(file, &code);
@@ -44,25 +65,22 @@ std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::vector<uint8_t> read_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    const bool exists = std::filesystem::exists(path, ec);
-    throw Error(fmt::format("{}: {}", path.string(),
-                            exists ? "not a regular file (a folder, device or pipe)" : "no such file"));
-  }
-  std::vector<uint8_t> head;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
-    char magic[2] = {0, 0};
-    in.read(magic, 2);
-    if (in.gcount() == 2 && static_cast<uint8_t>(magic[0]) == 0x1f && static_cast<uint8_t>(magic[1]) == 0x8b) {
-      return inflate_gzip(path);
-    }
-  }
+std::vector<uint8_t> read_file(const std::filesystem::path& path, int64_t max_gunzip_bytes) {
+  check_regular_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
+  uint8_t magic[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(magic), 2);
+  if (in.gcount() == 2 && is_gzip(magic)) return inflate_gzip(path, max_gunzip_bytes);
   return read_plain(path);
 }
+
+std::vector<uint8_t> read_file_as_is(const std::filesystem::path& path) {
+  check_regular_file(path);
+  return read_plain(path);
+}
+
+bool is_gzip(std::span<const uint8_t> bytes) { return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b; }
 
 std::vector<std::string> read_class_names(const std::filesystem::path& path) {
   std::vector<std::string> names;

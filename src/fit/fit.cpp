@@ -65,7 +65,8 @@ void check_resumable(const FitOptions& o, const Checkpoint& c, const std::string
 
 Run prepare(const FitOptions& o) {
   Run r;
-  const DatasetOptions data_options{.validation_split = o.validation_split, .image_size = o.image_size};
+  const DatasetOptions data_options{
+      .validation_split = o.validation_split, .image_size = o.image_size, .budgets = o.budgets};
   r.train = open_dataset(o.data, Split::Train, data_options);
   if (o.subset > 0) r.train = take_first(std::move(r.train), o.subset);
   r.test = open_dataset(o.data, Split::Test, data_options);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analysis/units.h"
 #include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "onnx/import_state.h"
@@ -128,6 +129,19 @@ void Importer::expect_outputs(std::size_t count, const std::string& what) const 
   for (int i = static_cast<int>(count); i < node_->output_size(); ++i) {
     if (!node_->output(i).empty()) fail(fmt::format("output {} ({}) is not supported", i + 1, what));
   }
+}
+
+void Importer::check_fold(const Dims& shape, int64_t element_bytes) const {
+  // An overflow is named with this node by convert().
+  const int64_t elements = numel(shape);
+  const int64_t bytes = checked_mul(elements, element_bytes, "bytes of the folded constant");
+  const int64_t budget = options_.budgets.folded_bytes;
+  if (bytes <= budget) return;
+  fail(fmt::format(
+      "folding it at import makes a constant of {} = {} elements of {} bytes = {} bytes ({}), more than the budget of "
+      "{}; --max-folded-mib raises it",
+      to_string(shape), with_commas(elements), element_bytes, with_commas(bytes), bytes_text(bytes),
+      budget_text(budget)));
 }
 
 std::string Importer::unique_name(std::string base) {

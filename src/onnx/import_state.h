@@ -58,6 +58,11 @@ class Importer {
   void accept_attrs(const std::set<std::string>& known) const;
   /// Fails when the node has more outputs than `count` (a mask, indices).
   void expect_outputs(std::size_t count, const std::string& what) const;
+  /// Before a constant of `shape` is folded (computed at import) in elements of `element_bytes`: fails,
+  /// naming the size, the budget and --max-folded-mib, when it would take more than
+  /// OnnxImportOptions::budgets.folded_bytes (or its size overflows 64 bits). A few bytes of ONNX can
+  /// ask for gigabytes: a Gather that repeats a weight's rows.
+  void check_fold(const Dims& shape, int64_t element_bytes) const;
 
   /// Adds an IR node named after this ONNX node (suffixed for the helper nodes a converter adds).
   ValueId add(OpKind op, Attrs attrs, std::vector<ValueId> inputs, const std::string& suffix = "");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/reference.h"
 #include "onnx/import_state.h"
@@ -61,6 +62,7 @@ Tensor fold_binary(const Importer& im, ref::BinaryOp op) {
     if (b.dtype() != acc.dtype()) im.fail("mixes integer and float inputs");
     const std::optional<Dims> out = broadcast(acc.shape(), b.shape());
     if (!out) im.fail(fmt::format("cannot broadcast {} with {}", to_string(acc.shape()), to_string(b.shape())));
+    im.check_fold(*out, sizeof(double));  // computed in float64
     const std::vector<double> x = as_doubles(acc);
     const std::vector<double> y = as_doubles(b);
     std::vector<double> z(static_cast<std::size_t>(numel(*out)));
@@ -82,11 +84,13 @@ void convert_elementwise(Importer& im, ref::BinaryOp op, OpKind kind, bool varia
 }
 
 // Slices along `axis` of a constant, at `indices` shaped `index_shape`.
-Tensor fold_gather(const Tensor& t, int64_t axis, const std::vector<int64_t>& indices, const Dims& index_shape) {
+Tensor fold_gather(const Importer& im, const Tensor& t, int64_t axis, const std::vector<int64_t>& indices,
+                   const Dims& index_shape) {
   const Dims& s = t.shape();
   Dims out(s.begin(), s.begin() + axis);
   out.insert(out.end(), index_shape.begin(), index_shape.end());
   out.insert(out.end(), s.begin() + axis + 1, s.end());
+  im.check_fold(out, dtype_bytes(t.dtype()));
   Tensor y(out, t.dtype());
   const int64_t outer = numel(Dims(s.begin(), s.begin() + axis));
   const int64_t inner = numel(Dims(s.begin() + axis + 1, s.end())) * dtype_bytes(t.dtype());
@@ -111,7 +115,7 @@ void convert_gather(Importer& im) {
     if (i < 0) i += size;
   }
   const Dims index_shape = im.constant(1).shape();
-  if (im.is_constant(0)) return im.set_output(fold_gather(im.constant(0), axis, indices, index_shape));
+  if (im.is_constant(0)) return im.set_output(fold_gather(im, im.constant(0), axis, indices, index_shape));
   im.set_output(im.add(OpKind::Gather, attr::Gather{axis, indices, index_shape}, {im.value(0)}));
 }
 
@@ -152,8 +156,11 @@ Tensor fold_concat(const Importer& im, int64_t axis) {
   const Tensor& first = im.constant(0);
   Dims out = first.shape();
   out[static_cast<std::size_t>(axis)] = 0;
-  for (std::size_t i = 0; i < im.input_count(); ++i)
-    out[static_cast<std::size_t>(axis)] += im.shape(i)[static_cast<std::size_t>(axis)];
+  for (std::size_t i = 0; i < im.input_count(); ++i) {
+    const int64_t along = im.shape(i)[static_cast<std::size_t>(axis)];
+    add_to(out[static_cast<std::size_t>(axis)], along, "the concatenated dimension");
+  }
+  im.check_fold(out, dtype_bytes(first.dtype()));
   Tensor y(out, first.dtype());
   const int64_t outer = numel(Dims(out.begin(), out.begin() + axis));
   std::byte* to = y.bytes();
