@@ -96,10 +96,11 @@ void restore(const FitOptions& o, Run& r, const std::string& path) {
   require_fit(check_parameters(r.graph, c.model), fmt::format("{}: weights do not fit {}", path, o.model));
   r.parameters = std::move(c.model);
   r.optimizer->load_state(c.optimizer);
-  r.first_epoch = std::stoll(meta_value(c.meta, kCheckpointEpochKey, path));
-  r.progress = epoch_progress_from_meta(c.meta, path);
-  r.result.history = history_from_json(meta_value(c.meta, "history", path), path);
-  r.result.best_top1 = std::stod(meta_value(c.meta, kCheckpointBestMetricKey, path));
+  ResumePoint point = resume_point_from_meta(c.meta, path);
+  r.first_epoch = point.epochs_done;
+  r.progress = point.progress;
+  r.result.history = std::move(point.history);
+  r.result.best_top1 = point.best_top1;
 }
 
 // `epochs_done` whole epochs and `progress` into the next; `per_epoch` batches make an epoch.

@@ -128,6 +128,15 @@ EpochProgress epoch_progress_from_meta(const std::map<std::string, std::string>&
   return p;
 }
 
+ResumePoint resume_point_from_meta(const std::map<std::string, std::string>& meta, const std::string& file) {
+  ResumePoint point;
+  point.epochs_done = std::stoll(meta_value(meta, kCheckpointEpochKey, file));
+  point.progress = epoch_progress_from_meta(meta, file);
+  point.history = history_from_json(meta_value(meta, "history", file), file);
+  point.best_top1 = std::stod(meta_value(meta, kCheckpointBestMetricKey, file));
+  return point;
+}
+
 const std::string& meta_value(const std::map<std::string, std::string>& meta, const std::string& key,
                               const std::string& file) {
   auto it = meta.find(key);
