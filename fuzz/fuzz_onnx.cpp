@@ -13,8 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const Error&) {
   }
   try {
-    const OnnxModel model =
-        import_onnx_bytes(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.onnx");
+    const OnnxModel model = import_onnx_bytes(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.onnx");
     for (const auto& [name, tensor] : model.parameters) fuzz::touch_tensor(tensor);
     for (const auto& [name, tensor] : model.constant_outputs) fuzz::touch_tensor(tensor);
     analyze(model.graph);

@@ -312,9 +312,13 @@ TrainedModel load_trained_model(const std::string& path) {
   if (data.is_discarded() || !data.contains("spec") || !data.contains("mean") || !data.contains("stddev")) {
     throw Error(fmt::format("{}: metadata 'data' is malformed (it needs spec, mean and stddev)", path));
   }
-  t.data = data.at("spec").get<std::string>();
-  t.class_names = data.value("class_names", std::vector<std::string>{});
-  t.normalization = {data.at("mean").get<std::vector<float>>(), data.at("stddev").get<std::vector<float>>()};
+  try {
+    t.data = data.at("spec").get<std::string>();
+    t.class_names = data.value("class_names", std::vector<std::string>{});
+    t.normalization = {data.at("mean").get<std::vector<float>>(), data.at("stddev").get<std::vector<float>>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: metadata 'data' is malformed: {}", path, e.what()));
+  }
   const Graph g = build_model(t.model, t.options);
   require_fit(check_parameters(g, c.model), fmt::format("{}: weights do not fit {}", path, t.model));
   t.parameters = std::move(c.model);
