@@ -23,7 +23,10 @@ std::map<std::string, std::string> good_meta() {
           {"epoch_progress", R"({"batches": 5, "loss_sum": 1.5, "correct": 7, "seen": 12, "seconds": 0.25})"}};
 }
 
-std::string error_of(const std::map<std::string, std::string>& meta) {
+// The message of resume_point_from_meta on good_meta() with `key` set to `value`.
+std::string error_with(const std::string& key, const std::string& value) {
+  std::map<std::string, std::string> meta = good_meta();
+  meta.insert_or_assign(key, value);
   try {
     resume_point_from_meta(meta, "c.safetensors");
   } catch (const Error& e) {
@@ -42,16 +45,10 @@ TEST(CheckpointMetadata, ResumePointReadsTheTrainersValues) {
 }
 
 TEST(CheckpointMetadata, MalformedNumbersAreNamed) {
-  auto meta = good_meta();
-  meta["epoch"] = "x";
-  EXPECT_EQ(error_of(meta), "c.safetensors: metadata 'epoch' is not a number: 'x'");
-  meta["epoch"] = "3 epochs";
-  EXPECT_EQ(error_of(meta), "c.safetensors: metadata 'epoch' is not a number: '3 epochs'");
-  meta["epoch"] = "-1";
-  EXPECT_EQ(error_of(meta), "c.safetensors: metadata 'epoch' is negative: -1");
-  meta = good_meta();
-  meta["best_metric"] = "";
-  EXPECT_EQ(error_of(meta), "c.safetensors: metadata 'best_metric' is not a number: ''");
+  EXPECT_EQ(error_with("epoch", "x"), "c.safetensors: metadata 'epoch' is not a number: 'x'");
+  EXPECT_EQ(error_with("epoch", "3 epochs"), "c.safetensors: metadata 'epoch' is not a number: '3 epochs'");
+  EXPECT_EQ(error_with("epoch", "-1"), "c.safetensors: metadata 'epoch' is negative: -1");
+  EXPECT_EQ(error_with("best_metric", ""), "c.safetensors: metadata 'best_metric' is not a number: ''");
 }
 
 TEST(CheckpointMetadata, MalformedDataJsonIsNamed) {
