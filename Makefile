@@ -3,16 +3,25 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps build test-long run test bench asan format format-check reference fresh-check clean
+.PHONY: all deps test-deps fuzz-deps build fuzz-build test-long run test fuzz bench asan format format-check reference \
+	fresh-check clean
 
 all: build
 
 deps:
 	@scripts/install_deps.sh
 
-# The tests also compare with PyTorch: Debian's python3-torchvision (never a runtime dependency).
+# The fuzz targets need clang with libFuzzer (libclang-rt-14-dev) and clang's OpenMP (libomp-14-dev).
+FUZZ_PACKAGES = clang-14 libclang-rt-14-dev libomp-14-dev
+
+# The tests also compare with PyTorch: Debian's python3-torchvision (never a runtime dependency), and run
+# each fuzz target for a few seconds.
 test-deps:
-	@scripts/install_deps.sh python3-torchvision python3-numpy python3-onnx python3-opencv libonnx-testdata
+	@scripts/install_deps.sh python3-torchvision python3-numpy python3-onnx python3-opencv libonnx-testdata \
+		$(FUZZ_PACKAGES)
+
+fuzz-deps:
+	@scripts/install_deps.sh $(FUZZ_PACKAGES)
 
 CONFIGURE = cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 
@@ -33,11 +42,26 @@ run: build
 	./$(BUILD)/cnnzoo samples --data fashion-mnist --count 6 --out $(RUN_DIR)/samples
 	./$(BUILD)/cnnzoo predict --checkpoint $(RUN_DIR)/best.safetensors --top 3 $(RUN_DIR)/samples/*.png
 
+# The libFuzzer targets of fuzz/ (docs/reliability.md), built by clang with ASan and UBSan in a folder of
+# their own: the library, the CLI's parser and one program per reader of outside input.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+fuzz-build: fuzz-deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCNNZOO_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+# Every fuzz target for FUZZ_SECONDS, one after another; prints the table of docs/reliability.md.
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz_all.sh $(FUZZ_BUILD)
+
 # Every test but the long training recipes (label `long`, run by `make test-long`). Tests run side by
 # side, each with OpenMP threads for every core: idle OpenMP threads sleep instead of spinning, or they
-# take the cores from the other test's threads (the engine's speed is measured by `make bench`).
-test: test-deps build
+# take the cores from the other test's threads (the engine's speed is measured by `make bench`). Then
+# each fuzz target for a few seconds and over its kept crash inputs (label fuzz-smoke).
+test: test-deps build fuzz-build
 	OMP_WAIT_POLICY=passive ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -LE long
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j$(JOBS) -L fuzz-smoke
 
 test-long: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -L long
@@ -74,4 +98,4 @@ reference:
 	/usr/bin/python3 scripts/torchvision_reference.py --output tests/data/torchvision_reference.json
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan $(FUZZ_BUILD)

@@ -98,10 +98,11 @@ void restore(const FitOptions& o, Run& r, const std::string& path) {
   require_fit(check_parameters(r.graph, c.model), fmt::format("{}: weights do not fit {}", path, o.model));
   r.parameters = std::move(c.model);
   r.optimizer->load_state(c.optimizer);
-  r.first_epoch = std::stoll(meta_value(c.meta, kCheckpointEpochKey, path));
-  r.progress = epoch_progress_from_meta(c.meta, path);
-  r.result.history = history_from_json(meta_value(c.meta, "history", path), path);
-  r.result.best_top1 = std::stod(meta_value(c.meta, kCheckpointBestMetricKey, path));
+  ResumePoint point = resume_point_from_meta(c.meta, path);
+  r.first_epoch = point.epochs_done;
+  r.progress = point.progress;
+  r.result.history = std::move(point.history);
+  r.result.best_top1 = point.best_top1;
 }
 
 // `epochs_done` whole epochs and `progress` into the next; `per_epoch` batches make an epoch.
@@ -314,9 +315,13 @@ TrainedModel load_trained_model(const std::string& path) {
   if (data.is_discarded() || !data.contains("spec") || !data.contains("mean") || !data.contains("stddev")) {
     throw Error(fmt::format("{}: metadata 'data' is malformed (it needs spec, mean and stddev)", path));
   }
-  t.data = data.at("spec").get<std::string>();
-  t.class_names = data.value("class_names", std::vector<std::string>{});
-  t.normalization = {data.at("mean").get<std::vector<float>>(), data.at("stddev").get<std::vector<float>>()};
+  try {
+    t.data = data.at("spec").get<std::string>();
+    t.class_names = data.value("class_names", std::vector<std::string>{});
+    t.normalization = {data.at("mean").get<std::vector<float>>(), data.at("stddev").get<std::vector<float>>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: metadata 'data' is malformed: {}", path, e.what()));
+  }
   const Graph g = build_model(t.model, t.options);
   require_fit(check_parameters(g, c.model), fmt::format("{}: weights do not fit {}", path, t.model));
   t.parameters = std::move(c.model);

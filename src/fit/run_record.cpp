@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "cnnzoo/checkpoint.h"
@@ -30,6 +31,20 @@ template <typename T>
 std::optional<T> get_optional(const json& j, const char* key) {
   if (!j.contains(key)) return std::nullopt;
   return j.at(key).get<T>();
+}
+
+// A metadata value that is one number and nothing else (as the trainer writes it); an Error naming the file
+// and the key otherwise (a hand-edited or damaged checkpoint).
+template <typename T>
+T meta_number(const std::map<std::string, std::string>& meta, const std::string& key, const std::string& file) {
+  const std::string& text = meta_value(meta, key, file);
+  T value{};
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc() || stop != end) {
+    throw Error(fmt::format("{}: metadata '{}' is not a number: '{}'", file, key, text));
+  }
+  return value;
 }
 
 }  // namespace
@@ -126,6 +141,18 @@ EpochProgress epoch_progress_from_meta(const std::map<std::string, std::string>&
     throw Error(fmt::format("{}: metadata '{}' is malformed: {}", file, kCheckpointEpochProgressKey, it->second));
   }
   return p;
+}
+
+ResumePoint resume_point_from_meta(const std::map<std::string, std::string>& meta, const std::string& file) {
+  ResumePoint point;
+  point.epochs_done = meta_number<int64_t>(meta, kCheckpointEpochKey, file);
+  if (point.epochs_done < 0) {
+    throw Error(fmt::format("{}: metadata '{}' is negative: {}", file, kCheckpointEpochKey, point.epochs_done));
+  }
+  point.progress = epoch_progress_from_meta(meta, file);
+  point.history = history_from_json(meta_value(meta, "history", file), file);
+  point.best_top1 = meta_number<double>(meta, kCheckpointBestMetricKey, file);
+  return point;
 }
 
 const std::string& meta_value(const std::map<std::string, std::string>& meta, const std::string& key,

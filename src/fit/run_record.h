@@ -30,6 +30,18 @@ std::string epoch_progress_json(const EpochProgress& progress);
 /// `meta`'s progress key, or no progress (an epoch boundary) for a checkpoint without it.
 EpochProgress epoch_progress_from_meta(const std::map<std::string, std::string>& meta, const std::string& file);
 
+/// Where the run of a checkpoint stands, as a resume reads it from the metadata.
+struct ResumePoint {
+  int64_t epochs_done = 0;  ///< whole epochs ("epoch")
+  EpochProgress progress;   ///< into the next ("epoch_progress")
+  std::vector<EpochMetrics> history;
+  double best_top1 = 0;  ///< "best_metric"
+};
+
+/// The resume point of a checkpoint's metadata; Error naming the file and the key when one is missing or
+/// malformed (not a number, a negative epoch count, JSON of the wrong shape).
+ResumePoint resume_point_from_meta(const std::map<std::string, std::string>& meta, const std::string& file);
+
 /// The value of `key` in a checkpoint's metadata; Error naming the file and the key when absent.
 const std::string& meta_value(const std::map<std::string, std::string>& meta, const std::string& key,
                               const std::string& file);

@@ -25,7 +25,10 @@ Json parse_object(const std::string& text, const char* what) {
 // Reads each known field present into its member; any other field is an error naming it.
 template <typename Options, typename... Fields>
 Options read_fields(const Json& j, const char* what, Options out, Fields... fields) {
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named references, not a structured binding: clang before 16 cannot capture bindings in a lambda.
+    const std::string& key = item.key();
+    const Json& value = item.value();
     bool known = false;
     const auto read = [&](const auto& field) {
       if (field.first != key) return;
