@@ -29,7 +29,7 @@ struct LayerRow {
   std::string name;                  ///< the name of the node that starts the row ("layer1.0.conv1"), or the module
   std::string op;                    ///< that node's op: "conv", "maxpool", "linear", "concat", "add", ...; "module"
   Dims output;                       ///< shape of the row's output (batch included)
-  Dims input{};                      ///< shape of the row's first input (batch included)
+  std::optional<Dims> input;         ///< shape of the row's first input (batch included); none for a constant
   std::vector<FoldedNode> folded{};  ///< the nodes after the first, in a layer row
   int level = 0;                     ///< depth in the module tree (1 = top level) in the depth view; 0 otherwise
   int64_t params = 0;                ///< trainable parameters

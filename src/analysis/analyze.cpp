@@ -195,7 +195,9 @@ std::vector<LayerRow> node_rows(const Graph& g, NodeId count) {
     const Node& n = g.node(id);
     std::vector<Field> in_fields;
     for (ValueId v : n.inputs) in_fields.push_back(fields[static_cast<std::size_t>(v)]);
-    const Field field = at_node(n.name, [&] { return field_of(g, n, in_fields); });
+    // A node without inputs (an ONNX constant) sees no pixel of the input: the field of one pixel, as the
+    // input's own.
+    const Field field = n.inputs.empty() ? Field{} : at_node(n.name, [&] { return field_of(g, n, in_fields); });
     fields[static_cast<std::size_t>(n.output)] = field;
     LayerRow& row = rows.emplace_back();
     row.name = n.name;
@@ -208,7 +210,7 @@ std::vector<LayerRow> node_rows(const Graph& g, NodeId count) {
         add_to(p.kind == ParamKind::Trainable ? row.params : row.buffers, numel(p.shape), "parameters");
       row.activation_bytes = checked_mul(numel(g.shape(n.output)), kActivationBytes, "activation bytes");
     });
-    row.input = g.shape(n.inputs.at(0));
+    if (!n.inputs.empty()) row.input = g.shape(n.inputs.front());
     row.output = g.shape(n.output);
     row.receptive_field = field.size;
     row.nodes.push_back(id);

@@ -74,7 +74,7 @@ TextTable scaled_table(const Analysis& a) {
   for (const LayerRow& r : a.layers) {
     std::vector<std::string> row{tree_name(r),
                                  row_kind(r),
-                                 to_string(r.input),
+                                 r.input ? to_string(*r.input) : "-",
                                  to_string(r.output),
                                  scaled_text(r.activation_bytes, 1024),
                                  with_commas(r.params),
@@ -97,7 +97,7 @@ TextTable exact_table(const Analysis& a) {
   for (const LayerRow& r : a.layers) {
     std::vector<std::string> folded;
     for (const FoldedNode& f : r.folded) folded.push_back(f.name);
-    t.rows.push_back({r.name, r.op, row_kind(r), to_string(per_sample(r.output)), to_string(r.input),
+    t.rows.push_back({r.name, r.op, row_kind(r), to_string(per_sample(r.output)), r.input ? to_string(*r.input) : "",
                       to_string(r.output), std::to_string(r.params), std::to_string(r.buffers), std::to_string(r.macs),
                       std::to_string(r.flops), std::to_string(r.activation_bytes), to_string(r.receptive_field),
                       fmt::format("{}", fmt::join(folded, ";")), std::to_string(r.level)});
@@ -193,7 +193,7 @@ nlohmann::json to_json(const Analysis& a) {
                       {"op", r.op},
                       {"kind", row_kind(r)},
                       {"output", per_sample(r.output)},
-                      {"input_shape", r.input},
+                      {"input_shape", r.input ? nlohmann::json(*r.input) : nlohmann::json()},
                       {"output_shape", r.output},
                       {"params", r.params},
                       {"buffers", r.buffers},
