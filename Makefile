@@ -47,9 +47,11 @@ run: build
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
+FUZZ_CONFIGURE = cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCNNZOO_FUZZ=ON
+
 fuzz-build: fuzz-deps
-	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCNNZOO_FUZZ=ON
-	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	$(FUZZ_CONFIGURE)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets
 
 # Every fuzz target for FUZZ_SECONDS, one after another; prints the table of docs/reliability.md.
 fuzz: fuzz-build
@@ -80,11 +82,12 @@ fresh-check:
 	@scripts/install_deps.sh debootstrap git
 	scripts/fresh_check.sh $(FRESH_CHECK_FLAGS)
 
-# Every test under AddressSanitizer and UndefinedBehaviorSanitizer, in a build folder of its own.
-asan: deps
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNZOO_SANITIZE=ON
-	cmake --build build-asan -j$(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+# Every test but the long ones under AddressSanitizer and UndefinedBehaviorSanitizer: the sanitized clang
+# build of the fuzz targets, with the CLI and the tests built in it too (docs/reliability.md).
+asan: test-deps
+	$(FUZZ_CONFIGURE)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	OMP_WAIT_POLICY=passive ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j$(JOBS) -LE long
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')
@@ -98,4 +101,4 @@ reference:
 	/usr/bin/python3 scripts/torchvision_reference.py --output tests/data/torchvision_reference.json
 
 clean:
-	rm -rf $(BUILD) build-asan $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -14,6 +14,7 @@
 #include "cli/run_cli.h"
 #include "cnnzoo/io.h"
 #include "support/onnx_builder.h"
+#include "support/sanitizers.h"
 
 namespace cnnzoo {
 namespace {
@@ -195,9 +196,7 @@ TEST(CliErrors, SizesBeyondMemoryAreRefusedBeforeAllocation) {
 // the limit's figure instead of ending in std::bad_alloc. (AddressSanitizer reserves terabytes of address space
 // for its shadow memory, so a sanitized binary cannot start under such a limit at all.)
 TEST(CliErrors, AnAddressSpaceLimitIsMemoryTheRunMayNotUse) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "a sanitized binary cannot start under ulimit -v (ASan's shadow memory)";
-#endif
+  if (CNNZOO_TEST_UNDER_ASAN) GTEST_SKIP() << "a sanitized binary cannot start under ulimit -v (ASan's shadow memory)";
   const std::string err = temp("ulimit_err.txt");
   const std::string cmd =
       fmt::format("ulimit -v 1572864 && {} bench vgg16 --batch 64 --iterations 1 2>{}", CNNZOO_BINARY, err);
