@@ -218,7 +218,8 @@ TEST(CliBudgets, AnOnnxGatherFoldedPastItsBudgetIsRefusedNamingTheNode) {
   // The analysis of a graph that reads the folded constant (a node without inputs: it crashed summary once).
   const auto summary = run_cli(fmt::format("summary {} --max-folded-mib 3 --format csv", model));
   ASSERT_EQ(summary.exit_code, 0) << summary.err;
-  EXPECT_NE(summary.out.find("\ny.const1,constant,constant,262144,,3x262144,0,786432,0,0,3145728,1,,0\n"), std::string::npos)
+  EXPECT_NE(summary.out.find("\ny.const1,constant,constant,262144,,3x262144,0,786432,0,0,3145728,1,,0\n"),
+            std::string::npos)
       << summary.out;
 }
 
