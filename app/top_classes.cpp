@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <numeric>
 
 namespace cnnzoo::cli {
@@ -19,6 +20,10 @@ bool is_probability_row(std::span<const float> values) {
 }
 
 std::vector<ClassScore> top_classes(std::span<const float> logits, int64_t k, const std::vector<std::string>& names) {
+  // Not only meaningless: NaN would break the strict ordering partial_sort needs.
+  if (std::any_of(logits.begin(), logits.end(),
+                  [](float v) { return std::isnan(v) || v == std::numeric_limits<float>::infinity(); }))
+    return {};
   std::vector<double> p(logits.begin(), logits.end());
   double sum = 1;
   if (!is_probability_row(logits)) {
@@ -42,6 +47,7 @@ std::vector<ClassScore> top_classes(std::span<const float> logits, int64_t k, co
 
 void print_top_classes(const std::string& label, const std::vector<ClassScore>& top) {
   fmt::print("{}\n", label);
+  if (top.empty()) fmt::print("  no class: the logits hold NaN or +Inf\n");
   for (const ClassScore& s : top) {
     if (s.name.empty()) {
       fmt::print("  {:6.2f}%  class {}\n", 100 * s.probability, s.index);

@@ -21,13 +21,15 @@ bool is_probability_row(std::span<const float> values);
 
 /// The `k` most probable classes, most probable first (ties in index order): the softmax of `logits` in
 /// double, or the values themselves where they are probabilities already. Names from `names` where it has one.
+/// None for a row holding NaN or +Inf: it has no softmax (PyTorch's is all NaN), so no class ranks first.
 std::vector<ClassScore> top_classes(std::span<const float> logits, int64_t k, const std::vector<std::string>& names);
 
-/// "LABEL" then one line per class: "   93.12%  Ankle boot (9)", or "   93.12%  class 9" without a name.
+/// "LABEL" then one line per class: "   93.12%  Ankle boot (9)", or "   93.12%  class 9" without a name;
+/// "  no class: the logits hold NaN or +Inf" when `top` is empty.
 void print_top_classes(const std::string& label, const std::vector<ClassScore>& top);
 
 /// {"input": LABEL, "top": [{"class": 9, "name": "Ankle boot", "probability": 0.93}, ...]}; "name" is
-/// the index as text where the model has no names.
+/// the index as text where the model has no names; "top" is empty for logits holding NaN or +Inf.
 nlohmann::json top_classes_json(const std::string& label, const std::vector<ClassScore>& top);
 
 /// Each input's top classes: printed as they come (text), or as one JSON array by finish() (json).

@@ -41,6 +41,10 @@ TEST(CliNonFinitePyTorch, Resnet20WithOneNaNPixelWritesNaNLogits) {
                                "PyTorch does (slower)\n"
                                "cnnzoo: warning: the output of fc holds 10 NaN and 0 Inf values (first at [0, 0])\n",
                                input));
+  // No class ranks first in a row of NaN logits; the other sample's classes are printed as ever.
+  EXPECT_EQ(r.out.find(fmt::format("{}[0]\n  no class: the logits hold NaN or +Inf\n{}[1]\n", input, input)), 0u)
+      << r.out;
+  EXPECT_NE(r.out.find("%  class "), std::string::npos) << r.out;
   const Tensor y = read_npy(dir + "/y.npy");
   EXPECT_EQ(test::count_nan(y), 10);
   EXPECT_EQ(test::non_finite_mismatch(y, read_npy(fixture("resnet20_nan_pixel.expected.npy")), 1e-4), "");
