@@ -83,8 +83,11 @@ TEST(RefGradient, ReluSigmoidDropout) {
 
 TEST(RefGradient, Softmax) {
   std::mt19937 rng(24);
-  for (const auto& [axis, shape] : {std::pair{int64_t{1}, Dims{2, 5, 2, 3}}, std::pair{int64_t{1}, Dims{3, 6}},
-                                    std::pair{int64_t{2}, Dims{2, 3, 4}}}) {
+  // Named, not structured bindings: clang 14 cannot capture those in the lambda below.
+  for (const auto& axis_and_shape : {std::pair{int64_t{1}, Dims{2, 5, 2, 3}}, std::pair{int64_t{1}, Dims{3, 6}},
+                                     std::pair{int64_t{2}, Dims{2, 3, 4}}}) {
+    const int64_t axis = axis_and_shape.first;
+    const Dims& shape = axis_and_shape.second;
     const attr::Softmax a{.axis = axis};
     Buf x = random_buf(rng, shape, -2, 2);
     const Buf r = random_buf(rng, shape);
