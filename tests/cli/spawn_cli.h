@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,15 +57,18 @@ class SpawnedCli {
   }
   /// Waits for the end; the raw wait status.
   int wait() {
-    if (pid_ > 0) ::waitpid(pid_, &status_, 0);
+    if (pid_ > 0) ::wait4(pid_, &status_, 0, &usage_);
     pid_ = 0;
     return status_;
   }
   int status() const { return status_; }
+  /// The process's own peak resident memory, in MiB, once wait() has reaped it.
+  long peak_mib() const { return usage_.ru_maxrss / 1024; }
 
  private:
   pid_t pid_ = 0;
   int status_ = 0;
+  rusage usage_{};
 };
 
 }  // namespace cnnzoo::test

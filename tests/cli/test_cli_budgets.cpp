@@ -3,29 +3,24 @@
 // refused with one line naming the file or node, the size, the budget and the flag that raises it, and
 // the process's peak memory (its own getrusage, from wait4) stays far below what decoding would take.
 // Raising a flag lets a large, legitimate input through.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/run_cli.h"
 #include "cli/run_fixtures.h"
+#include "cli/spawn_cli.h"
 #include "cnnzoo/data.h"
 #include "cnnzoo/io.h"
 #include "data_sets/helpers.h"
 #include "support/bombs.h"
 #include "support/fold_models.h"
-
-extern char** environ;
 
 namespace cnnzoo {
 namespace {
@@ -47,29 +42,12 @@ struct MeasuredRun {
 
 // `cnnzoo ARGS` (split at spaces) as its own process, its stdout dropped, with its own peak memory.
 MeasuredRun run_measured(const std::string& args) {
-  std::vector<std::string> words{CNNZOO_BINARY};
-  std::istringstream split(args);
-  for (std::string w; split >> w;) words.push_back(w);
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
   const std::string err_file = temp("stderr.txt");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int failed = posix_spawn(&pid, CNNZOO_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  MeasuredRun r;
-  if (failed != 0) return r;
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.err = test::slurp(err_file);
-  r.peak_mib = usage.ru_maxrss / 1024;
-  return r;
+  test::SpawnedCli run(args, "/dev/null", err_file);
+  const int status = run.wait();
+  return {.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+          .err = test::slurp(err_file),
+          .peak_mib = run.peak_mib()};
 }
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {

@@ -7,18 +7,12 @@
 #include "data/data_sets.h"
 #include "data_sets/helpers.h"
 #include "support/bombs.h"
+#include "support/error_of.h"
 
 namespace cnnzoo::testing {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // Bytes libjpeg's whole-image coefficient buffer takes for a frame of `width` x `height` whose components
 // have the sampling factors `factors` ({h, v} each): per component, its 8 x 8 blocks rounded up to its

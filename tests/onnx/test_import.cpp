@@ -12,6 +12,7 @@
 #include "cnnzoo/io.h"
 #include "cnnzoo/onnx.h"
 #include "io/file_support.h"
+#include "support/error_of.h"
 
 namespace cnnzoo {
 namespace {
@@ -21,14 +22,7 @@ const std::string kModel = kDir + "small_cnn.onnx";  // scripts/make_onnx_fixtur
 
 OnnxModel import_at_batch(int64_t batch) { return import_onnx(kModel, {.input_shapes = {}, .symbolic_dim = batch}); }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 onnx::ModelProto small_cnn_proto() {
   onnx::ModelProto m;
