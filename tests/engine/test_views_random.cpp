@@ -68,7 +68,9 @@ class RandomGraph {
       case 5: {
         const ValueId x = pick();
         const ValueId y = pick();
-        return b_.add({x, b_.shape(y) == b_.shape(x) ? y : view(y, name + ".other", b_.shape(x))}, name);
+        // A copy: view() adds values, and the graph's storage of shapes moves (ASan found the dangling one).
+        const Dims x_shape = b_.shape(x);
+        return b_.add({x, b_.shape(y) == x_shape ? y : view(y, name + ".other", x_shape)}, name);
       }
       case 6: {
         const ValueId x = pick_image(name);
