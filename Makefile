@@ -43,7 +43,8 @@ run: build
 	./$(BUILD)/cnnzoo predict --checkpoint $(RUN_DIR)/best.safetensors --top 3 $(RUN_DIR)/samples/*.png
 
 # The libFuzzer targets of fuzz/ (docs/reliability.md), built by clang with ASan and UBSan in a folder of
-# their own: the library, the CLI's parser and one program per reader of outside input.
+# their own: the library, the CLI's parser and one program per reader of outside input; and the test
+# binaries of the sanitized CI subset (tests/CMakeLists.txt, CNNZOO_ASAN_CI_TESTS).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
@@ -51,7 +52,7 @@ FUZZ_CONFIGURE = cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang
 
 fuzz-build: fuzz-deps
 	$(FUZZ_CONFIGURE)
-	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets asan_ci_tests
 
 # Every fuzz target for FUZZ_SECONDS, one after another; prints the table of docs/reliability.md.
 fuzz: fuzz-build
@@ -59,11 +60,12 @@ fuzz: fuzz-build
 
 # Every test but the long training recipes (label `long`, run by `make test-long`). Tests run side by
 # side, each with OpenMP threads for every core: idle OpenMP threads sleep instead of spinning, or they
-# take the cores from the other test's threads (the engine's speed is measured by `make bench`). Then
-# each fuzz target for a few seconds and over its kept crash inputs (label fuzz-smoke).
+# take the cores from the other test's threads (the engine's speed is measured by `make bench`). Then, in
+# the sanitized build (ASan, UBSan), each fuzz target for a few seconds and over its kept crash inputs
+# (label fuzz-smoke) and the unit tests of the readers, the importer, shapes and checkpoints (asan-ci).
 test: test-deps build fuzz-build
 	OMP_WAIT_POLICY=passive ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -LE long
-	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j$(JOBS) -L fuzz-smoke
+	OMP_WAIT_POLICY=passive ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j$(JOBS) -L 'fuzz-smoke|asan-ci'
 
 test-long: test-deps build
 	ctest --test-dir $(BUILD) --output-on-failure -L long
