@@ -79,7 +79,7 @@ bench: test-deps
 
 # The README's two commands on a pristine Debian 12 root (debootstrap, cached between runs), each in a
 # fresh copy, on the committed HEAD: catches an install step that only this machine's packages hid.
-# Needs root and the Debian mirror; about 27 minutes on 2 cores, so it is no part of `make test`.
+# Needs root and the Debian mirror; about 37 minutes on 2 cores, so it is no part of `make test`.
 fresh-check:
 	@scripts/install_deps.sh debootstrap git
 	scripts/fresh_check.sh $(FRESH_CHECK_FLAGS)
