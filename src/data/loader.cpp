@@ -23,7 +23,8 @@ struct Loader::State {
   int64_t end = 0;
   bool stopping = false;
   std::map<int64_t, Batch> ready;
-  std::exception_ptr error;
+  std::exception_ptr error;  // of the earliest batch that failed, `failed`
+  int64_t failed = 0;
   std::vector<std::thread> workers;
 };
 
@@ -124,7 +125,10 @@ void Loader::work() {
       s.ready.emplace(batch, std::move(built));
     } catch (...) {
       std::lock_guard lock(s.mutex);
-      if (!s.error) s.error = std::current_exception();
+      if (!s.error || batch < s.failed) {
+        s.error = std::current_exception();
+        s.failed = batch;
+      }
     }
     s.changed.notify_all();
   }
@@ -141,7 +145,9 @@ bool Loader::next(Batch& out) {
     out = build(batch);
     return true;
   }
-  s.changed.wait(lock, [&] { return s.error || s.ready.count(s.consume) > 0; });
+  // A failed later batch does not cut short the earlier ones: every batch before it has been claimed, so
+  // it arrives (or fails, and becomes the error) before the error is this batch's to throw.
+  s.changed.wait(lock, [&] { return s.ready.count(s.consume) > 0 || (s.error && s.failed == s.consume); });
   auto it = s.ready.find(s.consume);
   if (it == s.ready.end()) std::rethrow_exception(s.error);
   out = std::move(it->second);
