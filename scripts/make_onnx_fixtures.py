@@ -34,6 +34,34 @@ class SmallCnn(nn.Module):
         return torch.softmax(self.fc(x.view(x.size(0), -1)), dim=1)
 
 
+class EluCnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 3, padding=1)
+        self.elu1 = nn.ELU(alpha=0.7)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(6, 6, 3, padding=1)
+        self.elu2 = nn.ELU()
+        self.fc = nn.Linear(6 * 4 * 4, 5)
+
+    def forward(self, x):
+        x = self.pool(self.elu1(self.conv1(x)))
+        x = self.pool(self.elu2(self.conv2(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+def write_elu_cnn():
+    torch.manual_seed(1)
+    model = EluCnn().eval()
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        y = model(x)
+    torch.onnx.export(model, x, os.path.join(OUT, "elu_cnn.onnx"), opset_version=13, input_names=["image"],
+                      output_names=["logits"])
+    np.save(os.path.join(OUT, "elu_input.npy"), x.numpy())
+    np.save(os.path.join(OUT, "elu_output.npy"), y.numpy())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -52,6 +80,7 @@ def main():
                       dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}})
     np.save(os.path.join(OUT, "input.npy"), x.numpy())
     np.save(os.path.join(OUT, "output.npy"), y.numpy())
+    write_elu_cnn()
 
 
 if __name__ == "__main__":

@@ -72,6 +72,13 @@ def main():
         {"logits": t(z), "labels": labels.tolist(), "label_smoothing": 0.1, "loss": float(loss),
          "dlogits": t(dz)}, indent=1) + "\n")
 
+    # Both sides of zero, and a value near it where exp(x) - 1 loses digits unless computed as expm1.
+    x = leaf(2, 3, 2, 2)
+    with torch.no_grad():
+        x[0, 0, 0, 0] = 1e-7
+        x[0, 0, 0, 1] = -1e-7
+    run("elu_alpha0.7", {"alpha": 0.7}, {"x": x}, lambda x: F.elu(x, alpha=0.7))
+
 
 if __name__ == "__main__":
     main()

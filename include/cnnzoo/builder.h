@@ -54,8 +54,11 @@ class Builder {
 
   Graph& graph() { return graph_; }
 
- private:
+  /// Any op by its kind: its parameters are made by its rule (src/ops/), named NAME.SUFFIX. The methods above
+  /// are this with the attributes spelled out.
   ValueId append(OpKind op, const std::string& name, Attrs attrs, std::vector<ValueId> inputs);
+
+ private:
   Graph graph_;
   ValueId input_;
 };

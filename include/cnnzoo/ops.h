@@ -18,36 +18,77 @@
 
 namespace cnnzoo {
 
-enum class OpKind : uint8_t {
-  Conv,             ///< 2-D convolution (stride, padding, dilation, groups, optional bias)
-  MaxPool,          ///< 2-D max pooling
-  AvgPool,          ///< 2-D average pooling
-  AdaptiveAvgPool,  ///< average pooling to a fixed output size (PyTorch's window rule)
-  GlobalAvgPool,    ///< average over all of H and W
-  BatchNorm,        ///< batch normalisation over channels (scale, shift, running statistics)
-  Lrn,              ///< local response normalisation across channels
-  Relu,
-  Sigmoid,
-  Dropout,
-  Linear,      ///< fully connected: y = x W^T + b on an N x F input
-  Flatten,     ///< collapse the dimensions from `axis` on into one
-  Concat,      ///< join inputs along an axis (channels)
-  Add,         ///< elementwise sum of its inputs, broadcast as numpy does
-  ChannelMul,  ///< x (N,C,H,W) times a per-channel scale (N,C,1,1): the SE gate
-  ChannelPad,  ///< zero channels added before and after: the option-A shortcut of CIFAR ResNets
+/// What the backends lower an op by: the ops of one family share their code in every backend, which tells
+/// them apart by the per-op tables of that family (an activation's formula and oneDNN algorithm, say).
+enum class OpFamily : uint8_t {
+  Conv,
+  Pool,  ///< max, average, adaptive and global average pooling
+  BatchNorm,
+  Lrn,
+  Activation,  ///< elementwise, one input, attributes of its own only: relu, sigmoid, elu
   Softmax,
-  // General tensor ops, for graphs imported from ONNX (the zoo's own models do not use them).
-  Mul,        ///< elementwise product of two inputs, broadcast as numpy does
-  Clip,       ///< min(max(x, min), max)
-  MatMul,     ///< numpy's matmul on rank >= 2 inputs, batch dimensions broadcast
-  Reshape,    ///< the same row-major data under another static shape
-  Transpose,  ///< dimensions permuted
-  Gather,     ///< slices picked along an axis by fixed indices
-  Constant,   ///< a fixed tensor (its parameter "value")
+  Dropout,
+  Linear,
+  View,  ///< the same row-major data under another shape: flatten, reshape
+  Concat,
+  Add,
+  ChannelMul,
+  ChannelPad,
+  TensorOp,  ///< the general tensor ops of imported graphs, run by reference kernels: mul, clip, matmul, ...
+  Constant,
 };
-inline constexpr std::size_t kOpCount = 24;
 
-/// Lower-case op name as summaries show it: "conv", "maxpool", "avgpool", "linear", "concat", "add".
+/// Every op, once: X(kind, name as summaries show it, attribute type, family). The OpKind enum, the rule
+/// table (src/ops/rules.h) and the family of each op are all made from this list, so an op added here
+/// without its rules, its traits or its family's entries in each backend does not build.
+#define CNNZOO_OPS(X)                                                                                        \
+  X(Conv, "conv", attr::Conv, Conv)                                   /* 2-D convolution */                  \
+  X(MaxPool, "maxpool", attr::Pool, Pool)                             /* 2-D max pooling */                  \
+  X(AvgPool, "avgpool", attr::Pool, Pool)                             /* 2-D average pooling */              \
+  X(AdaptiveAvgPool, "adaptive_avgpool", attr::AdaptiveAvgPool, Pool) /* to a fixed output size */           \
+  X(GlobalAvgPool, "global_avgpool", attr::None, Pool)                /* average over all of H and W */      \
+  X(BatchNorm, "batchnorm", attr::BatchNorm, BatchNorm)               /* scale, shift, running statistics */ \
+  X(Lrn, "lrn", attr::Lrn, Lrn)                                       /* local response normalisation */     \
+  X(Relu, "relu", attr::None, Activation)                                                                    \
+  X(Sigmoid, "sigmoid", attr::None, Activation)                                                              \
+  X(Elu, "elu", attr::Elu, Activation) /* x > 0 ? x : alpha (e^x - 1) */                                     \
+  X(Dropout, "dropout", attr::Dropout, Dropout)                                                              \
+  X(Linear, "linear", attr::Linear, Linear)                  /* y = x W^T + b on an N x F input */           \
+  X(Flatten, "flatten", attr::Flatten, View)                 /* dimensions from `axis` as one */             \
+  X(Concat, "concat", attr::Concat, Concat)                  /* join inputs along an axis */                 \
+  X(Add, "add", attr::None, Add)                             /* elementwise sum, numpy broadcast */          \
+  X(ChannelMul, "channel_mul", attr::None, ChannelMul)       /* x times an NxCx1x1 scale: SE gate */         \
+  X(ChannelPad, "channel_pad", attr::ChannelPad, ChannelPad) /* zero channels: option-A shortcut */          \
+  X(Softmax, "softmax", attr::Softmax, Softmax)                                                              \
+  X(Mul, "mul", attr::None, TensorOp)                  /* elementwise product, broadcast */                  \
+  X(Clip, "clip", attr::Clip, TensorOp)                /* min(max(x, min), max) */                           \
+  X(MatMul, "matmul", attr::None, TensorOp)            /* numpy's matmul, batch broadcast */                 \
+  X(Reshape, "reshape", attr::Reshape, View)           /* another static shape */                            \
+  X(Transpose, "transpose", attr::Transpose, TensorOp) /* dimensions permuted */                             \
+  X(Gather, "gather", attr::Gather, TensorOp)          /* slices picked by fixed indices */                  \
+  X(Constant, "constant", attr::Constant, Constant)    /* a fixed tensor, parameter "value" */
+
+enum class OpKind : uint8_t {
+#define CNNZOO_OP_KIND(KIND, NAME, ATTR, FAMILY) KIND,
+  CNNZOO_OPS(CNNZOO_OP_KIND)
+#undef CNNZOO_OP_KIND
+};
+
+#define CNNZOO_COUNT_ONE(...) +1
+inline constexpr std::size_t kOpCount = 0 CNNZOO_OPS(CNNZOO_COUNT_ONE);
+inline constexpr std::size_t kOpFamilyCount = static_cast<std::size_t>(OpFamily::Constant) + 1;
+#undef CNNZOO_COUNT_ONE
+
+/// The family the backends lower `op` by.
+constexpr OpFamily op_family(OpKind op) {
+  constexpr OpFamily kFamilies[] = {
+#define CNNZOO_OP_FAMILY(KIND, NAME, ATTR, FAMILY) OpFamily::FAMILY,
+      CNNZOO_OPS(CNNZOO_OP_FAMILY)
+#undef CNNZOO_OP_FAMILY
+  };
+  return kFamilies[static_cast<std::size_t>(op)];
+}
+
 std::string_view op_name(OpKind op);
 
 namespace attr {
@@ -64,6 +105,9 @@ struct Conv {
   bool bias = true;
   std::optional<Hw> pad_end{};  ///< padding after (bottom, right) when it differs from `pad`
   int64_t in = 0;               ///< expected input channels; 0 = take them from the input
+
+  /// The padding after (bottom, right): `pad_end`, or `pad` when it is not set.
+  Hw effective_pad_end() const { return pad_end.value_or(pad); }
 };
 
 struct Pool {
@@ -73,6 +117,11 @@ struct Pool {
   bool ceil_mode = false;
   bool count_include_pad = true;  ///< average pooling only
   std::optional<Hw> pad_end{};
+
+  /// The stride the window moves by: `stride`, or the kernel size along an axis whose stride is 0.
+  Hw effective_stride() const { return {stride.h != 0 ? stride.h : kernel.h, stride.w != 0 ? stride.w : kernel.w}; }
+  /// The padding after (bottom, right): `pad_end`, or `pad` when it is not set.
+  Hw effective_pad_end() const { return pad_end.value_or(pad); }
 };
 
 struct AdaptiveAvgPool {
@@ -91,6 +140,11 @@ struct Lrn {
   double alpha = 1e-4;
   double beta = 0.75;
   double k = 1.0;
+};
+
+/// PyTorch's nn.ELU and ONNX's Elu: x for x > 0, alpha (exp(x) - 1) otherwise.
+struct Elu {
+  double alpha = 1.0;
 };
 
 struct Dropout {
@@ -146,7 +200,7 @@ struct Constant {
 }  // namespace attr
 
 using Attrs = std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn,
-                           attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad, attr::Softmax,
-                           attr::Clip, attr::Reshape, attr::Transpose, attr::Gather, attr::Constant>;
+                           attr::Elu, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad,
+                           attr::Softmax, attr::Clip, attr::Reshape, attr::Transpose, attr::Gather, attr::Constant>;
 
 }  // namespace cnnzoo

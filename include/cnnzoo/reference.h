@@ -109,6 +109,14 @@ void lrn_backward(const attr::Lrn& a, In<T> x, In<T> dy, Out<T> dx);
 // ---- activations (activation.cpp) ------------------------------------------------------------------
 // Elementwise ops take flat spans of one length.
 
+/// Any op of OpFamily::Activation (relu, sigmoid, elu) with its attributes, elementwise.
+template <typename T>
+void activation_forward(OpKind op, const Attrs& a, std::span<const T> x, std::span<T> y);
+/// Its backward from the forward output y: each activation's derivative is a function of y (for ELU,
+/// alpha >= 0), as in oneDNN's use_dst algorithms.
+template <typename T>
+void activation_backward(OpKind op, const Attrs& a, std::span<const T> y, std::span<const T> dy, std::span<T> dx);
+
 template <typename T>
 void relu_forward(std::span<const T> x, std::span<T> y);
 /// dx = dy where x > 0, else 0.

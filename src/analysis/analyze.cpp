@@ -35,18 +35,7 @@ int64_t saved_for_backward_bytes(const Graph& g, NodeId id) {
 }
 
 // Ops that the papers' tables fold into the layer before them.
-bool joins_previous_row(OpKind op) {
-  switch (op) {
-    case OpKind::BatchNorm:
-    case OpKind::Relu:
-    case OpKind::Sigmoid:
-    case OpKind::Lrn:
-    case OpKind::Dropout:
-      return true;
-    default:
-      return false;
-  }
-}
+bool joins_previous_row(OpKind op) { return ops::traits(op).folds_into_previous_row; }
 
 bool starts_with_module(const std::string& name, const std::string& prefix) {
   return name == prefix || (name.size() > prefix.size() && name.starts_with(prefix) && name[prefix.size()] == '.');
@@ -82,53 +71,70 @@ Field window(const Field& in, Hw kernel, Hw stride, Hw dilation = 1) {
           {checked_mul(in.jump.h, stride.h, kWhat), checked_mul(in.jump.w, stride.w, kWhat)}};
 }
 
+// The widest field and jump of the given inputs.
+Field widest_of(const std::vector<Field>& in) {
+  Field widest = in[0];
+  for (const Field& f : in) {
+    widest.size = {std::max(widest.size.h, f.size.h), std::max(widest.size.w, f.size.w)};
+    widest.jump = {std::max(widest.jump.h, f.jump.h), std::max(widest.jump.w, f.jump.w)};
+  }
+  return widest;
+}
+
+// An input broadcast over the output (an SE gate, a bias) adds no spatial extent: only the inputs of the
+// output's own shape carry its field.
+Field field_of_broadcast(const Graph& g, const Node& n, const std::vector<Field>& in) {
+  std::vector<Field> full;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (g.shape(n.inputs[i]) == g.shape(n.output)) full.push_back(in[i]);
+  }
+  return full.empty() ? in[0] : widest_of(full);
+}
+
+Field field_of_pool(const Node& n, const Dims& x, const Field& in) {
+  if (n.op == OpKind::AdaptiveAvgPool) {
+    const Hw out = std::get<attr::AdaptiveAvgPool>(n.attrs).output;
+    // PyTorch's widest adaptive window spans ceil(in/out) + 1 pixels when out does not divide in.
+    auto widest = [](int64_t i, int64_t o) { return i % o == 0 ? i / o : i / o + 2; };
+    return window(in, {std::min(widest(x[2], out.h), x[2]), std::min(widest(x[3], out.w), x[3])},
+                  {std::max<int64_t>(x[2] / out.h, 1), std::max<int64_t>(x[3] / out.w, 1)});
+  }
+  if (n.op == OpKind::GlobalAvgPool) return window(in, {x[2], x[3]}, {x[2], x[3]});
+  const auto& a = std::get<attr::Pool>(n.attrs);
+  return window(in, a.kernel, a.effective_stride());
+}
+
 Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {
   const Dims& x = g.shape(n.inputs[0]);
-  switch (n.op) {
-    case OpKind::Conv: {
+  switch (op_family(n.op)) {
+    case OpFamily::Conv: {
       const auto& a = std::get<attr::Conv>(n.attrs);
       return window(in[0], a.kernel, a.stride, a.dilation);
     }
-    case OpKind::MaxPool:
-    case OpKind::AvgPool: {
-      const auto& a = std::get<attr::Pool>(n.attrs);
-      return window(in[0], a.kernel, {a.stride.h ? a.stride.h : a.kernel.h, a.stride.w ? a.stride.w : a.kernel.w});
-    }
-    case OpKind::AdaptiveAvgPool: {
-      const Hw out = std::get<attr::AdaptiveAvgPool>(n.attrs).output;
-      // PyTorch's widest adaptive window spans ceil(in/out) + 1 pixels when out does not divide in.
-      auto widest = [](int64_t i, int64_t o) { return i % o == 0 ? i / o : i / o + 2; };
-      return window(in[0], {std::min(widest(x[2], out.h), x[2]), std::min(widest(x[3], out.w), x[3])},
-                    {std::max<int64_t>(x[2] / out.h, 1), std::max<int64_t>(x[3] / out.w, 1)});
-    }
-    case OpKind::GlobalAvgPool:
-      return window(in[0], {x[2], x[3]}, {x[2], x[3]});
-    case OpKind::Flatten:
-      return x.size() == 4 ? window(in[0], {x[2], x[3]}, {x[2], x[3]}) : in[0];
-    case OpKind::ChannelMul:
+    case OpFamily::Pool:
+      return field_of_pool(n, x, in[0]);
+    case OpFamily::View:
+      // Flattening a feature map makes each output element see the whole of it.
+      return n.op == OpKind::Flatten && x.size() == 4 ? window(in[0], {x[2], x[3]}, {x[2], x[3]}) : in[0];
+    case OpFamily::ChannelMul:
       // The scale is a per-channel broadcast (the SE gate): its global field adds no spatial extent.
       return in[0];
-    case OpKind::Mul:
-    case OpKind::Add: {
-      // Likewise an input broadcast over the output (an imported SE gate, a bias): only the inputs of the
-      // output's own shape carry its spatial field.
-      Field widest{0, 0};
-      for (std::size_t i = 0; i < in.size(); ++i) {
-        if (g.shape(n.inputs[i]) != g.shape(n.output)) continue;
-        widest.size = {std::max(widest.size.h, in[i].size.h), std::max(widest.size.w, in[i].size.w)};
-        widest.jump = {std::max(widest.jump.h, in[i].jump.h), std::max(widest.jump.w, in[i].jump.w)};
-      }
-      return widest.size.h == 0 ? in[0] : widest;
-    }
-    default: {
-      Field widest = in[0];
-      for (const Field& f : in) {
-        widest.size = {std::max(widest.size.h, f.size.h), std::max(widest.size.w, f.size.w)};
-        widest.jump = {std::max(widest.jump.h, f.jump.h), std::max(widest.jump.w, f.jump.w)};
-      }
-      return widest;
-    }
+    case OpFamily::Add:
+      return field_of_broadcast(g, n, in);
+    case OpFamily::TensorOp:
+      return n.op == OpKind::Mul ? field_of_broadcast(g, n, in) : widest_of(in);
+    case OpFamily::BatchNorm:
+    case OpFamily::Lrn:
+    case OpFamily::Activation:
+    case OpFamily::Softmax:
+    case OpFamily::Dropout:
+    case OpFamily::Linear:
+    case OpFamily::Concat:
+    case OpFamily::ChannelPad:
+    case OpFamily::Constant:
+      return widest_of(in);
   }
+  throw Error(fmt::format("{}: op {} has no receptive-field rule", n.name, op_name(n.op)));
 }
 
 }  // namespace

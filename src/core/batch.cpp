@@ -3,6 +3,7 @@
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/graph.h"
+#include "ops/rules.h"
 
 namespace cnnzoo {
 namespace {
@@ -21,7 +22,8 @@ bool samples_independent(const Graph& g) {
   if (g.inputs().size() != 1) return false;
   const int64_t batch = g.shape(g.inputs()[0]).at(0);
   for (const Node& n : g.nodes()) {
-    if (!op_trains(n.op) || axis_of(n) == 0 || g.shape(n.output).empty() || g.shape(n.output)[0] != batch) {
+    if (ops::traits(n.op).mixes_batch || axis_of(n) == 0 || g.shape(n.output).empty() ||
+        g.shape(n.output)[0] != batch) {
       return false;
     }
   }

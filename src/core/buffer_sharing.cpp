@@ -2,18 +2,13 @@
 
 #include <algorithm>
 
+#include "ops/rules.h"
+
 namespace cnnzoo {
 
 bool is_view(OpKind op, Pass pass) {
-  switch (op) {
-    case OpKind::Flatten:
-    case OpKind::Reshape:
-      return true;
-    case OpKind::Dropout:
-      return pass == Pass::Inference;
-    default:
-      return false;
-  }
+  const ops::OpTraits& t = ops::traits(op);
+  return pass == Pass::Inference ? t.view_at_inference : t.view_in_training;
 }
 
 ValueId buffer_owner(const Graph& g, ValueId v, Pass pass) {

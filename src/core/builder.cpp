@@ -2,17 +2,41 @@
 
 #include <fmt/format.h>
 
+#include "cnnzoo/error.h"
+#include "ops/rules.h"
+
 namespace cnnzoo {
 
 Builder::Builder(std::string model, Dims input) : graph_(std::move(model)) {
   input_ = graph_.add_input("input", std::move(input));
 }
 
+namespace {
+
+// Whether the op's rule gives this node parameters (a convolution, a batch norm, a linear layer). A node
+// the rule refuses makes none here; adding it reports why.
+bool makes_parameters(const Graph& g, OpKind op, const std::string& name, const Attrs& attrs,
+                      const std::vector<ValueId>& inputs) {
+  const ops::OpRules& rules = ops::rules(op);
+  if (!rules.attrs_fit(attrs)) return false;
+  try {
+    std::vector<Dims> in;
+    for (ValueId v : inputs) in.push_back(g.shape(v));
+    return !rules.params(ops::OpContext{name, attrs, in}).empty();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 ValueId Builder::append(OpKind op, const std::string& name, Attrs attrs, std::vector<ValueId> inputs) {
   // torchvision reuses one parameterless module (a block's `relu`) several times; keep node names unique.
+  // A name with parameters must stay as given: it is their state_dict key (a clash is the graph's error).
   std::string unique = name;
-  const bool has_params = op == OpKind::Conv || op == OpKind::BatchNorm || op == OpKind::Linear;
-  for (int i = 1; !has_params && graph_.has_node(unique); ++i) unique = fmt::format("{}_{}", name, i);
+  for (int i = 1; !makes_parameters(graph_, op, name, attrs, inputs) && graph_.has_node(unique); ++i) {
+    unique = fmt::format("{}_{}", name, i);
+  }
   return graph_.add_node(std::move(unique), op, std::move(attrs), std::move(inputs));
 }
 

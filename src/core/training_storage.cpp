@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cnnzoo/buffer_sharing.h"
+#include "ops/rules.h"
 
 namespace cnnzoo {
 namespace {
@@ -15,14 +16,7 @@ bool may_overwrite(const Graph& g, NodeId id, ValueId v) {
     return false;
   }
   if (!may_overwrite_buffer(g, v, id, id, Pass::Training)) return false;  // a graph input, output or constant
-  switch (g.node(g.value(v).producer).op) {
-    case OpKind::Relu:  // their backward reads their output
-    case OpKind::Sigmoid:
-    case OpKind::Softmax:
-      return false;
-    default:
-      return g.shape(v) == g.shape(g.node(id).output);
-  }
+  return !ops::traits(g.node(g.value(v).producer).op).backward_reads_output && g.shape(v) == g.shape(g.node(id).output);
 }
 
 bool fused_into_batch_norm(const Graph& g, const Node& relu) {
@@ -61,7 +55,7 @@ bool recomputed_conv(const Graph& g, const Node& conv) {
 
 ValueId overwritten_input(const Graph& g, NodeId id) {
   const Node& n = g.node(id);
-  if (n.op != OpKind::Relu && n.op != OpKind::Add) return -1;
+  if (!ops::traits(n.op).in_place_in_training) return -1;
   if (n.op == OpKind::Relu && fused_into_batch_norm(g, n)) return -1;
   if (n.op == OpKind::Add) {
     for (ValueId v : n.inputs) {

@@ -78,7 +78,7 @@ void verify(const Graph& g) {
   }
 }
 
-bool op_trains(OpKind op) { return op < OpKind::Mul; }
+bool op_trains(OpKind op) { return ops::traits(op).trains; }
 
 void require_trainable(const Graph& g) {
   for (const Node& n : g.nodes()) {

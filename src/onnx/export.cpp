@@ -13,6 +13,8 @@
 #include "io/atomic_file.h"
 #include "onnx/export_pool.h"
 #include "onnx/export_proto.h"
+#include "ops/family_table.h"
+#include "ops/rules.h"
 
 namespace cnnzoo {
 namespace {
@@ -24,10 +26,7 @@ constexpr int64_t kIrVersion = 7;  // the IR version that came with opset 13 (ON
 std::vector<int64_t> hw_list(Hw v) { return {v.h, v.w}; }
 
 // ONNX pads: begin of each axis, then end of each axis.
-std::vector<int64_t> pads(Hw begin, const std::optional<Hw>& end) {
-  const Hw e = end.value_or(begin);
-  return {begin.h, begin.w, e.h, e.w};
-}
+std::vector<int64_t> pads(Hw begin, Hw end) { return {begin.h, begin.w, end.h, end.w}; }
 
 class Exporter {
  public:
@@ -46,6 +45,9 @@ class Exporter {
 
  private:
   void export_node(const Node& node);
+  void export_pool(const Node& node);
+  void export_view(const Node& node);
+  void export_tensor_op(const Node& node);
 
   const std::string& name(ValueId v) const { return names_.at(static_cast<std::size_t>(v)); }
   const std::string& input(const Node& node, std::size_t i = 0) const { return name(node.inputs.at(i)); }
@@ -56,10 +58,10 @@ class Exporter {
     return out;
   }
 
-  onnx::NodeProto& emit(const Node& node, const char* op_type, const std::vector<std::string>& inputs) {
+  onnx::NodeProto& emit(const Node& node, std::string_view op_type, const std::vector<std::string>& inputs) {
     onnx::NodeProto& n = *proto_.add_node();
     n.set_name(node.name);
-    n.set_op_type(op_type);
+    n.set_op_type(std::string(op_type));
     for (const std::string& in : inputs) n.add_input(in);
     n.add_output(name(node.output));
     return n;
@@ -112,53 +114,24 @@ class Exporter {
   std::vector<bool> is_output_;
 };
 
+// One case per op family; a family added to OpFamily without one does not compile (-Werror=switch).
 void Exporter::export_node(const Node& node) {
-  const Dims& out = graph_.shape(node.output);
-  switch (node.op) {
-    case OpKind::Conv: {
+  switch (op_family(node.op)) {
+    case OpFamily::Conv: {
       const auto& a = std::get<attr::Conv>(node.attrs);
       std::vector<std::string> inputs{input(node), parameter(node, "weight")};
       if (a.bias) inputs.push_back(parameter(node, "bias"));
       onnx::NodeProto& n = emit(node, "Conv", inputs);
       add_attribute(n, "kernel_shape", hw_list(a.kernel));
       add_attribute(n, "strides", hw_list(a.stride));
-      add_attribute(n, "pads", pads(a.pad, a.pad_end));
+      add_attribute(n, "pads", pads(a.pad, a.effective_pad_end()));
       add_attribute(n, "dilations", hw_list(a.dilation));
       add_attribute(n, "group", a.groups);
       return;
     }
-    case OpKind::MaxPool:
-    case OpKind::AvgPool: {
-      const auto& a = std::get<attr::Pool>(node.attrs);
-      const bool max = node.op == OpKind::MaxPool;
-      const onnx_export::PoolWindow w = onnx_export::pool_window(node.name, a, input_shape(node), out);
-      onnx::NodeProto& n = emit(node, max ? "MaxPool" : "AveragePool", {input(node)});
-      add_attribute(n, "kernel_shape", w.kernel);
-      add_attribute(n, "strides", w.strides);
-      add_attribute(n, "pads", w.pads);
-      add_attribute(n, "ceil_mode", int64_t{w.ceil_mode});
-      if (!max) add_attribute(n, "count_include_pad", int64_t{a.count_include_pad});
-      return;
-    }
-    case OpKind::AdaptiveAvgPool: {
-      const Dims& in = input_shape(node);
-      const Hw from{in[2], in[3]};
-      const Hw to{out[2], out[3]};
-      if (from == to) return alias(node);
-      if (to == Hw{1}) {
-        emit(node, "GlobalAveragePool", {input(node)});
-        return;
-      }
-      const Hw k = onnx_export::adaptive_window(node.name, from, to);
-      onnx::NodeProto& n = emit(node, "AveragePool", {input(node)});
-      add_attribute(n, "kernel_shape", hw_list(k));
-      add_attribute(n, "strides", hw_list(k));
-      return;
-    }
-    case OpKind::GlobalAvgPool:
-      emit(node, "GlobalAveragePool", {input(node)});
-      return;
-    case OpKind::BatchNorm: {
+    case OpFamily::Pool:
+      return export_pool(node);
+    case OpFamily::BatchNorm: {
       const auto& a = std::get<attr::BatchNorm>(node.attrs);
       onnx::NodeProto& n = emit(node, "BatchNormalization",
                                 {input(node), parameter(node, "weight"), parameter(node, "bias"),
@@ -168,7 +141,7 @@ void Exporter::export_node(const Node& node) {
       add_attribute(n, "momentum", static_cast<float>(1.0 - a.momentum));
       return;
     }
-    case OpKind::Lrn: {
+    case OpFamily::Lrn: {
       const auto& a = std::get<attr::Lrn>(node.attrs);
       if (a.size % 2 == 0) {
         refuse(node,
@@ -181,80 +154,122 @@ void Exporter::export_node(const Node& node) {
       add_attribute(n, "bias", static_cast<float>(a.k));
       return;
     }
-    case OpKind::Relu:
-      emit(node, "Relu", {input(node)});
+    case OpFamily::Activation: {  // one to one, by the op's traits
+      const ops::OpTraits& traits = ops::traits(node.op);
+      onnx::NodeProto& n = emit(node, traits.onnx_name, {input(node)});
+      for (const ops::OnnxFloatAttribute& a : traits.onnx_attributes(node.attrs)) {
+        add_attribute(n, std::string(a.name), static_cast<float>(a.value));
+      }
       return;
-    case OpKind::Sigmoid:
-      emit(node, "Sigmoid", {input(node)});
-      return;
-    case OpKind::Dropout:
+    }
+    case OpFamily::Dropout:
       return alias(node);
-    case OpKind::Linear: {
+    case OpFamily::Linear: {
       const auto& a = std::get<attr::Linear>(node.attrs);
       std::vector<std::string> inputs{input(node), parameter(node, "weight")};
       if (a.bias) inputs.push_back(parameter(node, "bias"));
       add_attribute(emit(node, "Gemm", inputs), "transB", int64_t{1});
       return;
     }
-    case OpKind::Flatten: {
-      // ONNX Flatten always makes a matrix; other outputs of ours are a reshape.
-      const auto& a = std::get<attr::Flatten>(node.attrs);
-      const Dims& in = input_shape(node);
-      const auto axis = static_cast<std::ptrdiff_t>(a.axis);
-      if (out == Dims{numel(Dims(in.begin(), in.begin() + axis)), numel(Dims(in.begin() + axis, in.end()))}) {
-        add_attribute(emit(node, "Flatten", {input(node)}), "axis", a.axis);
-        return;
-      }
-      return reshape(node, out);
-    }
-    case OpKind::Concat:
+    case OpFamily::View:
+      return export_view(node);
+    case OpFamily::Concat:
       add_attribute(emit(node, "Concat", inputs(node)), "axis", std::get<attr::Concat>(node.attrs).axis);
       return;
-    case OpKind::Add:
+    case OpFamily::Add:
       emit(node, node.inputs.size() == 2 ? "Add" : "Sum", inputs(node));
       return;
-    case OpKind::ChannelMul:  // the scale is N x C x 1 x 1, which Mul broadcasts
-    case OpKind::Mul:
+    case OpFamily::ChannelMul:  // the scale is N x C x 1 x 1, which Mul broadcasts
       emit(node, "Mul", inputs(node));
       return;
-    case OpKind::ChannelPad: {
+    case OpFamily::ChannelPad: {
       const auto& a = std::get<attr::ChannelPad>(node.attrs);
       const int64_t p[] = {0, a.before, 0, 0, 0, a.after, 0, 0};
       add_attribute(emit(node, "Pad", {input(node), int64s(node, "pads", p, {8})}), "mode", std::string("constant"));
       return;
     }
-    case OpKind::Softmax:
+    case OpFamily::Softmax:
       add_attribute(emit(node, "Softmax", {input(node)}), "axis", std::get<attr::Softmax>(node.attrs).axis);
       return;
-    case OpKind::Clip: {
-      // An infinite bound is an absent input; a trailing absent input is left out.
-      const auto& a = std::get<attr::Clip>(node.attrs);
-      std::vector<std::string> inputs{input(node), std::isinf(a.min) ? "" : float_scalar(node, "min", a.min)};
-      if (!std::isinf(a.max)) inputs.push_back(float_scalar(node, "max", a.max));
-      if (inputs.back().empty()) inputs.pop_back();
-      emit(node, "Clip", inputs);
-      return;
-    }
-    case OpKind::MatMul:
-      emit(node, "MatMul", inputs(node));
-      return;
-    case OpKind::Reshape:
-      return reshape(node, std::get<attr::Reshape>(node.attrs).shape);
-    case OpKind::Transpose:
-      add_attribute(emit(node, "Transpose", {input(node)}), "perm", std::get<attr::Transpose>(node.attrs).perm);
-      return;
-    case OpKind::Gather: {
-      const auto& a = std::get<attr::Gather>(node.attrs);
-      add_attribute(emit(node, "Gather", {input(node), int64s(node, "indices", a.indices, a.indices_shape)}), "axis",
-                    a.axis);
-      return;
-    }
-    case OpKind::Constant:
+    case OpFamily::TensorOp:
+      return export_tensor_op(node);
+    case OpFamily::Constant:
       // The value is an initializer under the name of the node's output.
       onnx_export::fill_tensor(*proto_.add_initializer(), name(node.output), parameters_.at(key(node, "value")));
       return;
   }
   refuse(node, fmt::format("op {} has no ONNX mapping", op_name(node.op)));
+}
+
+static_assert(ops::family_size(OpFamily::Pool) == 4, "export_pool() tells apart 4 pooling ops");
+void Exporter::export_pool(const Node& node) {
+  const Dims& out = graph_.shape(node.output);
+  if (node.op == OpKind::GlobalAvgPool) {
+    emit(node, "GlobalAveragePool", {input(node)});
+    return;
+  }
+  if (node.op == OpKind::AdaptiveAvgPool) {
+    const Dims& in = input_shape(node);
+    const Hw from{in[2], in[3]};
+    const Hw to{out[2], out[3]};
+    if (from == to) return alias(node);
+    if (to == Hw{1}) {
+      emit(node, "GlobalAveragePool", {input(node)});
+      return;
+    }
+    const Hw k = onnx_export::adaptive_window(node.name, from, to);
+    onnx::NodeProto& n = emit(node, "AveragePool", {input(node)});
+    add_attribute(n, "kernel_shape", hw_list(k));
+    add_attribute(n, "strides", hw_list(k));
+    return;
+  }
+  const auto& a = std::get<attr::Pool>(node.attrs);
+  const bool max = node.op == OpKind::MaxPool;
+  const onnx_export::PoolWindow w = onnx_export::pool_window(node.name, a, input_shape(node), out);
+  onnx::NodeProto& n = emit(node, max ? "MaxPool" : "AveragePool", {input(node)});
+  add_attribute(n, "kernel_shape", w.kernel);
+  add_attribute(n, "strides", w.strides);
+  add_attribute(n, "pads", w.pads);
+  add_attribute(n, "ceil_mode", int64_t{w.ceil_mode});
+  if (!max) add_attribute(n, "count_include_pad", int64_t{a.count_include_pad});
+}
+
+void Exporter::export_view(const Node& node) {
+  if (node.op == OpKind::Reshape) return reshape(node, std::get<attr::Reshape>(node.attrs).shape);
+  // ONNX Flatten always makes a matrix; other outputs of ours are a reshape.
+  const auto& a = std::get<attr::Flatten>(node.attrs);
+  const Dims& out = graph_.shape(node.output);
+  const Dims& in = input_shape(node);
+  const auto axis = static_cast<std::ptrdiff_t>(a.axis);
+  if (out == Dims{numel(Dims(in.begin(), in.begin() + axis)), numel(Dims(in.begin() + axis, in.end()))}) {
+    add_attribute(emit(node, "Flatten", {input(node)}), "axis", a.axis);
+    return;
+  }
+  reshape(node, out);
+}
+
+static_assert(ops::family_size(OpFamily::TensorOp) == 5, "export_tensor_op() tells apart 5 tensor ops");
+void Exporter::export_tensor_op(const Node& node) {
+  if (node.op == OpKind::Mul) {
+    emit(node, "Mul", inputs(node));
+  } else if (node.op == OpKind::Clip) {
+    // An infinite bound is an absent input; a trailing absent input is left out.
+    const auto& a = std::get<attr::Clip>(node.attrs);
+    std::vector<std::string> inputs{input(node), std::isinf(a.min) ? "" : float_scalar(node, "min", a.min)};
+    if (!std::isinf(a.max)) inputs.push_back(float_scalar(node, "max", a.max));
+    if (inputs.back().empty()) inputs.pop_back();
+    emit(node, "Clip", inputs);
+  } else if (node.op == OpKind::MatMul) {
+    emit(node, "MatMul", inputs(node));
+  } else if (node.op == OpKind::Transpose) {
+    add_attribute(emit(node, "Transpose", {input(node)}), "perm", std::get<attr::Transpose>(node.attrs).perm);
+  } else if (node.op == OpKind::Gather) {
+    const auto& a = std::get<attr::Gather>(node.attrs);
+    add_attribute(emit(node, "Gather", {input(node), int64s(node, "indices", a.indices, a.indices_shape)}), "axis",
+                  a.axis);
+  } else {
+    refuse(node, fmt::format("op {} has no ONNX mapping", op_name(node.op)));
+  }
 }
 
 }  // namespace

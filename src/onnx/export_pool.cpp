@@ -15,9 +15,8 @@ int64_t floor_output(int64_t in, int64_t kernel, int64_t stride, int64_t pad_beg
 }  // namespace
 
 PoolWindow pool_window(const std::string& node, const attr::Pool& pool, const Dims& in, const Dims& out) {
-  const Hw stride{pool.stride.h == 0 ? pool.kernel.h : pool.stride.h,
-                  pool.stride.w == 0 ? pool.kernel.w : pool.stride.w};
-  const Hw end = pool.pad_end.value_or(pool.pad);
+  const Hw stride = pool.effective_stride();
+  const Hw end = pool.effective_pad_end();
   PoolWindow w{.kernel = {pool.kernel.h, pool.kernel.w},
                .strides = {stride.h, stride.w},
                .pads = {pool.pad.h, pool.pad.w, end.h, end.w}};

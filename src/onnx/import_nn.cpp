@@ -8,6 +8,7 @@
 #include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "onnx/import_state.h"
+#include "ops/rules.h"
 
 namespace cnnzoo::onnx_import {
 namespace {
@@ -316,9 +317,16 @@ void convert_matmul(Importer& im) {
   im.set_output(im.add(OpKind::Reshape, attr::Reshape{out}, {y}));
 }
 
-void convert_unary(Importer& im, OpKind op) {
-  im.accept_attrs({});
-  im.set_output(im.add(op, attr::None{}, {im.value(0)}));
+// An op that maps one to one (an activation): its traits name the ONNX op and its float attributes.
+void convert_one_to_one(Importer& im, OpKind op) {
+  const ops::OpTraits& traits = ops::traits(op);
+  const Attrs defaults = traits.from_onnx([](std::string_view, double fallback) { return fallback; });
+  std::set<std::string> known;
+  for (const ops::OnnxFloatAttribute& a : traits.onnx_attributes(defaults)) known.emplace(a.name);
+  im.accept_attrs(known);
+  const Attrs attrs = traits.from_onnx(
+      [&im](std::string_view name, double fallback) { return im.float_attr(std::string(name), fallback); });
+  im.set_output(im.add(op, attrs, {im.value(0)}));
 }
 
 }  // namespace
@@ -331,12 +339,15 @@ void add_nn_converters(std::map<std::string, Converter>& t) {
   t["GlobalMaxPool"] = [](Importer& im) { convert_global_pool(im, false); };
   t["BatchNormalization"] = convert_batch_norm;
   t["LRN"] = convert_lrn;
-  t["Relu"] = [](Importer& im) { convert_unary(im, OpKind::Relu); };
-  t["Sigmoid"] = [](Importer& im) { convert_unary(im, OpKind::Sigmoid); };
   t["Clip"] = convert_clip;
   t["Softmax"] = convert_softmax;
   t["Gemm"] = convert_gemm;
   t["MatMul"] = convert_matmul;
+  for (std::size_t k = 0; k < kOpCount; ++k) {
+    const auto op = static_cast<OpKind>(k);
+    const std::string_view onnx_name = ops::traits(op).onnx_name;
+    if (!onnx_name.empty()) t[std::string(onnx_name)] = [op](Importer& im) { convert_one_to_one(im, op); };
+  }
 }
 
 }  // namespace cnnzoo::onnx_import

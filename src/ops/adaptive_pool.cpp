@@ -22,29 +22,32 @@ int64_t window_sum(int64_t in, int64_t out) {
 using AdaptiveRule = Rule<OpKind::AdaptiveAvgPool>;
 using GlobalRule = Rule<OpKind::GlobalAvgPool>;
 
-Dims AdaptiveRule::shape(const OpContext& c) {
-  expect_inputs(c, name, 1, 4);
-  const auto& a = std::get<Attr>(c.attrs);
+Dims AdaptiveRule::shape(const OpContext& ctx) {
+  expect_inputs(ctx, name, 1, 4);
+  const auto& a = std::get<Attr>(ctx.attrs);
   if (a.output.h < 1 || a.output.w < 1)
-    fail(c, name, fmt::format("needs an output size >= 1, got {}", to_string(a.output)));
-  const Dims& x = c.in[0];
-  if (x[2] < 1 || x[3] < 1) fail(c, name, fmt::format("got an empty input {}", to_string(x)));
+    fail(ctx, name, fmt::format("needs an output size >= 1, got {}", to_string(a.output)));
+  const Dims& x = ctx.in[0];
+  if (x[2] < 1 || x[3] < 1) fail(ctx, name, fmt::format("got an empty input {}", to_string(x)));
   return {x[0], x[1], a.output.h, a.output.w};
 }
-std::vector<ParamShape> AdaptiveRule::params(const OpContext& c) { return no_params(c); }
+std::vector<ParamShape> AdaptiveRule::params(const OpContext& ctx) { return no_params(ctx); }
 // Each output averages its own window: (window - 1) additions and one division.
-Cost AdaptiveRule::cost(const OpContext& c, const Dims& out) {
-  const Dims& x = c.in[0];
+Cost AdaptiveRule::cost(const OpContext& ctx, const Dims& out) {
+  const Dims& x = ctx.in[0];
   return {0, product({x[0], x[1], window_sum(x[2], out[2]), window_sum(x[3], out[3])}, "FLOPs")};
 }
 
-Dims GlobalRule::shape(const OpContext& c) {
-  expect_inputs(c, name, 1, 4);
-  const Dims& x = c.in[0];
+Dims GlobalRule::shape(const OpContext& ctx) {
+  expect_inputs(ctx, name, 1, 4);
+  const Dims& x = ctx.in[0];
   return {x[0], x[1], 1, 1};
 }
-std::vector<ParamShape> GlobalRule::params(const OpContext& c) { return no_params(c); }
+std::vector<ParamShape> GlobalRule::params(const OpContext& ctx) { return no_params(ctx); }
 // H*W - 1 additions and one division per channel.
-Cost GlobalRule::cost(const OpContext& c, const Dims&) { return {0, numel(c.in[0])}; }
+Cost GlobalRule::cost(const OpContext& ctx, const Dims&) { return {0, numel(ctx.in[0])}; }
+
+const OpTraits AdaptiveRule::traits{.trains = true};
+const OpTraits GlobalRule::traits{.trains = true};
 
 }  // namespace cnnzoo::ops

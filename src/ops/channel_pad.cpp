@@ -8,15 +8,17 @@ namespace cnnzoo::ops {
 
 using PadRule = Rule<OpKind::ChannelPad>;
 
-Dims PadRule::shape(const OpContext& c) {
-  expect_inputs(c, name, 1, 4);
-  const auto& a = std::get<Attr>(c.attrs);
-  if (a.before < 0 || a.after < 0) fail(c, name, fmt::format("needs padding >= 0, got {} and {}", a.before, a.after));
-  Dims out = c.in[0];
+Dims PadRule::shape(const OpContext& ctx) {
+  expect_inputs(ctx, name, 1, 4);
+  const auto& a = std::get<Attr>(ctx.attrs);
+  if (a.before < 0 || a.after < 0) fail(ctx, name, fmt::format("needs padding >= 0, got {} and {}", a.before, a.after));
+  Dims out = ctx.in[0];
   out[1] += a.before + a.after;
   return out;
 }
-std::vector<ParamShape> PadRule::params(const OpContext& c) { return no_params(c); }
+std::vector<ParamShape> PadRule::params(const OpContext& ctx) { return no_params(ctx); }
 Cost PadRule::cost(const OpContext&, const Dims&) { return {0, 0}; }
+
+const OpTraits PadRule::traits{.trains = true};
 
 }  // namespace cnnzoo::ops

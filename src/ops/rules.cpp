@@ -19,6 +19,7 @@ constexpr OpRules rules_of() {
       .shape = &R::shape,
       .params = &R::params,
       .cost = &R::cost,
+      .traits = &R::traits,
   };
 }
 
@@ -27,38 +28,37 @@ constexpr std::array<OpRules, kOpCount> make_table(std::index_sequence<I...>) {
   return {rules_of<static_cast<OpKind>(I)>()...};
 }
 
-static_assert(static_cast<std::size_t>(OpKind::Constant) + 1 == kOpCount, "kOpCount must count every OpKind");
 constexpr auto kTable = make_table(std::make_index_sequence<kOpCount>{});
 
 }  // namespace
 
 const OpRules& rules(OpKind op) { return kTable.at(static_cast<std::size_t>(op)); }
 
-void fail(const OpContext& c, std::string_view op, const std::string& message) {
-  throw ShapeError(fmt::format("{}: {} {}", c.node, op, message));
+void fail(const OpContext& ctx, std::string_view op, const std::string& message) {
+  throw ShapeError(fmt::format("{}: {} {}", ctx.node, op, message));
 }
 
-void expect_inputs(const OpContext& c, std::string_view op, std::size_t count, std::size_t rank, bool at_least) {
-  const bool count_ok = at_least ? c.in.size() >= count : c.in.size() == count;
+void expect_inputs(const OpContext& ctx, std::string_view op, std::size_t count, std::size_t rank, bool at_least) {
+  const bool count_ok = at_least ? ctx.in.size() >= count : ctx.in.size() == count;
   if (!count_ok) {
-    fail(c, op,
+    fail(ctx, op,
          fmt::format("expects {}{} input{}, got {}", at_least ? "at least " : "", count, count == 1 ? "" : "s",
-                     c.in.size()));
+                     ctx.in.size()));
   }
   if (rank == 0) return;
-  for (const Dims& d : c.in) {
+  for (const Dims& d : ctx.in) {
     if (d.size() != rank) {
       fail(
-          c, op,
+          ctx, op,
           fmt::format("expects a rank-{} input ({}), got shape {}", rank, rank == 4 ? "NxCxHxW" : "NxF", to_string(d)));
     }
   }
 }
 
-int64_t window_output(const OpContext& c, std::string_view op, std::string_view axis, int64_t input, int64_t kernel,
+int64_t window_output(const OpContext& ctx, std::string_view op, std::string_view axis, int64_t input, int64_t kernel,
                       int64_t stride, int64_t pad_begin, int64_t pad_end, int64_t dilation, bool ceil_mode) {
   if (kernel < 1 || stride < 1 || dilation < 1 || pad_begin < 0 || pad_end < 0) {
-    fail(c, op,
+    fail(ctx, op,
          fmt::format("has an invalid {} window (kernel {}, stride {}, padding {}/{}, dilation {})", axis, kernel,
                      stride, pad_begin, pad_end, dilation));
   }
@@ -67,7 +67,7 @@ int64_t window_output(const OpContext& c, std::string_view op, std::string_view 
   const int64_t padded = checked_add(checked_add(input, pad_begin, "the padded input"), pad_end, "the padded input");
   const int64_t room = padded - span;  // both positive: cannot overflow
   if (room < 0) {
-    fail(c, op,
+    fail(ctx, op,
          fmt::format("output {} would be 0: input {} {} with padding {}+{} is smaller than the kernel span {}", axis,
                      axis, input, pad_begin, pad_end, span));
   }
@@ -77,24 +77,27 @@ int64_t window_output(const OpContext& c, std::string_view op, std::string_view 
   return out;
 }
 
-Dims broadcast_inputs(const OpContext& c, std::string_view op) {
-  Dims out = c.in.at(0);
-  for (std::size_t i = 1; i < c.in.size(); ++i) {
-    const std::optional<Dims> joined = broadcast(out, c.in[i]);
+Dims broadcast_inputs(const OpContext& ctx, std::string_view op) {
+  Dims out = ctx.in.at(0);
+  for (std::size_t i = 1; i < ctx.in.size(); ++i) {
+    const std::optional<Dims> joined = broadcast(out, ctx.in[i]);
     if (!joined) {
-      fail(c, op, fmt::format("cannot broadcast {} with {} (input {})", to_string(out), to_string(c.in[i]), i));
+      fail(ctx, op, fmt::format("cannot broadcast {} with {} (input {})", to_string(out), to_string(ctx.in[i]), i));
     }
     out = *joined;
   }
   return out;
 }
 
-Dims same_shape(const OpContext& c, std::string_view op) {
-  expect_inputs(c, op, 1, 0);
-  return c.in[0];
+Dims same_shape(const OpContext& ctx, std::string_view op) {
+  expect_inputs(ctx, op, 1, 0);
+  return ctx.in[0];
 }
 
 std::vector<ParamShape> no_params(const OpContext&) { return {}; }
+
+std::vector<OnnxFloatAttribute> no_onnx_attributes(const Attrs&) { return {}; }
+Attrs no_attributes_from_onnx(const OnnxFloatReader&) { return attr::None{}; }
 
 int64_t product(std::initializer_list<int64_t> factors, std::string_view what) {
   int64_t p = 1;

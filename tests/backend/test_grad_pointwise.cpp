@@ -48,6 +48,25 @@ TEST(RefGradient, Lrn) {
   }
 }
 
+// ELU's backward goes from its output y; alpha 0 makes it a ReLU, the others curve the negative side.
+TEST(RefGradient, Elu) {
+  std::mt19937 rng(24);
+  for (const double alpha : {0.0, 0.7, 1.0, 2.5}) {
+    SCOPED_TRACE(testing::Message() << "alpha " << alpha);
+    const attr::Elu a{.alpha = alpha};
+    Buf x = away_from_zero(rng, {2, 3, 4});
+    const Buf r = random_buf(rng, x.shape);
+    Buf y(x.shape), dx(x.shape);
+    ref::activation_forward<double>(OpKind::Elu, a, x.v, y.v);
+    ref::activation_backward<double>(OpKind::Elu, a, y.v, r.v, dx.v);
+    expect_gradient("elu dx", x.v, dx.v, [&] {
+      Buf z(x.shape);
+      ref::activation_forward<double>(OpKind::Elu, a, x.v, z.v);
+      return dot(r.v, z.v);
+    });
+  }
+}
+
 TEST(RefGradient, ReluSigmoidDropout) {
   std::mt19937 rng(23);
   Buf x = away_from_zero(rng, {2, 3, 4});

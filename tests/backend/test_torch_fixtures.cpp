@@ -48,6 +48,19 @@ TEST(RefTorch, AvgPoolCeilModePadding) {
   }
 }
 
+TEST(RefTorch, Elu) {
+  const json f = load("elu_alpha0.7");
+  const attr::Elu a{.alpha = f["attrs"]["alpha"].get<double>()};
+  const Buf<float> x = buf(f["inputs"]["x"]), dy = buf(f["dy"]);
+  Buf<float> y(x.shape), dx(x.shape);
+  ref::activation_forward<float>(OpKind::Elu, a, x.v, y.v);
+  ref::activation_backward<float>(OpKind::Elu, a, y.v, dy.v, dx.v);
+  expect_close("elu y", y.v, f["y"]);
+  expect_close("elu dx", dx.v, f["grads"]["x"]);
+  // Near zero, alpha (exp(x) - 1) keeps its digits (expm1), as PyTorch's does: -1e-7 gives -0.7e-7.
+  EXPECT_NEAR(y.v[1], -0.7e-7, 1e-13);
+}
+
 TEST(RefTorch, MaxPoolCeilModePadding) {
   const json f = load("maxpool_ceil_pad1");
   const attr::Pool a{.kernel = 3, .stride = 2, .pad = 1, .ceil_mode = true};

@@ -133,6 +133,9 @@ TEST(OpsRandom, BatchNormAndLrn) {
 TEST(OpsRandom, Activations) {
   check_op("relu", [](Builder& b, ValueId x, std::mt19937&) { return b.relu(x, "op"); });
   check_op("sigmoid", [](Builder& b, ValueId x, std::mt19937&) { return b.sigmoid(x, "op"); });
+  check_op("elu", [](Builder& b, ValueId x, std::mt19937& rng) {
+    return b.append(OpKind::Elu, "op", attr::Elu{.alpha = 0.5 * static_cast<double>(pick(rng, 0, 3))}, {x});
+  });
   check_op("dropout", [](Builder& b, ValueId x, std::mt19937& rng) {
     return b.dropout(x, "op", 0.1 * static_cast<double>(pick(rng, 1, 6)));
   });

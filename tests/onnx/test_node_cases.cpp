@@ -30,14 +30,14 @@ const std::set<std::string> kOps{"Conv",          "MaxPool",
                                  "GlobalMaxPool", "BatchNormalization",
                                  "LRN",           "Relu",
                                  "Sigmoid",       "Clip",
-                                 "Gemm",          "MatMul",
-                                 "Add",           "Mul",
-                                 "Sum",           "Concat",
-                                 "Flatten",       "Reshape",
-                                 "Dropout",       "Identity",
-                                 "Softmax",       "Constant",
-                                 "Shape",         "Gather",
-                                 "Unsqueeze"};
+                                 "Elu",           "Gemm",
+                                 "MatMul",        "Add",
+                                 "Mul",           "Sum",
+                                 "Concat",        "Flatten",
+                                 "Reshape",       "Dropout",
+                                 "Identity",      "Softmax",
+                                 "Constant",      "Shape",
+                                 "Gather",        "Unsqueeze"};
 
 // In-scope cases that are not run, and why.
 const std::map<std::string, std::string> kExcluded{

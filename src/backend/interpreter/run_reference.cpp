@@ -3,6 +3,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/interpreter.h"
 #include "cnnzoo/reference.h"
+#include "ops/family_table.h"
 
 namespace cnnzoo {
 namespace {
@@ -61,78 +62,86 @@ class Interpreter {
     return true;
   }
 
+  // One case per op family; a family added to OpFamily without one does not compile (-Werror=switch).
   void compute(const Node& n, Tensor& y) {
-    switch (n.op) {
-      case OpKind::Conv: {
+    switch (op_family(n.op)) {
+      case OpFamily::Conv: {
         const auto& a = std::get<attr::Conv>(n.attrs);
         return ref::conv2d_forward(a, in(x(n)), param_view(n, "weight"), optional_bias(n, a.bias), out(y));
       }
-      case OpKind::MaxPool:
-        return ref::max_pool2d_forward(std::get<attr::Pool>(n.attrs), in(x(n)), out(y));
-      case OpKind::AvgPool:
-        return ref::avg_pool2d_forward(std::get<attr::Pool>(n.attrs), in(x(n)), out(y));
-      case OpKind::AdaptiveAvgPool:
-        return ref::adaptive_avg_pool2d_forward(std::get<attr::AdaptiveAvgPool>(n.attrs), in(x(n)), out(y));
-      case OpKind::GlobalAvgPool:
-        return ref::global_avg_pool_forward(in(x(n)), out(y));
-      case OpKind::BatchNorm:
+      case OpFamily::Pool:
+        return pool(n, y);
+      case OpFamily::BatchNorm:
         return ref::batch_norm_forward_inference(std::get<attr::BatchNorm>(n.attrs), in(x(n)), param(n, "weight"),
                                                  param(n, "bias"), param(n, "running_mean"), param(n, "running_var"),
                                                  out(y));
-      case OpKind::Lrn:
+      case OpFamily::Lrn:
         return ref::lrn_forward(std::get<attr::Lrn>(n.attrs), in(x(n)), out(y));
-      case OpKind::Relu:
-        return ref::relu_forward(x(n).f32(), y.f32());
-      case OpKind::Sigmoid:
-        return ref::sigmoid_forward(x(n).f32(), y.f32());
-      case OpKind::Dropout:
-      case OpKind::Flatten:
-      case OpKind::Reshape: {  // the identity at inference; a reshape of row-major data
+      case OpFamily::Activation:
+        return ref::activation_forward<float>(n.op, n.attrs, x(n).f32(), y.f32());
+      case OpFamily::Dropout:
+      case OpFamily::View: {  // the identity at inference; a reshape of row-major data
         const auto src = x(n).f32();
         std::copy(src.begin(), src.end(), y.f32().begin());
         return;
       }
-      case OpKind::Linear: {
+      case OpFamily::Linear: {
         const auto& a = std::get<attr::Linear>(n.attrs);
         return ref::linear_forward(a, in(x(n)), param_view(n, "weight"), optional_bias(n, a.bias), out(y));
       }
-      case OpKind::Concat: {
+      case OpFamily::Concat: {
         std::vector<In<float>> xs;
         for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(in(x(n, i)));
         return ref::concat_forward(std::get<attr::Concat>(n.attrs), std::span<const In<float>>(xs), out(y));
       }
-      case OpKind::Add: {
-        if (!all_inputs_shaped_as(n, y.shape())) {
-          std::vector<In<float>> views;
-          for (std::size_t i = 0; i < n.inputs.size(); ++i) views.push_back(in(x(n, i)));
-          return ref::broadcast_sum_forward(std::span<const In<float>>(views), out(y));
-        }
-        std::vector<std::span<const float>> xs;
-        for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(x(n, i).f32());
-        return ref::add_forward(std::span<const std::span<const float>>(xs), y.f32());
-      }
-      case OpKind::ChannelMul:
+      case OpFamily::Add:
+        return add(n, y);
+      case OpFamily::ChannelMul:
         return ref::channel_mul_forward(in(x(n, 0)), in(x(n, 1)), out(y));
-      case OpKind::ChannelPad:
+      case OpFamily::ChannelPad:
         return ref::channel_pad_forward(std::get<attr::ChannelPad>(n.attrs), in(x(n)), out(y));
-      case OpKind::Softmax:
+      case OpFamily::Softmax:
         return ref::softmax_forward(std::get<attr::Softmax>(n.attrs), in(x(n)), out(y));
-      case OpKind::Mul:
-        return ref::broadcast_binary_forward(ref::BinaryOp::Mul, in(x(n, 0)), in(x(n, 1)), out(y));
-      case OpKind::Clip:
-        return ref::clip_forward(std::get<attr::Clip>(n.attrs), x(n).f32(), y.f32());
-      case OpKind::MatMul:
-        return ref::matmul_forward(in(x(n, 0)), in(x(n, 1)), out(y));
-      case OpKind::Transpose:
-        return ref::transpose_forward(std::get<attr::Transpose>(n.attrs), in(x(n)), out(y));
-      case OpKind::Gather:
-        return ref::gather_forward(std::get<attr::Gather>(n.attrs), in(x(n)), out(y));
-      case OpKind::Constant: {
+      case OpFamily::TensorOp:
+        return tensor_op(n, y);
+      case OpFamily::Constant: {
         const auto value = param(n, "value");
         std::copy(value.begin(), value.end(), y.f32().begin());
         return;
       }
     }
+  }
+
+  static_assert(ops::family_size(OpFamily::Pool) == 4, "pool() tells apart 4 pooling ops");
+  void pool(const Node& n, Tensor& y) {
+    if (n.op == OpKind::AdaptiveAvgPool) {
+      return ref::adaptive_avg_pool2d_forward(std::get<attr::AdaptiveAvgPool>(n.attrs), in(x(n)), out(y));
+    }
+    if (n.op == OpKind::GlobalAvgPool) return ref::global_avg_pool_forward(in(x(n)), out(y));
+    const auto& a = std::get<attr::Pool>(n.attrs);
+    if (n.op == OpKind::MaxPool) return ref::max_pool2d_forward(a, in(x(n)), out(y));
+    return ref::avg_pool2d_forward(a, in(x(n)), out(y));
+  }
+
+  void add(const Node& n, Tensor& y) {
+    if (!all_inputs_shaped_as(n, y.shape())) {
+      std::vector<In<float>> views;
+      for (std::size_t i = 0; i < n.inputs.size(); ++i) views.push_back(in(x(n, i)));
+      return ref::broadcast_sum_forward(std::span<const In<float>>(views), out(y));
+    }
+    std::vector<std::span<const float>> xs;
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(x(n, i).f32());
+    ref::add_forward(std::span<const std::span<const float>>(xs), y.f32());
+  }
+
+  static_assert(ops::family_size(OpFamily::TensorOp) == 5, "tensor_op() tells apart 5 tensor ops");
+  void tensor_op(const Node& n, Tensor& y) {
+    if (n.op == OpKind::Mul) return ref::broadcast_binary_forward(ref::BinaryOp::Mul, in(x(n, 0)), in(x(n, 1)), out(y));
+    if (n.op == OpKind::Clip) return ref::clip_forward(std::get<attr::Clip>(n.attrs), x(n).f32(), y.f32());
+    if (n.op == OpKind::MatMul) return ref::matmul_forward(in(x(n, 0)), in(x(n, 1)), out(y));
+    if (n.op == OpKind::Transpose) return ref::transpose_forward(std::get<attr::Transpose>(n.attrs), in(x(n)), out(y));
+    if (n.op == OpKind::Gather) return ref::gather_forward(std::get<attr::Gather>(n.attrs), in(x(n)), out(y));
+    throw Error(fmt::format("{}: op {} has no reference kernel", n.name, op_name(n.op)));
   }
 
   const Graph& g_;

@@ -5,6 +5,7 @@
 #include "cnnzoo/init.h"
 #include "cnnzoo/interpreter.h"
 #include "cnnzoo/reference.h"
+#include "ops/family_table.h"
 
 namespace cnnzoo {
 namespace {
@@ -101,56 +102,44 @@ class TrainInterpreter {
     const Node& n = g_.node(id);
     Vec y(static_cast<std::size_t>(numel(shape(n.output))));
     const ValueId x = n.inputs[0];
-    switch (n.op) {
-      case OpKind::Conv: {
+    switch (op_family(n.op)) {
+      case OpFamily::Conv: {
         const auto& a = std::get<attr::Conv>(n.attrs);
         ref::conv2d_forward<double>(a, view(x), param_view(n, "weight"),
                                     a.bias ? std::span<const double>(param(n, "bias")) : std::span<const double>(),
                                     out(y, n.output));
         break;
       }
-      case OpKind::Linear: {
+      case OpFamily::Linear: {
         const auto& a = std::get<attr::Linear>(n.attrs);
         ref::linear_forward<double>(a, view(x), param_view(n, "weight"),
                                     a.bias ? std::span<const double>(param(n, "bias")) : std::span<const double>(),
                                     out(y, n.output));
         break;
       }
-      case OpKind::BatchNorm: {
+      case OpFamily::BatchNorm: {
         Saved& s = saved_[static_cast<std::size_t>(id)];
-        const auto c = static_cast<std::size_t>(shape(x)[1]);
-        s.mean.assign(c, 0);
-        s.invstd.assign(c, 0);
+        const auto channels = static_cast<std::size_t>(shape(x)[1]);
+        s.mean.assign(channels, 0);
+        s.invstd.assign(channels, 0);
         ref::batch_norm_forward_training<double>(std::get<attr::BatchNorm>(n.attrs), view(x), param(n, "weight"),
                                                  param(n, "bias"), param(n, "running_mean"), param(n, "running_var"),
                                                  out(y, n.output), s.mean, s.invstd);
         break;
       }
-      case OpKind::MaxPool:
-        ref::max_pool2d_forward<double>(std::get<attr::Pool>(n.attrs), view(x), out(y, n.output));
+      case OpFamily::Pool:
+        pool_forward(n, y);
         break;
-      case OpKind::AvgPool:
-        ref::avg_pool2d_forward<double>(std::get<attr::Pool>(n.attrs), view(x), out(y, n.output));
-        break;
-      case OpKind::AdaptiveAvgPool:
-        ref::adaptive_avg_pool2d_forward<double>(std::get<attr::AdaptiveAvgPool>(n.attrs), view(x), out(y, n.output));
-        break;
-      case OpKind::GlobalAvgPool:
-        ref::global_avg_pool_forward<double>(view(x), out(y, n.output));
-        break;
-      case OpKind::Lrn:
+      case OpFamily::Lrn:
         ref::lrn_forward<double>(std::get<attr::Lrn>(n.attrs), view(x), out(y, n.output));
         break;
-      case OpKind::Relu:
-        ref::relu_forward<double>(value(x), y);
+      case OpFamily::Activation:
+        ref::activation_forward<double>(n.op, n.attrs, value(x), y);
         break;
-      case OpKind::Sigmoid:
-        ref::sigmoid_forward<double>(value(x), y);
-        break;
-      case OpKind::Softmax:
+      case OpFamily::Softmax:
         ref::softmax_forward<double>(std::get<attr::Softmax>(n.attrs), view(x), out(y, n.output));
         break;
-      case OpKind::Dropout: {
+      case OpFamily::Dropout: {
         // The engine's rule: element i (row-major) is kept when unit_uniform(key, i) >= p.
         Saved& s = saved_[static_cast<std::size_t>(id)];
         const double p = dropout_p(n);
@@ -160,34 +149,29 @@ class TrainInterpreter {
         ref::dropout_forward<double>({p}, value(x), s.mask, y);
         break;
       }
-      case OpKind::Flatten:
+      case OpFamily::View:  // a view of its input, shaped as the output
         y = value(x);
         break;
-      case OpKind::Concat: {
+      case OpFamily::Concat: {
         std::vector<In<double>> xs;
         for (ValueId v : n.inputs) xs.push_back(view(v));
         ref::concat_forward<double>(std::get<attr::Concat>(n.attrs), xs, out(y, n.output));
         break;
       }
-      case OpKind::Add: {
+      case OpFamily::Add: {
         std::vector<std::span<const double>> xs;
         for (ValueId v : n.inputs) xs.emplace_back(value(v));
         ref::add_forward<double>(xs, y);
         break;
       }
-      case OpKind::ChannelMul:
+      case OpFamily::ChannelMul:
         ref::channel_mul_forward<double>(view(x), view(n.inputs[1]), out(y, n.output));
         break;
-      case OpKind::ChannelPad:
+      case OpFamily::ChannelPad:
         ref::channel_pad_forward<double>(std::get<attr::ChannelPad>(n.attrs), view(x), out(y, n.output));
         break;
-      case OpKind::Mul:
-      case OpKind::Clip:
-      case OpKind::MatMul:
-      case OpKind::Reshape:
-      case OpKind::Transpose:
-      case OpKind::Gather:
-      case OpKind::Constant:  // refused by require_trainable() before any step
+      case OpFamily::TensorOp:
+      case OpFamily::Constant:  // refused by require_trainable() before any step
         throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
     }
     value(n.output) = std::move(y);
@@ -200,8 +184,8 @@ class TrainInterpreter {
     const In<double> dy(dy_vec, shape(n.output));
     const ValueId x = n.inputs[0];
     Vec dx(value(x).size());
-    switch (n.op) {
-      case OpKind::Conv: {
+    switch (op_family(n.op)) {
+      case OpFamily::Conv: {
         const auto& a = std::get<attr::Conv>(n.attrs);
         Vec& dw = grad_of(n, "weight");
         std::span<double> db;
@@ -210,7 +194,7 @@ class TrainInterpreter {
         ref::conv2d_backward_data<double>(a, dy, param_view(n, "weight"), out(dx, x));
         break;
       }
-      case OpKind::Linear: {
+      case OpFamily::Linear: {
         const auto& a = std::get<attr::Linear>(n.attrs);
         Vec& dw = grad_of(n, "weight");
         std::span<double> db;
@@ -219,43 +203,31 @@ class TrainInterpreter {
         ref::linear_backward_data<double>(dy, param_view(n, "weight"), out(dx, x));
         break;
       }
-      case OpKind::BatchNorm: {
+      case OpFamily::BatchNorm: {
         const Saved& s = saved_[static_cast<std::size_t>(id)];
         ref::batch_norm_backward<double>(view(x), dy, param(n, "weight"), s.mean, s.invstd, out(dx, x),
                                          grad_of(n, "weight"), grad_of(n, "bias"));
         break;
       }
-      case OpKind::MaxPool:
-        ref::max_pool2d_backward<double>(std::get<attr::Pool>(n.attrs), view(x), dy, out(dx, x));
+      case OpFamily::Pool:
+        pool_backward(n, dy, dx);
         break;
-      case OpKind::AvgPool:
-        ref::avg_pool2d_backward<double>(std::get<attr::Pool>(n.attrs), dy, out(dx, x));
-        break;
-      case OpKind::AdaptiveAvgPool:
-        ref::adaptive_avg_pool2d_backward<double>(std::get<attr::AdaptiveAvgPool>(n.attrs), dy, out(dx, x));
-        break;
-      case OpKind::GlobalAvgPool:
-        ref::global_avg_pool_backward<double>(dy, out(dx, x));
-        break;
-      case OpKind::Lrn:
+      case OpFamily::Lrn:
         ref::lrn_backward<double>(std::get<attr::Lrn>(n.attrs), view(x), dy, out(dx, x));
         break;
-      case OpKind::Relu:
-        ref::relu_backward<double>(value(x), dy.data, dx);
+      case OpFamily::Activation:
+        ref::activation_backward<double>(n.op, n.attrs, value(n.output), dy.data, dx);
         break;
-      case OpKind::Sigmoid:
-        ref::sigmoid_backward<double>(value(n.output), dy.data, dx);
-        break;
-      case OpKind::Softmax:
+      case OpFamily::Softmax:
         ref::softmax_backward<double>(std::get<attr::Softmax>(n.attrs), view(n.output), dy, out(dx, x));
         break;
-      case OpKind::Dropout:
+      case OpFamily::Dropout:
         ref::dropout_backward<double>({dropout_p(n)}, saved_[static_cast<std::size_t>(id)].mask, dy.data, dx);
         break;
-      case OpKind::Flatten:
+      case OpFamily::View:
         dx.assign(dy.data.begin(), dy.data.end());
         break;
-      case OpKind::Concat: {
+      case OpFamily::Concat: {
         std::vector<Vec> parts;
         std::vector<Out<double>> views;
         for (ValueId v : n.inputs) parts.emplace_back(value(v).size());
@@ -264,28 +236,47 @@ class TrainInterpreter {
         for (std::size_t i = 0; i < n.inputs.size(); ++i) accumulate(n.inputs[i], parts[i]);
         return;
       }
-      case OpKind::Add:
+      case OpFamily::Add:
         for (ValueId v : n.inputs) accumulate(v, dy_vec);
         return;
-      case OpKind::ChannelMul: {
+      case OpFamily::ChannelMul: {
         Vec ds(value(n.inputs[1]).size());
         ref::channel_mul_backward<double>(view(x), view(n.inputs[1]), dy, out(dx, x), out(ds, n.inputs[1]));
         accumulate(n.inputs[1], ds);
         break;
       }
-      case OpKind::ChannelPad:
+      case OpFamily::ChannelPad:
         ref::channel_pad_backward<double>(std::get<attr::ChannelPad>(n.attrs), dy, out(dx, x));
         break;
-      case OpKind::Mul:
-      case OpKind::Clip:
-      case OpKind::MatMul:
-      case OpKind::Reshape:
-      case OpKind::Transpose:
-      case OpKind::Gather:
-      case OpKind::Constant:  // refused by require_trainable() before any step
+      case OpFamily::TensorOp:
+      case OpFamily::Constant:  // refused by require_trainable() before any step
         throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
     }
     accumulate(x, dx);
+  }
+
+  static_assert(ops::family_size(OpFamily::Pool) == 4, "pool_forward() and pool_backward() tell apart 4 pooling ops");
+  void pool_forward(const Node& n, Vec& y) {
+    const ValueId x = n.inputs[0];
+    if (n.op == OpKind::AdaptiveAvgPool) {
+      return ref::adaptive_avg_pool2d_forward<double>(std::get<attr::AdaptiveAvgPool>(n.attrs), view(x),
+                                                      out(y, n.output));
+    }
+    if (n.op == OpKind::GlobalAvgPool) return ref::global_avg_pool_forward<double>(view(x), out(y, n.output));
+    const auto& a = std::get<attr::Pool>(n.attrs);
+    if (n.op == OpKind::MaxPool) return ref::max_pool2d_forward<double>(a, view(x), out(y, n.output));
+    ref::avg_pool2d_forward<double>(a, view(x), out(y, n.output));
+  }
+
+  void pool_backward(const Node& n, const In<double>& dy, Vec& dx) {
+    const ValueId x = n.inputs[0];
+    if (n.op == OpKind::AdaptiveAvgPool) {
+      return ref::adaptive_avg_pool2d_backward<double>(std::get<attr::AdaptiveAvgPool>(n.attrs), dy, out(dx, x));
+    }
+    if (n.op == OpKind::GlobalAvgPool) return ref::global_avg_pool_backward<double>(dy, out(dx, x));
+    const auto& a = std::get<attr::Pool>(n.attrs);
+    if (n.op == OpKind::MaxPool) return ref::max_pool2d_backward<double>(a, view(x), dy, out(dx, x));
+    ref::avg_pool2d_backward<double>(a, dy, out(dx, x));
   }
 
   const Graph& g_;

@@ -58,7 +58,7 @@ void lower_conv(Compiler& c, const Node& n) {
 
   const memory::dims strides{a.stride.h, a.stride.w};
   const memory::dims dilation{a.dilation.h - 1, a.dilation.w - 1};
-  const Hw end = a.pad_end.value_or(a.pad);
+  const Hw end = a.effective_pad_end();
   const memory::dims pad_l{a.pad.h, a.pad.w};
   const memory::dims pad_r{end.h, end.w};
   Dims w_dims{out, x[1] / a.groups, a.kernel.h, a.kernel.w};

@@ -1,12 +1,13 @@
-// ReLU, sigmoid and softmax; in place when nothing else reads the input.
+// Activations (relu, sigmoid, elu) and softmax; an activation works in place when nothing else reads its input.
 #include "backend/onednn/compiler.h"
+#include "backend/onednn/eltwise_ops.h"
 
 namespace cnnzoo::onednn {
 
 void lower_eltwise(Compiler& c, const Node& n) {
   const ValueState x = c.state(n.inputs[0]);
-  const auto algorithm = n.op == OpKind::Relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_logistic;
-  dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, x.md, 0.0f, 0.0f);
+  const EltwiseOp op = eltwise_op(n);
+  dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, op.inference, x.md, op.alpha, op.beta);
   dnnl::eltwise_forward::primitive_desc pd(desc, c.engine());
   const BufferId dst = c.in_place_over(n.inputs[0], n) ? x.buffer : c.plan().add_buffer(pd.dst_desc(), n.name);
   c.step(n.name, dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, x.buffer}, {DNNL_ARG_DST, dst}});

@@ -1,14 +1,15 @@
 #include "backend/onednn/pool_geometry.h"
 
 #include "cnnzoo/error.h"
+#include "ops/family_table.h"
 
 namespace cnnzoo::onednn {
 namespace {
 
 // oneDNN takes explicit padding: in ceil mode the end padding grows to reach the last window.
 PoolGeometry window(const attr::Pool& a, const Dims& x, const Dims& y, dnnl::algorithm algorithm) {
-  const Hw stride{a.stride.h ? a.stride.h : a.kernel.h, a.stride.w ? a.stride.w : a.kernel.w};
-  const Hw end = a.pad_end.value_or(a.pad);
+  const Hw stride = a.effective_stride();
+  const Hw end = a.effective_pad_end();
   const Hw needed{(y[2] - 1) * stride.h + a.kernel.h - x[2] - a.pad.h,
                   (y[3] - 1) * stride.w + a.kernel.w - x[3] - a.pad.w};
   const Hw pad_r{std::max(end.h, needed.h), std::max(end.w, needed.w)};
@@ -35,25 +36,21 @@ PoolGeometry whole_windows(int64_t kh, int64_t kw) {
 PoolGeometry pool_geometry(const Graph& graph, const Node& n) {
   const Dims& x = graph.shape(n.inputs[0]);
   const Dims& y = graph.shape(n.output);
-  switch (n.op) {
-    case OpKind::MaxPool:
-      return window(std::get<attr::Pool>(n.attrs), x, y, dnnl::algorithm::pooling_max);
-    case OpKind::AvgPool: {
-      const auto& a = std::get<attr::Pool>(n.attrs);
-      return window(a, x, y,
-                    a.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
-                                        : dnnl::algorithm::pooling_avg_exclude_padding);
-    }
-    case OpKind::AdaptiveAvgPool: {
-      PoolGeometry g = whole_windows(x[2] / y[2], x[3] / y[3]);
-      g.fallback = x[2] % y[2] != 0 || x[3] % y[3] != 0;  // PyTorch's windows overlap then
-      return g;
-    }
-    case OpKind::GlobalAvgPool:
-      return whole_windows(x[2], x[3]);
-    default:
-      throw Error("pool_geometry: " + n.name + " is not a pooling node");
+  static_assert(ops::family_size(OpFamily::Pool) == 4, "pool_geometry() tells apart 4 pooling ops");
+  if (n.op == OpKind::MaxPool) return window(std::get<attr::Pool>(n.attrs), x, y, dnnl::algorithm::pooling_max);
+  if (n.op == OpKind::AvgPool) {
+    const auto& a = std::get<attr::Pool>(n.attrs);
+    return window(a, x, y,
+                  a.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                      : dnnl::algorithm::pooling_avg_exclude_padding);
   }
+  if (n.op == OpKind::AdaptiveAvgPool) {
+    PoolGeometry g = whole_windows(x[2] / y[2], x[3] / y[3]);
+    g.fallback = x[2] % y[2] != 0 || x[3] % y[3] != 0;  // PyTorch's windows overlap then
+    return g;
+  }
+  if (n.op == OpKind::GlobalAvgPool) return whole_windows(x[2], x[3]);
+  throw Error("pool_geometry: " + n.name + " is not a pooling node");
 }
 
 }  // namespace cnnzoo::onednn

@@ -19,7 +19,7 @@ ConvGeometry geometry(const Trainer& t, const Node& n) {
   const auto& a = std::get<attr::Conv>(n.attrs);
   const Dims& x = t.graph().shape(n.inputs[0]);
   const int64_t out = t.graph().shape(n.output)[1];
-  const Hw end = a.pad_end.value_or(a.pad);
+  const Hw end = a.effective_pad_end();
   memory::desc w = plain_md({out, x[1] / a.groups, a.kernel.h, a.kernel.w});
   if (a.groups > 1) {
     w = memory::desc({a.groups, out / a.groups, x[1] / a.groups, a.kernel.h, a.kernel.w}, dt::f32, tag::goihw);

@@ -1,24 +1,19 @@
-// ReLU and sigmoid (oneDNN eltwise), softmax, and dropout with a seeded mask per step.
+// Activations (oneDNN eltwise: relu, sigmoid, elu), softmax, and dropout with a seeded mask per step.
 #include <fmt/format.h>
 
+#include "backend/onednn/eltwise_ops.h"
 #include "backend/onednn/trainer.h"
 #include "cnnzoo/init.h"
 #include "cnnzoo/training_storage.h"
 
 namespace cnnzoo::onednn {
-namespace {
 
-// Both backward passes read the output (ReLU's: y > 0 exactly where x > 0), so a ReLU may overwrite its input.
-dnnl::algorithm eltwise_algorithm(const Node& n) {
-  return n.op == OpKind::Relu ? dnnl::algorithm::eltwise_relu_use_dst_for_bwd
-                              : dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
-}
-
-}  // namespace
-
+// Every activation's backward reads the output (ReLU's: y > 0 exactly where x > 0), so a ReLU may overwrite
+// its input.
 void forward_eltwise(Trainer& t, const Node& n) {
   const ValueState x = t.state(n.inputs[0]);
-  dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_training, eltwise_algorithm(n), x.md, 0.0f, 0.0f);
+  const EltwiseOp op = eltwise_op(n);
+  dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_training, op.training, x.md, op.alpha, op.beta);
   dnnl::eltwise_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   const bool in_place = training_output(t.graph(), t.id_of(n)) == TrainingOutput::InPlace;
@@ -32,7 +27,8 @@ void backward_eltwise(Trainer& t, const Node& n) {
   if (!t.wants_gradient(n.inputs[0])) return;
   Saved& s = t.saved(n);
   const auto fwd = std::any_cast<dnnl::eltwise_forward::primitive_desc>(s.hint);
-  dnnl::eltwise_backward::desc desc(eltwise_algorithm(n), fwd.dst_desc(), fwd.src_desc(), 0.0f, 0.0f);
+  const EltwiseOp op = eltwise_op(n);
+  dnnl::eltwise_backward::desc desc(op.training, fwd.dst_desc(), fwd.src_desc(), op.alpha, op.beta);
   dnnl::eltwise_backward::primitive_desc pd(desc, t.engine(), fwd);
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
   t.step(n.name, dnnl::eltwise_backward(pd),

@@ -129,44 +129,36 @@ ValueId Trainer::gradient_source(const Node& n) const {
 
 void Trainer::forward(const Node& n) {
   if (training_output(graph(), id_of(n)) == TrainingOutput::Fused) return;  // the batch norm before it ran it
-  switch (n.op) {
-    case OpKind::Conv:
+  // One case per op family; a family added to OpFamily without one does not compile (-Werror=switch).
+  switch (op_family(n.op)) {
+    case OpFamily::Conv:
       return forward_conv(*this, n);
-    case OpKind::Linear:
+    case OpFamily::Linear:
       return forward_linear(*this, n);
-    case OpKind::BatchNorm:
+    case OpFamily::BatchNorm:
       return forward_batch_norm(*this, n);
-    case OpKind::Lrn:
+    case OpFamily::Lrn:
       return forward_lrn(*this, n);
-    case OpKind::MaxPool:
-    case OpKind::AvgPool:
-    case OpKind::AdaptiveAvgPool:
-    case OpKind::GlobalAvgPool:
+    case OpFamily::Pool:
       return forward_pool(*this, n);
-    case OpKind::Relu:
-    case OpKind::Sigmoid:
+    case OpFamily::Activation:
       return forward_eltwise(*this, n);
-    case OpKind::Softmax:
+    case OpFamily::Softmax:
       return forward_softmax(*this, n);
-    case OpKind::Dropout:
+    case OpFamily::Dropout:
       return forward_dropout(*this, n);
-    case OpKind::Flatten:
+    case OpFamily::View:
       return forward_flatten(*this, n);
-    case OpKind::Add:
+    case OpFamily::Add:
       return forward_add(*this, n);
-    case OpKind::Concat:
+    case OpFamily::Concat:
       return forward_concat(*this, n);
-    case OpKind::ChannelMul:
+    case OpFamily::ChannelMul:
       return forward_channel_mul(*this, n);
-    case OpKind::ChannelPad:
+    case OpFamily::ChannelPad:
       return forward_channel_pad(*this, n);
-    case OpKind::Mul:
-    case OpKind::Clip:
-    case OpKind::MatMul:
-    case OpKind::Reshape:
-    case OpKind::Transpose:
-    case OpKind::Gather:
-    case OpKind::Constant:  // refused by require_trainable() when the engine is made
+    case OpFamily::TensorOp:
+    case OpFamily::Constant:  // refused by require_trainable() when the engine is made
       throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
   }
 }
@@ -179,44 +171,35 @@ void Trainer::backward(const Node& n) {
 }
 
 void Trainer::backward_node(const Node& n) {
-  switch (n.op) {
-    case OpKind::Conv:
+  switch (op_family(n.op)) {
+    case OpFamily::Conv:
       return backward_conv(*this, n);
-    case OpKind::Linear:
+    case OpFamily::Linear:
       return backward_linear(*this, n);
-    case OpKind::BatchNorm:
+    case OpFamily::BatchNorm:
       return backward_batch_norm(*this, n);
-    case OpKind::Lrn:
+    case OpFamily::Lrn:
       return backward_lrn(*this, n);
-    case OpKind::MaxPool:
-    case OpKind::AvgPool:
-    case OpKind::AdaptiveAvgPool:
-    case OpKind::GlobalAvgPool:
+    case OpFamily::Pool:
       return backward_pool(*this, n);
-    case OpKind::Relu:
-    case OpKind::Sigmoid:
+    case OpFamily::Activation:
       return backward_eltwise(*this, n);
-    case OpKind::Softmax:
+    case OpFamily::Softmax:
       return backward_softmax(*this, n);
-    case OpKind::Dropout:
+    case OpFamily::Dropout:
       return backward_dropout(*this, n);
-    case OpKind::Flatten:
+    case OpFamily::View:
       return backward_flatten(*this, n);
-    case OpKind::Add:
+    case OpFamily::Add:
       return backward_add(*this, n);
-    case OpKind::Concat:
+    case OpFamily::Concat:
       return backward_concat(*this, n);
-    case OpKind::ChannelMul:
+    case OpFamily::ChannelMul:
       return backward_channel_mul(*this, n);
-    case OpKind::ChannelPad:
+    case OpFamily::ChannelPad:
       return backward_channel_pad(*this, n);
-    case OpKind::Mul:
-    case OpKind::Clip:
-    case OpKind::MatMul:
-    case OpKind::Reshape:
-    case OpKind::Transpose:
-    case OpKind::Gather:
-    case OpKind::Constant:
+    case OpFamily::TensorOp:
+    case OpFamily::Constant:
       throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
   }
 }

@@ -1,7 +1,8 @@
-// Reference elementwise activations (relu, sigmoid, dropout with a given mask) and softmax.
+// Reference elementwise activations (relu, sigmoid, elu, dropout with a given mask) and softmax.
 #include <cmath>
 
 #include "backend/ref/common.h"
+#include "ops/family_table.h"
 
 namespace cnnzoo::ref {
 namespace {
@@ -31,33 +32,128 @@ AxisGeom axis_geom(std::string_view kernel, const attr::Softmax& a, const View<X
   return g;
 }
 
-}  // namespace
+// The formula of each op of OpFamily::Activation: forward from x, backward from y. An activation added to
+// CNNZOO_OPS without one here does not compile (kFormulas below).
+template <OpKind K>
+struct Activation;
+
+template <>
+struct Activation<OpKind::Relu> {
+  using Attr = attr::None;
+  // NaN passes, as in PyTorch (x > 0 ? x : 0 would make it 0); -0 and -inf become 0.
+  template <typename T>
+  static T forward(const Attr&, T x) {
+    return x > T(0) || std::isnan(x) ? x : T(0);
+  }
+  // y > 0 exactly where x > 0.
+  template <typename T>
+  static T backward(const Attr&, T y, T dy) {
+    return y > T(0) ? dy : T(0);
+  }
+};
+
+template <>
+struct Activation<OpKind::Sigmoid> {
+  using Attr = attr::None;
+  template <typename T>
+  static T forward(const Attr&, T x) {
+    return T(1) / (T(1) + std::exp(-x));
+  }
+  template <typename T>
+  static T backward(const Attr&, T y, T dy) {
+    return dy * y * (T(1) - y);
+  }
+};
+
+template <>
+struct Activation<OpKind::Elu> {
+  using Attr = attr::Elu;
+  // std::expm1 keeps the digits of exp(x) - 1 for x near 0, where PyTorch's kernel does the same.
+  template <typename T>
+  static T forward(const Attr& a, T x) {
+    return x > T(0) ? x : static_cast<T>(a.alpha) * std::expm1(x);
+  }
+  // For x <= 0, d/dx alpha (e^x - 1) = alpha e^x = y + alpha; y > 0 exactly where x > 0 (alpha >= 0).
+  template <typename T>
+  static T backward(const Attr& a, T y, T dy) {
+    return y > T(0) ? dy : dy * (y + static_cast<T>(a.alpha));
+  }
+};
 
 template <typename T>
-void relu_forward(std::span<const T> x, std::span<T> y) {
-  expect_same("relu_forward", x, "output", y);
-  // NaN passes, as in PyTorch (x > 0 ? x : 0 would make it 0); -0 and -inf become 0.
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] > T(0) || std::isnan(x[i]) ? x[i] : T(0);
+struct Kernels {
+  void (*forward)(const Attrs&, std::span<const T> x, std::span<T> y) = nullptr;
+  void (*backward)(const Attrs&, std::span<const T> y, std::span<const T> dy, std::span<T> dx) = nullptr;
+};
+
+template <OpKind K, typename T>
+void forward_loop(const Attrs& attrs, std::span<const T> x, std::span<T> y) {
+  const auto& a = std::get<typename Activation<K>::Attr>(attrs);
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = Activation<K>::forward(a, x[i]);
+}
+
+template <OpKind K, typename T>
+void backward_loop(const Attrs& attrs, std::span<const T> y, std::span<const T> dy, std::span<T> dx) {
+  const auto& a = std::get<typename Activation<K>::Attr>(attrs);
+  for (std::size_t i = 0; i < y.size(); ++i) dx[i] = Activation<K>::backward(a, y[i], dy[i]);
 }
 
 template <typename T>
+struct KernelsOf {
+  template <OpKind K>
+  struct Entry {
+    static constexpr Kernels<T> value{&forward_loop<K, T>, &backward_loop<K, T>};
+  };
+};
+
+template <typename T>
+constexpr auto kFormulas = ops::family_table<OpFamily::Activation, KernelsOf<T>::template Entry, Kernels<T>>();
+
+template <typename T>
+const Kernels<T>& kernels_of(std::string_view kernel, OpKind op, const Attrs& a) {
+  const Kernels<T>& k = kFormulas<T>[static_cast<std::size_t>(op)];
+  if (k.forward == nullptr) detail::fail(kernel, fmt::format("{} is no activation", op_name(op)));
+  if (!ops::rules(op).attrs_fit(a))
+    detail::fail(kernel, fmt::format("attributes of another op given to {}", op_name(op)));
+  return k;
+}
+
+}  // namespace
+
+template <typename T>
+void activation_forward(OpKind op, const Attrs& a, std::span<const T> x, std::span<T> y) {
+  const Kernels<T>& k = kernels_of<T>("activation_forward", op, a);
+  expect_same("activation_forward", x, "output", y);
+  k.forward(a, x, y);
+}
+
+template <typename T>
+void activation_backward(OpKind op, const Attrs& a, std::span<const T> y, std::span<const T> dy, std::span<T> dx) {
+  const Kernels<T>& k = kernels_of<T>("activation_backward", op, a);
+  expect_same("activation_backward", y, "output gradient", dy);
+  expect_same("activation_backward", y, "input gradient", dx);
+  k.backward(a, y, dy, dx);
+}
+
+template <typename T>
+void relu_forward(std::span<const T> x, std::span<T> y) {
+  activation_forward<T>(OpKind::Relu, attr::None{}, x, y);
+}
+
+// From x or from y alike: y > 0 exactly where x > 0.
+template <typename T>
 void relu_backward(std::span<const T> x, std::span<const T> dy, std::span<T> dx) {
-  expect_same("relu_backward", x, "output gradient", dy);
-  expect_same("relu_backward", x, "input gradient", dx);
-  for (std::size_t i = 0; i < x.size(); ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+  activation_backward<T>(OpKind::Relu, attr::None{}, x, dy, dx);
 }
 
 template <typename T>
 void sigmoid_forward(std::span<const T> x, std::span<T> y) {
-  expect_same("sigmoid_forward", x, "output", y);
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+  activation_forward<T>(OpKind::Sigmoid, attr::None{}, x, y);
 }
 
 template <typename T>
 void sigmoid_backward(std::span<const T> y, std::span<const T> dy, std::span<T> dx) {
-  expect_same("sigmoid_backward", y, "output gradient", dy);
-  expect_same("sigmoid_backward", y, "input gradient", dx);
-  for (std::size_t i = 0; i < y.size(); ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+  activation_backward<T>(OpKind::Sigmoid, attr::None{}, y, dy, dx);
 }
 
 template <typename T>
@@ -110,6 +206,8 @@ void softmax_backward(const attr::Softmax& a, In<T> y, In<T> dy, Out<T> dx) {
 }
 
 #define CNNZOO_INSTANTIATE(T)                                                                                          \
+  template void activation_forward<T>(OpKind, const Attrs&, std::span<const T>, std::span<T>);                         \
+  template void activation_backward<T>(OpKind, const Attrs&, std::span<const T>, std::span<const T>, std::span<T>);    \
   template void relu_forward<T>(std::span<const T>, std::span<T>);                                                     \
   template void relu_backward<T>(std::span<const T>, std::span<const T>, std::span<T>);                                \
   template void sigmoid_forward<T>(std::span<const T>, std::span<T>);                                                  \

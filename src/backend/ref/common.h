@@ -51,9 +51,4 @@ inline Dims rule_shape(std::string_view kernel, OpKind op, const Attrs& attrs, s
   return ops::rules(op).shape(ops::OpContext{node, attrs, in});
 }
 
-/// Stride with PyTorch's default: 0 means the kernel size.
-inline Hw pool_stride(const attr::Pool& a) {
-  return {a.stride.h == 0 ? a.kernel.h : a.stride.h, a.stride.w == 0 ? a.kernel.w : a.stride.w};
-}
-
 }  // namespace cnnzoo::ref::detail

@@ -33,8 +33,8 @@ PoolGeom check(std::string_view kernel, OpKind op, const attr::Pool& a, const Vi
 // Calls f(plane, output index, window along h, window along w) for every output element.
 template <typename F>
 void for_each_window(const attr::Pool& a, const PoolGeom& g, F&& f) {
-  const Hw stride = detail::pool_stride(a);
-  const Hw end = a.pad_end.value_or(a.pad);
+  const Hw stride = a.effective_stride();
+  const Hw end = a.effective_pad_end();
   for (int64_t p = 0; p < g.planes; ++p)
     for (int64_t oy = 0; oy < g.oh; ++oy) {
       const Window wy = window(oy, stride.h, a.kernel.h, a.pad.h, end.h, g.h);
