@@ -11,6 +11,7 @@
 
 #include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
+#include "tensor/aligned_storage.h"
 
 namespace cnnzoo {
 namespace {
@@ -23,19 +24,20 @@ constexpr std::size_t kMapFrom = std::size_t{256} << 10;
 
 }  // namespace
 
-Tensor::Storage Tensor::allocate(int64_t bytes) {
-  const auto rounded =
-      std::max((static_cast<std::size_t>(bytes) + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
+detail::AlignedStorage detail::allocate_aligned(std::size_t bytes) {
+  const auto rounded = std::max((bytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
   if (rounded >= kMapFrom) {
     void* p = ::mmap(nullptr, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
-    return Storage(static_cast<std::byte*>(p), Free{rounded});  // zero-filled by the kernel
+    return AlignedStorage(static_cast<std::byte*>(p), TensorFree{rounded});  // zero-filled by the kernel
   }
   void* p = std::aligned_alloc(kAlignment, rounded);
   if (p == nullptr) throw std::bad_alloc();
   std::memset(p, 0, rounded);
-  return Storage(static_cast<std::byte*>(p), Free{0});
+  return AlignedStorage(static_cast<std::byte*>(p), TensorFree{0});
 }
+
+Tensor::Storage Tensor::allocate(int64_t bytes) { return detail::allocate_aligned(static_cast<std::size_t>(bytes)); }
 
 void detail::TensorFree::operator()(std::byte* p) const {
   if (mapped > 0) {

@@ -86,12 +86,12 @@ BufferId Lowering::weights(const Tensor& data, const memory::desc& plain, const 
   if (static_cast<std::size_t>(data.nbytes()) != plain.get_size()) {
     throw ShapeError(fmt::format("{}: {} bytes of data for a {}-byte weight", label, data.nbytes(), plain.get_size()));
   }
-  Tensor storage(Dims{static_cast<int64_t>((wanted.get_size() + 3) / 4)});
-  memory src(plain, engine(), const_cast<std::byte*>(data.bytes()));
-  memory dst(wanted, engine(), storage.bytes());
+  OwnedBytes storage(wanted.get_size());
+  memory src(plain, engine(), read_only_handle(data.bytes()));  // the reorder's source: only read
+  memory dst(wanted, engine(), storage.data());
   dnnl::reorder(src, dst).execute(setup_stream_, src, dst);
   setup_stream_.wait();
-  return plan_.add_persistent(wanted, std::move(storage), label);
+  return plan_.add_owned(wanted, std::move(storage), label);
 }
 
 void Lowering::step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args) {

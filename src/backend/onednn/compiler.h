@@ -123,21 +123,21 @@ memory::dims to_dims(const Dims& d);
 memory::desc plain_md(const Dims& d, dt type = dt::f32);
 
 // One lowering function per op family (lower_*.cpp).
-void lower_conv(Compiler& c, const Node& n);
-void lower_pool(Compiler& c, const Node& n);
-void lower_batch_norm(Compiler& c, const Node& n);
-void lower_lrn(Compiler& c, const Node& n);
-void lower_eltwise(Compiler& c, const Node& n);  // relu, sigmoid
-void lower_softmax(Compiler& c, const Node& n);
-void lower_linear(Compiler& c, const Node& n);
-void lower_flatten(Lowering& c, const Node& n);
-void lower_concat(Lowering& c, const Node& n);
-void lower_add(Lowering& c, const Node& n);
-void lower_channel_mul(Compiler& c, const Node& n);
-void lower_channel_pad(Lowering& c, const Node& n);
+void lower_conv(Compiler& compiler, const Node& n);
+void lower_pool(Compiler& compiler, const Node& n);
+void lower_batch_norm(Compiler& compiler, const Node& n);
+void lower_lrn(Compiler& compiler, const Node& n);
+void lower_eltwise(Compiler& compiler, const Node& n);  // relu, sigmoid
+void lower_softmax(Compiler& compiler, const Node& n);
+void lower_linear(Compiler& compiler, const Node& n);
+void lower_flatten(Lowering& lowering, const Node& n);
+void lower_concat(Lowering& lowering, const Node& n);
+void lower_add(Lowering& lowering, const Node& n);
+void lower_channel_mul(Compiler& compiler, const Node& n);
+void lower_channel_pad(Lowering& lowering, const Node& n);
 /// The general tensor ops of imported graphs (mul, clip, matmul, transpose, gather, a broadcast add):
 /// their reference kernels on plain buffers.
-void lower_plain(Lowering& c, const Node& n);
-void lower_constant(Lowering& c, const Node& n);
+void lower_plain(Lowering& lowering, const Node& n);
+void lower_constant(Lowering& lowering, const Node& n);
 
 }  // namespace cnnzoo::onednn

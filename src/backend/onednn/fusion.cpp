@@ -8,9 +8,9 @@ namespace {
 std::optional<NodeId> only_consumer(const Graph& g, ValueId v, OpKind op) {
   const Value& value = g.value(v);
   if (value.consumers.size() != 1 || g.is_output(v)) return std::nullopt;
-  const NodeId c = value.consumers[0];
-  if (g.node(c).op != op) return std::nullopt;
-  return c;
+  const NodeId consumer = value.consumers[0];
+  if (g.node(consumer).op != op) return std::nullopt;
+  return consumer;
 }
 
 }  // namespace

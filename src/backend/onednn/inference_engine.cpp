@@ -28,22 +28,22 @@ struct CompiledPlan {
 
 std::unique_ptr<CompiledPlan> compile_plan(const dnnl::engine& engine, const Graph& graph, const Parameters& parameters,
                                            Parameters* releasable, Precision precision, int64_t slice) {
-  auto c = std::make_unique<CompiledPlan>(engine);
+  auto compiled = std::make_unique<CompiledPlan>(engine);
   for (ValueId in : graph.inputs()) {
-    c->inputs.push_back(c->plan.add_buffer(onednn::plain_md(graph.shape(in)), graph.value(in).name));
-    c->plan.touch(c->inputs.back());  // live from the start, even when only an alias of it is used
+    compiled->inputs.push_back(compiled->plan.add_buffer(onednn::plain_md(graph.shape(in)), graph.value(in).name));
+    compiled->plan.touch(compiled->inputs.back());  // live from the start, even when only an alias of it is used
   }
-  onednn::Compiler compiler(graph, parameters, c->plan, onednn::plan_inference_fusions(graph));
+  onednn::Compiler compiler(graph, parameters, compiled->plan, onednn::plan_inference_fusions(graph));
   if (releasable != nullptr) compiler.release_parameters_after_use(*releasable);
   if (precision == Precision::BF16) compiler.set_activation_type(onednn::dt::bf16);
-  c->outputs = compiler.compile(c->inputs);
-  c->plan.finalize();
-  c->stats = onednn::plan_stats(c->plan);
-  c->stats.fused_batch_norms = compiler.fused_batch_norms;
-  c->stats.fused_relus = compiler.fused_relus;
-  c->stats.fused_sums = compiler.fused_sums;
-  c->stats.slice = slice;
-  return c;
+  compiled->outputs = compiler.compile(compiled->inputs);
+  compiled->plan.finalize();
+  compiled->stats = onednn::plan_stats(compiled->plan);
+  compiled->stats.fused_batch_norms = compiler.fused_batch_norms;
+  compiled->stats.fused_relus = compiler.fused_relus;
+  compiled->stats.fused_sums = compiler.fused_sums;
+  compiled->stats.slice = slice;
+  return compiled;
 }
 
 // Whether slices of kSlice might run faster than the whole batch, so that both are worth timing.
@@ -64,12 +64,12 @@ bool slices_may_pay(const Graph& g) {
   return pointwise * 5 >= all;  // a fifth or more
 }
 
-// The best of two runs of the whole batch through `c` (`runs` executions of the plan each), in seconds.
-double time_batch(CompiledPlan& c, dnnl::stream& stream, int64_t runs) {
+// The best of two runs of the whole batch through `compiled` (`runs` executions of the plan each), in seconds.
+double time_batch(CompiledPlan& compiled, dnnl::stream& stream, int64_t runs) {
   double best = 1e300;
   for (int attempt = 0; attempt < 3; ++attempt) {  // the first warms up
     const auto start = std::chrono::steady_clock::now();
-    for (int64_t r = 0; r < runs; ++r) c.plan.execute(stream);
+    for (int64_t r = 0; r < runs; ++r) compiled.plan.execute(stream);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (attempt > 0) best = std::min(best, s);
   }
@@ -196,10 +196,11 @@ std::vector<Tensor> InferenceEngine::run(const Tensor& input) { return run(std::
 
 std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
   Impl& m = *impl_;
-  CompiledPlan& c = *m.compiled;
-  if (inputs.size() != c.inputs.size()) {
-    throw ShapeError(fmt::format("the graph takes {} input{} ({}), got {}", c.inputs.size(),
-                                 c.inputs.size() == 1 ? "" : "s", fmt::join(m.input_names, ", "), inputs.size()));
+  CompiledPlan& compiled = *m.compiled;
+  if (inputs.size() != compiled.inputs.size()) {
+    throw ShapeError(fmt::format("the graph takes {} input{} ({}), got {}", compiled.inputs.size(),
+                                 compiled.inputs.size() == 1 ? "" : "s", fmt::join(m.input_names, ", "),
+                                 inputs.size()));
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& input = inputs[i];
@@ -215,12 +216,12 @@ std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
   for (int64_t s = 0; s < m.slices; ++s) {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const auto bytes = static_cast<std::size_t>(inputs[i].nbytes() / m.slices);
-      std::memcpy(c.plan.data(c.inputs[i]), inputs[i].bytes() + s * static_cast<int64_t>(bytes), bytes);
+      std::memcpy(compiled.plan.data(compiled.inputs[i]), inputs[i].bytes() + s * static_cast<int64_t>(bytes), bytes);
     }
-    c.plan.execute(m.stream);
+    compiled.plan.execute(m.stream);
     for (std::size_t i = 0; i < out.size(); ++i) {
       const auto bytes = static_cast<std::size_t>(out[i].nbytes() / m.slices);
-      std::memcpy(out[i].bytes() + s * static_cast<int64_t>(bytes), c.plan.data(c.outputs[i]), bytes);
+      std::memcpy(out[i].bytes() + s * static_cast<int64_t>(bytes), compiled.plan.data(compiled.outputs[i]), bytes);
     }
   }
   // Not finite from finite data: oneDNN may have dropped a NaN that PyTorch would carry to other outputs.

@@ -8,63 +8,66 @@
 
 namespace cnnzoo::onednn {
 
-void lower_concat(Lowering& c, const Node& n) {
+void lower_concat(Lowering& lowering, const Node& n) {
   const auto& a = std::get<attr::Concat>(n.attrs);
   // oneDNN concatenates sources of one data type: an input of another (a float32 fallback's output in a
   // bf16 plan) is converted, in plain layout.
-  const dt type = c.state(n.inputs[0]).md.data_type();
+  const dt type = lowering.state(n.inputs[0]).md.data_type();
   std::vector<memory::desc> srcs;
   std::unordered_map<int, BufferId> args;
   for (std::size_t i = 0; i < n.inputs.size(); ++i) {
     const ValueId v = n.inputs[i];
-    BufferId buffer = c.state(v).buffer;
-    memory::desc md = c.state(v).md;
+    BufferId buffer = lowering.state(v).buffer;
+    memory::desc md = lowering.state(v).md;
     if (md.data_type() != type) {
-      md = plain_md(c.graph().shape(v), type);
-      buffer = c.input_as(v, md, n.name);
+      md = plain_md(lowering.graph().shape(v), type);
+      buffer = lowering.input_as(v, md, n.name);
     }
     srcs.push_back(md);
     args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = buffer;
   }
-  dnnl::concat::primitive_desc pd(static_cast<int>(a.axis), srcs, c.engine());
-  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
+  dnnl::concat::primitive_desc pd(static_cast<int>(a.axis), srcs, lowering.engine());
+  const BufferId dst = lowering.plan().add_buffer(pd.dst_desc(), n.name);
   args[DNNL_ARG_DST] = dst;
-  c.step(n.name, dnnl::concat(pd), std::move(args));
-  c.set_state(n.output, dst, pd.dst_desc());
+  lowering.step(n.name, dnnl::concat(pd), std::move(args));
+  lowering.set_state(n.output, dst, pd.dst_desc());
 }
 
-void lower_add(Lowering& c, const Node& n) {
+void lower_add(Lowering& lowering, const Node& n) {
   for (ValueId v : n.inputs) {
-    if (c.graph().shape(v) != c.graph().shape(n.output)) return lower_plain(c, n);  // inputs that broadcast
+    if (lowering.graph().shape(v) != lowering.graph().shape(n.output))
+      return lower_plain(lowering, n);  // inputs that broadcast
   }
   // Every input in the first input's layout, summed with unit scales.
-  const memory::desc md = c.state(n.inputs[0]).md;
+  const memory::desc md = lowering.state(n.inputs[0]).md;
   std::vector<memory::desc> srcs;
   std::unordered_map<int, BufferId> args;
   for (std::size_t i = 0; i < n.inputs.size(); ++i) {
     srcs.push_back(md);
-    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = c.input_as(n.inputs[i], md, n.name);
+    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = lowering.input_as(n.inputs[i], md, n.name);
   }
-  dnnl::sum::primitive_desc pd(md, std::vector<float>(n.inputs.size(), 1.0f), srcs, c.engine());
-  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
+  dnnl::sum::primitive_desc pd(md, std::vector<float>(n.inputs.size(), 1.0f), srcs, lowering.engine());
+  const BufferId dst = lowering.plan().add_buffer(pd.dst_desc(), n.name);
   args[DNNL_ARG_DST] = dst;
-  c.step(n.name, dnnl::sum(pd), std::move(args));
-  c.set_state(n.output, dst, pd.dst_desc());
+  lowering.step(n.name, dnnl::sum(pd), std::move(args));
+  lowering.set_state(n.output, dst, pd.dst_desc());
 }
 
-void lower_channel_mul(Compiler& c, const Node& n) {
-  const ValueState x = c.state(n.inputs[0]);
-  const ValueState s = c.state(n.inputs[1]);
+void lower_channel_mul(Compiler& compiler, const Node& n) {
+  const ValueState x = compiler.state(n.inputs[0]);
+  const ValueState s = compiler.state(n.inputs[1]);
   dnnl::binary::desc desc(dnnl::algorithm::binary_mul, x.md, s.md, x.md);
-  dnnl::binary::primitive_desc pd(desc, c.engine());
-  const BufferId dst = c.in_place_over(n.inputs[0], n) ? x.buffer : c.plan().add_buffer(pd.dst_desc(), n.name);
-  c.step(n.name, dnnl::binary(pd), {{DNNL_ARG_SRC_0, x.buffer}, {DNNL_ARG_SRC_1, s.buffer}, {DNNL_ARG_DST, dst}});
-  c.set_state(n.output, dst, pd.dst_desc());
+  dnnl::binary::primitive_desc pd(desc, compiler.engine());
+  const BufferId dst =
+      compiler.in_place_over(n.inputs[0], n) ? x.buffer : compiler.plan().add_buffer(pd.dst_desc(), n.name);
+  compiler.step(n.name, dnnl::binary(pd),
+                {{DNNL_ARG_SRC_0, x.buffer}, {DNNL_ARG_SRC_1, s.buffer}, {DNNL_ARG_DST, dst}});
+  compiler.set_state(n.output, dst, pd.dst_desc());
 }
 
-void lower_channel_pad(Lowering& c, const Node& n) {
+void lower_channel_pad(Lowering& lowering, const Node& n) {
   const auto& a = std::get<attr::ChannelPad>(n.attrs);
-  plain_step(c, n, [a](ref::In<float> x, ref::Out<float> y) { ref::channel_pad_forward(a, x, y); });
+  plain_step(lowering, n, [a](ref::In<float> x, ref::Out<float> y) { ref::channel_pad_forward(a, x, y); });
 }
 
 }  // namespace cnnzoo::onednn

@@ -4,51 +4,52 @@
 
 namespace cnnzoo::onednn {
 
-void lower_batch_norm(Compiler& c, const Node& n) {
+void lower_batch_norm(Compiler& compiler, const Node& n) {
   const auto& a = std::get<attr::BatchNorm>(n.attrs);
-  const ValueState x = c.state(n.inputs[0]);
+  const ValueState x = compiler.state(n.inputs[0]);
   auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                dnnl::normalization_flags::use_shift;
-  const bool with_relu = c.fusions().batch_norm_relu.contains(c.id_of(n));
+  const bool with_relu = compiler.fusions().batch_norm_relu.contains(compiler.id_of(n));
   if (with_relu) {
     flags = flags | dnnl::normalization_flags::fuse_norm_relu;
-    ++c.fused_relus;
+    ++compiler.fused_relus;
   }
   dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, x.md, static_cast<float>(a.eps),
                                                flags);
-  dnnl::batch_normalization_forward::primitive_desc pd(desc, c.engine());
-  const int64_t channels = c.graph().shape(n.output)[1];
+  dnnl::batch_normalization_forward::primitive_desc pd(desc, compiler.engine());
+  const int64_t channels = compiler.graph().shape(n.output)[1];
   const memory::desc per_channel({channels}, dt::f32, tag::a);
   auto vec = [&](const char* suffix) {
-    return c.weights(c.param(n, suffix), per_channel, per_channel, n.name + "." + suffix);
+    return compiler.weights(compiler.param(n, suffix), per_channel, per_channel, n.name + "." + suffix);
   };
-  const BufferId src = c.input_as(n.inputs[0], pd.src_desc(), n.name);
-  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
-  c.step(n.name, dnnl::batch_normalization_forward(pd),
-         {{DNNL_ARG_SRC, src},
-          {DNNL_ARG_DST, dst},
-          {DNNL_ARG_SCALE, vec("weight")},
-          {DNNL_ARG_SHIFT, vec("bias")},
-          {DNNL_ARG_MEAN, vec("running_mean")},
-          {DNNL_ARG_VARIANCE, vec("running_var")}});
-  const ValueId result = with_relu ? c.graph().node(c.graph().value(n.output).consumers[0]).output : n.output;
-  c.set_state(result, dst, pd.dst_desc());
+  const BufferId src = compiler.input_as(n.inputs[0], pd.src_desc(), n.name);
+  const BufferId dst = compiler.plan().add_buffer(pd.dst_desc(), n.name);
+  compiler.step(n.name, dnnl::batch_normalization_forward(pd),
+                {{DNNL_ARG_SRC, src},
+                 {DNNL_ARG_DST, dst},
+                 {DNNL_ARG_SCALE, vec("weight")},
+                 {DNNL_ARG_SHIFT, vec("bias")},
+                 {DNNL_ARG_MEAN, vec("running_mean")},
+                 {DNNL_ARG_VARIANCE, vec("running_var")}});
+  const ValueId result =
+      with_relu ? compiler.graph().node(compiler.graph().value(n.output).consumers[0]).output : n.output;
+  compiler.set_state(result, dst, pd.dst_desc());
 }
 
-void lower_lrn(Compiler& c, const Node& n) {
+void lower_lrn(Compiler& compiler, const Node& n) {
   const auto& a = std::get<attr::Lrn>(n.attrs);
   if (a.size % 2 == 0) {  // oneDNN centres an even window one channel later than PyTorch
-    plain_step(c, n, [a](ref::In<float> x, ref::Out<float> y) { ref::lrn_forward(a, x, y); });
+    plain_step(compiler, n, [a](ref::In<float> x, ref::Out<float> y) { ref::lrn_forward(a, x, y); });
     return;
   }
-  const ValueState x = c.state(n.inputs[0]);
+  const ValueState x = compiler.state(n.inputs[0]);
   dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::lrn_across_channels, x.md, a.size,
                                static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));
-  dnnl::lrn_forward::primitive_desc pd(desc, c.engine());
-  const BufferId src = c.input_as(n.inputs[0], pd.src_desc(), n.name);
-  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
-  c.step(n.name, dnnl::lrn_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  c.set_state(n.output, dst, pd.dst_desc());
+  dnnl::lrn_forward::primitive_desc pd(desc, compiler.engine());
+  const BufferId src = compiler.input_as(n.inputs[0], pd.src_desc(), n.name);
+  const BufferId dst = compiler.plan().add_buffer(pd.dst_desc(), n.name);
+  compiler.step(n.name, dnnl::lrn_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  compiler.set_state(n.output, dst, pd.dst_desc());
 }
 
 }  // namespace cnnzoo::onednn

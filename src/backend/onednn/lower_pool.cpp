@@ -4,21 +4,21 @@
 #include "backend/onednn/pool_geometry.h"
 
 namespace cnnzoo::onednn {
-void lower_pool(Compiler& c, const Node& n) {
-  const PoolGeometry g = pool_geometry(c.graph(), n);
+void lower_pool(Compiler& compiler, const Node& n) {
+  const PoolGeometry g = pool_geometry(compiler.graph(), n);
   if (g.fallback) {
-    plain_step(c, n, reference_pool(n));
+    plain_step(compiler, n, reference_pool(n));
     return;
   }
-  const ValueState& x = c.state(n.inputs[0]);
-  const memory::desc dst_any(to_dims(c.graph().shape(n.output)), x.md.data_type(), tag::any);
+  const ValueState& x = compiler.state(n.inputs[0]);
+  const memory::desc dst_any(to_dims(compiler.graph().shape(n.output)), x.md.data_type(), tag::any);
   dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, g.algorithm, x.md, dst_any, g.strides,
                                       g.kernel, {0, 0}, g.pad_l, g.pad_r);
-  dnnl::pooling_v2_forward::primitive_desc pd(desc, c.engine());
-  const BufferId src = c.input_as(n.inputs[0], pd.src_desc(), n.name);
-  const BufferId dst = c.plan().add_buffer(pd.dst_desc(), n.name);
-  c.step(n.name, dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  c.set_state(n.output, dst, pd.dst_desc());
+  dnnl::pooling_v2_forward::primitive_desc pd(desc, compiler.engine());
+  const BufferId src = compiler.input_as(n.inputs[0], pd.src_desc(), n.name);
+  const BufferId dst = compiler.plan().add_buffer(pd.dst_desc(), n.name);
+  compiler.step(n.name, dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  compiler.set_state(n.output, dst, pd.dst_desc());
 }
 
 }  // namespace cnnzoo::onednn

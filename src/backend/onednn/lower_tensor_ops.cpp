@@ -48,12 +48,12 @@ Kernel reference_kernel(const Node& n) {
 
 }  // namespace
 
-void lower_plain(Lowering& c, const Node& n) { plain_step_all(c, n, reference_kernel(n)); }
+void lower_plain(Lowering& lowering, const Node& n) { plain_step_all(lowering, n, reference_kernel(n)); }
 
-void lower_constant(Lowering& c, const Node& n) {
-  const Tensor& value = c.param(n, "value");
+void lower_constant(Lowering& lowering, const Node& n) {
+  const Tensor& value = lowering.param(n, "value");
   const memory::desc md = plain_md(value.shape());
-  c.set_state(n.output, c.weights(value, md, md, n.name), md);
+  lowering.set_state(n.output, lowering.weights(value, md, md, n.name), md);
 }
 
 }  // namespace cnnzoo::onednn

@@ -17,11 +17,11 @@ ref::Out<float> plain_out(Plan& plan, BufferId buffer, const Dims& shape);
 
 /// Reorders the node's first input to plain layout, runs `kernel(x, y)` into a new plain output buffer
 /// and records that buffer as the node's output. Returns the plain input buffer.
-BufferId plain_step(Lowering& c, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
+BufferId plain_step(Lowering& lowering, const Node& n, std::function<void(ref::In<float>, ref::Out<float>)> kernel);
 
 /// Reorders every input of the node to plain layout and runs `kernel(inputs, y)` into a new plain
 /// output buffer recorded as the node's output. Returns the plain input buffers.
-std::vector<BufferId> plain_step_all(Lowering& c, const Node& n,
+std::vector<BufferId> plain_step_all(Lowering& lowering, const Node& n,
                                      std::function<void(std::span<const ref::In<float>>, ref::Out<float>)> kernel);
 
 /// The reference forward kernel of an average or adaptive average pooling node.

@@ -16,6 +16,12 @@ constexpr std::size_t kAlign = 64;
 
 std::size_t aligned(std::size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
+// The lambdas of a std::visit, one per kind.
+template <typename... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
 }  // namespace
 
 BufferId Plan::add_buffer(const memory::desc& md, std::string label) {
@@ -27,24 +33,26 @@ BufferId Plan::add_alias(BufferId of, const memory::desc& md, std::string label)
   if (md.get_size() > buffer(of).md.get_size()) {
     throw Error(fmt::format("plan: alias '{}' is larger than '{}'", label, buffer(of).label));
   }
-  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .alias_of = root(of)});
+  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .storage = Alias{root(of)}});
   return static_cast<BufferId>(buffers_.size()) - 1;
 }
 
-BufferId Plan::add_persistent(const memory::desc& md, Tensor data, std::string label) {
-  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .persistent = true, .owned = std::move(data)});
+BufferId Plan::add_owned(const memory::desc& md, OwnedBytes bytes, std::string label) {
+  if (bytes.size() < md.get_size()) {
+    throw Error(fmt::format("plan: {} bytes for '{}', which takes {}", bytes.size(), label, md.get_size()));
+  }
+  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .storage = Owned{std::move(bytes)}});
   return static_cast<BufferId>(buffers_.size()) - 1;
 }
 
 BufferId Plan::add_external(const memory::desc& md, void* data, std::string label) {
-  buffers_.push_back(
-      Buffer{.md = md, .label = std::move(label), .persistent = true, .external = data, .caller_owned = true});
+  buffers_.push_back(Buffer{.md = md, .label = std::move(label), .storage = External{data}});
   return static_cast<BufferId>(buffers_.size()) - 1;
 }
 
 BufferId Plan::root(BufferId id) const {
-  while (buffer(id).alias_of >= 0) id = buffer(id).alias_of;
-  return id;
+  const auto* alias = std::get_if<Alias>(&buffer(id).storage);
+  return alias != nullptr ? alias->of : id;  // add_alias() points every alias at a root
 }
 
 void Plan::touch(BufferId id) { pending_touches_.push_back(id); }
@@ -67,11 +75,10 @@ void Plan::keep_to_end(BufferId id) { buffer(root(id)).last_use = std::numeric_l
 void* Plan::data(BufferId id) { return buffer(id).mem.get_data_handle(); }
 
 void Plan::rebind(BufferId id, void* data) {
-  if (!buffer(id).caller_owned) {
-    throw Error(fmt::format("plan: '{}' is not an external buffer", buffer(id).label));
-  }
-  if (buffer(id).external == data) return;  // the same input as the last run
-  buffer(id).external = data;
+  auto* external = std::get_if<External>(&buffer(id).storage);
+  if (external == nullptr) throw Error(fmt::format("plan: '{}' is not an external buffer", buffer(id).label));
+  if (external->data == data) return;  // the same input as the last run
+  external->data = data;
   for (BufferId b = 0; b < static_cast<BufferId>(buffers_.size()); ++b) {
     if (root(b) == id) buffer(b).mem.set_data_handle(data);  // the steps hold handles to these memories
   }
@@ -79,13 +86,13 @@ void Plan::rebind(BufferId id, void* data) {
 
 std::size_t Plan::unplanned_bytes() const {
   std::size_t total = 0;
-  for (const Buffer& b : buffers_) total += b.persistent || b.alias_of >= 0 ? 0 : aligned(b.md.get_size());
+  for (const Buffer& b : buffers_) total += std::holds_alternative<Arena>(b.storage) ? aligned(b.md.get_size()) : 0;
   return total;
 }
 
-std::size_t Plan::persistent_bytes() const {
+std::size_t Plan::owned_bytes() const {
   std::size_t total = 0;
-  for (const Buffer& b : buffers_) total += b.persistent && !b.caller_owned ? b.md.get_size() : 0;
+  for (const Buffer& b : buffers_) total += std::holds_alternative<Owned>(b.storage) ? b.md.get_size() : 0;
   return total;
 }
 
@@ -102,7 +109,7 @@ void Plan::finalize() {
   std::vector<BufferId> order;
   for (BufferId id = 0; id < static_cast<BufferId>(buffers_.size()); ++id) {
     const Buffer& b = buffer(id);
-    if (!b.persistent && b.alias_of < 0 && b.first_use >= 0) order.push_back(id);
+    if (std::holds_alternative<Arena>(b.storage) && b.first_use >= 0) order.push_back(id);
   }
   std::stable_sort(order.begin(), order.end(),
                    [&](BufferId a, BufferId b) { return buffer(a).md.get_size() > buffer(b).md.get_size(); });
@@ -115,7 +122,8 @@ void Plan::finalize() {
     for (BufferId other : placed) {
       const Buffer& o = buffer(other);
       if (o.last_use < b.first_use || b.last_use < o.first_use) continue;
-      taken.emplace_back(o.offset, o.offset + aligned(o.md.get_size()));
+      const std::size_t begin = std::get<Arena>(o.storage).offset;
+      taken.emplace_back(begin, begin + aligned(o.md.get_size()));
     }
     std::sort(taken.begin(), taken.end());
     std::size_t offset = 0;
@@ -123,22 +131,27 @@ void Plan::finalize() {
       if (offset + size <= begin) break;
       offset = std::max(offset, end);
     }
-    b.offset = offset;
+    std::get<Arena>(b.storage).offset = offset;
     arena_bytes_ = std::max(arena_bytes_, offset + size);
     placed.push_back(id);
   }
   // One allocation, touched now so that runs take no page faults (a large one is mapped from the kernel
   // and would otherwise be faulted in by the first run).
-  arena_ = Tensor(Dims{static_cast<int64_t>(std::max<std::size_t>(arena_bytes_, kAlign) / 4)});
-  std::memset(arena_.bytes(), 0, static_cast<std::size_t>(arena_.nbytes()));
-  auto* base = arena_.bytes();
+  arena_ = OwnedBytes(arena_bytes_);
+  std::memset(arena_.data(), 0, arena_.size());
+  std::byte* const base = arena_.data();
+  // Roots first; an alias then takes its root's address.
   for (Buffer& b : buffers_) {
-    if (b.persistent) b.mem = memory(b.md, engine_, b.caller_owned ? b.external : b.owned.bytes());
+    std::visit(Overloaded{[&](const Arena& arena) { b.mem = memory(b.md, engine_, base + arena.offset); },
+                          [&](Owned& owned) { b.mem = memory(b.md, engine_, owned.bytes.data()); },
+                          [&](const External& external) { b.mem = memory(b.md, engine_, external.data); },
+                          [](const Alias&) {}},
+               b.storage);
   }
   for (Buffer& b : buffers_) {
-    if (b.persistent) continue;
-    const Buffer& r = buffer(root(static_cast<BufferId>(&b - buffers_.data())));
-    b.mem = memory(b.md, engine_, r.persistent ? r.mem.get_data_handle() : base + r.offset);
+    if (const auto* alias = std::get_if<Alias>(&b.storage)) {
+      b.mem = memory(b.md, engine_, buffer(alias->of).mem.get_data_handle());
+    }
   }
   for (Step& s : steps_) {
     for (const auto& [arg, id] : s.args) s.bound.emplace(arg, buffer(id).mem);
@@ -195,7 +208,7 @@ PlanStats plan_stats(const Plan& plan) {
   for (const Step& s : plan.steps()) stats.reorders += s.is_reorder ? 1 : 0;
   stats.arena_bytes = static_cast<int64_t>(plan.arena_bytes());
   stats.unplanned_bytes = static_cast<int64_t>(plan.unplanned_bytes());
-  stats.weight_bytes = static_cast<int64_t>(plan.persistent_bytes());
+  stats.weight_bytes = static_cast<int64_t>(plan.owned_bytes());
   return stats;
 }
 

@@ -7,28 +7,63 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "cnnzoo/engine.h"
-#include "cnnzoo/tensor.h"
+#include "tensor/aligned_storage.h"
 
 namespace cnnzoo::onednn {
 
 using dnnl::memory;
 using BufferId = int;
 
+/// Bytes the plan owns (reordered weights, the arena), of a size fixed when made: 64-byte aligned and
+/// zero-filled, allocated as tensors are (large ones mapped from the kernel and given back when freed).
+class OwnedBytes {
+ public:
+  OwnedBytes() = default;
+  explicit OwnedBytes(std::size_t size) : storage_(detail::allocate_aligned(size)), size_(size) {}
+
+  std::byte* data() { return storage_.get(); }
+  const std::byte* data() const { return storage_.get(); }
+  std::size_t size() const { return size_; }
+
+ private:
+  detail::AlignedStorage storage_;
+  std::size_t size_ = 0;
+};
+
+/// oneDNN takes every memory's handle as `void*`, a primitive's source too. Memory that no step writes (the
+/// plain weights a reorder reads, the caller's input) is handed over through this, the one place the
+/// backend casts const away.
+inline void* read_only_handle(const std::byte* data) { return const_cast<std::byte*>(data); }
+
+/// What a buffer's bytes are. An activation: a place in the arena, laid out by finalize() among buffers of
+/// other lifetimes.
+struct Arena {
+  std::size_t offset = 0;
+};
+/// The same bytes as another buffer (never itself an alias), seen through another descriptor (a reshape).
+struct Alias {
+  BufferId of = -1;
+};
+/// Weights the plan reordered and keeps, outside the arena.
+struct Owned {
+  OwnedBytes bytes;
+};
+/// Memory the caller owns and keeps alive (a parameter tensor, an input); may be null until rebind().
+struct External {
+  void* data = nullptr;
+};
+
 struct Buffer {
   memory::desc md;
-  std::string label;   ///< the value or purpose, for messages
-  int first_use = -1;  ///< step index
+  std::string label;  ///< the value or purpose, for messages
+  std::variant<Arena, Alias, Owned, External> storage{};
+  int first_use = -1;  ///< step index (of the buffer's own bytes: an alias's uses count for what it aliases)
   int last_use = -1;
-  BufferId alias_of = -1;     ///< same bytes as another buffer, seen through another descriptor
-  bool persistent = false;    ///< weights: owned, outside the arena
-  Tensor owned{};             ///< storage of a persistent buffer
-  void* external = nullptr;   ///< a persistent buffer's storage when the caller owns it
-  bool caller_owned = false;  ///< made by add_external (external may be null until rebind())
-  std::size_t offset = 0;     ///< in the arena
-  memory mem{};               ///< made by finalize()
+  memory mem{};  ///< made by finalize()
 };
 
 struct Step {
@@ -51,8 +86,8 @@ class Plan {
   BufferId add_buffer(const memory::desc& md, std::string label);
   /// The same bytes as `of`, seen as `md` (a reshape); lifetimes are merged.
   BufferId add_alias(BufferId of, const memory::desc& md, std::string label);
-  /// A weight buffer holding `data`, already in `md`'s layout (not part of the arena).
-  BufferId add_persistent(const memory::desc& md, Tensor data, std::string label);
+  /// A weight buffer holding `bytes`, already in `md`'s layout (not part of the arena); at least `md`'s size.
+  BufferId add_owned(const memory::desc& md, OwnedBytes bytes, std::string label);
   /// A buffer over memory the caller owns and keeps alive (a parameter tensor), seen as `md`.
   BufferId add_external(const memory::desc& md, void* data, std::string label);
 
@@ -81,7 +116,7 @@ class Plan {
   const std::vector<Step>& steps() const { return steps_; }
   std::size_t arena_bytes() const { return arena_bytes_; }
   std::size_t unplanned_bytes() const;
-  std::size_t persistent_bytes() const;
+  std::size_t owned_bytes() const;
 
  private:
   BufferId root(BufferId id) const;
@@ -90,7 +125,7 @@ class Plan {
   std::vector<Buffer> buffers_;
   std::vector<Step> steps_;
   std::vector<BufferId> pending_touches_;
-  Tensor arena_;
+  OwnedBytes arena_;
   std::size_t arena_bytes_ = 0;
 };
 

@@ -81,7 +81,7 @@ void forward_conv(Trainer& t, const Node& n) {
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
   const BufferId weights = t.parameter_as(n, "weight", geo.weights_plain, pd.weights_desc());
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
-  s.hint = pd;
+  s.forward = pd;
   t.step(n.name, dnnl::convolution_forward(pd),
          {{DNNL_ARG_SRC, s.inputs[0]},
           {DNNL_ARG_WEIGHTS, weights},
@@ -91,7 +91,7 @@ void forward_conv(Trainer& t, const Node& n) {
 }
 
 BufferId recompute_conv(Trainer& t, const Node& n) {
-  const auto fwd = std::any_cast<dnnl::convolution_forward::primitive_desc>(t.saved(n).hint);
+  const auto& fwd = t.saved(n).forward_as<dnnl::convolution_forward::primitive_desc>(n);
   const BufferId dst = t.plan().add_buffer(fwd.dst_desc(), n.name + ".recomputed");
   t.step(n.name + ".recompute", dnnl::convolution_forward(fwd),
          {{DNNL_ARG_SRC, t.input_for_backward(n, 0, fwd.src_desc())},
@@ -106,7 +106,7 @@ void backward_conv(Trainer& t, const Node& n) {
   const memory::desc x = any(t.graph().shape(n.inputs[0]));
   const memory::desc y = any(t.graph().shape(n.output));
   const memory::desc w = any(geo.weights_plain.dims());
-  const auto fwd = std::any_cast<dnnl::convolution_forward::primitive_desc>(t.saved(n).hint);
+  const auto& fwd = t.saved(n).forward_as<dnnl::convolution_forward::primitive_desc>(n);
   const dnnl::convolution_backward_weights::desc wdesc(dnnl::algorithm::convolution_direct, x, w, bias_md(n, t.graph()),
                                                        y, geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
   backward_layer<dnnl::convolution_backward_weights, dnnl::convolution_backward_data>(
@@ -129,7 +129,7 @@ void forward_linear(Trainer& t, const Node& n) {
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
   const BufferId weights = t.parameter_as(n, "weight", plain_md(w), pd.weights_desc());
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
-  s.hint = pd;
+  s.forward = pd;
   t.step(n.name, dnnl::inner_product_forward(pd),
          {{DNNL_ARG_SRC, s.inputs[0]},
           {DNNL_ARG_WEIGHTS, weights},
@@ -142,7 +142,7 @@ void backward_linear(Trainer& t, const Node& n) {
   const Dims& xs = t.graph().shape(n.inputs[0]);
   const Dims& ys = t.graph().shape(n.output);
   const Dims ws{ys[1], xs[1]};
-  const auto fwd = std::any_cast<dnnl::inner_product_forward::primitive_desc>(t.saved(n).hint);
+  const auto& fwd = t.saved(n).forward_as<dnnl::inner_product_forward::primitive_desc>(n);
   const dnnl::inner_product_backward_weights::desc wdesc(any(xs), any(ws), bias_md(n, t.graph()), any(ys));
   backward_layer<dnnl::inner_product_backward_weights, dnnl::inner_product_backward_data>(
       t, n, {wdesc, t.engine(), fwd},

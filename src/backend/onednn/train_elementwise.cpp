@@ -18,7 +18,7 @@ void forward_eltwise(Trainer& t, const Node& n) {
   Saved& s = t.saved(n);
   const bool in_place = training_output(t.graph(), t.id_of(n)) == TrainingOutput::InPlace;
   s.output = in_place ? x.buffer : t.plan().add_buffer(pd.dst_desc(), n.name);
-  s.hint = pd;
+  s.forward = pd;
   t.step(n.name, dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, x.buffer}, {DNNL_ARG_DST, s.output}});
   t.set_state(n.output, s.output, pd.dst_desc());
 }
@@ -26,7 +26,7 @@ void forward_eltwise(Trainer& t, const Node& n) {
 void backward_eltwise(Trainer& t, const Node& n) {
   if (!t.wants_gradient(n.inputs[0])) return;
   Saved& s = t.saved(n);
-  const auto fwd = std::any_cast<dnnl::eltwise_forward::primitive_desc>(s.hint);
+  const auto& fwd = s.forward_as<dnnl::eltwise_forward::primitive_desc>(n);
   const EltwiseOp op = eltwise_op(n);
   dnnl::eltwise_backward::desc desc(op.training, fwd.dst_desc(), fwd.src_desc(), op.alpha, op.beta);
   dnnl::eltwise_backward::primitive_desc pd(desc, t.engine(), fwd);
@@ -45,7 +45,7 @@ void forward_softmax(Trainer& t, const Node& n) {
   dnnl::softmax_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
-  s.hint = pd;
+  s.forward = pd;
   t.step(n.name, dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, x.buffer}, {DNNL_ARG_DST, s.output}});
   t.set_state(n.output, s.output, pd.dst_desc());
 }
@@ -54,7 +54,7 @@ void backward_softmax(Trainer& t, const Node& n) {
   if (!t.wants_gradient(n.inputs[0])) return;
   const auto& a = std::get<attr::Softmax>(n.attrs);
   Saved& s = t.saved(n);
-  const auto fwd = std::any_cast<dnnl::softmax_forward::primitive_desc>(s.hint);
+  const auto& fwd = s.forward_as<dnnl::softmax_forward::primitive_desc>(n);
   dnnl::softmax_backward::desc desc(fwd.dst_desc(), fwd.dst_desc(), static_cast<int>(a.axis));
   dnnl::softmax_backward::primitive_desc pd(desc, t.engine(), fwd);
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");

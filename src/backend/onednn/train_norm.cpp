@@ -9,14 +9,14 @@ namespace {
 const auto kScaleShift = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
 
 // The ReLU this batch norm applies (training_output() says Fused), if any.
-const Node* fused_relu(const Trainer& t, const Node& n) {
+const Node* fused_relu_node(const Trainer& t, const Node& n) {
   const NodeId relu = cnnzoo::fused_relu(t.graph(), t.id_of(n));
   return relu != kNoNode ? &t.graph().node(relu) : nullptr;
 }
 
 // With a fused ReLU, oneDNN keeps a bit mask of the positive outputs in the workspace for backward.
 dnnl::normalization_flags flags(const Trainer& t, const Node& n) {
-  return fused_relu(t, n) != nullptr ? kScaleShift | dnnl::normalization_flags::fuse_norm_relu : kScaleShift;
+  return fused_relu_node(t, n) != nullptr ? kScaleShift | dnnl::normalization_flags::fuse_norm_relu : kScaleShift;
 }
 
 memory::desc per_channel(const Trainer& t, const Node& n) {
@@ -31,7 +31,7 @@ void update_running_statistics(Trainer& t, const Node& n, BufferId mean, BufferI
   const double unbias = count > 1 ? count / (count - 1) : 1.0;
   const BufferId rm = t.parameter(n, "running_mean", per_channel(t, n));
   const BufferId rv = t.parameter(n, "running_var", per_channel(t, n));
-  auto* tracked = const_cast<int64_t*>(t.param(n, "num_batches_tracked").i64().data());
+  int64_t* tracked = t.writable_param(n, "num_batches_tracked").i64().data();
   const auto channels = static_cast<std::size_t>(x[1]);
   Plan& plan = t.plan();
   t.custom(n.name + ".running_stats", {mean, variance, rm, rv},
@@ -61,14 +61,14 @@ void forward_batch_norm(Trainer& t, const Node& n) {
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
   s.mean = t.plan().add_buffer(pd.mean_desc(), n.name + ".mean");
   s.variance = t.plan().add_buffer(pd.variance_desc(), n.name + ".variance");
-  s.hint = pd;
+  s.forward = pd;
   std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, s.inputs[0]},
                                          {DNNL_ARG_DST, s.output},
                                          {DNNL_ARG_SCALE, t.parameter(n, "weight", per_channel(t, n))},
                                          {DNNL_ARG_SHIFT, t.parameter(n, "bias", per_channel(t, n))},
                                          {DNNL_ARG_MEAN, s.mean},
                                          {DNNL_ARG_VARIANCE, s.variance}};
-  const Node* relu = fused_relu(t, n);
+  const Node* relu = fused_relu_node(t, n);
   if (relu != nullptr) {
     s.workspace = t.plan().add_buffer(pd.workspace_desc(), n.name + ".relu_mask");
     args[DNNL_ARG_WORKSPACE] = s.workspace;
@@ -81,7 +81,7 @@ void forward_batch_norm(Trainer& t, const Node& n) {
 BufferId recompute_batch_norm_relu(Trainer& t, const Node& n) {
   const auto& a = std::get<attr::BatchNorm>(n.attrs);
   Saved& s = t.saved(n);
-  const auto fwd = std::any_cast<dnnl::batch_normalization_forward::primitive_desc>(s.hint);
+  const auto& fwd = s.forward_as<dnnl::batch_normalization_forward::primitive_desc>(n);
   // The batch's own statistics, saved by the forward pass, as "global" ones: the same normalisation.
   dnnl::batch_normalization_forward::desc desc(
       dnnl::prop_kind::forward_inference, fwd.src_desc(), static_cast<float>(a.eps),
@@ -101,13 +101,13 @@ BufferId recompute_batch_norm_relu(Trainer& t, const Node& n) {
 void backward_batch_norm(Trainer& t, const Node& n) {
   const auto& a = std::get<attr::BatchNorm>(n.attrs);
   Saved& s = t.saved(n);
-  const auto fwd = std::any_cast<dnnl::batch_normalization_forward::primitive_desc>(s.hint);
+  const auto& fwd = s.forward_as<dnnl::batch_normalization_forward::primitive_desc>(n);
   const memory::desc md = fwd.src_desc();
   dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, md, md, static_cast<float>(a.eps),
                                                 flags(t, n));
   dnnl::batch_normalization_backward::primitive_desc pd(desc, t.engine(), fwd);
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
-  const Node* relu = fused_relu(t, n);
+  const Node* relu = fused_relu_node(t, n);
   const ValueState dy = *t.gradient(t.gradient_source(n));
   std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, t.input_for_backward(n, 0, md)},
                                          {DNNL_ARG_MEAN, s.mean},
@@ -137,7 +137,7 @@ void forward_lrn(Trainer& t, const Node& n) {
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
   s.workspace = t.plan().add_buffer(pd.workspace_desc(), n.name + ".workspace");
-  s.hint = pd;
+  s.forward = pd;
   t.step(n.name, dnnl::lrn_forward(pd),
          {{DNNL_ARG_SRC, s.inputs[0]}, {DNNL_ARG_DST, s.output}, {DNNL_ARG_WORKSPACE, s.workspace}});
   t.set_state(n.output, s.output, pd.dst_desc());
@@ -157,7 +157,7 @@ void backward_lrn(Trainer& t, const Node& n) {
     if (t.wants_gradient(n.inputs[0])) t.add_gradient(n.inputs[0], dx, n.name);
     return;
   }
-  const auto fwd = std::any_cast<dnnl::lrn_forward::primitive_desc>(s.hint);
+  const auto& fwd = s.forward_as<dnnl::lrn_forward::primitive_desc>(n);
   dnnl::lrn_backward::desc desc(dnnl::algorithm::lrn_across_channels, fwd.src_desc(), fwd.dst_desc(), a.size,
                                 static_cast<float>(a.alpha), static_cast<float>(a.beta), static_cast<float>(a.k));
   dnnl::lrn_backward::primitive_desc pd(desc, t.engine(), fwd);

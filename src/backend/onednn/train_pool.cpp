@@ -42,7 +42,7 @@ void forward_pool(Trainer& t, const Node& n) {
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
   s.output = t.plan().add_buffer(pd.dst_desc(), n.name);
-  s.hint = pd;
+  s.forward = pd;
   std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, s.inputs[0]}, {DNNL_ARG_DST, s.output}};
   if (g.algorithm == dnnl::algorithm::pooling_max) {
     s.workspace = t.plan().add_buffer(pd.workspace_desc(), n.name + ".workspace");
@@ -57,7 +57,7 @@ void backward_pool(Trainer& t, const Node& n) {
   const PoolGeometry g = pool_geometry(t.graph(), n);
   if (g.fallback) return reference_backward(t, n);
   Saved& s = t.saved(n);
-  const auto fwd = std::any_cast<dnnl::pooling_v2_forward::primitive_desc>(s.hint);
+  const auto& fwd = s.forward_as<dnnl::pooling_v2_forward::primitive_desc>(n);
   dnnl::pooling_v2_backward::desc desc(g.algorithm, fwd.src_desc(), fwd.dst_desc(), g.strides, g.kernel, {0, 0},
                                        g.pad_l, g.pad_r);
   dnnl::pooling_v2_backward::primitive_desc pd(desc, t.engine(), fwd);

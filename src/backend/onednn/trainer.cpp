@@ -19,9 +19,13 @@ Trainer::Trainer(const Graph& graph, Parameters& parameters, Parameters& gradien
       saved_(graph.nodes().size()),
       gradients_of_values_(graph.values().size()) {}
 
+Tensor& Trainer::writable_param(const Node& n, std::string_view suffix) {
+  param(n, suffix);  // checks the name and shape
+  return parameters_.at(fmt::format("{}.{}", n.name, suffix));
+}
+
 BufferId Trainer::parameter(const Node& n, std::string_view suffix, const memory::desc& md) {
-  const Tensor& t = param(n, suffix);  // checks the name and shape
-  return plan().add_external(md, const_cast<std::byte*>(t.bytes()), fmt::format("{}.{}", n.name, suffix));
+  return plan().add_external(md, writable_param(n, suffix).bytes(), fmt::format("{}.{}", n.name, suffix));
 }
 
 BufferId Trainer::parameter_as(const Node& n, std::string_view suffix, const memory::desc& plain,

@@ -5,7 +5,6 @@
 // contribution is added into a new buffer, so a gradient buffer handed to two inputs stays valid.
 #pragma once
 
-#include <any>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "backend/onednn/compiler.h"
+#include "backend/onednn/saved.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/optim.h"
 
@@ -27,16 +27,6 @@ struct TrainingState {
   Optimizer* optimizer = nullptr;
 };
 
-/// What a node's forward pass leaves for its backward pass.
-struct Saved {
-  std::vector<BufferId> inputs;  ///< inputs as the forward primitive read them
-  BufferId output = -1;
-  BufferId workspace = -1;
-  BufferId mean = -1, variance = -1;
-  BufferId mask = -1;
-  std::any hint;  ///< the forward primitive_desc
-};
-
 class Trainer : public Lowering {
  public:
   Trainer(const Graph& graph, Parameters& parameters, Parameters& gradients, Plan& plan, const TrainingOptions& options,
@@ -49,6 +39,9 @@ class Trainer : public Lowering {
   TrainingState& training_state() { return state_; }
   Saved& saved(const Node& n) { return saved_.at(static_cast<std::size_t>(id_of(n))); }
 
+  /// The parameter `node.suffix`, checked as param() does, writable: the trainer's steps update the
+  /// parameters it was given (running statistics, a fused update).
+  Tensor& writable_param(const Node& n, std::string_view suffix);
   /// A buffer over the parameter tensor itself (read at each step; running statistics written in place).
   BufferId parameter(const Node& n, std::string_view suffix, const memory::desc& md);
   /// The parameter in layout `wanted`: reordered from the tensor at each step when the layouts differ.

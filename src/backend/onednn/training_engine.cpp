@@ -84,7 +84,7 @@ void TrainingEngine::check_batch(const Tensor& input, std::span<const int64_t> l
 double TrainingEngine::run_step(const Tensor& input, std::span<const int64_t> labels) {
   Impl& m = *impl_;
   m.state.labels.assign(labels.begin(), labels.end());
-  m.plan.rebind(m.input, const_cast<std::byte*>(input.bytes()));  // never written: no step works in place on it
+  m.plan.rebind(m.input, onednn::read_only_handle(input.bytes()));  // no step works in place on it
   m.plan.execute(m.stream);
   ++m.state.step;
   double loss = 0;
