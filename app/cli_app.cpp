@@ -10,6 +10,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/nearest_names.h"
 #include "commands.h"
+#include "option_flags.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -66,7 +67,7 @@ int parse_and_run(CLI::App& app, int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   } catch (const cnnzoo::Error& e) {
-    fmt::print(stderr, "cnnzoo: error: {}\n", e.what());
+    fmt::print(stderr, "cnnzoo: error: {}\n", cli_message(e));
     return kExitError;
   } catch (const std::bad_alloc&) {
     // Sizes are checked before the large allocations; this is the net under the ones that are not.

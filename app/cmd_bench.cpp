@@ -148,9 +148,9 @@ BenchResult bench(const BenchArgs& args) {
 
   const ModelInfo& info = find_model(args.model);
   const ModelOptions resolved = args.flags.resolve();
-  require_memory(info.name, resolved, args.train,
-                 args.flags.input.empty() ? fmt::format("--batch {}", resolved.batch)
-                                          : fmt::format("--batch {} --input {}", resolved.batch, args.flags.input));
+  std::vector<OptionValue> sizes{{"ModelOptions::batch", std::to_string(resolved.batch)}};
+  if (!args.flags.input.empty()) sizes.push_back({"ModelOptions::input", args.flags.input});
+  require_memory(info.name, resolved, args.train, sizes);
   const Graph graph = build_model(info.name, resolved);
   Parameters parameters = init_parameters(graph, init_scheme_for(info.name), args.seed);
   const Analysis analysis = analyze(graph);

@@ -29,7 +29,7 @@ std::pair<std::string, std::string> split_spec(const std::string& spec) {
 }
 
 void run_compare(const CompareArgs& args) {
-  const ReportFormat format = parse_report_format(args.format);
+  const ReportFormat format = parse_report_format(args.format, "--format");
   const ModelOptions options = args.flags.resolve();
   std::vector<CompareEntry> entries;
   for (const std::string& spec : args.models) {

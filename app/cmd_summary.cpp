@@ -13,6 +13,7 @@
 #include "cnnzoo/report.h"
 #include "commands.h"
 #include "model_flags.h"
+#include "option_flags.h"
 
 namespace cnnzoo::cli {
 namespace {
@@ -52,7 +53,7 @@ Graph imported_graph(const SummaryArgs& args) {
     graph = import_onnx(args.model, import).graph;
   } catch (const Error& e) {
     throw Error(fmt::format("--batch {}: {} fixes input '{}' at batch {} and its graph takes no other: {}",
-                            options.batch, args.model, input, fixed, e.what()));
+                            options.batch, args.model, input, fixed, cli_message(e)));
   }
   std::cerr << fmt::format("note: {} fixes input '{}' at batch {}; summarised at --batch {}\n", args.model, input,
                            fixed, options.batch);
@@ -60,7 +61,7 @@ Graph imported_graph(const SummaryArgs& args) {
 }
 
 void run_summary(const SummaryArgs& args) {
-  const ReportFormat format = parse_report_format(args.format);
+  const ReportFormat format = parse_report_format(args.format, "--format");
   const Graph graph =
       names_onnx_file(args.model) ? imported_graph(args) : build_model(args.model, args.flags.resolve());
   const Analysis analysis =

@@ -16,6 +16,7 @@
 #include "cnnzoo/models.h"
 #include "flag_checks.h"
 #include "non_finite_warning.h"
+#include "option_flags.h"
 #include "run_inputs.h"
 #include "run_onnx.h"
 #include "run_outputs.h"
@@ -154,7 +155,7 @@ std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> read_arrays(c
       }
       arrays.emplace_back(file, std::move(array));
     } catch (const Error& e) {
-      failures.add(e.what());
+      failures.add(cli_message(e));
     }
   }
   return arrays;
@@ -170,7 +171,7 @@ std::vector<Sample> list_samples(const std::vector<std::string>& files,
       check_array(file, *array, m);
       fitting.emplace(file, array);
     } catch (const Error& e) {
-      failures.add(e.what());
+      failures.add(cli_message(e));
     }
   }
   std::vector<Sample> samples;
@@ -200,13 +201,13 @@ bool fill_sample(const Sample& sample, const ImagePreprocessing& preprocessing, 
   try {
     image = read_image(sample.image, budgets);  // its errors name the file
   } catch (const Error& e) {
-    failures.add(e.what());
+    failures.add(cli_message(e));
     return false;
   }
   try {
     image_to_sample(image, preprocessing, slot);
   } catch (const Error& e) {
-    failures.add(fmt::format("{}: {}", sample.image, e.what()));
+    failures.add(fmt::format("{}: {}", sample.image, cli_message(e)));
     return false;
   }
   return true;

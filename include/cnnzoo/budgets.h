@@ -2,8 +2,9 @@
 // once decoded. A few kilobytes can declare gigabytes (a PNG header of 16384 x 16384 pixels, a gzip stream
 // of zeros, an ONNX Gather that repeats a weight), so each reader checks the declared size against its
 // budget before it allocates, and refuses with a message naming the file or node, the size, the budget and
-// the flag that raises it. The defaults here are the one home of these figures (docs/counting.md,
-// "Decoded-size budgets", says why each); the CLI sets them with --max-image-pixels, --max-image-mib,
+// the option that raises it (an OptionErrorOf<Error> about "DecodeBudgets::image_pixels", ...). The defaults here are
+// the one home of these figures (docs/counting.md, "Decoded-size budgets", says why each); the CLI sets them with
+// --max-image-pixels, --max-image-mib,
 // --max-gunzip-mib and --max-folded-mib (app/budget_flags.h).
 #pragma once
 

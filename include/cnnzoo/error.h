@@ -1,9 +1,11 @@
-// The exceptions cnnzoo throws. Every message names the thing at fault (a node, a file, a flag)
+// The exceptions cnnzoo throws. Every message names the thing at fault (a node, a file, an option)
 // and what was expected and found; the CLI prints it as one line and exits non-zero.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cnnzoo {
 
@@ -36,5 +38,33 @@ class InvalidArgument : public Error {
  public:
   using Error::Error;
 };
+
+/// The options an error is about, spelled as the library's option structs name them ("FitOptions::epochs",
+/// "ModelOptions::depth"); the message spells each one the same way. The library does not know how a front
+/// end names its options: the CLI rewrites each field in the message as the flag that sets it
+/// (app/option_flags.h), so that `cnnzoo train --epochs 0` says "--epochs: must be at least 1, got 0".
+class OptionFields {
+ public:
+  explicit OptionFields(std::vector<std::string> fields) : fields_(std::move(fields)) {}
+  virtual ~OptionFields() = default;
+  OptionFields(const OptionFields&) = default;
+  OptionFields& operator=(const OptionFields&) = default;
+
+  const std::vector<std::string>& fields() const noexcept { return fields_; }
+
+ private:
+  std::vector<std::string> fields_;
+};
+
+/// An error of the kind `Kind` (InvalidArgument, UnknownNameError, Error) about the options `fields`.
+template <class Kind>
+class OptionErrorOf : public Kind, public OptionFields {
+ public:
+  OptionErrorOf(std::vector<std::string> fields, const std::string& message)
+      : Kind(message), OptionFields(std::move(fields)) {}
+};
+
+/// An option's value is malformed: "FitOptions::epochs: must be at least 1, got 0".
+using OptionError = OptionErrorOf<InvalidArgument>;
 
 }  // namespace cnnzoo

@@ -49,15 +49,15 @@ Tensor read_npy(const std::string& path);
 void write_npy(const std::string& path, const Tensor& tensor);
 
 /// Makes `dir` a folder this process can write into, before any long work starts: creates it and its
-/// parents when missing and writes (then removes) a probe file in it. Throws Error "FLAG DIR: REASON; what to
-/// do" when it is a file, lies under a file, or cannot be created or written (`flag` names the option, e.g.
-/// "--out").
-void prepare_output_folder(const std::string& dir, const std::string& flag);
+/// parents when missing and writes (then removes) a probe file in it. Throws an OptionError about `option`,
+/// "OPTION DIR: REASON; what to do", when it is a file, lies under a file, or cannot be created or written
+/// (`option` names the option that gave the folder: "FitOptions::out_dir", or a front end's own name).
+void prepare_output_folder(const std::string& dir, const std::string& option);
 
 /// Checks that a file can be written at `path` before any long work starts: it is not a folder, and its
-/// folder exists and can be written into (probed with a temporary file). Throws Error naming `flag` and the
-/// path otherwise. The folder is not created: a mistyped folder is reported, not made.
-void check_output_file(const std::string& path, const std::string& flag);
+/// folder exists and can be written into (probed with a temporary file). Throws an OptionError naming `option`
+/// and the path otherwise. The folder is not created: a mistyped folder is reported, not made.
+void check_output_file(const std::string& path, const std::string& option);
 
 /// Compares `file` with every ParamSpec of `graph` (F32 for parameters, I64 for num_batches_tracked).
 WeightCheck check_weights(const Graph& graph, const TensorFile& file);

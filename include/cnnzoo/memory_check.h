@@ -1,11 +1,12 @@
 // Refusing work that cannot fit in memory before anything is allocated: a batch of 10^12 images or an
-// input of 20000 x 20000 pixels is a clear error naming the flags, not a std::bad_alloc (or a process the
+// input of 20000 x 20000 pixels is a clear error naming the options, not a std::bad_alloc (or a process the
 // kernel kills) minutes later.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cnnzoo/models.h"
 
@@ -27,10 +28,18 @@ struct MemoryEstimate {
 /// cannot overflow.
 MemoryEstimate estimate_memory(std::string_view model, const ModelOptions& options, bool training);
 
-/// Throws InvalidArgument when the estimate exceeds usable_memory_bytes(): "WHAT: training resnet20 at batch
-/// 64 and input 3x20000x20000 needs at least 1.2 TiB of memory (...), but this process may use 125.7 GiB ...; ...".
-/// `what` names the flags the user can change ("--batch 1000000000000").
-void require_memory(std::string_view model, const ModelOptions& options, bool training, const std::string& what);
+/// An option the user can change and its value, as the options at fault of a memory error:
+/// {"ModelOptions::batch", "1000000000000"}.
+struct OptionValue {
+  std::string field;
+  std::string value;
+};
+
+/// Throws an OptionError about the fields of `at_fault` when the estimate exceeds usable_memory_bytes():
+/// "ModelOptions::batch 64: training resnet20 at batch 64 and input 3x20000x20000 needs at least 1.2 TiB of
+/// memory (...), but this process may use 125.7 GiB ...; ...".
+void require_memory(std::string_view model, const ModelOptions& options, bool training,
+                    const std::vector<OptionValue>& at_fault);
 
 /// Bytes as a person reads them, in binary units: "512 B", "3.2 MiB", "1.2 TiB".
 std::string format_bytes(double bytes);

@@ -12,8 +12,9 @@ namespace cnnzoo {
 
 enum class ReportFormat { Table, Markdown, Csv, Json };
 
-/// "table", "markdown", "csv", "json"; throws InvalidArgument naming `flag` otherwise.
-ReportFormat parse_report_format(const std::string& text, const std::string& flag = "--format");
+/// "table", "markdown", "csv", "json"; throws an OptionError naming `option` (the option that gave `text`)
+/// otherwise.
+ReportFormat parse_report_format(const std::string& text, const std::string& option);
 
 /// JSON: {"model", "input": [C,H,W], "input_shape": [N,C,H,W], "batch", "view": "layers" | "nodes" |
 /// "modules", "depth_view", "layers": [{"name", "op", "kind", "output": [C,H,W], "input_shape",

@@ -52,8 +52,10 @@ NodeId last_node_for(const Graph& g, const std::string& until) {
     std::string top = n.name.substr(0, n.name.find('.'));
     if (std::find(modules.begin(), modules.end(), top) == modules.end()) modules.push_back(std::move(top));
   }
-  throw UnknownNameError(fmt::format("--until: no row, node or module named '{}' in {}; its top-level modules: {}",
-                                     until, g.name(), fmt::join(modules, ", ")));
+  throw OptionErrorOf<UnknownNameError>(
+      {"AnalysisOptions::until"},
+      fmt::format("AnalysisOptions::until: no row, node or module named '{}' in {}; its top-level modules: {}", until,
+                  g.name(), fmt::join(modules, ", ")));
 }
 
 // Receptive field (pixels of the input one pixel sees) and jump (input pixels between neighbours).
@@ -310,13 +312,15 @@ std::vector<LayerRow> module_rows(const std::vector<LayerRow>& nodes, const std:
 
 Analysis analyze(const Graph& g, const AnalysisOptions& options) {
   if (options.depth_view && *options.depth_view < 1) {
-    throw InvalidArgument(
-        fmt::format("--depth-view must be a module depth of at least 1 (1 = stages, 2 = blocks, "
-                    "3 = layers), got {}",
-                    *options.depth_view));
+    throw OptionError({"AnalysisOptions::depth_view"},
+                      fmt::format("AnalysisOptions::depth_view must be a module depth of at least 1 (1 = stages, "
+                                  "2 = blocks, 3 = layers), got {}",
+                                  *options.depth_view));
   }
   if (options.depth_view && options.all_nodes) {
-    throw InvalidArgument("--depth-view and --all-nodes are two views of the rows; give one of them");
+    throw OptionError({"AnalysisOptions::depth_view", "AnalysisOptions::all_nodes"},
+                      "AnalysisOptions::depth_view and AnalysisOptions::all_nodes are two views of the rows; give one "
+                      "of them");
   }
   Analysis result;
   result.model = g.name();

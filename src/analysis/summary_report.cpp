@@ -176,12 +176,12 @@ std::string totals_text(const Analysis& a) {
 
 }  // namespace
 
-ReportFormat parse_report_format(const std::string& text, const std::string& flag) {
+ReportFormat parse_report_format(const std::string& text, const std::string& option) {
   if (text == "table" || text == "text") return ReportFormat::Table;
   if (text == "markdown" || text == "md") return ReportFormat::Markdown;
   if (text == "csv") return ReportFormat::Csv;
   if (text == "json") return ReportFormat::Json;
-  throw InvalidArgument(fmt::format("{}: unknown format '{}'; known: table, markdown, csv, json", flag, text));
+  throw OptionError({option}, fmt::format("{}: unknown format '{}'; known: table, markdown, csv, json", option, text));
 }
 
 nlohmann::json to_json(const Analysis& a) {

@@ -207,17 +207,20 @@ ImageHeader read_image_header(const std::filesystem::path& path, std::span<const
 
 void check_image_budgets(const std::filesystem::path& path, const ImageHeader& header, const DecodeBudgets& budgets) {
   if (header.pixels > budgets.image_pixels) {
-    throw Error(fmt::format(
-        "{}: the {} header declares {} x {} = {} pixels, more than the budget of {} pixels; --max-image-pixels "
-        "raises it",
-        path.string(), header.format, header.width, header.height, with_commas(header.pixels),
-        with_commas(budgets.image_pixels)));
+    throw OptionErrorOf<Error>(
+        {"DecodeBudgets::image_pixels"},
+        fmt::format("{}: the {} header declares {} x {} = {} pixels, more than the budget of {} pixels; "
+                    "DecodeBudgets::image_pixels raises it",
+                    path.string(), header.format, header.width, header.height, with_commas(header.pixels),
+                    with_commas(budgets.image_pixels)));
   }
   if (header.decoded_bytes > budgets.image_bytes) {
-    throw Error(fmt::format(
-        "{}: decoding this {} x {} {} takes {} bytes ({}), more than the budget of {}; --max-image-mib raises it",
-        path.string(), header.width, header.height, header.format, with_commas(header.decoded_bytes),
-        bytes_text(header.decoded_bytes), budget_text(budgets.image_bytes)));
+    throw OptionErrorOf<Error>(
+        {"DecodeBudgets::image_bytes"},
+        fmt::format("{}: decoding this {} x {} {} takes {} bytes ({}), more than the budget of {}; "
+                    "DecodeBudgets::image_bytes raises it",
+                    path.string(), header.width, header.height, header.format, with_commas(header.decoded_bytes),
+                    bytes_text(header.decoded_bytes), budget_text(budgets.image_bytes)));
   }
 }
 

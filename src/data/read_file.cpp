@@ -44,8 +44,11 @@ std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, int64_t max
     const auto n = static_cast<std::size_t>(got);
     if (out.size() + n > budget) {
       gzclose(file);
-      throw Error(fmt::format("{}: the gzip stream inflates to more than the budget of {}; --max-gunzip-mib raises it",
-                              path.string(), budget_text(max_bytes)));
+      throw OptionErrorOf<Error>(
+          {"DecodeBudgets::gunzip_bytes"},
+          fmt::format("{}: the gzip stream inflates to more than the budget of {}; DecodeBudgets::gunzip_bytes "
+                      "raises it",
+                      path.string(), budget_text(max_bytes)));
     }
     // Capacity grows by doubling, but never past the budget.
     if (out.size() + n > out.capacity()) out.reserve(std::min(budget, std::max(2 * out.capacity(), out.size() + n)));

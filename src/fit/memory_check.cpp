@@ -1,6 +1,7 @@
 #include "cnnzoo/memory_check.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -61,16 +62,25 @@ MemoryEstimate estimate_memory(std::string_view model, const ModelOptions& optio
   return {.weight_bytes = weights, .activation_bytes = at_one + per_sample * static_cast<double>(options.batch - 1)};
 }
 
-void require_memory(std::string_view model, const ModelOptions& options, bool training, const std::string& what) {
+void require_memory(std::string_view model, const ModelOptions& options, bool training,
+                    const std::vector<OptionValue>& at_fault) {
   const MemoryEstimate need = estimate_memory(model, options, training);
   const auto have = static_cast<double>(usable_memory_bytes());
   if (need.total() <= have) return;
   const std::string input = options.input ? to_string(*options.input) : to_string(find_model(model).default_input);
-  throw InvalidArgument(fmt::format(
-      "{}: {} {} at batch {} and input {} needs at least {} of memory ({} of activations, {} of weights), but this "
-      "process may use {} (the machine's memory, its cgroup's limit or ulimit -v); use a smaller batch or input",
-      what, training ? "training" : "running", model, options.batch, input, format_bytes(need.total()),
-      format_bytes(need.activation_bytes), format_bytes(need.weight_bytes), format_bytes(have)));
+  std::vector<std::string> fields, named;
+  for (const OptionValue& option : at_fault) {
+    fields.push_back(option.field);
+    named.push_back(option.field + " " + option.value);
+  }
+  const std::string what = fmt::format("{}", fmt::join(named, " "));
+  throw OptionError(
+      std::move(fields),
+      fmt::format(
+          "{}: {} {} at batch {} and input {} needs at least {} of memory ({} of activations, {} of weights), but this "
+          "process may use {} (the machine's memory, its cgroup's limit or ulimit -v); use a smaller batch or input",
+          what, training ? "training" : "running", model, options.batch, input, format_bytes(need.total()),
+          format_bytes(need.activation_bytes), format_bytes(need.weight_bytes), format_bytes(have)));
 }
 
 std::string format_bytes(double bytes) {

@@ -13,22 +13,25 @@
 
 namespace cnnzoo::io {
 
-FolderLock::FolderLock(const std::string& dir, const std::string& flag) {
+FolderLock::FolderLock(const std::string& dir, const std::string& option) {
   const std::string path = (std::filesystem::path(dir) / ".cnnzoo.lock").string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    throw Error(fmt::format("{} {}: cannot create its lock file {}: {}", flag, dir, path, std::strerror(errno)));
+    throw OptionErrorOf<Error>(
+        {option}, fmt::format("{} {}: cannot create its lock file {}: {}", option, dir, path, std::strerror(errno)));
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
     ::close(fd_);
     fd_ = -1;
     if (error == EWOULDBLOCK) {
-      throw InvalidArgument(
+      throw OptionError(
+          {option},
           fmt::format("{} {}: another cnnzoo run is writing into this folder; wait for it to end or choose another {}",
-                      flag, dir, flag));
+                      option, dir, option));
     }
-    throw Error(fmt::format("{} {}: cannot lock {}: {}", flag, dir, path, std::strerror(error)));
+    throw OptionErrorOf<Error>({option},
+                               fmt::format("{} {}: cannot lock {}: {}", option, dir, path, std::strerror(error)));
   }
 }
 

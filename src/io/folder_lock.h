@@ -10,8 +10,9 @@ namespace cnnzoo::io {
 /// it when the process ends in any way, SIGKILL included, so a killed run never leaves a stale lock.
 class FolderLock {
  public:
-  /// Throws InvalidArgument naming `flag` and the folder when another process holds the lock.
-  FolderLock(const std::string& dir, const std::string& flag);
+  /// Throws an OptionError about `option` (the option that names the folder, "FitOptions::out_dir") when
+  /// another process holds the lock, and Error about it when the lock cannot be taken.
+  FolderLock(const std::string& dir, const std::string& option);
   ~FolderLock();
   FolderLock(const FolderLock&) = delete;
   FolderLock& operator=(const FolderLock&) = delete;

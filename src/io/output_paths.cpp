@@ -1,5 +1,5 @@
 // Output locations checked before the work that fills them: a run that cannot write its results should
-// fail in its first second, not after an epoch, and with the flag and the reason instead of a filesystem
+// fail in its first second, not after an epoch, and with the option and the reason instead of a filesystem
 // exception.
 #include <fmt/format.h>
 #include <unistd.h>
@@ -41,44 +41,44 @@ std::string probe_write(const fs::path& dir) {
   return {};
 }
 
-[[noreturn]] void refuse(const std::string& flag, const std::string& path, const std::string& reason) {
-  throw InvalidArgument(fmt::format("{} {}: {}", flag, path, reason));
+[[noreturn]] void refuse(const std::string& option, const std::string& path, const std::string& reason) {
+  throw OptionError({option}, fmt::format("{} {}: {}", option, path, reason));
 }
 
 }  // namespace
 
-void prepare_output_folder(const std::string& dir, const std::string& flag) {
-  if (dir.empty()) throw InvalidArgument(fmt::format("{}: give a folder", flag));
+void prepare_output_folder(const std::string& dir, const std::string& option) {
+  if (dir.empty()) throw OptionError({option}, fmt::format("{}: give a folder", option));
   const fs::path path(dir);
   std::error_code ec;
   if (fs::exists(path, ec) && !fs::is_directory(path, ec)) {
-    refuse(flag, dir, "is a file, not a folder; give a folder (it is created when missing)");
+    refuse(option, dir, "is a file, not a folder; give a folder (it is created when missing)");
   }
   if (!fs::exists(path, ec)) {
     const fs::path ancestor = existing_ancestor(path);
     if (!ancestor.empty() && !fs::is_directory(ancestor, ec)) {
-      refuse(flag, dir, fmt::format("cannot create the folder: {} is a file", ancestor.string()));
+      refuse(option, dir, fmt::format("cannot create the folder: {} is a file", ancestor.string()));
     }
     fs::create_directories(path, ec);
-    if (ec) refuse(flag, dir, fmt::format("cannot create the folder: {}; choose another", ec.message()));
+    if (ec) refuse(option, dir, fmt::format("cannot create the folder: {}; choose another", ec.message()));
   }
   if (const std::string why = probe_write(path); !why.empty()) {
-    refuse(flag, dir, fmt::format("cannot write into the folder: {}; choose another", why));
+    refuse(option, dir, fmt::format("cannot write into the folder: {}; choose another", why));
   }
 }
 
-void check_output_file(const std::string& path, const std::string& flag) {
-  if (path.empty()) throw InvalidArgument(fmt::format("{}: give a file name", flag));
+void check_output_file(const std::string& path, const std::string& option) {
+  if (path.empty()) throw OptionError({option}, fmt::format("{}: give a file name", option));
   const fs::path file(path);
   std::error_code ec;
-  if (fs::is_directory(file, ec)) refuse(flag, path, "is a folder; give a file name");
+  if (fs::is_directory(file, ec)) refuse(option, path, "is a folder; give a file name");
   const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
   if (!fs::exists(dir, ec)) {
-    refuse(flag, path, fmt::format("the folder {} does not exist; create it first", dir.string()));
+    refuse(option, path, fmt::format("the folder {} does not exist; create it first", dir.string()));
   }
-  if (!fs::is_directory(dir, ec)) refuse(flag, path, fmt::format("{} is a file, not a folder", dir.string()));
+  if (!fs::is_directory(dir, ec)) refuse(option, path, fmt::format("{} is a file, not a folder", dir.string()));
   if (const std::string why = probe_write(dir); !why.empty()) {
-    refuse(flag, path, fmt::format("cannot write into {}: {}; choose another place", dir.string(), why));
+    refuse(option, path, fmt::format("cannot write into {}: {}; choose another place", dir.string(), why));
   }
 }
 

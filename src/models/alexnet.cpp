@@ -22,8 +22,8 @@ ValueId classifier(Builder& b, ValueId x, int64_t num_classes) {
   return b.linear(x, seq.next(), {.out = num_classes});
 }
 
-Graph alexnet(const ModelConfig& c) {
-  Builder b(c.name, c.input_shape());
+Graph alexnet(const ModelConfig& config) {
+  Builder b(config.name, config.input_shape());
   Sequential seq("features");
   struct Layer {
     attr::Conv conv;
@@ -43,7 +43,7 @@ Graph alexnet(const ModelConfig& c) {
     if (l.pool_after) x = b.max_pool(x, seq.next(), {.kernel = 3, .stride = 2});
   }
   x = b.flatten(b.adaptive_avg_pool(x, "avgpool", 6), "flatten");
-  b.output(classifier(b, x, c.num_classes));
+  b.output(classifier(b, x, config.num_classes));
   return b.finish();
 }
 
@@ -55,8 +55,8 @@ struct PaperPlan {
   bool ceil_pools;
 };
 
-Graph paper_style(const ModelConfig& c, const PaperPlan& p) {
-  Builder b(c.name, c.input_shape());
+Graph paper_style(const ModelConfig& config, const PaperPlan& p) {
+  Builder b(config.name, config.input_shape());
   Sequential seq("features");
   const attr::Pool pool{.kernel = 3, .stride = 2, .ceil_mode = p.ceil_pools};
   ValueId x = b.input();
@@ -71,35 +71,35 @@ Graph paper_style(const ModelConfig& c, const PaperPlan& p) {
     x = b.relu(x, seq.next());
   }
   x = b.flatten(b.max_pool(x, seq.next(), pool), "flatten");
-  b.output(classifier(b, x, c.num_classes));
+  b.output(classifier(b, x, config.num_classes));
   return b.finish();
 }
 
-Graph alexnet_paper(const ModelConfig& c) {
-  return paper_style(c, {
-                            .conv1 = {.out = 96, .kernel = 11, .stride = 4},
-                            .conv2 = {.out = 256, .kernel = 5, .pad = 2, .groups = 2},
-                            .conv3 = {.out = 384, .kernel = 3, .pad = 1},
-                            .conv4 = {.out = 384, .kernel = 3, .pad = 1, .groups = 2},
-                            .conv5 = {.out = 256, .kernel = 3, .pad = 1, .groups = 2},
-                            .ceil_pools = false,
-                        });
+Graph alexnet_paper(const ModelConfig& config) {
+  return paper_style(config, {
+                                 .conv1 = {.out = 96, .kernel = 11, .stride = 4},
+                                 .conv2 = {.out = 256, .kernel = 5, .pad = 2, .groups = 2},
+                                 .conv3 = {.out = 384, .kernel = 3, .pad = 1},
+                                 .conv4 = {.out = 384, .kernel = 3, .pad = 1, .groups = 2},
+                                 .conv5 = {.out = 256, .kernel = 3, .pad = 1, .groups = 2},
+                                 .ceil_pools = false,
+                             });
 }
 
 // Zeiler and Fergus, figure 3: 224 -> 110 (7x7/2) -> 55 -> 26 (5x5/2) -> 13 -> 13 -> 13 -> 6.
 // `--wide` takes their table 6 variant with 512, 1024 and 512 maps in layers 3, 4 and 5.
-Graph zfnet(const ModelConfig& c) {
-  const int64_t c3 = c.wide ? 512 : 384;
-  const int64_t c4 = c.wide ? 1024 : 384;
-  const int64_t c5 = c.wide ? 512 : 256;
-  return paper_style(c, {
-                            .conv1 = {.out = 96, .kernel = 7, .stride = 2, .pad = 1},
-                            .conv2 = {.out = 256, .kernel = 5, .stride = 2},
-                            .conv3 = {.out = c3, .kernel = 3, .pad = 1},
-                            .conv4 = {.out = c4, .kernel = 3, .pad = 1},
-                            .conv5 = {.out = c5, .kernel = 3, .pad = 1},
-                            .ceil_pools = true,
-                        });
+Graph zfnet(const ModelConfig& config) {
+  const int64_t c3 = config.wide ? 512 : 384;
+  const int64_t c4 = config.wide ? 1024 : 384;
+  const int64_t c5 = config.wide ? 512 : 256;
+  return paper_style(config, {
+                                 .conv1 = {.out = 96, .kernel = 7, .stride = 2, .pad = 1},
+                                 .conv2 = {.out = 256, .kernel = 5, .stride = 2},
+                                 .conv3 = {.out = c3, .kernel = 3, .pad = 1},
+                                 .conv4 = {.out = c4, .kernel = 3, .pad = 1},
+                                 .conv5 = {.out = c5, .kernel = 3, .pad = 1},
+                                 .ceil_pools = true,
+                             });
 }
 
 }  // namespace

@@ -51,9 +51,9 @@ struct Plan {
 };
 
 // `name` is what was built: "_k{k}" is appended when --growth-rate changes the table's k.
-Graph densenet(const ModelConfig& c, const Plan& p, const std::string& name) {
-  const int64_t k = c.growth_rate.value_or(p.growth);
-  Builder b(k == p.growth ? name : fmt::format("{}_k{}", name, k), c.input_shape());
+Graph densenet(const ModelConfig& config, const Plan& p, const std::string& name) {
+  const int64_t k = config.growth_rate.value_or(p.growth);
+  Builder b(k == p.growth ? name : fmt::format("{}_k{}", name, k), config.input_shape());
   ValueId x = b.input();
   if (p.imagenet_stem) {
     // --growth-rate changes k only; the stem keeps the table's width, as torchvision's
@@ -72,20 +72,22 @@ Graph densenet(const ModelConfig& c, const Plan& p, const std::string& name) {
   x = bn_relu(b, x, "features.norm5", "relu");
   x = p.imagenet_stem ? b.adaptive_avg_pool(x, "avgpool", 1) : b.global_avg_pool(x, "avgpool");
   x = b.flatten(x, "flatten");
-  b.output(b.linear(x, "classifier", {.out = c.num_classes}));
+  b.output(b.linear(x, "classifier", {.out = config.num_classes}));
   return b.finish();
 }
 
 // CIFAR DenseNet-BC: depth L = 6n + 4 (three blocks of n two-conv layers, the first conv, two
 // transitions and the classifier), 2k stem channels, maps 32, 16, 8.
-Graph densenet_bc_cifar(const ModelConfig& c) {
-  const int64_t depth = c.depth.value_or(100);
+Graph densenet_bc_cifar(const ModelConfig& config) {
+  const int64_t depth = config.depth.value_or(100);
   if (depth < 10 || (depth - 4) % 6 != 0) {
-    throw InvalidArgument(fmt::format(
-        "{}: --depth must be 6n+4 with n >= 1 (10, 16, ..., 100, ..., 250) for DenseNet-BC, got {}", c.name, depth));
+    throw OptionError({"ModelOptions::depth"},
+                      fmt::format("{}: ModelOptions::depth must be 6n+4 with n >= 1 (10, 16, ..., 100, ..., 250) for "
+                                  "DenseNet-BC, got {}",
+                                  config.name, depth));
   }
   const int64_t n = (depth - 4) / 6;
-  return densenet(c, {.growth = 12, .blocks = {n, n, n}, .init = 0, .imagenet_stem = false},
+  return densenet(config, {.growth = 12, .blocks = {n, n, n}, .init = 0, .imagenet_stem = false},
                   fmt::format("densenet_bc{}", depth));
 }
 
@@ -109,7 +111,7 @@ void add_densenet_family(std::vector<ModelInfo>& out) {
                    fmt::format("DenseNet-{} (Huang et al. 2017), k={}, blocks {}{}", r.depth, r.plan.growth,
                                fmt::join(r.plan.blocks, "-"), r.torchvision ? ", as torchvision" : ", paper table 1"),
                    kImageNetInput, 1000, r.torchvision, kTakesGrowthRate,
-                   [plan = r.plan](const ModelConfig& c) { return densenet(c, plan, c.name); }});
+                   [plan = r.plan](const ModelConfig& config) { return densenet(config, plan, config.name); }});
   }
   out.push_back(
       {"densenet_bc100", "densenet",

@@ -97,8 +97,8 @@ ValueId aux_head(Builder& b, ValueId x, const std::string& name, const Plan& p, 
   return b.linear(x, name + ".fc2", {.out = num_classes});
 }
 
-Graph googlenet(const ModelConfig& c, const Plan& p) {
-  Builder b(c.name, c.input_shape());
+Graph googlenet(const ModelConfig& config, const Plan& p) {
+  Builder b(config.name, config.input_shape());
   const attr::Pool pool{.kernel = 3, .stride = 2, .ceil_mode = true};
   ValueId x = conv_unit(b, b.input(), "conv1", {.out = 64, .kernel = 7, .stride = 2, .pad = 3}, p);
   x = b.max_pool(x, "maxpool1", pool);
@@ -111,7 +111,7 @@ Graph googlenet(const ModelConfig& c, const Plan& p) {
   std::vector<std::pair<std::string, ValueId>> aux_inputs;
   for (const InceptionRow& r : kInception) {
     x = inception(b, x, r, p);
-    if (r.aux != nullptr && c.aux_logits) aux_inputs.emplace_back(r.aux, x);
+    if (r.aux != nullptr && config.aux_logits) aux_inputs.emplace_back(r.aux, x);
     if (r.pool_after == nullptr) continue;
     x = b.max_pool(x, r.pool_after, std::string_view(r.pool_after) == "maxpool4" ? p.maxpool4 : pool);
   }
@@ -119,11 +119,11 @@ Graph googlenet(const ModelConfig& c, const Plan& p) {
   // The aux heads are added here, after inception5b, although they read inception4a and 4d: torchvision
   // registers them there, so the graph's parameters come out in exactly its state_dict order.
   std::vector<ValueId> aux_logits;
-  for (const auto& [name, input] : aux_inputs) aux_logits.push_back(aux_head(b, input, name, p, c.num_classes));
+  for (const auto& [name, input] : aux_inputs) aux_logits.push_back(aux_head(b, input, name, p, config.num_classes));
 
   x = p.fixed_pools ? b.avg_pool(x, "avgpool", {.kernel = 7, .stride = 1}) : b.adaptive_avg_pool(x, "avgpool", 1);
   x = b.dropout(b.flatten(x, "flatten"), "dropout", p.dropout);
-  b.output(b.linear(x, "fc", {.out = c.num_classes}));
+  b.output(b.linear(x, "fc", {.out = config.num_classes}));
   // torchvision returns GoogLeNetOutputs(logits, aux_logits2, aux_logits1): the main output, then aux2, aux1.
   for (auto it = aux_logits.rbegin(); it != aux_logits.rend(); ++it) b.output(*it);
   return b.finish();
@@ -135,11 +135,11 @@ void add_googlenet_family(std::vector<ModelInfo>& out) {
   out.push_back({"googlenet", "googlenet",
                  "GoogLeNet as torchvision: BN after every conv, 3x3 in the '5x5' branch; --aux-logits adds aux1/aux2",
                  kImageNetInput, 1000, true, kTakesAuxLogits,
-                 [](const ModelConfig& c) { return googlenet(c, kTorchvision); }});
+                 [](const ModelConfig& config) { return googlenet(config, kTorchvision); }});
   out.push_back({"googlenet_paper", "googlenet",
                  "GoogLeNet as Szegedy et al. 2014: no BN, LRN, true 5x5 branch, dropout 0.4; --aux-logits",
                  kImageNetInput, 1000, false, kTakesAuxLogits,
-                 [](const ModelConfig& c) { return googlenet(c, kPaper); }});
+                 [](const ModelConfig& config) { return googlenet(config, kPaper); }});
 }
 
 }  // namespace cnnzoo::models

@@ -22,31 +22,36 @@ std::vector<ModelInfo> make_registry() {
   return all;
 }
 
-struct OptionFlag {
+// A model option only some models take, by its field.
+struct OptionalOption {
   unsigned bit;
-  const char* flag;
+  const char* field;
   bool (*given)(const ModelOptions&);
 };
 
-constexpr OptionFlag kOptionFlags[] = {
-    {kTakesDepth, "--depth", [](const ModelOptions& o) { return o.depth.has_value(); }},
-    {kTakesWidth, "--width", [](const ModelOptions& o) { return o.width.has_value(); }},
-    {kTakesGroups, "--groups", [](const ModelOptions& o) { return o.groups.has_value(); }},
-    {kTakesGrowthRate, "--growth-rate", [](const ModelOptions& o) { return o.growth_rate.has_value(); }},
-    {kTakesAuxLogits, "--aux-logits", [](const ModelOptions& o) { return o.aux_logits; }},
-    {kTakesWide, "--wide", [](const ModelOptions& o) { return o.wide; }},
+constexpr OptionalOption kOptionalOptions[] = {
+    {kTakesDepth, "ModelOptions::depth", [](const ModelOptions& options) { return options.depth.has_value(); }},
+    {kTakesWidth, "ModelOptions::width", [](const ModelOptions& options) { return options.width.has_value(); }},
+    {kTakesGroups, "ModelOptions::groups", [](const ModelOptions& options) { return options.groups.has_value(); }},
+    {kTakesGrowthRate, "ModelOptions::growth_rate",
+     [](const ModelOptions& options) { return options.growth_rate.has_value(); }},
+    {kTakesAuxLogits, "ModelOptions::aux_logits", [](const ModelOptions& options) { return options.aux_logits; }},
+    {kTakesWide, "ModelOptions::wide", [](const ModelOptions& options) { return options.wide; }},
 };
 
-std::string accepted_flags(unsigned bits) {
-  std::vector<std::string> names;
-  for (const OptionFlag& f : kOptionFlags) {
-    if (bits & f.bit) names.emplace_back(f.flag);
+// The optional options a model takes (`bits`), as the fields an error about them names.
+std::vector<std::string> accepted_options(unsigned bits) {
+  std::vector<std::string> fields;
+  for (const OptionalOption& option : kOptionalOptions) {
+    if (bits & option.bit) fields.emplace_back(option.field);
   }
-  return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "));
+  return fields;
 }
 
-void check_positive(std::string_view flag, const std::optional<int64_t>& v) {
-  if (v && *v < 1) throw InvalidArgument(fmt::format("{} must be a positive integer, got {}", flag, *v));
+void check_positive(const std::string& field, const std::optional<int64_t>& value) {
+  if (value && *value < 1) {
+    throw OptionError({field}, fmt::format("{} must be a positive integer, got {}", field, *value));
+  }
 }
 
 }  // namespace
@@ -75,29 +80,32 @@ const ModelInfo& find_model(std::string_view name) {
 
 Graph build_model(std::string_view name, const ModelOptions& options) {
   const ModelInfo& info = find_model(name);
-  for (const OptionFlag& f : kOptionFlags) {
-    if (f.given(options) && !(info.options & f.bit)) {
-      throw InvalidArgument(
-          fmt::format("model '{}' does not take {} (it takes: {})", info.name, f.flag, accepted_flags(info.options)));
+  for (const OptionalOption& option : kOptionalOptions) {
+    if (option.given(options) && !(info.options & option.bit)) {
+      std::vector<std::string> fields = accepted_options(info.options);
+      const std::string accepted = fields.empty() ? "none" : fmt::format("{}", fmt::join(fields, ", "));
+      fields.insert(fields.begin(), option.field);
+      throw OptionError(std::move(fields),
+                        fmt::format("model '{}' does not take {} (it takes: {})", info.name, option.field, accepted));
     }
   }
-  if (options.batch < 1)
-    throw InvalidArgument(fmt::format("--batch must be a positive integer, got {}", options.batch));
-  check_positive("--num-classes", options.num_classes);
-  check_positive("--depth", options.depth);
+  check_positive("ModelOptions::batch", options.batch);
+  check_positive("ModelOptions::num_classes", options.num_classes);
+  check_positive("ModelOptions::depth", options.depth);
   if (options.depth && *options.depth > kMaxModelDepth) {
-    throw InvalidArgument(
-        fmt::format("--depth {} is above the maximum {} layers (the deepest published CIFAR network "
-                    "has 1,202; docs/counting.md)",
-                    *options.depth, kMaxModelDepth));
+    throw OptionError({"ModelOptions::depth"},
+                      fmt::format("ModelOptions::depth {} is above the maximum {} layers (the deepest published "
+                                  "CIFAR network has 1,202; docs/counting.md)",
+                                  *options.depth, kMaxModelDepth));
   }
   if (options.batch > kMaxDim) {
-    throw InvalidArgument(
-        fmt::format("--batch {} is above the maximum {} (2^31 - 1; docs/counting.md)", options.batch, kMaxDim));
+    throw OptionError({"ModelOptions::batch"},
+                      fmt::format("ModelOptions::batch {} is above the maximum {} (2^31 - 1; docs/counting.md)",
+                                  options.batch, kMaxDim));
   }
-  check_positive("--width", options.width);
-  check_positive("--groups", options.groups);
-  check_positive("--growth-rate", options.growth_rate);
+  check_positive("ModelOptions::width", options.width);
+  check_positive("ModelOptions::groups", options.groups);
+  check_positive("ModelOptions::growth_rate", options.growth_rate);
   ModelConfig config{
       .name = info.name,
       .batch = options.batch,
@@ -111,12 +119,15 @@ Graph build_model(std::string_view name, const ModelOptions& options) {
       .wide = options.wide,
   };
   if (config.input.size() != 3) {
-    throw InvalidArgument(fmt::format("--input must be CxHxW, got {} dimensions", config.input.size()));
+    throw OptionError({"ModelOptions::input"},
+                      fmt::format("ModelOptions::input must be CxHxW, got {} dimensions", config.input.size()));
   }
   for (int64_t d : config.input) {
     if (d > kMaxDim) {
-      throw InvalidArgument(fmt::format("--input {}: dimension {} is above the maximum {} (2^31 - 1; docs/counting.md)",
-                                        to_string(config.input), d, kMaxDim));
+      throw OptionError({"ModelOptions::input"},
+                        fmt::format("ModelOptions::input {}: dimension {} is above the maximum {} (2^31 - 1; "
+                                    "docs/counting.md)",
+                                    to_string(config.input), d, kMaxDim));
     }
   }
   return info.build(config);

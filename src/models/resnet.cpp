@@ -40,11 +40,12 @@ const Depth& depth(int64_t layers) {
 
 // The name of a variant with other groups or width: torchvision's where it has one (resnet50 --groups 32
 // --width 4 is resnext50_32x4d, --width 128 is wide_resnet50_2), else the variant's with "_{g}x{w}d".
-std::string variant_name(const ModelConfig& c, const std::string& family, int64_t layers, const Block& as_registered,
-                         const Block& built) {
-  if (built.groups == as_registered.groups && built.width_per_group == as_registered.width_per_group) return c.name;
+std::string variant_name(const ModelConfig& config, const std::string& family, int64_t layers,
+                         const Block& as_registered, const Block& built) {
+  if (built.groups == as_registered.groups && built.width_per_group == as_registered.width_per_group)
+    return config.name;
   const bool torchvision_family = family == "resnet" || family == "wide_resnet" || family == "resnext";
-  if (!torchvision_family) return fmt::format("{}_{}x{}d", c.name, built.groups, built.width_per_group);
+  if (!torchvision_family) return fmt::format("{}_{}x{}d", config.name, built.groups, built.width_per_group);
   if (built.groups == 1 && built.width_per_group % 64 == 0) {
     const int64_t factor = built.width_per_group / 64;
     return factor == 1 ? fmt::format("resnet{}", layers) : fmt::format("wide_resnet{}_{}", layers, factor);
@@ -54,12 +55,12 @@ std::string variant_name(const ModelConfig& c, const std::string& family, int64_
 
 // `--width` (width per group) and `--groups` reshape the bottleneck's 3x3, as torchvision's
 // width_per_group and groups: resnet50 --groups 32 --width 4 is resnext50_32x4d.
-Graph imagenet_resnet(const ModelConfig& c, const std::string& family, const Depth& d, const Block& registered) {
+Graph imagenet_resnet(const ModelConfig& config, const std::string& family, const Depth& d, const Block& registered) {
   Block k = registered;
   k.branch = d.branch;
-  k.width_per_group = c.width.value_or(k.width_per_group);
-  k.groups = c.groups.value_or(k.groups);
-  return resnet::build(named(c, variant_name(c, family, d.layers, registered, k)),
+  k.width_per_group = config.width.value_or(k.width_per_group);
+  k.groups = config.groups.value_or(k.groups);
+  return resnet::build(named(config, variant_name(config, family, d.layers, registered, k)),
                        {.stem = resnet::Stem::ImageNet, .block = k, .stages = resnet::imagenet_stages(d.blocks)});
 }
 
@@ -139,8 +140,8 @@ void add_resnet_family(std::vector<ModelInfo>& out) {
     const Depth& d = depth(v.layers);
     const unsigned options = d.branch == Branch::Bottleneck ? kTakesWidth | kTakesGroups : 0u;
     out.push_back({std::move(v.name), v.family, std::move(v.description), kImageNetInput, 1000, v.torchvision, options,
-                   [&d, family = v.family, block = v.block](const ModelConfig& c) {
-                     return imagenet_resnet(c, family, d, block);
+                   [&d, family = v.family, block = v.block](const ModelConfig& config) {
+                     return imagenet_resnet(config, family, d, block);
                    }});
   }
 }

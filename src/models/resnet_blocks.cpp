@@ -102,8 +102,8 @@ std::vector<Stage> cifar_stages(int64_t n, int64_t planes) {
           {.blocks = n, .planes = 4 * planes, .stride = 2}};
 }
 
-Graph build(const ModelConfig& c, const Plan& plan) {
-  Builder b(c.name, c.input_shape());
+Graph build(const ModelConfig& config, const Plan& plan) {
+  Builder b(config.name, config.input_shape());
   const bool pre = plan.block.activation == Activation::Pre;
   ValueId x = b.input();
   // The CIFAR pre-activation nets (He et al.'s resnet-pre-act.lua, Zagoruyko's WRN) start with a bare
@@ -131,7 +131,7 @@ Graph build(const ModelConfig& c, const Plan& plan) {
   }
   if (pre) x = b.relu(b.batch_norm(x, "bn_final"), "relu");
   x = b.flatten(b.adaptive_avg_pool(x, "avgpool", 1), "flatten");
-  b.output(b.linear(x, "fc", {.out = c.num_classes}));
+  b.output(b.linear(x, "fc", {.out = config.num_classes}));
   return b.finish();
 }
 

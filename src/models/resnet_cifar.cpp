@@ -28,14 +28,15 @@ struct DepthRule {
   int64_t extra;
 };
 
-int64_t blocks_per_stage(const ModelConfig& c, const DepthRule& r) {
-  const int64_t depth = c.depth.value_or(r.default_depth);
-  if (depth < r.per_block + r.extra || (depth - r.extra) % r.per_block != 0) {
-    throw InvalidArgument(fmt::format("{}: --depth must be {}n+{} with n >= 1 ({}, {}, {}, ...), got {}", c.name,
-                                      r.per_block, r.extra, r.per_block + r.extra, 2 * r.per_block + r.extra,
-                                      3 * r.per_block + r.extra, depth));
+int64_t blocks_per_stage(const ModelConfig& config, const DepthRule& rule) {
+  const int64_t depth = config.depth.value_or(rule.default_depth);
+  if (depth < rule.per_block + rule.extra || (depth - rule.extra) % rule.per_block != 0) {
+    throw OptionError({"ModelOptions::depth"},
+                      fmt::format("{}: ModelOptions::depth must be {}n+{} with n >= 1 ({}, {}, {}, ...), got {}",
+                                  config.name, rule.per_block, rule.extra, rule.per_block + rule.extra,
+                                  2 * rule.per_block + rule.extra, 3 * rule.per_block + rule.extra, depth));
   }
-  return (depth - r.extra) / r.per_block;
+  return (depth - rule.extra) / rule.per_block;
 }
 
 /// How a CIFAR model names itself at another depth: "resnet" + depth. Pre-activation ResNets are
@@ -47,28 +48,30 @@ struct Naming {
   std::string kind_suffix{};
 };
 
-Graph cifar_resnet(const ModelConfig& c, const Block& k, const DepthRule& rule, const Naming& naming) {
-  const int64_t n = blocks_per_stage(c, rule);
-  const int64_t depth = c.depth.value_or(rule.default_depth);
+Graph cifar_resnet(const ModelConfig& config, const Block& k, const DepthRule& rule, const Naming& naming) {
+  const int64_t n = blocks_per_stage(config, rule);
+  const int64_t depth = config.depth.value_or(rule.default_depth);
   const bool taken = std::find(naming.other_kind_depths.begin(), naming.other_kind_depths.end(), depth) !=
                      naming.other_kind_depths.end();
   const std::string name = fmt::format("{}{}{}", naming.prefix, depth, taken ? naming.kind_suffix : "");
-  return resnet::build(named(c, name), {.stem = resnet::Stem::Cifar, .block = k, .stages = resnet::cifar_stages(n)});
+  return resnet::build(named(config, name),
+                       {.stem = resnet::Stem::Cifar, .block = k, .stages = resnet::cifar_stages(n)});
 }
 
 // WRN-d-k: pre-activation basic blocks 16k, 32k, 64k wide; `--width` is k.
-Graph wide_resnet(const ModelConfig& c) {
-  const int64_t n = blocks_per_stage(c, {.default_depth = 28, .per_block = 6, .extra = 4});
-  const int64_t k = c.width.value_or(10);
-  return resnet::build(named(c, fmt::format("wrn{}_{}", 6 * n + 4, k)), {.stem = resnet::Stem::Cifar,
-                                                                         .block = {.activation = Activation::Pre},
-                                                                         .stages = resnet::cifar_stages(n, 16 * k)});
+Graph wide_resnet(const ModelConfig& config) {
+  const int64_t n = blocks_per_stage(config, {.default_depth = 28, .per_block = 6, .extra = 4});
+  const int64_t k = config.width.value_or(10);
+  return resnet::build(named(config, fmt::format("wrn{}_{}", 6 * n + 4, k)),
+                       {.stem = resnet::Stem::Cifar,
+                        .block = {.activation = Activation::Pre},
+                        .stages = resnet::cifar_stages(n, 16 * k)});
 }
 
 void add(std::vector<ModelInfo>& out, std::string name, std::string family, std::string description, const Block& k,
          const DepthRule& rule, const Naming& naming) {
   out.push_back({std::move(name), std::move(family), std::move(description), kCifarInput, 10, false, kTakesDepth,
-                 [k, rule, naming](const ModelConfig& c) { return cifar_resnet(c, k, rule, naming); }});
+                 [k, rule, naming](const ModelConfig& config) { return cifar_resnet(config, k, rule, naming); }});
 }
 
 }  // namespace

@@ -19,11 +19,11 @@ const std::vector<int64_t> kConfigD{64, 64, M, 128, 128, M, 256, 256, 256, M, 51
 const std::vector<int64_t> kConfigE{64,  64,  M,   128, 128, M,   256, 256, 256, 256, M,
                                     512, 512, 512, 512, M,   512, 512, 512, 512, M};
 
-Graph vgg(const ModelConfig& c, const std::vector<int64_t>& config, bool batch_norm) {
-  Builder b(c.name, c.input_shape());
+Graph vgg(const ModelConfig& config, const std::vector<int64_t>& layers, bool batch_norm) {
+  Builder b(config.name, config.input_shape());
   Sequential seq("features");
   ValueId x = b.input();
-  for (int64_t channels : config) {
+  for (int64_t channels : layers) {
     if (channels == M) {
       x = b.max_pool(x, seq.next(), {.kernel = 2, .stride = 2});
       continue;
@@ -39,7 +39,7 @@ Graph vgg(const ModelConfig& c, const std::vector<int64_t>& config, bool batch_n
     x = b.relu(x, head.next());
     x = b.dropout(x, head.next(), 0.5);
   }
-  b.output(b.linear(x, head.next(), {.out = c.num_classes}));
+  b.output(b.linear(x, head.next(), {.out = config.num_classes}));
   return b.finish();
 }
 
@@ -48,16 +48,17 @@ Graph vgg(const ModelConfig& c, const std::vector<int64_t>& config, bool batch_n
 void add_vgg_family(std::vector<ModelInfo>& out) {
   struct Variant {
     const char* depth;
-    const std::vector<int64_t>* config;
+    const std::vector<int64_t>* layers;  /// the paper's configuration A, B, D or E
   };
   const Variant variants[] = {{"11", &kConfigA}, {"13", &kConfigB}, {"16", &kConfigD}, {"19", &kConfigE}};
   for (const Variant& v : variants) {
     for (bool bn : {false, true}) {
-      const auto* config = v.config;
+      const auto* layers = v.layers;
       out.push_back(
           {fmt::format("vgg{}{}", v.depth, bn ? "_bn" : ""), "vgg",
            fmt::format("VGG-{}{} as torchvision (Simonyan & Zisserman 2014)", v.depth, bn ? " with batch norm" : ""),
-           kImageNetInput, 1000, true, 0, [config, bn](const ModelConfig& c) { return vgg(c, *config, bn); }});
+           kImageNetInput, 1000, true, 0,
+           [layers, bn](const ModelConfig& config) { return vgg(config, *layers, bn); }});
     }
   }
 }

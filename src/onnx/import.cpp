@@ -25,9 +25,11 @@ bool is_default_domain(const std::string& domain) { return domain.empty() || dom
 
 }  // namespace
 
-void Importer::fail(const std::string& message) const {
-  throw Error(fmt::format("{}: node '{}' ({}): {}", source_, node_name_, node_->op_type(), message));
+std::string Importer::at_node(const std::string& message) const {
+  return fmt::format("{}: node '{}' ({}): {}", source_, node_name_, node_->op_type(), message);
 }
+
+void Importer::fail(const std::string& message) const { throw Error(at_node(message)); }
 
 Symbol& Importer::symbol(const std::string& name) {
   auto it = symbols_.find(name);
@@ -137,11 +139,12 @@ void Importer::check_fold(const Dims& shape, int64_t element_bytes) const {
   const int64_t bytes = checked_mul(elements, element_bytes, "bytes of the folded constant");
   const int64_t budget = options_.budgets.folded_bytes;
   if (bytes <= budget) return;
-  fail(fmt::format(
-      "folding it at import makes a constant of {} = {} elements of {} bytes = {} bytes ({}), more than the budget of "
-      "{}; --max-folded-mib raises it",
-      to_string(shape), with_commas(elements), element_bytes, with_commas(bytes), bytes_text(bytes),
-      budget_text(budget)));
+  constexpr const char* kBudget = "DecodeBudgets::folded_bytes";
+  throw OptionErrorOf<Error>(
+      {kBudget}, at_node(fmt::format("folding it at import makes a constant of {} = {} elements of {} bytes = {} bytes "
+                                     "({}), more than the budget of {}; {} raises it",
+                                     to_string(shape), with_commas(elements), element_bytes, with_commas(bytes),
+                                     bytes_text(bytes), budget_text(budget), kBudget)));
 }
 
 std::string Importer::unique_name(std::string base) {

@@ -194,7 +194,7 @@ void convert_lrn(Importer& im) {
   const int64_t size = im.int_attr("size", 0);
   if (size % 2 == 0) {
     im.fail(
-        fmt::format("an even size ({}) is not supported: ONNX centres an even window one channel earlier than "
+        fmt::format("an even size ({}) is not supported: ONNX centres an even window one channel later than "
                     "PyTorch, whose convention cnnzoo follows",
                     size));
   }

@@ -37,6 +37,8 @@ class Importer {
 
   /// Throws Error "SOURCE: node 'NAME' (OP): MESSAGE".
   [[noreturn]] void fail(const std::string& message) const;
+  /// "SOURCE: node 'NAME' (OP): MESSAGE".
+  std::string at_node(const std::string& message) const;
 
   /// Number of inputs the node names (trailing empty names, which ONNX uses for "absent", dropped).
   std::size_t input_count() const;
@@ -59,7 +61,7 @@ class Importer {
   /// Fails when the node has more outputs than `count` (a mask, indices).
   void expect_outputs(std::size_t count, const std::string& what) const;
   /// Before a constant of `shape` is folded (computed at import) in elements of `element_bytes`: fails,
-  /// naming the size, the budget and --max-folded-mib, when it would take more than
+  /// naming the size, the budget and DecodeBudgets::folded_bytes (an OptionError), when it would take more than
   /// OnnxImportOptions::budgets.folded_bytes (or its size overflows 64 bits). A few bytes of ONNX can
   /// ask for gigabytes: a Gather that repeats a weight's rows.
   void check_fold(const Dims& shape, int64_t element_bytes) const;

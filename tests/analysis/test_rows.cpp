@@ -157,9 +157,10 @@ TEST(Until, AnUnknownNameListsTheModules) {
     analyze(build_model("resnet18"), {.until = "layer9"});
     FAIL() << "expected UnknownNameError";
   } catch (const UnknownNameError& e) {
-    EXPECT_STREQ(e.what(),
-                 "--until: no row, node or module named 'layer9' in resnet18; its top-level modules: conv1, bn1, "
-                 "relu, maxpool, layer1, layer2, layer3, layer4, avgpool, flatten, fc");
+    EXPECT_STREQ(
+        e.what(),
+        "AnalysisOptions::until: no row, node or module named 'layer9' in resnet18; its top-level modules: conv1, bn1, "
+        "relu, maxpool, layer1, layer2, layer3, layer4, avgpool, flatten, fc");
   }
 }
 

@@ -45,12 +45,12 @@ TEST(ImageBudgets, APngDeclaring16kBy16kIsRefusedByItsHeader) {
   EXPECT_EQ(error_of([&] { read_image(path.string()); }),
             path.string() +
                 ": the PNG header declares 16384 x 16384 = 268,435,456 pixels, more than the budget of 89,478,485 "
-                "pixels; --max-image-pixels raises it");
+                "pixels; DecodeBudgets::image_pixels raises it");
   // With the pixels allowed, the decoded bytes are the next budget; refused before the 768 MiB are allocated.
   EXPECT_EQ(error_of([&] { read_image(path.string(), {.image_pixels = 268'435'456, .image_bytes = 767 * kMiB}); }),
             path.string() +
                 ": decoding this 16384 x 16384 PNG takes 805,306,368 bytes (768.0 MiB), more than the budget of 767 "
-                "MiB; --max-image-mib raises it");
+                "MiB; DecodeBudgets::image_bytes raises it");
 }
 
 TEST(ImageBudgets, AProgressiveJpegCountsItsCoefficientBuffer) {
@@ -73,7 +73,7 @@ TEST(ImageBudgets, AProgressiveJpegCountsItsCoefficientBuffer) {
   EXPECT_EQ(error_of([&] { data::check_image_budgets(path, progressive, {.image_bytes = 309 * kMiB}); }),
             path.string() +
                 ": decoding this 9000 x 6000 progressive JPEG takes 324,144,000 bytes (309.1 MiB), more than the "
-                "budget of 309 MiB; --max-image-mib raises it");
+                "budget of 309 MiB; DecodeBudgets::image_bytes raises it");
   EXPECT_EQ(error_of([&] { data::check_image_budgets(path, progressive, {.image_bytes = 310 * kMiB}); }), "(no error)");
   EXPECT_EQ(error_of([&] { data::check_image_budgets(path, baseline, {.image_bytes = 155 * kMiB}); }), "(no error)");
 }
@@ -84,7 +84,7 @@ TEST(ImageBudgets, AJpegDeclaring16kBy16kIsRefusedByItsHeader) {
   EXPECT_EQ(error_of([&] { read_image(path.string()); }),
             path.string() +
                 ": the JPEG header declares 16384 x 16384 = 268,435,456 pixels, more than the budget of 89,478,485 "
-                "pixels; --max-image-pixels raises it");
+                "pixels; DecodeBudgets::image_pixels raises it");
 }
 
 TEST(ImageBudgets, BudgetsIncludeTheirValue) {
@@ -93,12 +93,12 @@ TEST(ImageBudgets, BudgetsIncludeTheirValue) {
   EXPECT_EQ(error_of([&] { read_image(path.string(), {.image_pixels = 255}); }),
             path.string() +
                 ": the JPEG header declares 16 x 16 = 256 pixels, more than the budget of 255 pixels; "
-                "--max-image-pixels raises it");
+                "DecodeBudgets::image_pixels raises it");
   EXPECT_EQ(read_image(path.string(), {.image_bytes = 768}).pixels.size(), 768u);
   EXPECT_EQ(error_of([&] { read_image(path.string(), {.image_bytes = 767}); }),
             path.string() +
                 ": decoding this 16 x 16 JPEG takes 768 bytes (768 B), more than the budget of 767 bytes; "
-                "--max-image-mib raises it");
+                "DecodeBudgets::image_bytes raises it");
 }
 
 TEST(ImageBudgets, AGzipStreamIsNeverAnImage) {
@@ -118,7 +118,8 @@ TEST(GunzipBudget, InflatingStopsAtTheBudget) {
   const fs::path path = scratch_dir("gzip") / "data.gz";
   write_gzip(path, content);
   EXPECT_EQ(error_of([&] { data::read_file(path, 2 * kMiB); }),
-            path.string() + ": the gzip stream inflates to more than the budget of 2 MiB; --max-gunzip-mib raises it");
+            path.string() +
+                ": the gzip stream inflates to more than the budget of 2 MiB; DecodeBudgets::gunzip_bytes raises it");
   EXPECT_EQ(data::read_file(path, 2 * kMiB + 1), content);
   EXPECT_EQ(data::read_file(path, DecodeBudgets{}.gunzip_bytes), content);
 }
@@ -127,9 +128,10 @@ TEST(GunzipBudget, ADataSetTakesItsBudgetFromItsOptions) {
   const fs::path dir = scratch_dir("idx");
   write_tiny_idx(dir, 50, true);  // t10k-images: a 16-byte header and 50 images of 12 bytes = 616 bytes
   const std::string spec = "mnist:" + dir.string();
-  EXPECT_EQ(error_of([&] { open_dataset(spec, Split::Test, {.budgets = {.gunzip_bytes = 615}}); }),
-            (dir / "t10k-images-idx3-ubyte.gz").string() +
-                ": the gzip stream inflates to more than the budget of 615 bytes; --max-gunzip-mib raises it");
+  EXPECT_EQ(
+      error_of([&] { open_dataset(spec, Split::Test, {.budgets = {.gunzip_bytes = 615}}); }),
+      (dir / "t10k-images-idx3-ubyte.gz").string() +
+          ": the gzip stream inflates to more than the budget of 615 bytes; DecodeBudgets::gunzip_bytes raises it");
   EXPECT_EQ(open_dataset(spec, Split::Test, {.budgets = {.gunzip_bytes = 616}})->size(), 50);
 }
 

@@ -445,7 +445,7 @@ TEST(DenseNetBcCifar, RejectsDepthNotSixNPlusFour) {
       build_model("densenet_bc100", {.depth = depth});
       FAIL() << "expected InvalidArgument";
     } catch (const InvalidArgument& e) {
-      EXPECT_NE(std::string(e.what()).find("--depth"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("ModelOptions::depth"), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find(std::to_string(depth)), std::string::npos) << e.what();
     }
   }

@@ -134,7 +134,7 @@ TEST(Registry, AnOptionAModelDoesNotTakeIsNamed) {
     build_model("vgg16", {.growth_rate = 12});
     FAIL() << "expected InvalidArgument";
   } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "model 'vgg16' does not take --growth-rate (it takes: none)");
+    EXPECT_STREQ(e.what(), "model 'vgg16' does not take ModelOptions::growth_rate (it takes: none)");
   }
 }
 

@@ -132,10 +132,10 @@ TEST(ResNetImageNet, GroupsAndWidthTurnResNet50IntoResNeXt) {
 
 TEST(ResNetImageNet, OptionsTheModelsDoNotTakeAreRejected) {
   // torchvision's BasicBlock supports neither groups nor a base width; no ImageNet model takes a depth.
-  expect_invalid_argument([] { build_model("resnet18", {.groups = 2}); }, {"--groups"});
-  expect_invalid_argument([] { build_model("resnet34", {.width = 32}); }, {"--width"});
-  expect_invalid_argument([] { build_model("resnet50", {.depth = 50}); }, {"--depth"});
-  expect_invalid_argument([] { build_model("se_resnet18", {.width = 32}); }, {"--width"});
+  expect_invalid_argument([] { build_model("resnet18", {.groups = 2}); }, {"ModelOptions::groups"});
+  expect_invalid_argument([] { build_model("resnet34", {.width = 32}); }, {"ModelOptions::width"});
+  expect_invalid_argument([] { build_model("resnet50", {.depth = 50}); }, {"ModelOptions::depth"});
+  expect_invalid_argument([] { build_model("se_resnet18", {.width = 32}); }, {"ModelOptions::width"});
   EXPECT_NO_THROW(build_model("se_resnet50", {.width = 4, .groups = 32}));  // SE-ResNeXt-50
 }
 
@@ -402,10 +402,10 @@ TEST(CifarResNet, DepthOptionBuildsAny6nPlus2) {
   EXPECT_EQ(totals("resnet20", {.num_classes = 100}).params, 269'722 + 90 * 64 + 90);
   for (int64_t bad : {21, 6, 2}) {
     expect_invalid_argument([bad] { build_model("resnet20", {.depth = bad}); },
-                            {"--depth", "6n+2", std::to_string(bad)});
+                            {"ModelOptions::depth", "6n+2", std::to_string(bad)});
   }
-  expect_invalid_argument([] { build_model("plain56", {.depth = 57}); }, {"--depth", "6n+2"});
-  expect_invalid_argument([] { build_model("resnet20", {.width = 2}); }, {"--width"});
+  expect_invalid_argument([] { build_model("plain56", {.depth = 57}); }, {"ModelOptions::depth", "6n+2"});
+  expect_invalid_argument([] { build_model("resnet20", {.width = 2}); }, {"ModelOptions::width"});
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -465,8 +465,8 @@ TEST(CifarPreactResNet, Structure) {
   EXPECT_EQ(output_of(g, "layer2.0.conv1"), (Dims{1, 32, 16, 16}));
   EXPECT_EQ(module_output(g, "layer3"), (Dims{1, 256, 8, 8}));
   EXPECT_EQ(find_param(g, "bn_final.weight")->shape, (Dims{256}));
-  expect_invalid_argument([] { build_model("preact_resnet164", {.depth = 165}); }, {"--depth", "9n+2"});
-  expect_invalid_argument([] { build_model("preact_resnet110", {.depth = 1001}); }, {"--depth", "6n+2"});
+  expect_invalid_argument([] { build_model("preact_resnet164", {.depth = 165}); }, {"ModelOptions::depth", "9n+2"});
+  expect_invalid_argument([] { build_model("preact_resnet110", {.depth = 1001}); }, {"ModelOptions::depth", "6n+2"});
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -505,8 +505,8 @@ TEST(Wrn, StructureAndOptions) {
   EXPECT_EQ(g.shape(g.outputs()[0]), (Dims{1, 10}));
   // k = 1 keeps 16 maps in the first stage: no projection there.
   EXPECT_FALSE(build_model("wrn28_10", {.width = 1}).has_node("layer1.0.downsample.0"));
-  expect_invalid_argument([] { build_model("wrn28_10", {.depth = 27}); }, {"--depth", "6n+4"});
-  expect_invalid_argument([] { build_model("wrn28_10", {.groups = 2}); }, {"--groups"});
+  expect_invalid_argument([] { build_model("wrn28_10", {.depth = 27}); }, {"ModelOptions::depth", "6n+4"});
+  expect_invalid_argument([] { build_model("wrn28_10", {.groups = 2}); }, {"ModelOptions::groups"});
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ TEST(OnnxFoldBudget, GatherOfAFourMegabyteWeightIsRefusedBeforeItIsComputed) {
   EXPECT_EQ(import_error(m, DecodeBudgets{}.folded_bytes),
             "bomb.onnx: node 'repeat_rows' (Gather): folding it at import makes a constant of 512x1048576 = "
             "536,870,912 elements of 4 bytes = 2,147,483,648 bytes (2.0 GiB), more than the budget of 1024 MiB; "
-            "--max-folded-mib raises it");
+            "DecodeBudgets::folded_bytes raises it");
 }
 
 TEST(OnnxFoldBudget, AConstantOfExactlyTheBudgetIsFolded) {
@@ -41,7 +41,7 @@ TEST(OnnxFoldBudget, AConstantOfExactlyTheBudgetIsFolded) {
   EXPECT_EQ(import_error(m, 3 * kMiB - 1),
             "bomb.onnx: node 'repeat_rows' (Gather): folding it at import makes a constant of 3x262144 = 786,432 "
             "elements of 4 bytes = 3,145,728 bytes (3.0 MiB), more than the budget of 3145727 bytes; "
-            "--max-folded-mib raises it");
+            "DecodeBudgets::folded_bytes raises it");
   OnnxImportOptions options;
   options.budgets.folded_bytes = 3 * kMiB;
   const OnnxModel model = import_onnx_bytes(m.SerializeAsString(), "bomb.onnx", options);
@@ -56,7 +56,7 @@ TEST(OnnxFoldBudget, ConcatAndAddOfConstantsAreMeasuredToo) {
   EXPECT_EQ(import_error(concat, 409'599),
             "bomb.onnx: node 'repeat_rows' (Concat): folding it at import makes a constant of 100x1024 = 102,400 "
             "elements of 4 bytes = 409,600 bytes (400.0 KiB), more than the budget of 409599 bytes; "
-            "--max-folded-mib raises it");
+            "DecodeBudgets::folded_bytes raises it");
   EXPECT_EQ(import_error(concat, 409'600), "(no error)");
 
   // Add of a 1 x 1024 and a 1000 x 1 constant broadcasts to 1000 x 1024, computed in float64: 8,192,000 bytes.
@@ -65,7 +65,7 @@ TEST(OnnxFoldBudget, ConcatAndAddOfConstantsAreMeasuredToo) {
   EXPECT_EQ(import_error(add, 8'191'999),
             "bomb.onnx: node 'repeat_rows' (Add): folding it at import makes a constant of 1000x1024 = 1,024,000 "
             "elements of 8 bytes = 8,192,000 bytes (7.8 MiB), more than the budget of 8191999 bytes; "
-            "--max-folded-mib raises it");
+            "DecodeBudgets::folded_bytes raises it");
   EXPECT_EQ(import_error(add, 8'192'000), "(no error)");
 }
 

@@ -178,15 +178,16 @@ TEST(CheckedArithmetic, LargeFiguresPrintWithoutWrapping) {
 }
 
 TEST(CheckedArithmetic, ModelDepthAndBatchAreLimited) {
-  EXPECT_EQ(message_of<InvalidArgument>([] { build_model("resnet56", {.depth = 600002}); }),
-            "--depth 600002 is above the maximum 10000 layers (the deepest published CIFAR network has 1,202; "
-            "docs/counting.md)");
+  EXPECT_EQ(
+      message_of<InvalidArgument>([] { build_model("resnet56", {.depth = 600002}); }),
+      "ModelOptions::depth 600002 is above the maximum 10000 layers (the deepest published CIFAR network has 1,202; "
+      "docs/counting.md)");
   EXPECT_EQ(message_of<InvalidArgument>([] { build_model("resnet20", {.batch = k2To62}); }),
-            "--batch 4611686018427387904 is above the maximum 2147483647 (2^31 - 1; docs/counting.md)");
+            "ModelOptions::batch 4611686018427387904 is above the maximum 2147483647 (2^31 - 1; docs/counting.md)");
   EXPECT_EQ(message_of<InvalidArgument>([] {
               build_model("resnet20", {.input = Dims{3, int64_t{1} << 32, 8}});
             }),
-            "--input 3x4294967296x8: dimension 4294967296 is above the maximum 2147483647 (2^31 - 1; "
+            "ModelOptions::input 3x4294967296x8: dimension 4294967296 is above the maximum 2147483647 (2^31 - 1; "
             "docs/counting.md)");
 }
 

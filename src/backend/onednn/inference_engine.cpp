@@ -1,5 +1,4 @@
 #include <fmt/format.h>
-#include <omp.h>
 
 #include <chrono>
 #include <cstring>
@@ -7,6 +6,7 @@
 
 #include "backend/onednn/compiler.h"
 #include "backend/onednn/finite_scan.h"
+#include "backend/onednn/omp_threads.h"
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
@@ -106,6 +106,7 @@ struct InferenceEngine::Impl {
   std::function<Parameters()> reload_parameters;
   bool parameters_finite = true;
   int64_t reference_runs = 0;
+  int threads = 0;  ///< EngineOptions::threads, set around each run
 
   std::vector<Tensor> run_reference_interpreter(std::span<const Tensor> inputs) {
     if (!parameters) parameters = reload_parameters();
@@ -128,8 +129,9 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
                               EngineOptions options) {
   verify(graph);
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
-  if (options.threads > 0) omp_set_num_threads(options.threads);
+  const onednn::ScopedOmpThreads engine_threads(options.threads);
   Impl& m = *impl_;
+  m.threads = options.threads;
   Parameters* const given = releasable;  // the && constructor's parameters
   m.graph = graph;
   m.parameters_finite = onednn::all_finite(parameters);
@@ -196,6 +198,7 @@ std::vector<Tensor> InferenceEngine::run(const Tensor& input) { return run(std::
 
 std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
   Impl& m = *impl_;
+  const onednn::ScopedOmpThreads engine_threads(m.threads);
   CompiledPlan& compiled = *m.compiled;
   if (inputs.size() != compiled.inputs.size()) {
     throw ShapeError(fmt::format("the graph takes {} input{} ({}), got {}", compiled.inputs.size(),

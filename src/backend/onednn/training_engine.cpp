@@ -1,8 +1,8 @@
 #include <fmt/format.h>
-#include <omp.h>
 
 #include <cstring>
 
+#include "backend/onednn/omp_threads.h"
 #include "backend/onednn/trainer.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
@@ -28,7 +28,7 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   verify(graph);
   require_trainable(graph);
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
-  if (options.threads > 0) omp_set_num_threads(options.threads);
+  const onednn::ScopedOmpThreads engine_threads(options.threads);
   Impl& m = *impl_;
   m.options = options;
   for (const Node& n : graph.nodes()) {
@@ -83,6 +83,7 @@ void TrainingEngine::check_batch(const Tensor& input, std::span<const int64_t> l
 
 double TrainingEngine::run_step(const Tensor& input, std::span<const int64_t> labels) {
   Impl& m = *impl_;
+  const onednn::ScopedOmpThreads engine_threads(m.options.threads);
   m.state.labels.assign(labels.begin(), labels.end());
   m.plan.rebind(m.input, onednn::read_only_handle(input.bytes()));  // no step works in place on it
   m.plan.execute(m.stream);
