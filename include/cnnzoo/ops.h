@@ -25,7 +25,7 @@ enum class OpFamily : uint8_t {
   Pool,  ///< max, average, adaptive and global average pooling
   BatchNorm,
   Lrn,
-  Activation,  ///< elementwise, one input, attributes of its own only: relu, sigmoid, elu
+  Activation,  ///< elementwise, one input, attributes of its own only: relu, sigmoid, ...
   Softmax,
   Dropout,
   Linear,
@@ -140,6 +140,11 @@ struct Lrn {
   double alpha = 1e-4;
   double beta = 0.75;
   double k = 1.0;
+
+  /// PyTorch's window of channel c is [c - before, c + after]: size 4 is [c-2, c+1]. (ONNX centres an even
+  /// window one channel later, [c-1, c+2]; docs/onnx.md.)
+  int64_t channels_before() const { return size / 2; }
+  int64_t channels_after() const { return (size - 1) / 2; }
 };
 
 /// PyTorch's nn.ELU and ONNX's Elu: x for x > 0, alpha (exp(x) - 1) otherwise.

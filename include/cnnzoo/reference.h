@@ -109,7 +109,7 @@ void lrn_backward(const attr::Lrn& a, In<T> x, In<T> dy, Out<T> dx);
 // ---- activations (activation.cpp) ------------------------------------------------------------------
 // Elementwise ops take flat spans of one length.
 
-/// Any op of OpFamily::Activation (relu, sigmoid, elu) with its attributes, elementwise.
+/// Any op of OpFamily::Activation with its attributes, elementwise (formulas by op in activation.cpp).
 template <typename T>
 void activation_forward(OpKind op, const Attrs& a, std::span<const T> x, std::span<T> y);
 /// Its backward from the forward output y: each activation's derivative is a function of y (for ELU,

@@ -39,7 +39,7 @@ struct OpContext {
   const std::vector<Dims>& in;
 };
 
-/// An ONNX float attribute of an op that maps one to one (Elu's alpha).
+/// An ONNX float attribute of an op that maps one to one (an activation's alpha).
 struct OnnxFloatAttribute {
   std::string_view name;
   double value;

@@ -1,4 +1,5 @@
-// Activations (relu, sigmoid, elu) and softmax; an activation works in place when nothing else reads its input.
+// The activations (algorithms by op in eltwise_ops.cpp) and softmax; an activation works in place when nothing
+// else reads its input.
 #include "backend/onednn/compiler.h"
 #include "backend/onednn/eltwise_ops.h"
 

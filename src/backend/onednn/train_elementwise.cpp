@@ -1,4 +1,5 @@
-// Activations (oneDNN eltwise: relu, sigmoid, elu), softmax, and dropout with a seeded mask per step.
+// The activations (oneDNN eltwise, algorithms by op in eltwise_ops.cpp), softmax, and dropout with a seeded
+// mask per step.
 #include <fmt/format.h>
 
 #include "backend/onednn/eltwise_ops.h"

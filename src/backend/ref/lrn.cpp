@@ -18,9 +18,9 @@ LrnGeom check(std::string_view kernel, const attr::Lrn& a, const View<X>& x) {
   return {x.shape[0], x.shape[1], x.shape[2] * x.shape[3]};
 }
 
-// PyTorch pads size/2 channels before and (size-1)/2 after: the window of c is [c - size/2, c + (size-1)/2].
-int64_t lo(const attr::Lrn& a, int64_t c) { return std::max<int64_t>(c - a.size / 2, 0); }
-int64_t hi(const attr::Lrn& a, int64_t c, int64_t channels) { return std::min(c + (a.size - 1) / 2, channels - 1); }
+// The window of channel c, clipped to the channels there are.
+int64_t lo(const attr::Lrn& a, int64_t c) { return std::max<int64_t>(c - a.channels_before(), 0); }
+int64_t hi(const attr::Lrn& a, int64_t c, int64_t channels) { return std::min(c + a.channels_after(), channels - 1); }
 
 // d = k + alpha/size * sum of x^2 over each element's window.
 template <typename T>
@@ -64,8 +64,9 @@ void lrn_backward(const attr::Lrn& a, In<T> x, In<T> dy, Out<T> dx) {
       for (int64_t i = 0; i < g.hw; ++i) {
         const int64_t j = g.index(s, ch, i);
         T sum = 0;
-        const int64_t first = std::max<int64_t>(ch - (a.size - 1) / 2, 0);
-        const int64_t last = std::min(ch + a.size / 2, g.c - 1);
+        // The channels o whose windows hold ch: [ch - after, ch + before].
+        const int64_t first = std::max<int64_t>(ch - a.channels_after(), 0);
+        const int64_t last = std::min(ch + a.channels_before(), g.c - 1);
         for (int64_t o = first; o <= last; ++o) sum += t[g.index(s, o, i)];
         dx.data[j] = dy.data[j] * std::pow(d[j], T(-a.beta)) - factor * x.data[j] * sum;
       }
