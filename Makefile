@@ -49,7 +49,7 @@ run: build
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-FUZZ_CONFIGURE = cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCNNZOO_FUZZ=ON
+FUZZ_CONFIGURE = cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCNNZOO_FUZZ=ON -DCNNZOO_WERROR=ON
 
 fuzz-build: fuzz-deps
 	$(FUZZ_CONFIGURE)

@@ -21,6 +21,9 @@ template <typename... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// clang 14 does not deduce an aggregate's template arguments from its initializers (C++20's P1816) by itself.
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
