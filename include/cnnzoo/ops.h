@@ -76,7 +76,6 @@ enum class OpKind : uint8_t {
 
 #define CNNZOO_COUNT_ONE(...) +1
 inline constexpr std::size_t kOpCount = 0 CNNZOO_OPS(CNNZOO_COUNT_ONE);
-inline constexpr std::size_t kOpFamilyCount = static_cast<std::size_t>(OpFamily::Constant) + 1;
 #undef CNNZOO_COUNT_ONE
 
 /// The family the backends lower `op` by.

@@ -34,8 +34,8 @@ ValueId Builder::append(OpKind op, const std::string& name, Attrs attrs, std::ve
   // torchvision reuses one parameterless module (a block's `relu`) several times; keep node names unique.
   // A name with parameters must stay as given: it is their state_dict key (a clash is the graph's error).
   std::string unique = name;
-  for (int i = 1; !makes_parameters(graph_, op, name, attrs, inputs) && graph_.has_node(unique); ++i) {
-    unique = fmt::format("{}_{}", name, i);
+  if (!makes_parameters(graph_, op, name, attrs, inputs)) {
+    for (int i = 1; graph_.has_node(unique); ++i) unique = fmt::format("{}_{}", name, i);
   }
   return graph_.add_node(std::move(unique), op, std::move(attrs), std::move(inputs));
 }
