@@ -15,6 +15,11 @@ Files (float32 .npy; NaN and infinities as they are):
   <op>.input.npy (`test_uniform("x", [2, 4, 6, 6], SEED, -1, 1)` with NaN, +inf and -inf at the indices of
   POISON) and PyTorch's output <op>.expected.npy: torch.relu, max_pool2d(kernel 3, stride 2, padding 1),
   softmax over dim 1, in float32.
+- masked_overflow.onnx / .input.npy / .expected_y.npy / .expected_z.npy: finite data that overflows inside
+  and turns to NaN before a ReLU and a max pooling, neither of them an output (the NaN that oneDNN's
+  max(x, 0) would drop): a = conv_b(conv_a(x)), y = conv_y(relu(a)), z = conv_z(maxpool 2x2 (a)), all 1x1
+  convolutions; conv_a's weights [[10, 10], [-10, -10]] send a pixel of 3e38 in both channels to +inf and
+  -inf, conv_b's [1, 1] adds them: inf - inf = NaN. PyTorch's y and z in float32.
 
 Rerun from the repository root with Debian's python3-torch and python3-onnx (a few seconds):
 
@@ -28,6 +33,7 @@ import sys
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 import torch.nn.functional as F
 from onnx import TensorProto, helper
@@ -142,10 +148,48 @@ def op_fixtures():
         print(f"{name}: {int(torch.isnan(y).sum())} NaN, {int(torch.isinf(y).sum())} Inf of {y.numel()}")
 
 
+def masked_overflow_fixture():
+    x = np.array([[[[3e38, 0.5], [-0.25, 1.0]], [[3e38, 2.0], [0.75, -1.5]]]], dtype=np.float32)  # 1x2x2x2
+    weights = {
+        "conv_a.weight": np.array([[10, 10], [-10, -10]], np.float32).reshape(2, 2, 1, 1),
+        "conv_b.weight": np.ones((1, 2, 1, 1), np.float32),
+        "conv_y.weight": np.full((1, 1, 1, 1), 2.0, np.float32),
+        "conv_z.weight": np.full((1, 1, 1, 1), 3.0, np.float32),
+    }
+    w = {k: torch.from_numpy(v) for k, v in weights.items()}
+    with torch.no_grad():
+        a = F.conv2d(F.conv2d(torch.from_numpy(x), w["conv_a.weight"]), w["conv_b.weight"])
+        y = F.conv2d(torch.relu(a), w["conv_y.weight"])
+        z = F.conv2d(F.max_pool2d(a, 2), w["conv_z.weight"])
+    assert torch.isnan(y).sum() == 1 and torch.isnan(z).all(), (y, z)
+    nodes = [
+        helper.make_node("Conv", ["x", "conv_a.weight"], ["a1"], name="conv_a"),
+        helper.make_node("Conv", ["a1", "conv_b.weight"], ["a"], name="conv_b"),
+        helper.make_node("Relu", ["a"], ["r"], name="relu"),
+        helper.make_node("Conv", ["r", "conv_y.weight"], ["y"], name="conv_y"),
+        helper.make_node("MaxPool", ["a"], ["m"], name="maxpool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["m", "conv_z.weight"], ["z"], name="conv_z"),
+    ]
+    graph = helper.make_graph(
+        nodes, "masked_overflow", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(y.shape)),
+         helper.make_tensor_value_info("z", TensorProto.FLOAT, list(z.shape))],
+        [onnx.numpy_helper.from_array(v, k) for k, v in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name=os.path.basename(__file__))
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(OUT, "masked_overflow.onnx"))
+    save("masked_overflow.input.npy", x)
+    save("masked_overflow.expected_y.npy", y.numpy())
+    save("masked_overflow.expected_z.npy", z.numpy())
+    print(f"masked_overflow: y = {y.flatten().tolist()}, z = {z.flatten().tolist()}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     resnet20_fixtures()
     op_fixtures()
+    masked_overflow_fixture()
     print(f"wrote {OUT}")
 
 

@@ -117,7 +117,9 @@ class TrainingEngine {
   TrainingEngine(TrainingEngine&&) noexcept;
   TrainingEngine& operator=(TrainingEngine&&) noexcept;
 
-  /// Forward and backward on a batch; returns the loss. `labels` holds one class per sample.
+  /// Forward and backward on a batch; returns the loss. `labels` holds one class per sample. The loss is NaN,
+  /// as PyTorch's would be, when a NaN enters the forward pass or is made there (inf - inf), even where a
+  /// ReLU or max pooling of oneDNN would drop it before the loss.
   double step(const Tensor& input, std::span<const int64_t> labels);
   /// Forward, backward and `optimizer`'s update with learning rate `lr`, for an engine made with
   /// fused_update (an Error otherwise). A step whose loss is not finite leaves the weights unchanged.

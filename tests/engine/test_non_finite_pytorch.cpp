@@ -115,6 +115,27 @@ TEST(NonFinitePyTorch, OverflowInsideIsRecomputedAsPyTorchComputesIt) {
   EXPECT_EQ(inf[1].f32()[0], kInf);
 }
 
+// Finite data that overflows inside and turns to NaN before a ReLU and a max pooling that are not outputs:
+// oneDNN's max(x, 0) drops the NaN and every output comes out finite, where PyTorch's are NaN. The engine
+// sees the invalid operation (InvalidOperationWatch) and recomputes the run on the interpreter.
+TEST(NonFinitePyTorch, ANaNMadeAndDroppedInsideIsRecomputedAsPyTorchComputesIt) {
+  const OnnxModel model = import_onnx(fixture("masked_overflow.onnx"));
+  const Tensor x = read_npy(fixture("masked_overflow.input.npy"));
+  InferenceEngine engine(model.graph, model.parameters);
+  const auto outputs = engine.run(x);
+  EXPECT_EQ(engine.reference_runs(), 1);
+  ASSERT_EQ(outputs.size(), 2U);
+  EXPECT_EQ(test::non_finite_mismatch(outputs[0], read_npy(fixture("masked_overflow.expected_y.npy")), 0), "");
+  EXPECT_EQ(test::non_finite_mismatch(outputs[1], read_npy(fixture("masked_overflow.expected_z.npy")), 0), "");
+  // The same graph on finite data that does not overflow stays on oneDNN: the watch has no false alarm.
+  Tensor small = x;
+  small.f32()[0] = 1.0f;
+  small.f32()[4] = 1.0f;
+  const auto finite = engine.run(small);
+  EXPECT_EQ(engine.reference_runs(), 1);
+  EXPECT_EQ(test::count_nan(finite[0]) + test::count_nan(finite[1]), 0);
+}
+
 TEST(NonFinitePyTorch, NonFiniteParametersSendEveryRunToTheInterpreter) {
   const Graph g = resnet20();
   Parameters p = test_parameters(g, kSeed);

@@ -6,6 +6,7 @@
 
 #include "backend/onednn/compiler.h"
 #include "backend/onednn/finite_scan.h"
+#include "backend/onednn/invalid_operation_watch.h"
 #include "backend/onednn/omp_threads.h"
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/engine.h"
@@ -215,6 +216,7 @@ std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
   if (!m.parameters_finite || !onednn::all_finite(inputs)) return m.run_reference_interpreter(inputs);
   std::vector<Tensor> out;
   for (const Dims& shape : m.output_shapes) out.emplace_back(shape);
+  const onednn::InvalidOperationWatch watch(m.threads);
   // Slice s of a tensor is its s-th 1/slices of bytes: the batch is the outermost dimension.
   for (int64_t s = 0; s < m.slices; ++s) {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -227,8 +229,9 @@ std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
       std::memcpy(out[i].bytes() + s * static_cast<int64_t>(bytes), compiled.plan.data(compiled.outputs[i]), bytes);
     }
   }
-  // Not finite from finite data: oneDNN may have dropped a NaN that PyTorch would carry to other outputs.
-  if (!onednn::all_finite(out)) return m.run_reference_interpreter(inputs);
+  // A NaN made or met inside (a ReLU or max pooling of oneDNN may have dropped it), or outputs not finite
+  // from finite data: PyTorch would carry the NaN to outputs where oneDNN may not.
+  if (watch.happened() || !onednn::all_finite(out)) return m.run_reference_interpreter(inputs);
   return out;
 }
 

@@ -66,8 +66,9 @@ void backward_softmax(Trainer& t, const Node& n) {
   t.add_gradient(n.inputs[0], dx, n.name);
 }
 
-// y = x * mask / (1 - p), the mask drawn from (seed, node, step) so a run is repeatable. The mask
-// indexes elements in row-major order, whatever layout the input had, so it is reproducible anywhere.
+// y = x * mask / (1 - p), a product as in PyTorch, so that a dropped NaN or infinity gives NaN; the mask drawn from
+// (seed, node, step) so a run is repeatable. The mask indexes elements in row-major order, whatever layout the input
+// had, so it is reproducible anywhere.
 void forward_dropout(Trainer& t, const Node& n) {
   const double p = t.options().dropout ? std::get<attr::Dropout>(n.attrs).p : 0.0;
   const Dims& shape = t.graph().shape(n.inputs[0]);
@@ -89,7 +90,7 @@ void forward_dropout(Trainer& t, const Node& n) {
         const auto scale = static_cast<float>(1.0 / (1.0 - p));
         for (int64_t i = 0; i < count; ++i) {
           mp[i] = unit_uniform(key, static_cast<uint64_t>(i)) >= p ? 1 : 0;
-          yp[i] = mp[i] ? xp[i] * scale : 0.0f;
+          yp[i] = xp[i] * (mp[i] ? scale : 0.0f);
         }
       });
   t.set_state(n.output, s.output, x.md);
@@ -109,7 +110,7 @@ void backward_dropout(Trainer& t, const Node& n) {
     const auto* mp = static_cast<const uint8_t*>(plan.data(mask));
     auto* out = static_cast<float*>(plan.data(dx));
     const auto scale = static_cast<float>(1.0 / (1.0 - p));
-    for (int64_t i = 0; i < count; ++i) out[i] = mp[i] ? gp[i] * scale : 0.0f;
+    for (int64_t i = 0; i < count; ++i) out[i] = gp[i] * (mp[i] ? scale : 0.0f);
   });
   t.add_gradient(n.inputs[0], dx, n.name);
 }

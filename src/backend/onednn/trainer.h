@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend/onednn/compiler.h"
+#include "backend/onednn/invalid_operation_watch.h"
 #include "backend/onednn/saved.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/optim.h"
@@ -25,6 +26,9 @@ struct TrainingState {
   int64_t step = 0;
   /// With TrainingOptions::fused_update: the optimizer of this step, begun (Optimizer::begin_step).
   Optimizer* optimizer = nullptr;
+  /// Begun with each step: a NaN made or met in the forward pass (which oneDNN's ReLU and max pooling
+  /// may drop before the loss) makes the step's loss NaN, as PyTorch's would be.
+  std::optional<InvalidOperationWatch> forward_watch;
 };
 
 class Trainer : public Lowering {

@@ -86,6 +86,7 @@ double TrainingEngine::run_step(const Tensor& input, std::span<const int64_t> la
   const onednn::ScopedOmpThreads engine_threads(m.options.threads);
   m.state.labels.assign(labels.begin(), labels.end());
   m.plan.rebind(m.input, onednn::read_only_handle(input.bytes()));  // no step works in place on it
+  m.state.forward_watch.emplace(m.options.threads);
   m.plan.execute(m.stream);
   ++m.state.step;
   double loss = 0;

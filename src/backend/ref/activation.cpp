@@ -161,7 +161,8 @@ void dropout_forward(const attr::Dropout& a, std::span<const T> x, std::span<con
   expect_same("dropout_forward", x, "mask", mask);
   expect_same("dropout_forward", x, "output", y);
   const T scale = a.p >= 1 ? T(0) : T(1 / (1 - a.p));
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = mask[i] ? x[i] * scale : T(0);
+  // A product, as PyTorch's: a dropped NaN or infinity gives NaN.
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] * (mask[i] ? scale : T(0));
 }
 
 template <typename T>
@@ -169,7 +170,7 @@ void dropout_backward(const attr::Dropout& a, std::span<const uint8_t> mask, std
   expect_same("dropout_backward", mask, "output gradient", dy);
   expect_same("dropout_backward", mask, "input gradient", dx);
   const T scale = a.p >= 1 ? T(0) : T(1 / (1 - a.p));
-  for (std::size_t i = 0; i < dy.size(); ++i) dx[i] = mask[i] ? dy[i] * scale : T(0);
+  for (std::size_t i = 0; i < dy.size(); ++i) dx[i] = dy[i] * (mask[i] ? scale : T(0));
 }
 
 template <typename T>
