@@ -50,7 +50,7 @@ OnnxModel import_onnx_bytes(std::string_view bytes, const std::string& source, c
 /// ModelProto, a graph among them), whatever its name: model.bin is recognised, a checkpoint is not.
 bool is_onnx_file(const std::string& path);
 
-/// The names of an ONNX file's graph inputs, initializers left out, in the file's order.
+/// The names of an ONNX file's graph inputs, initializers left out, in the file's order; an Error when there is none.
 std::vector<std::string> onnx_input_names(const std::string& path);
 
 /// The opset that export writes.

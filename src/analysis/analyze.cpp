@@ -322,9 +322,10 @@ Analysis analyze(const Graph& g, const AnalysisOptions& options) {
                       "AnalysisOptions::depth_view and AnalysisOptions::all_nodes are two views of the rows; give one "
                       "of them");
   }
+  if (g.inputs().empty()) throw Error(fmt::format("{}: the graph has no input to analyse", g.name()));
   Analysis result;
   result.model = g.name();
-  const Dims& input = g.shape(g.inputs().at(0));
+  const Dims& input = g.shape(g.inputs()[0]);
   result.batch = input.at(0);
   result.input.assign(input.begin() + 1, input.end());
   result.view = options.all_nodes ? RowView::Nodes : options.depth_view ? RowView::Modules : RowView::Layers;

@@ -368,6 +368,13 @@ std::vector<std::string> onnx_input_names(const std::string& path) {
   for (const onnx::ValueInfoProto& in : model.graph().input()) {
     if (!initializers.contains(in.name())) names.push_back(in.name());
   }
+  // Found by fuzzing (an empty GraphProto): a graph of constants imports (ONNX's test_constant), but the
+  // commands that ask for the inputs (summary, run) start from an input tensor.
+  if (names.empty()) {
+    throw Error(path +
+                ": the graph has no input (no graph input that is not an initializer); cnnzoo runs and "
+                "analyses graphs that take an input tensor");
+  }
   return names;
 }
 

@@ -252,6 +252,25 @@ TEST(CliHostileShapes, DepthAndNodeCountAreLimitedQuickly) {
 }
 
 // Row "batch ignored": batch 1 printed without a word before the fix.
+// Found by fuzzing (fuzz/regressions/onnx/empty_graph, 2 bytes): a model whose graph is empty. `summary`
+// ended in "internal error" (the analysis read the first input of none).
+TEST(CliHostileShapes, AGraphWithoutInputIsRefusedNamingTheFile) {
+  onnx::ModelProto m = test::onnx_model_header();
+  m.mutable_graph()->set_name("empty");
+  const std::string path = temp("empty_graph.onnx");
+  std::ofstream(path, std::ios::binary) << m.SerializeAsString();
+  const std::string input = temp("empty_graph_input.npy");
+  write_npy(input, Tensor({1, 3, 4, 4}));
+  for (const std::string& command : {"summary " + path, "run " + path + " " + input}) {
+    const CliResult r = run_cli(command);
+    EXPECT_EQ(r.exit_code, 1) << command << ": " << r.err;
+    EXPECT_EQ(r.err, fmt::format("cnnzoo: error: {}: the graph has no input (no graph input that is not an "
+                                 "initializer); cnnzoo runs and analyses graphs that take an input tensor\n",
+                                 path))
+        << command;
+  }
+}
+
 TEST(CliHostileShapes, SummaryBatchOfAFileThatFixesItsBatch) {
   const std::vector<OnnxNode> conv_net{{"MaxPool", {"x"}, "pool", {{"kernel_shape", {2, 2}}, {"strides", {2, 2}}}},
                                        {"GlobalAveragePool", {"pool"}, "gap"},
