@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,10 +45,18 @@ class ArrayDataset final : public Dataset {
   Contents c_;
 };
 
+/// The size a format's header declares for the whole file, once `head` (the bytes read so far, inflated)
+/// holds enough of the header; nullopt while it does not, or when the header is not the format's.
+using DeclaredSize = std::function<std::optional<uint64_t>(std::span<const uint8_t> head)>;
+
 /// The whole file; gzip-compressed files (by their magic) are inflated with zlib, up to `max_gunzip_bytes`
 /// (DecodeBudgets::gunzip_bytes). Throws Error naming the file when it is missing, unreadable, a
-/// truncated/corrupt gzip stream or one that inflates past the budget (naming --max-gunzip-mib).
-std::vector<uint8_t> read_file(const std::filesystem::path& path, int64_t max_gunzip_bytes);
+/// truncated/corrupt gzip stream or one that inflates past the budget (naming --max-gunzip-mib). With
+/// `declared`, a gzip stream is checked against its header while it inflates: a declared size past the
+/// budget is refused after the first chunk (1 MiB), and inflating stops within a chunk past the declared size
+/// (the caller then sees a file longer than its header says).
+std::vector<uint8_t> read_file(const std::filesystem::path& path, int64_t max_gunzip_bytes,
+                               const DeclaredSize& declared = {});
 
 /// The whole file as it is on disk, never inflated (images, whose format is told by their content).
 std::vector<uint8_t> read_file_as_is(const std::filesystem::path& path);

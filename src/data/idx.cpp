@@ -1,6 +1,9 @@
 // IDX sets (MNIST, Fashion-MNIST): big-endian headers, 8-bit images and labels, gzipped or not.
 #include <fmt/format.h>
 
+#include <optional>
+#include <span>
+
 #include "cnnzoo/error.h"
 #include "data/data_sets.h"
 
@@ -15,10 +18,29 @@ struct IdxArray {
   size_t offset = 0;
 };
 
-// Parses and checks an IDX file of unsigned bytes with `want_dims` dimensions.
+// The header's size of the whole file: 4 bytes of magic, type and rank, 4 per dimension, then the product
+// of the dimensions. nullopt until `head` holds the header, or when it is not an IDX header of unsigned bytes
+// with `want_dims` dimensions (read_idx then names what is wrong).
+std::optional<uint64_t> idx_declared_size(std::span<const uint8_t> head, int want_dims) {
+  const auto header = 4 + 4 * static_cast<std::size_t>(want_dims);
+  if (head.size() < header || head[0] != 0 || head[1] != 0 || head[2] != 0x08 || head[3] != want_dims) {
+    return std::nullopt;
+  }
+  uint64_t count = 1;
+  for (int d = 0; d < want_dims; ++d) {
+    const uint8_t* p = head.data() + 4 + 4 * d;
+    count *= (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];  // < 2^32 each
+    if (count > (uint64_t{1} << 40)) return std::nullopt;  // too large: read_idx refuses the header itself
+  }
+  return header + count;
+}
+
+// Parses and checks an IDX file of unsigned bytes with `want_dims` dimensions. A gzipped file is checked
+// against its header while it inflates: a bomb behind a small header stops there, not at the budget.
 IdxArray read_idx(const fs::path& path, int want_dims, int64_t max_gunzip_bytes) {
   IdxArray a;
-  a.bytes = read_file(path, max_gunzip_bytes);
+  a.bytes = read_file(path, max_gunzip_bytes,
+                      [want_dims](std::span<const uint8_t> head) { return idx_declared_size(head, want_dims); });
   const auto& b = a.bytes;
   if (b.size() < 4 || b[0] != 0 || b[1] != 0) {
     throw Error(fmt::format("{}: not an IDX file (bad magic number)", path.string()));
@@ -43,8 +65,11 @@ IdxArray read_idx(const fs::path& path, int want_dims, int64_t max_gunzip_bytes)
     if (count > (uint64_t{1} << 40)) throw Error(fmt::format("{}: IDX dimensions too large", path.string()));
   }
   if (b.size() - a.offset != count) {
+    // A gzipped file longer than declared was inflated only to a little past its declared size.
+    const bool longer = b.size() - a.offset > count;
     throw Error(fmt::format("{}: IDX header promises {} bytes of data ({}), the file holds {}{}", path.string(), count,
-                            to_string(a.dims), b.size() - a.offset, b.size() - a.offset < count ? " (truncated)" : ""));
+                            to_string(a.dims), fmt::format("{}{}", longer ? "at least " : "", b.size() - a.offset),
+                            longer ? "" : " (truncated)"));
   }
   return a;
 }

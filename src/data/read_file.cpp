@@ -31,28 +31,37 @@ std::vector<uint8_t> read_plain(const std::filesystem::path& path) {
 }
 
 // Inflates the file chunk by chunk and stops as soon as the output would pass `max_bytes`: a gzip stream
-// of zeros inflates about 1,000 times, so its compressed size says nothing of what it becomes.
-std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, int64_t max_bytes) {
+// of zeros inflates about 1,000 times, so its compressed size says nothing of what it becomes. With
+// `declared`, the header's own size bounds the output too (read_file says how).
+std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, int64_t max_bytes, const DeclaredSize& declared) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) throw Error(fmt::format("{}: cannot open for reading", path.string()));
   const auto budget = static_cast<std::size_t>(max_bytes);
+  const auto over_budget = [&](const std::string& what) {
+    gzclose(file);
+    return OptionErrorOf<Error>({"DecodeBudgets::gunzip_bytes"},
+                                fmt::format("{}: the gzip stream {} the budget of {}; DecodeBudgets::gunzip_bytes "
+                                            "raises it",
+                                            path.string(), what, budget_text(max_bytes)));
+  };
+  std::optional<uint64_t> declared_size;
   std::vector<uint8_t> out;
   std::vector<uint8_t> chunk(1 << 20);
   while (true) {
     const int got = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()));
     if (got < 0) break;
     const auto n = static_cast<std::size_t>(got);
-    if (out.size() + n > budget) {
-      gzclose(file);
-      throw OptionErrorOf<Error>(
-          {"DecodeBudgets::gunzip_bytes"},
-          fmt::format("{}: the gzip stream inflates to more than the budget of {}; DecodeBudgets::gunzip_bytes "
-                      "raises it",
-                      path.string(), budget_text(max_bytes)));
-    }
+    if (out.size() + n > budget) throw over_budget("inflates to more than");
     // Capacity grows by doubling, but never past the budget.
     if (out.size() + n > out.capacity()) out.reserve(std::min(budget, std::max(2 * out.capacity(), out.size() + n)));
     out.insert(out.end(), chunk.begin(), chunk.begin() + got);
+    if (declared && !declared_size) {
+      declared_size = declared(out);
+      if (declared_size && *declared_size > budget) {
+        throw over_budget(fmt::format("declares {} bytes in its header, more than", *declared_size));
+      }
+    }
+    if (declared_size && out.size() > *declared_size) break;  // longer than declared: the caller says so
     if (n < chunk.size()) break;
   }
   int code = Z_OK;
@@ -68,13 +77,14 @@ std::vector<uint8_t> inflate_gzip(const std::filesystem::path& path, int64_t max
 
 }  // namespace
 
-std::vector<uint8_t> read_file(const std::filesystem::path& path, int64_t max_gunzip_bytes) {
+std::vector<uint8_t> read_file(const std::filesystem::path& path, int64_t max_gunzip_bytes,
+                               const DeclaredSize& declared) {
   check_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
   uint8_t magic[2] = {0, 0};
   in.read(reinterpret_cast<char*>(magic), 2);
-  if (in.gcount() == 2 && is_gzip(magic)) return inflate_gzip(path, max_gunzip_bytes);
+  if (in.gcount() == 2 && is_gzip(magic)) return inflate_gzip(path, max_gunzip_bytes, declared);
   return read_plain(path);
 }
 

@@ -135,5 +135,30 @@ TEST(GunzipBudget, ADataSetTakesItsBudgetFromItsOptions) {
   EXPECT_EQ(open_dataset(spec, Split::Test, {.budgets = {.gunzip_bytes = 616}})->size(), 50);
 }
 
+// An IDX file is checked against its header while it inflates (issue 12).
+TEST(GunzipBudget, AnIdxHeaderDeclaringMoreThanTheBudgetIsRefusedAfterTheFirstChunk) {
+  const fs::path dir = scratch_dir("idx_declares");
+  fs::create_directories(dir);
+  // 60,000 images of 200 x 200: 2.4 GB declared, 1 KiB given.
+  write_gzip(dir / "t10k-images-idx3-ubyte.gz", idx_bytes({60000, 200, 200}, std::vector<uint8_t>(1024, 1)));
+  write_gzip(dir / "t10k-labels-idx1-ubyte.gz", idx_bytes({60000}, std::vector<uint8_t>(60000, 1)));
+  EXPECT_EQ(error_of([&] { open_dataset("mnist:" + dir.string(), Split::Test); }),
+            (dir / "t10k-images-idx3-ubyte.gz").string() +
+                ": the gzip stream declares 2400000016 bytes in its header, more than the budget of 1024 MiB; "
+                "DecodeBudgets::gunzip_bytes raises it");
+}
+
+TEST(GunzipBudget, AnIdxBombBehindASmallHeaderStopsInflatingPastTheDeclaredSize) {
+  const fs::path dir = scratch_dir("idx_bomb");
+  fs::create_directories(dir);
+  // The header declares 50 images of 4 x 3 (600 bytes); 64 MiB of zeros follow. The inflated file is cut
+  // after the first 1 MiB chunk, not at the 1 GiB budget.
+  write_gzip(dir / "t10k-images-idx3-ubyte.gz", idx_bytes({50, 4, 3}, std::vector<uint8_t>(64 * kMiB, 0)));
+  write_gzip(dir / "t10k-labels-idx1-ubyte.gz", idx_bytes({50}, std::vector<uint8_t>(50, 1)));
+  EXPECT_EQ(error_of([&] { open_dataset("mnist:" + dir.string(), Split::Test); }),
+            fmt::format("{}: IDX header promises 600 bytes of data (50x4x3), the file holds at least {}",
+                        (dir / "t10k-images-idx3-ubyte.gz").string(), kMiB - 16));
+}
+
 }  // namespace
 }  // namespace cnnzoo::testing
