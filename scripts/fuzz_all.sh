@@ -3,7 +3,8 @@
 # a Markdown table of libFuzzer's final figures (docs/reliability.md keeps the last one). A target that finds
 # a crash, leak, timeout or out-of-memory input leaves it in BUILD/fuzz-artifacts/TARGET/ and the script
 # exits 1 after the table. Logs: BUILD/fuzz-logs/TARGET.log.
-# Usage: scripts/fuzz_all.sh [BUILD (build-fuzz)] [target ...]   (FUZZ_SECONDS, default 60; FUZZ_NICE, default 10)
+# Usage: scripts/fuzz_all.sh [BUILD (build-fuzz)] [target ...]   (FUZZ_SECONDS, default 60;
+# FUZZ_RUNS: also stop a target after that many executions; FUZZ_NICE, default 10)
 set -euo pipefail
 build=${1:-build-fuzz}
 shift || true
@@ -22,7 +23,7 @@ while read -r name command; do
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   log=$build/fuzz-logs/$name.log
   # shellcheck disable=SC2086  # the command line is split on purpose
-  if nice -n "${FUZZ_NICE:-10}" $command -max_total_time="$seconds" >"$log" 2>&1; then result=clean; else result="FOUND (see $log)"; failed=1; fi
+  if nice -n "${FUZZ_NICE:-10}" $command -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} >"$log" 2>&1; then result=clean; else result="FOUND (see $log)"; failed=1; fi
   stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
   execs=$(stat number_of_executed_units)
   rate=$(stat average_exec_per_sec)

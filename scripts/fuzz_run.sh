@@ -12,5 +12,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # One OpenMP thread: the readers do not use more, and a pool of idle threads only slows each run.
 export OMP_NUM_THREADS=1
+# The targets write each input to a scratch file (fuzz/fuzz_support.h): on a disk that costs a system call
+# storm per input, on tmpfs little (fuzz_npy: about 1,500 against 17,000 executions a second here).
+if [ -z "${FUZZ_TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then FUZZ_TMPDIR=/dev/shm; fi
+export TMPDIR=${FUZZ_TMPDIR:-${TMPDIR:-/tmp}}
 exec "$target" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
   -artifact_prefix="$artifacts" "$@"
