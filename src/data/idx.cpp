@@ -18,6 +18,11 @@ struct IdxArray {
   size_t offset = 0;
 };
 
+// Dimension `p` of an IDX header: 4 bytes, big-endian.
+uint64_t idx_dimension(const uint8_t* p) {
+  return (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
+}
+
 // The header's size of the whole file: 4 bytes of magic, type and rank, 4 per dimension, then the product
 // of the dimensions. nullopt until `head` holds the header, or when it is not an IDX header of unsigned bytes
 // with `want_dims` dimensions (read_idx then names what is wrong).
@@ -29,7 +34,7 @@ std::optional<uint64_t> idx_declared_size(std::span<const uint8_t> head, int wan
   uint64_t count = 1;
   for (int d = 0; d < want_dims; ++d) {
     const uint8_t* p = head.data() + 4 + 4 * d;
-    count *= (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];  // < 2^32 each
+    count *= idx_dimension(p);                             // < 2^32 each
     if (count > (uint64_t{1} << 40)) return std::nullopt;  // too large: read_idx refuses the header itself
   }
   return header + count;
@@ -58,7 +63,7 @@ IdxArray read_idx(const fs::path& path, int want_dims, int64_t max_gunzip_bytes)
   uint64_t count = 1;
   for (int d = 0; d < want_dims; ++d) {
     const uint8_t* p = b.data() + 4 + 4 * d;
-    const uint64_t v = (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
+    const uint64_t v = idx_dimension(p);
     if (v == 0) throw Error(fmt::format("{}: IDX dimension {} is 0", path.string(), d));
     a.dims.push_back(static_cast<int64_t>(v));
     count *= v;
