@@ -14,11 +14,11 @@ deps:
 # The fuzz targets need clang with libFuzzer (libclang-rt-14-dev) and clang's OpenMP (libomp-14-dev).
 FUZZ_PACKAGES = clang-14 libclang-rt-14-dev libomp-14-dev
 
-# The tests also compare with PyTorch: Debian's python3-torchvision (never a runtime dependency), and run
-# each fuzz target for a few seconds.
+# The tests also compare with PyTorch: Debian's python3-torchvision (never a runtime dependency), run
+# each fuzz target for a few seconds, and open the HTML reports in headless Chromium.
 test-deps:
 	@scripts/install_deps.sh python3-torchvision python3-numpy python3-onnx python3-opencv libonnx-testdata \
-		$(FUZZ_PACKAGES)
+		chromium $(FUZZ_PACKAGES)
 
 fuzz-deps:
 	@scripts/install_deps.sh $(FUZZ_PACKAGES)
