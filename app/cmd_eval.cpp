@@ -59,16 +59,6 @@ Member evaluate_checkpoint(const std::string& path, const EvalArgs& args, bool s
   return m;
 }
 
-nlohmann::json to_json(const Evaluation& e, const std::vector<std::string>& names) {
-  nlohmann::json per_class = nlohmann::json::object();
-  for (std::size_t c = 0; c < e.per_class.size(); ++c) {
-    per_class[c < names.size() ? names[c] : std::to_string(c)] =
-        std::isnan(e.per_class[c]) ? nlohmann::json() : nlohmann::json(e.per_class[c]);
-  }
-  return {{"images", e.images}, {"top1", e.top1},         {"top5", e.top5},
-          {"loss", e.loss},     {"per_class", per_class}, {"confusion", e.confusion}};
-}
-
 // Beyond this many classes the matrix is wider than a terminal and unreadable as text; JSON has it.
 constexpr std::size_t kMaxConfusionColumns = 20;
 // Row labels longer than this (folder: data sets' class names) are cut.
@@ -139,7 +129,7 @@ void run_eval(const EvalArgs& args) {
       }
       return;
     }
-    nlohmann::json out = to_json(m.result, m.model.class_names);
+    nlohmann::json out = evaluation_json(m.result, m.model.class_names);
     out["checkpoint"] = m.path;
     out["model"] = m.model.model;
     out["precision"] = args.precision;
@@ -175,7 +165,8 @@ void run_eval(const EvalArgs& args) {
     return print_text(fmt::format("ensemble of {}", plural(static_cast<int64_t>(members.size()), "member")), ensemble,
                       first.model.class_names);
   }
-  nlohmann::json out{{"members", nlohmann::json::array()}, {"ensemble", to_json(ensemble, first.model.class_names)}};
+  nlohmann::json out{{"members", nlohmann::json::array()},
+                     {"ensemble", evaluation_json(ensemble, first.model.class_names)}};
   for (const Member& m : members) {
     out["members"].push_back(
         {{"checkpoint", m.path}, {"top1", m.result.top1}, {"top5", m.result.top5}, {"loss", m.result.loss}});

@@ -13,6 +13,7 @@
 #include "cnnzoo/report.h"
 #include "commands.h"
 #include "model_flags.h"
+#include "model_graph.h"
 #include "option_flags.h"
 
 namespace cnnzoo::cli {
@@ -29,41 +30,9 @@ struct SummaryArgs {
   bool batch_given = false;  ///< --batch on the command line, not its default
 };
 
-// An ONNX file's graph at the batch of --batch; --input replaces the first input's C x H x W. A file that
-// fixes its batch (torch.onnx.export without dynamic axes writes 1) is summarised at --batch when it is
-// given, as `run` takes any batch: its first input's first dimension is rewritten, with a note saying so.
-Graph imported_graph(const SummaryArgs& args) {
-  const ModelOptions options = args.flags.resolve();
-  const std::string input = onnx_input_names(args.model).at(0);
-  OnnxImportOptions import;
-  import.budgets = args.budget_flags.resolve();
-  import.symbolic_dim = options.batch;
-  if (options.input) {
-    Dims shape{options.batch};
-    shape.insert(shape.end(), options.input->begin(), options.input->end());
-    import.input_shapes[input] = shape;
-  }
-  Graph graph = import_onnx(args.model, import).graph;
-  Dims shape = graph.shape(graph.inputs().at(0));
-  if (!args.batch_given || shape.empty() || shape[0] == options.batch) return graph;
-  const int64_t fixed = shape[0];
-  shape[0] = options.batch;
-  import.input_shapes[input] = shape;
-  try {
-    graph = import_onnx(args.model, import).graph;
-  } catch (const Error& e) {
-    throw Error(fmt::format("--batch {}: {} fixes input '{}' at batch {} and its graph takes no other: {}",
-                            options.batch, args.model, input, fixed, cli_message(e)));
-  }
-  std::cerr << fmt::format("note: {} fixes input '{}' at batch {}; summarised at --batch {}\n", args.model, input,
-                           fixed, options.batch);
-  return graph;
-}
-
 void run_summary(const SummaryArgs& args) {
   const ReportFormat format = parse_report_format(args.format, "--format");
-  const Graph graph =
-      names_onnx_file(args.model) ? imported_graph(args) : build_model(args.model, args.flags.resolve());
+  const Graph graph = model_graph(args.model, args.flags, args.budget_flags, args.batch_given);
   const Analysis analysis =
       analyze(graph, {.until = args.until, .all_nodes = args.all_nodes, .depth_view = args.depth_view});
   std::cout << render_summary(analysis, format);

@@ -78,8 +78,9 @@ void run_train(TrainArgs args) {
         (out / "last.safetensors").string());
     signals.end_process();
   }
-  fmt::print("best top-1 {:.2f}%; checkpoints {} and {}, metrics {}\n", 100 * result.best_top1,
-             (out / "last.safetensors").string(), (out / "best.safetensors").string(), (out / "metrics.csv").string());
+  fmt::print("best top-1 {:.2f}%; checkpoints {} and {}, metrics {}, report {}\n", 100 * result.best_top1,
+             (out / "last.safetensors").string(), (out / "best.safetensors").string(), (out / "metrics.csv").string(),
+             (out / "report.html").string());
 }
 
 }  // namespace

@@ -52,9 +52,11 @@ struct Totals {
   int64_t param_bytes = 0;  ///< trainable parameters, fp32
   int64_t buffer_bytes = 0;
   /// Estimate of the memory one training step on this batch needs: weights and buffers, SGD momentum
-  /// (one tensor per parameter; the fused update keeps no gradient tensors), and what the nodes keep for
-  /// backward (their outputs, except those computed in place or recomputed; see training_storage.h).
+  /// (one tensor per parameter; the fused update keeps no gradient tensors), and saved_bytes.
   int64_t training_bytes = 0;
+  /// What a training step keeps for backward: the input and the nodes' outputs, except those computed in
+  /// place or recomputed (see training_storage.h).
+  int64_t saved_bytes = 0;
   /// The largest set of node outputs alive at once when the nodes run in order (the input included):
   /// the activation memory an inference plan that reuses buffers needs, before any in-place work.
   int64_t peak_live_bytes = 0;

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cnnzoo/data.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/graph.h"
@@ -104,6 +106,10 @@ struct Evaluation {
 Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads = 0,
                     int64_t loader_threads = 1, const FitCallbacks& callbacks = {},
                     Precision precision = Precision::F32);
+
+/// An evaluation as JSON: {"images", "top1", "top5", "loss", "per_class": {class name: accuracy or null},
+/// "confusion": [[...]]} (`cnnzoo eval --format json`, a run's evaluation.json).
+nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::string>& class_names);
 
 /// The share of rows whose most probable class is the same in `a` and `b` (N x K probabilities).
 double top1_agreement(const Tensor& a, const Tensor& b);

@@ -74,4 +74,14 @@ const ModelInfo& find_model(std::string_view name);
 /// Builds the named model with defaults applied; throws InvalidArgument for an option it does not take.
 Graph build_model(std::string_view name, const ModelOptions& options = {});
 
+/// A model's accuracy on ImageNet-1K's validation set as the publisher of its weights measured it.
+struct PublishedAccuracy {
+  std::string_view weights;   ///< "ResNet50_Weights.IMAGENET1K_V1"
+  double top1 = 0, top5 = 0;  ///< percent
+};
+
+/// torchvision 0.14's figures for the classic (IMAGENET1K_V1) weights of a zoo model built as torchvision
+/// builds it; none for the other models.
+std::optional<PublishedAccuracy> published_accuracy(std::string_view model);
+
 }  // namespace cnnzoo

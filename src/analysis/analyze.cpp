@@ -337,7 +337,7 @@ Analysis analyze(const Graph& g, const AnalysisOptions& options) {
   // The totals first, checked: every figure is non-negative, so no sum over a subset of the nodes (a
   // layer row, a module) can overflow once the totals did not.
   Totals& t = result.total;
-  t.training_bytes = checked_mul(numel(input), kActivationBytes, "training memory");
+  t.saved_bytes = checked_mul(numel(input), kActivationBytes, "training memory");
   for (const LayerRow& row : nodes) {
     at_node(row.name, [&] {
       add_to(t.params, row.params, "total parameters");
@@ -350,14 +350,14 @@ Analysis analyze(const Graph& g, const AnalysisOptions& options) {
         add_to(p.kind == ParamKind::Trainable ? t.param_bytes : t.buffer_bytes,
                checked_mul(numel(p.shape), dtype_bytes(p.dtype), "parameter bytes"), "parameter bytes");
       }
-      add_to(t.training_bytes, saved_for_backward_bytes(g, id), "training memory");
+      add_to(t.saved_bytes, saved_for_backward_bytes(g, id), "training memory");
     });
   }
   // Weights and buffers, a momentum tensor per weight (the fused update keeps no gradient tensors), and
   // what the nodes keep for backward.
-  add_to(t.training_bytes,
-         checked_add(t.buffer_bytes, checked_mul(2, t.param_bytes, "training memory"), "training memory"),
-         "training memory");
+  t.training_bytes = checked_add(
+      t.saved_bytes, checked_add(t.buffer_bytes, checked_mul(2, t.param_bytes, "training memory"), "training memory"),
+      "training memory");
   if (count > 0) t.peak_live_bytes = peak_live_bytes(g, count - 1);
 
   std::vector<LayerRow> layers = layer_rows(g, nodes);

@@ -121,4 +121,14 @@ Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Data
   return score(std::move(probabilities), labels, classes);
 }
 
+nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::string>& class_names) {
+  nlohmann::json per_class = nlohmann::json::object();
+  for (std::size_t c = 0; c < e.per_class.size(); ++c) {
+    per_class[c < class_names.size() ? class_names[c] : std::to_string(c)] =
+        std::isnan(e.per_class[c]) ? nlohmann::json() : nlohmann::json(e.per_class[c]);
+  }
+  return {{"images", e.images}, {"top1", e.top1},         {"top5", e.top5},
+          {"loss", e.loss},     {"per_class", per_class}, {"confusion", e.confusion}};
+}
+
 }  // namespace cnnzoo

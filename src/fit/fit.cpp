@@ -10,6 +10,7 @@
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
+#include "cnnzoo/html_report.h"
 #include "cnnzoo/init.h"
 #include "cnnzoo/io.h"
 #include "cnnzoo/memory_check.h"
@@ -190,7 +191,9 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
   }
   // A run killed while writing leaves its temporary files behind (the targets are intact): the next run
   // of the folder clears them.
-  for (const std::string& file : {last, best, (std::filesystem::path(options.out_dir) / "metrics.csv").string()}) {
+  const std::filesystem::path folder(options.out_dir);
+  for (const std::string& file : {last, best, (folder / "metrics.csv").string(), (folder / "evaluation.json").string(),
+                                  (folder / "report.html").string()}) {
     io::remove_stale_temporaries(file);
   }
   Run run = prepare(options);
@@ -295,7 +298,13 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
     // while the other order could leave a resumed run with no best.safetensors.
     if (improved) save(options, run, best, epoch + 1, {}, per_epoch);
     save(options, run, last, epoch + 1, {}, per_epoch);
-    write_metrics_csv((std::filesystem::path(options.out_dir) / "metrics.csv").string(), run.result.history);
+    write_metrics_csv((folder / "metrics.csv").string(), run.result.history);
+    write_evaluation_json((folder / "evaluation.json").string(), {.model = options.model,
+                                                                  .data = options.data,
+                                                                  .epoch = epoch + 1,
+                                                                  .class_names = run.test->class_names(),
+                                                                  .evaluation = std::move(evaluation)});
+    write_report((folder / "report.html").string(), training_report_html(options.out_dir));
     if (callbacks.on_epoch) callbacks.on_epoch(metrics);
   }
   return run.result;

@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "cnnzoo/checkpoint.h"
 #include "cnnzoo/error.h"
@@ -43,6 +48,33 @@ T meta_number(const std::map<std::string, std::string>& meta, const std::string&
   const auto [stop, error] = std::from_chars(text.data(), end, value);
   if (error != std::errc() || stop != end) {
     throw Error(fmt::format("{}: metadata '{}' is not a number: '{}'", file, key, text));
+  }
+  return value;
+}
+
+constexpr std::string_view kMetricsHeader = "epoch,lr,train_loss,train_accuracy,val_loss,top1,top5,seconds";
+// A run's record files are small (a row per epoch, a matrix per class pair); a larger one is not ours.
+constexpr std::uintmax_t kMaxRecordBytes = 64u << 20;
+
+std::string read_record_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path));
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxRecordBytes) {
+    throw Error(
+        fmt::format("{}: {} bytes, larger than a run writes ({} MiB at most)", path, size, kMaxRecordBytes >> 20));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(size))) throw Error(fmt::format("{}: cannot read it", path));
+  return text;
+}
+
+double csv_number(std::string_view field, const std::string& path, int line) {
+  double value = 0;
+  const auto [stop, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (error != std::errc() || stop != field.data() + field.size() || !std::isfinite(value)) {
+    throw Error(fmt::format("{}:{}: '{}' is not a finite number", path, line, field));
   }
   return value;
 }
@@ -163,12 +195,96 @@ const std::string& meta_value(const std::map<std::string, std::string>& meta, co
 }
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history) {
-  std::string text = "epoch,lr,train_loss,train_accuracy,val_loss,top1,top5,seconds\n";
+  std::string text = std::string(kMetricsHeader) + "\n";
   for (const EpochMetrics& m : history) {
     text += fmt::format("{},{:.6g},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.2f}\n", m.epoch, m.lr, m.train_loss,
                         m.train_accuracy, m.val_loss, m.top1, m.top5, m.seconds);
   }
   io::write_file_atomically(path, [&](std::FILE* f) { io::write_bytes(f, text.data(), text.size(), path); });
+}
+
+std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
+  const std::string text = read_record_file(path);
+  std::vector<EpochMetrics> history;
+  int line_number = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    if (++line_number == 1) {
+      if (line != kMetricsHeader) {
+        throw Error(fmt::format("{}:1: not a cnnzoo metrics.csv: the header should be '{}'", path, kMetricsHeader));
+      }
+      continue;
+    }
+    std::vector<double> fields;
+    std::size_t from = 0;
+    for (;;) {
+      const std::size_t comma = line.find(',', from);
+      fields.push_back(csv_number(line.substr(from, comma - from), path, line_number));
+      if (comma == std::string_view::npos) break;
+      from = comma + 1;
+    }
+    if (fields.size() != 8) {
+      throw Error(fmt::format("{}:{}: {} fields, where the header has 8", path, line_number, fields.size()));
+    }
+    if (fields[0] != static_cast<double>(static_cast<int64_t>(history.size()) + 1)) {
+      throw Error(fmt::format("{}:{}: epoch {} follows epoch {}", path, line_number, fields[0], history.size()));
+    }
+    history.push_back({.epoch = static_cast<int64_t>(fields[0]),
+                       .lr = fields[1],
+                       .train_loss = fields[2],
+                       .train_accuracy = fields[3],
+                       .val_loss = fields[4],
+                       .top1 = fields[5],
+                       .top5 = fields[6],
+                       .seconds = fields[7]});
+  }
+  if (line_number == 0) throw Error(fmt::format("{}: empty, where a header is expected", path));
+  return history;
+}
+
+void write_evaluation_json(const std::string& path, const EvaluationRecord& record) {
+  json j = evaluation_json(record.evaluation, record.class_names);
+  j["model"] = record.model;
+  j["data"] = record.data;
+  j["epoch"] = record.epoch;
+  j["class_names"] = record.class_names;
+  const std::string text = j.dump(1) + "\n";
+  io::write_file_atomically(path, [&](std::FILE* f) { io::write_bytes(f, text.data(), text.size(), path); });
+}
+
+EvaluationRecord read_evaluation_json(const std::string& path) {
+  const std::string text = read_record_file(path);
+  EvaluationRecord record;
+  try {
+    const json j = json::parse(text);
+    record.model = j.at("model").get<std::string>();
+    record.data = j.at("data").get<std::string>();
+    record.epoch = j.at("epoch").get<int64_t>();
+    record.class_names = j.at("class_names").get<std::vector<std::string>>();
+    Evaluation& e = record.evaluation;
+    e.images = j.at("images").get<int64_t>();
+    e.top1 = j.at("top1").get<double>();
+    e.top5 = j.at("top5").get<double>();
+    e.loss = j.at("loss").get<double>();
+    e.confusion = j.at("confusion").get<std::vector<std::vector<int64_t>>>();
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: not a cnnzoo evaluation.json: {}", path, e.what()));
+  }
+  const std::vector<std::vector<int64_t>>& confusion = record.evaluation.confusion;
+  const std::size_t classes = record.class_names.size();
+  if (classes == 0 || confusion.size() != classes) {
+    throw Error(fmt::format("{}: a confusion matrix of {} rows for {} classes", path, confusion.size(), classes));
+  }
+  for (const auto& row : confusion) {
+    if (row.size() != classes || std::any_of(row.begin(), row.end(), [](int64_t n) { return n < 0; })) {
+      throw Error(fmt::format("{}: the confusion matrix is not {} x {} counts", path, classes, classes));
+    }
+  }
+  return record;
 }
 
 }  // namespace cnnzoo::fit_detail

@@ -48,5 +48,20 @@ const std::string& meta_value(const std::map<std::string, std::string>& meta, co
 
 /// metrics.csv: a header and one row per epoch, written atomically.
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history);
+/// The rows of a metrics.csv (images_per_second is not in the file and stays 0); Error naming the file and
+/// line when the header is not write_metrics_csv's or a field is not a finite number.
+std::vector<EpochMetrics> read_metrics_csv(const std::string& path);
+
+/// evaluation.json: the latest epoch's evaluation of a run, for its report.
+struct EvaluationRecord {
+  std::string model, data;
+  int64_t epoch = 0;  ///< 1-based
+  std::vector<std::string> class_names;
+  Evaluation evaluation;  ///< images, loss, top1, top5, per_class and confusion (no probabilities)
+};
+void write_evaluation_json(const std::string& path, const EvaluationRecord& record);
+/// Error naming the file when it is not JSON of that shape, or the confusion matrix is not square over
+/// the classes, or holds a negative count.
+EvaluationRecord read_evaluation_json(const std::string& path);
 
 }  // namespace cnnzoo::fit_detail

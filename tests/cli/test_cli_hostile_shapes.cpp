@@ -281,7 +281,7 @@ TEST(CliHostileShapes, SummaryBatchOfAFileThatFixesItsBatch) {
   EXPECT_NE(r.out.find("\"batch\": 8"), std::string::npos) << r.out;
   // 8 x 3 x 4 x 4 windows of 3 comparisons, then 8 x 3 x 16 for the average: 1,536 FLOPs, 8 times batch 1's.
   EXPECT_EQ(total_integer(r.out, "flops"), 1536);
-  EXPECT_EQ(r.err, fmt::format("note: {} fixes input 'x' at batch 1; summarised at --batch 8\n", fixed));
+  EXPECT_EQ(r.err, fmt::format("note: {} fixes input 'x' at batch 1; taken at --batch 8\n", fixed));
   // Without --batch (or with the file's own), the file's batch and no note.
   for (const char* flags : {"", " --batch 1"}) {
     r = run_cli(fmt::format("summary {}{} --format json", fixed, flags));
