@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -46,7 +47,24 @@ std::string report_of_models(const ReportArgs& args) {
   return model_report_html(models);
 }
 
+// A report replaces an earlier report at --output, never another file: a slip of the keyboard
+// (`--output runs/r20/metrics.csv`, `--output model.onnx`) must not destroy what it names.
+void check_output(const std::string& output) {
+  std::error_code ec;
+  if (!std::filesystem::exists(output, ec)) return;
+  std::ifstream in(output, std::ios::binary);
+  std::string head(15, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (!std::filesystem::is_regular_file(output, ec) || head != "<!DOCTYPE html>") {
+    throw InvalidArgument(fmt::format(
+        "--output {}: the file exists and is not an HTML page; a report replaces only an earlier report, so "
+        "choose another name",
+        output));
+  }
+}
+
 void run_report(const ReportArgs& args) {
+  check_output(args.output);
   std::error_code ec;
   const bool folder = std::filesystem::is_directory(args.targets.front(), ec);
   const std::string html = folder ? report_of_folder(args) : report_of_models(args);

@@ -6,6 +6,7 @@ tests/data (fuzz/CMakeLists.txt). Input layouts are those of fuzz/fuzz_*.cpp:
   cifar:      1 byte (odd: CIFAR-100), 2-byte length of the class names file, that file, the batch file
   checkpoint: a safetensors file with the metadata `cnnzoo train` writes
   cli:        the words of a command line, one per line
+  run_record: 2-byte length of a metrics.csv, that file, an evaluation.json (a training folder's report)
 """
 import gzip
 import json
@@ -106,11 +107,23 @@ def cli_seeds():
         write("cli", name, "\n".join(line.split()).encode())
 
 
+def run_record_seeds():
+    header = b"epoch,lr,train_loss,train_accuracy,val_loss,top1,top5,seconds\n"
+    metrics = header + b"1,0.0607,1.7697,0.3569,4.0808,0.4094,0.8799,78.30\n2,7.333e-05,0.9208,0.6626,0.8230,0.7075,0.9900,74.50\n"
+    evaluation = json.dumps({"model": "resnet20", "data": "fashion-mnist", "epoch": 2,
+                             "class_names": ["T-shirt/top", "Trouser", "Bag"], "images": 12, "top1": 0.5, "top5": 1.0,
+                             "loss": 0.8, "per_class": {"T-shirt/top": 0.5, "Trouser": 1.0, "Bag": None},
+                             "confusion": [[2, 1, 1], [0, 4, 0], [0, 0, 0]]}).encode()
+    write("run_record", "two_epochs", two_files(metrics, evaluation))
+    write("run_record", "header_only", two_files(header, evaluation))
+
+
 def main():
     idx_seeds()
     cifar_seeds()
     checkpoint_seeds()
     cli_seeds()
+    run_record_seeds()
     return 0
 
 

@@ -35,16 +35,18 @@ std::string published_top1_text(const ReportedModel& model) {
 // The three bar charts of the lecture's AlexNet slide: what each layer keeps, learns and computes.
 std::string per_layer_charts(const Analysis& a) {
   std::vector<std::string> labels;
-  html::Series memory{"activation memory (KiB)", {}}, params{"parameters", {}}, macs{"MACs (millions)", {}};
+  html::Series memory{"activation memory (KiB)", {}}, params{"parameters (thousands)", {}}, macs{"MACs (millions)", {}};
   for (const LayerRow& row : a.layers) {
     labels.push_back(row.name);
     memory.values.push_back(static_cast<double>(row.activation_bytes) / kKiB);
-    params.values.push_back(static_cast<double>(row.params));
+    params.values.push_back(static_cast<double>(row.params) / 1e3);
     macs.values.push_back(static_cast<double>(row.macs) / 1e6);
   }
+  // The lecture's units: memory in KB (here KiB), parameters in thousands, multiply-adds in millions.
   return "<h3>Activation memory per layer (fp32, batch " + std::to_string(a.batch) + ")</h3>\n" +
          html::chart(html::bar_chart(labels, {memory}, "layer", "KiB")) + "<h3>Parameters per layer</h3>\n" +
-         html::chart(html::bar_chart(labels, {params}, "layer", "parameters")) + "<h3>Multiply-adds per layer</h3>\n" +
+         html::chart(html::bar_chart(labels, {params}, "layer", "parameters (thousands)")) +
+         "<h3>Multiply-adds per layer</h3>\n" +
          html::chart(html::bar_chart(labels, {macs}, "layer", "MACs (millions)"));
 }
 

@@ -118,5 +118,19 @@ TEST(ModelReport, BadTargetsAndOutputsGetOneClearLine) {
   EXPECT_FALSE(fs::exists(temp("y.html")));
 }
 
+TEST(ModelReport, ReplacesAnEarlierReportButNoOtherFile) {
+  const std::string file = temp("replace.html");
+  ASSERT_EQ(run_cli(fmt::format("report resnet20 --output {}", file)).exit_code, 0);
+  ASSERT_EQ(run_cli(fmt::format("report resnet20 --output {}", file)).exit_code, 0) << "a report is replaced";
+  const std::string other = temp("metrics.csv");
+  std::ofstream(other) << "epoch,lr\n";
+  const auto r = run_cli(fmt::format("report resnet20 --output {}", other));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --output {}: the file exists and is not an HTML page; a report "
+                               "replaces only an earlier report, so choose another name\n",
+                               other));
+  EXPECT_EQ(test::slurp(other), "epoch,lr\n");
+}
+
 }  // namespace
 }  // namespace cnnzoo
