@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -18,6 +19,8 @@
 #include "html/graph_dot_text.h"
 #include "html/graph_drawing.h"
 #include "html/graph_svg.h"
+#include "html/page.h"
+#include "support/chromium.h"
 
 namespace cnnzoo {
 namespace {
@@ -303,6 +306,28 @@ TEST(GraphDrawing, HostileNamesAreEscapedAndTruncated) {
   EXPECT_EQ(svg.find("<script"), std::string::npos);
   EXPECT_EQ(svg.find('\xff'), std::string::npos);
   EXPECT_NE(svg.find(">in&quot;put</text>"), std::string::npos);
+}
+
+TEST(GraphDrawing, DrawingsInlinedInAPageRenderInChromium) {
+  const Graph googlenet = build_model("googlenet");
+  const html::GraphDrawing drawing = html::draw_graph(googlenet);
+  const html::GraphDrawing hostile =
+      html::draw_graph(hostile_graph({"<script>alert(1)</script>", "a&amp;b\n"}), {.id_prefix = "hostile"});
+  const std::string body = html::figure(drawing.overview_svg, "GoogLeNet") +
+                           html::figure(drawing.parts.at(3).svg, drawing.parts.at(3).name) +
+                           html::figure(hostile.overview_svg, "hostile names");
+  const std::string path = ::testing::TempDir() + "graph_drawing.html";
+  std::ofstream(path) << html::page("Drawings", body);
+  const test::RenderedPage page = test::render_in_chromium(path);
+  EXPECT_TRUE(page.ready);
+  EXPECT_EQ(page.errors, "");
+  EXPECT_EQ(page.charts, 3);
+  EXPECT_EQ(page.charts_drawn, 3);
+  EXPECT_EQ(page.chromium_log.find("CONSOLE"), std::string::npos) << page.chromium_log;
+  // The overview's box of inception3a carries the id its part names; the hostile names stayed text.
+  EXPECT_NE(page.dom.find("id=\"" + drawing.parts.at(3).box_id + "\""), std::string::npos);
+  EXPECT_NE(page.dom.find("&lt;script&gt;alert(1)&lt;/script&gt;</text>"), std::string::npos);
+  EXPECT_NE(page.dom.find(">a&amp;amp;b </text>"), std::string::npos);
 }
 
 TEST(GraphDrawing, DotTextHelpersCleanShortenAndQuote) {
