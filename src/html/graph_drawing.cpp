@@ -441,10 +441,11 @@ void add_edge(Drawing& d, const std::string& from, const std::string& to, ValueI
   d.edges += fmt::format("{} -> {} [id={}];\n", from, to, d.id(fmt::format("e{}", d.edge_keys.size() - 1)));
 }
 
-// "output", and the output's name where it is not its producer's ("output logits").
+// "output", with the output's name where it is not its producer's ("output logits") or where there are
+// several (GoogLeNet's "output aux1.fc2").
 std::string output_text(const Graph& g, ValueId v) {
   const Value& value = g.value(v);
-  const bool named = value.producer == kNoNode || g.node(value.producer).name != value.name;
+  const bool named = g.outputs().size() > 1 || value.producer == kNoNode || g.node(value.producer).name != value.name;
   return named ? "output " + value.name : "output";
 }
 

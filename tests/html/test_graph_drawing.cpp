@@ -205,6 +205,20 @@ TEST(GraphDrawing, GoogLeNetGroupsEachInceptionModuleWithItsFourBranches) {
   EXPECT_NE(inception.find("label=\"cat\\nconcat\\n256x28x28\""), std::string::npos);
 }
 
+TEST(GraphDrawing, GoogLeNetsAuxiliaryClassifiersAreStagesAndItsThreeOutputsAreNamed) {
+  ModelOptions options;
+  options.aux_logits = true;
+  const Graph g = build_model("googlenet", options);
+  const html::GraphDrawing drawing = html::draw_graph(g);
+  EXPECT_EQ(drawing.parts.at(12).name, "aux1");
+  EXPECT_EQ(drawing.parts.at(13).name, "aux2");
+  const std::string overview = html::graph_dot(g);
+  for (const char* output : {"fc", "aux1.fc2", "aux2.fc2"}) {
+    EXPECT_NE(overview.find(fmt::format("label=\"output {}\\n1000\" shape=oval", output)), std::string::npos) << output;
+  }
+  EXPECT_EQ(html::graph_dot(build_model("googlenet")).find("label=\"output fc"), std::string::npos);
+}
+
 TEST(GraphDrawing, DenseNetOpensItsFeaturesWrapperIntoDenseBlocksAndTransitions) {
   const Graph g = build_model("densenet121");
   const html::GraphDrawing drawing = html::draw_graph(g);
