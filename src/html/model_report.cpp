@@ -107,10 +107,11 @@ std::string drawing(const Graph& graph) {
   std::string out = "<h2>The network</h2>\n";
   if (drawn.parts.empty())
     return out + html::figure(drawn.overview_svg, "every node: op, output shape, parameters, MACs");
-  out += html::figure(drawn.overview_svg, "stages collapsed; open a stage below to see its nodes");
+  out += html::figure(drawn.overview_svg, "stages collapsed: click a stage, or open it below, to see its nodes");
   for (const html::GraphDrawing::Part& part : drawn.parts) {
-    out += fmt::format("<details><summary>{} ({} nodes)</summary>\n{}</details>\n", html::escape(part.name), part.nodes,
-                       html::figure(part.svg, part.name));
+    out +=
+        fmt::format("<details data-box=\"{}\"><summary>{} ({} nodes)</summary>\n{}</details>\n",
+                    html::escape(part.box_id), html::escape(part.name), part.nodes, html::figure(part.svg, part.name));
   }
   return out;
 }

@@ -60,10 +60,21 @@ constexpr std::string_view kScript = R"(
         if (painted(canvas)) drawn++; else note('chart ' + charts + ' drew nothing');
       } catch (e) { note('chart ' + charts + ': ' + e.message); }
     });
+    // A drawing inside a closed <details> has no box until it is opened: open them to measure.
+    var closed = Array.prototype.filter.call(document.querySelectorAll('details'), function (d) { return !d.open; });
+    closed.forEach(function (d) { d.open = true; });
     document.querySelectorAll('.drawing > svg').forEach(function (svg) {
       charts++;
       var box = svg.getBBox();
       if (box.width > 0 && box.height > 0) drawn++; else note('drawing ' + charts + ' is empty');
+    });
+    closed.forEach(function (d) { d.open = false; });
+    // A box of an overview drawing opens the <details> that draws it in full (data-box names the box).
+    document.querySelectorAll('details[data-box]').forEach(function (d) {
+      var box = document.getElementById(d.getAttribute('data-box'));
+      if (!box) return;
+      box.style.cursor = 'pointer';
+      box.addEventListener('click', function () { d.open = true; d.scrollIntoView(); });
     });
     root.setAttribute('data-cnnzoo-charts', String(charts));
     root.setAttribute('data-cnnzoo-charts-drawn', String(drawn));
