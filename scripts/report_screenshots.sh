@@ -6,13 +6,14 @@
 set -euo pipefail
 build=${1:-build}
 work=$(mktemp -d)
+mkdir -p docs/img
 trap 'rm -rf "$work"' EXIT
 
 shoot() {  # shoot PAGE PNG HEIGHT
   /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$work/profile" \
     --host-resolver-rules='MAP * ~NOTFOUND' --virtual-time-budget=20000 --hide-scrollbars \
-    --window-size=1280,"$3" --screenshot="$2" "file://$1" 2>/dev/null
+    --window-size=1280,"$3" --screenshot="$(realpath "$2")" "file://$1" 2>/dev/null
   echo "$2: $(stat -c %s "$2") bytes"
 }
 
@@ -20,5 +21,5 @@ shoot() {  # shoot PAGE PNG HEIGHT
 shoot "$work/model.html" docs/img/report_model.png 2600
 "$build/cnnzoo" report alexnet vgg16 googlenet resnet18 resnet50 densenet121 --output "$work/models.html"
 shoot "$work/models.html" docs/img/report_models.png 2000
-"$build/cnnzoo" train --epochs 3 --subset 4096 --out "$work/run" --overwrite >/dev/null
+"$build/cnnzoo" train --epochs 3 --subset 4096 --out "$work/run" --overwrite >/dev/null 2>&1
 shoot "$work/run/report.html" docs/img/report_training.png 2900
