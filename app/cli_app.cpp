@@ -52,6 +52,7 @@ std::unique_ptr<CLI::App> make_cli_app() {
   add_samples_command(*app);
   add_export_command(*app);
   add_bench_command(*app);
+  add_experiment_command(*app);
   return app;
 }
 
