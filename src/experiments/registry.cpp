@@ -28,6 +28,11 @@ const std::vector<Entry>& entries() {
         "GoogLeNet's stem, bottlenecks, GAP, AlexNet's layers, SE and DenseNet overheads",
         "instant", false},
        experiments::run_design},
+      {{"degradation",
+        "plain-20/56 vs ResNet-20/56 trained on Fashion-MNIST: the deeper plain net trains worse, the deeper "
+        "ResNet does not (the ResNet paper's Figure 6)",
+        experiments::degradation_default_time(), true},
+       experiments::run_degradation},
   };
   return all;
 }

@@ -13,4 +13,9 @@ namespace cnnzoo::experiments {
 ExperimentOutcome run_design(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                              ExperimentFolder& folder);
 
+/// Plain-20/56 against ResNet-20/56, trained (degradation.cpp); its default time, for `experiment list`.
+ExperimentOutcome run_degradation(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                                  ExperimentFolder& folder);
+std::string degradation_default_time();
+
 }  // namespace cnnzoo::experiments
