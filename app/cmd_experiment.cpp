@@ -20,8 +20,8 @@ struct ExperimentArgs {
 };
 
 void print_list() {
-  fmt::print("{:<13} {:<28} {}\n", "experiment", "default time", "what it shows");
-  for (const ExperimentInfo& e : list_experiments()) fmt::print("{:<13} {:<28} {}\n", e.name, e.default_time, e.shows);
+  fmt::print("{:<13} {:<29} {}\n", "experiment", "default time", "what it shows");
+  for (const ExperimentInfo& e : list_experiments()) fmt::print("{:<13} {:<29} {}\n", e.name, e.default_time, e.shows);
   fmt::print("run one: cnnzoo experiment NAME --out DIR (cnnzoo experiment --help)\n");
 }
 

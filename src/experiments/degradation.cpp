@@ -13,17 +13,18 @@ namespace cnnzoo::experiments {
 namespace {
 
 const std::vector<std::string> kModels = {"plain20", "plain56", "resnet20", "resnet56"};
-// "At least as well": the deeper ResNet's final training error may exceed the shallower one's by this much (half
-// a percentage point) and still count, as seed-to-seed noise of a few hundred steps is of that size.
+// Half a percentage point of final training error: the deeper ResNet may exceed the shallower one's by this much
+// and still train "at least as well", and plain-56 must exceed plain-20's by more to train "worse" (seed-to-seed
+// noise of a few hundred steps is of that size).
 constexpr double kTolerance = 0.005;
 
-// The default schedule: a subset and few epochs, within the time `experiment list` states (measured:
-// docs/experiments.md). Batch 32 rather than the PyTorch reference's 128 (issue 14: 5 epochs of the whole set):
-// on a subset the deeper nets need the steps, and a trial of 235 steps at batch 128 (6,000 images, 5 epochs) left
-// ResNet-56 behind ResNet-20 (41% vs 16% training error).
+// The default schedule: SGD 0.1 and batch 128 as the PyTorch reference of issue 14 (which ran 5 epochs of the
+// whole set), on the first 6,000 images so that it ends in the time `experiment list` states. Measured at this
+// setting (docs/experiments.md): plain-56 trains far worse than plain-20, but ResNet-56 is still behind ResNet-20
+// after these 235 steps, so the finding says "not reproduced"; a longer schedule is yet to be found.
 Schedule schedule_of(const ExperimentOptions& o) {
   Schedule s{
-      .data = o.data, .epochs = 5, .subset = 8000, .val_subset = 2000, .batch = 32, .lr = 0.1, .threads = o.threads};
+      .data = o.data, .epochs = 5, .subset = 6000, .val_subset = 2000, .batch = 128, .lr = 0.1, .threads = o.threads};
   if (o.quick) s.epochs = 1, s.subset = 256, s.val_subset = 128, s.batch = 128;  // two batches: a smoke run
   if (o.epochs) s.epochs = *o.epochs;
   if (o.subset) s.subset = *o.subset;
@@ -73,7 +74,8 @@ html::LineChart figure6(const std::vector<RunRecord>& runs, const std::string& t
 
 std::string finding_of(const ModelSummary& p20, const ModelSummary& p56, const ModelSummary& r20,
                        const ModelSummary& r56, bool* reproduced) {
-  const bool plain_degrades = p56.train_error.mean > p20.train_error.mean;
+  // The plain gap must exceed the same tolerance: a difference within noise shows nothing.
+  const bool plain_degrades = p56.train_error.mean > p20.train_error.mean + kTolerance;
   const bool resnet_holds = r56.train_error.mean <= r20.train_error.mean + kTolerance;
   *reproduced = plain_degrades && resnet_holds;
   const std::string numbers =
@@ -89,7 +91,9 @@ std::string finding_of(const ModelSummary& p20, const ModelSummary& p56, const M
 
 }  // namespace
 
-std::string degradation_default_time() { return "about 12 min on 2 cores"; }
+// Measured with `cnnzoo train` at the default schedule on 2 cores shared with two other developers' builds:
+// plain-20 126 s, ResNet-20 204 s, ResNet-56 640 s, plain-56 620 s for 4 of its 5 epochs (about 800 s in all).
+std::string degradation_default_time() { return "about 30 min on 2 busy cores"; }
 
 ExperimentOutcome run_degradation(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                   ExperimentFolder& folder) {

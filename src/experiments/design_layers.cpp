@@ -127,7 +127,7 @@ DesignItem design_vgg_stages() {
                  {"macs", c.macs}});
   }
   item.reproduced = rule_macs.size() == 1;
-  item.section.title = "VGG-16: every stage's convolutions cost the same";
+  item.section.title = "VGG-16's stage rule: channels double as the map halves, so a convolution's cost stays";
   const int64_t rule = rule_macs.empty() ? 0 : *rule_macs.begin();
   item.section.finding =
       item.reproduced

@@ -188,7 +188,7 @@ std::string svg_bar_chart(const BarChart& chart) {
   std::size_t longest = 0;
   for (const std::string& c : chart.categories) longest = std::max(longest, c.size());
   const double slot = plot_width / static_cast<double>(chart.categories.size());
-  const bool slanted = static_cast<double>(longest) * kCharWidth > slot;
+  const bool slanted = static_cast<double>(longest) * kCharWidth > 0.85 * slot;  // with a gap between labels
   const double bottom = 44 + (slanted ? std::min<double>(static_cast<double>(longest), 28) * 5.2 : 16);
   std::string legend_svg;
   int legend_rows = 0;
@@ -286,6 +286,11 @@ std::string svg_line_chart(const LineChart& chart) {
           "<polyline class=\"series\" data-label=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" "
           "stroke-width=\"2.2\"{}/>\n",
           escape(series.label), points, colour(series.color), series.dashed ? " stroke-dasharray=\"6 4\"" : "");
+      // A dot on each point, so that a series of one epoch still shows.
+      for (std::size_t i = 0; i < series.x.size(); ++i) {
+        out += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3\" fill=\"{}\"/>\n", px(series.x[i]),
+                           axis.position(std::clamp(series.y[i], axis.lo, axis.hi)), colour(series.color));
+      }
     }
     int rows = 0;
     out += legend(legends[p], left, axis.y0 + 62, plot_width, &rows);
