@@ -53,6 +53,7 @@ std::unique_ptr<CLI::App> make_cli_app() {
   add_export_command(*app);
   add_bench_command(*app);
   add_report_command(*app);
+  add_experiment_command(*app);
   return app;
 }
 

@@ -17,5 +17,6 @@ void add_samples_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_experiment_command(CLI::App& app);
 
 }  // namespace cnnzoo::cli

@@ -13,7 +13,7 @@ namespace {
 
 // Every option field the library's errors name, and the flag that sets it. A field missing here would be
 // printed as the field: tests/cli/test_option_flags.cpp runs the library's option errors through it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 30> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kFlags{{
     {"ModelOptions::batch", "--batch"},
     {"ModelOptions::num_classes", "--num-classes"},
     {"ModelOptions::input", "--input"},
@@ -40,6 +40,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 30> kFlags{{
     {"FitOptions::validation_split", "--val-split"},
     {"FitOptions::resume", "--resume"},
     {"FitOptions::overwrite", "--overwrite"},
+    {"ExperimentOptions::out_dir", "--out"},
+    {"ExperimentOptions::data", "--data"},
+    {"ExperimentOptions::epochs", "--epochs"},
+    {"ExperimentOptions::subset", "--subset"},
+    {"ExperimentOptions::seeds", "--seeds"},
+    {"ExperimentOptions::threads", "--threads"},
+    {"ExperimentOptions::resume", "--resume"},
+    {"ExperimentOptions::overwrite", "--overwrite"},
     {"DecodeBudgets::image_pixels", "--max-image-pixels"},
     {"DecodeBudgets::image_bytes", "--max-image-mib"},
     {"DecodeBudgets::gunzip_bytes", "--max-gunzip-mib"},

@@ -1,0 +1,86 @@
+// An experiment's output folder (experiment_folder.h).
+#include "experiments/experiment_folder.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cnnzoo/error.h"
+#include "cnnzoo/io.h"
+#include "html/page.h"
+#include "io/atomic_file.h"
+
+namespace cnnzoo::experiments {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json read_results(const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw OptionError({"ExperimentOptions::resume"},
+                      fmt::format("ExperimentOptions::resume: {} is not a results file of cnnzoo experiment (not a "
+                                  "JSON object); pass ExperimentOptions::overwrite to start again",
+                                  path));
+  }
+  if (j.value("experiment", std::string()) != name) {
+    throw OptionError({"ExperimentOptions::resume", "ExperimentOptions::out_dir"},
+                      fmt::format("ExperimentOptions::resume: {} holds the results of experiment '{}', not '{}'; give "
+                                  "another ExperimentOptions::out_dir",
+                                  path, j.value("experiment", std::string("?")), name));
+  }
+  return j;
+}
+
+}  // namespace
+
+ExperimentFolder::ExperimentFolder(const std::string& name, const ExperimentOptions& options) : dir_(options.out_dir) {
+  prepare_output_folder(dir_, "ExperimentOptions::out_dir");
+  lock_ = std::make_unique<io::FolderLock>(dir_, "ExperimentOptions::out_dir");
+  const std::string results = (fs::path(dir_) / "results.json").string();
+  for (const char* file : {"results.json", "report.html"})
+    io::remove_stale_temporaries((fs::path(dir_) / file).string());
+  if (!fs::exists(results) || options.overwrite) return;
+  if (options.resume) {
+    previous_ = read_results(results, name);
+    return;
+  }
+  const bool trains = find_experiment(name).trains;
+  throw OptionError({"ExperimentOptions::resume", "ExperimentOptions::overwrite", "ExperimentOptions::out_dir"},
+                    fmt::format("{} already holds an experiment's results ({}); pass {}ExperimentOptions::overwrite to "
+                                "start again, or another ExperimentOptions::out_dir",
+                                dir_, results, trains ? "ExperimentOptions::resume to continue it, " : ""));
+}
+
+void ExperimentFolder::write_text(const std::string& file, const std::string& text) {
+  const std::string path = (fs::path(dir_) / file).string();
+  io::write_file_atomically(path, [&](std::FILE* f) { io::write_bytes(f, text.data(), text.size(), path); });
+  if (std::find(files_.begin(), files_.end(), path) == files_.end()) files_.push_back(path);
+}
+
+void ExperimentFolder::write_results(const nlohmann::json& results) {
+  write_text("results.json", results.dump(2) + "\n");
+}
+
+void ExperimentFolder::write_figures(const std::vector<Figure>& figures) {
+  for (const Figure& f : figures) write_text(f.file, f.svg);
+}
+
+void ExperimentFolder::write_report(const std::string& title, const std::string& finding,
+                                    const std::vector<Section>& sections) {
+  std::string body = fmt::format("<p class=\"finding\">{}</p>\n", html::escape(finding));
+  for (const Section& s : sections) {
+    body += fmt::format("<h2>{}</h2>\n<p class=\"finding\">{}</p>\n", html::escape(s.title), html::escape(s.finding));
+    for (const Figure& f : s.figures) body += html::figure(f.svg, f.caption + " (" + f.file + ")");
+    body += s.table_html;
+    for (const std::string& note : s.notes) body += fmt::format("<p class=\"note\">{}</p>\n", html::escape(note));
+  }
+  write_text("report.html", html::page(title, body));
+}
+
+}  // namespace cnnzoo::experiments

@@ -1,0 +1,104 @@
+// The list of experiments and run_experiment (cnnzoo/experiments.h): the options each one takes are
+// checked here, before the folder is touched and before any work starts.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cnnzoo/error.h"
+#include "cnnzoo/experiments.h"
+#include "cnnzoo/nearest_names.h"
+#include "experiments/experiment_folder.h"
+#include "experiments/runners.h"
+
+namespace cnnzoo {
+namespace {
+
+using Runner = ExperimentOutcome (*)(const ExperimentOptions&, const ExperimentCallbacks&,
+                                     experiments::ExperimentFolder&);
+
+struct Entry {
+  ExperimentInfo info;
+  Runner run;
+};
+
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> all = {
+      {{"design",
+        "the lecture's design arguments measured on the zoo's graphs: 5x5 vs two 3x3, VGG's stages, "
+        "GoogLeNet's stem, bottlenecks, GAP, AlexNet's layers, SE and DenseNet overheads",
+        "instant", false},
+       experiments::run_design},
+      {{"degradation",
+        "plain-20/56 vs ResNet-20/56 trained on Fashion-MNIST: the deeper plain net trains worse, the deeper "
+        "ResNet does not (the ResNet paper's Figure 6)",
+        experiments::degradation_default_time(), true},
+       experiments::run_degradation},
+  };
+  return all;
+}
+
+const Entry& find_entry(const std::string& name) {
+  const auto& all = entries();
+  const auto it = std::find_if(all.begin(), all.end(), [&](const Entry& e) { return e.info.name == name; });
+  if (it != all.end()) return *it;
+  std::vector<std::string> names;
+  for (const Entry& e : all) names.push_back(e.info.name);
+  throw UnknownNameError(fmt::format("unknown experiment '{}';{} experiments: {}", name,
+                                     did_you_mean(nearest_names(name, names)), fmt::join(names, ", ")));
+}
+
+void check_options(const ExperimentInfo& info, const ExperimentOptions& o) {
+  if (o.out_dir.empty()) {
+    throw OptionError({"ExperimentOptions::out_dir"},
+                      "ExperimentOptions::out_dir: a folder for the results is required");
+  }
+  if (o.resume && o.overwrite) {
+    throw OptionError({"ExperimentOptions::resume", "ExperimentOptions::overwrite"},
+                      "ExperimentOptions::resume and ExperimentOptions::overwrite exclude each other; give one");
+  }
+  const auto at_least = [](const char* field, int64_t value, int64_t min) {
+    if (value < min) throw OptionError({field}, fmt::format("{}: must be at least {}, got {}", field, min, value));
+  };
+  if (o.epochs) at_least("ExperimentOptions::epochs", *o.epochs, 1);
+  if (o.subset) at_least("ExperimentOptions::subset", *o.subset, 1);
+  at_least("ExperimentOptions::seeds", o.seeds, 1);
+  at_least("ExperimentOptions::threads", o.threads, 0);
+  if (info.trains) return;
+  // An analysis experiment trains nothing: a training option given to it is a mistake worth saying.
+  const auto refuse = [&](const char* field, bool given) {
+    if (given) {
+      throw OptionError({field},
+                        fmt::format("{}: experiment '{}' trains nothing and takes no {}", field, info.name, field));
+    }
+  };
+  refuse("ExperimentOptions::epochs", o.epochs.has_value());
+  refuse("ExperimentOptions::subset", o.subset.has_value());
+  refuse("ExperimentOptions::seeds", o.seeds != 1);
+  refuse("ExperimentOptions::resume", o.resume);
+  refuse("ExperimentOptions::data", o.data != ExperimentOptions{}.data);
+}
+
+}  // namespace
+
+const std::vector<ExperimentInfo>& list_experiments() {
+  static const std::vector<ExperimentInfo> infos = [] {
+    std::vector<ExperimentInfo> out;
+    for (const Entry& e : entries()) out.push_back(e.info);
+    return out;
+  }();
+  return infos;
+}
+
+const ExperimentInfo& find_experiment(const std::string& name) { return find_entry(name).info; }
+
+ExperimentOutcome run_experiment(const std::string& name, const ExperimentOptions& options,
+                                 const ExperimentCallbacks& callbacks) {
+  const Entry& entry = find_entry(name);
+  check_options(entry.info, options);
+  experiments::ExperimentFolder folder(name, options);
+  ExperimentOutcome outcome = entry.run(options, callbacks, folder);
+  outcome.files = folder.files();
+  return outcome;
+}
+
+}  // namespace cnnzoo

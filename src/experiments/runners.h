@@ -1,0 +1,21 @@
+// The experiments, one function each (registry.cpp lists them): each measures, writes its files into the
+// folder and returns its outcome.
+#pragma once
+
+#include <string>
+
+#include "cnnzoo/experiments.h"
+#include "experiments/experiment_folder.h"
+
+namespace cnnzoo::experiments {
+
+/// The lecture's design arguments measured on the zoo's graphs (design.cpp).
+ExperimentOutcome run_design(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                             ExperimentFolder& folder);
+
+/// Plain-20/56 against ResNet-20/56, trained (degradation.cpp); its default time, for `experiment list`.
+ExperimentOutcome run_degradation(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                                  ExperimentFolder& folder);
+std::string degradation_default_time();
+
+}  // namespace cnnzoo::experiments

@@ -1,0 +1,148 @@
+// The runs of a training experiment (training_runs.h).
+#include "experiments/training_runs.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+#include "cnnzoo/error.h"
+
+namespace cnnzoo::experiments {
+namespace {
+
+// Runs of `previous` (a results.json) made with `schedule`; an --resume under another schedule is refused,
+// since its runs could not be compared with the new ones.
+std::vector<RunRecord> kept_runs(const std::optional<nlohmann::json>& previous, const Schedule& schedule) {
+  if (!previous) return {};
+  if (previous->value("schedule", nlohmann::json()) != schedule.to_json()) {
+    throw OptionError({"ExperimentOptions::resume"},
+                      fmt::format("ExperimentOptions::resume: the results there were made with {}, not {}; give the "
+                                  "same options, or pass ExperimentOptions::overwrite to start again",
+                                  previous->value("schedule", nlohmann::json()).dump(), schedule.to_json().dump()));
+  }
+  std::vector<RunRecord> runs;
+  for (const nlohmann::json& j : previous->value("runs", nlohmann::json::array())) {
+    try {
+      runs.push_back(RunRecord::from_json(j));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(fmt::format("results.json: a run cannot be read ({}); pass --overwrite to start again", e.what()));
+    }
+  }
+  return runs;
+}
+
+}  // namespace
+
+nlohmann::json Schedule::to_json() const {
+  return {{"data", data},   {"epochs", epochs}, {"subset", subset},     {"val_subset", val_subset},
+          {"batch", batch}, {"lr", lr},         {"schedule", "cosine"}, {"optimizer", "sgd nesterov 0.9, wd 5e-4"}};
+}
+
+nlohmann::json RunRecord::to_json() const {
+  return {{"model", model},           {"seed", seed},      {"train_error", train_error}, {"test_error", test_error},
+          {"train_loss", train_loss}, {"seconds", seconds}};
+}
+
+RunRecord RunRecord::from_json(const nlohmann::json& j) {
+  return {.model = j.at("model").get<std::string>(),
+          .seed = j.at("seed").get<uint64_t>(),
+          .train_error = j.at("train_error").get<std::vector<double>>(),
+          .test_error = j.at("test_error").get<std::vector<double>>(),
+          .train_loss = j.at("train_loss").get<std::vector<double>>(),
+          .seconds = j.at("seconds").get<double>()};
+}
+
+Spread spread(const std::vector<double>& values) {
+  if (values.empty()) return {};
+  const double n = static_cast<double>(values.size());
+  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
+  double ss = 0;
+  for (const double v : values) ss += (v - mean) * (v - mean);
+  return {mean, values.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0};
+}
+
+ModelSummary summarize(const std::string& model, const std::vector<RunRecord>& runs) {
+  std::vector<double> train, test, loss;
+  for (const RunRecord& r : runs) {
+    if (r.model != model || r.train_error.empty()) continue;
+    train.push_back(r.train_error.back());
+    test.push_back(r.test_error.back());
+    loss.push_back(r.train_loss.back());
+  }
+  return {model, static_cast<int64_t>(train.size()), spread(train), spread(test), spread(loss)};
+}
+
+std::vector<double> mean_curve(const std::vector<RunRecord>& runs, const std::string& model,
+                               std::vector<double> RunRecord::*field) {
+  std::vector<double> sum;
+  std::vector<int> count;
+  for (const RunRecord& r : runs) {
+    if (r.model != model) continue;
+    const std::vector<double>& values = r.*field;
+    sum.resize(std::max(sum.size(), values.size()), 0.0);
+    count.resize(sum.size(), 0);
+    for (std::size_t i = 0; i < values.size(); ++i) sum[i] += values[i], ++count[i];
+  }
+  for (std::size_t i = 0; i < sum.size(); ++i) sum[i] /= count[i];
+  return sum;
+}
+
+std::vector<RunRecord> train_runs(const std::string& experiment, const std::vector<std::string>& models,
+                                  const Schedule& schedule, const ExperimentOptions& options,
+                                  const ExperimentCallbacks& callbacks, ExperimentFolder& folder) {
+  const std::vector<RunRecord> previous = kept_runs(folder.previous(), schedule);
+  std::vector<RunRecord> runs;
+  const auto write = [&] {
+    nlohmann::json j = {
+        {"experiment", experiment}, {"schedule", schedule.to_json()}, {"runs", nlohmann::json::array()}};
+    for (const RunRecord& r : runs) j["runs"].push_back(r.to_json());
+    folder.write_results(j);
+  };
+  const int total = static_cast<int>(models.size() * static_cast<std::size_t>(options.seeds));
+  int index = 0;
+  for (const std::string& model : models) {
+    for (uint64_t seed = 0; seed < static_cast<uint64_t>(options.seeds); ++seed) {
+      ++index;
+      const auto kept = std::find_if(previous.begin(), previous.end(), [&](const RunRecord& r) {
+        return r.model == model && r.seed == seed && static_cast<int64_t>(r.train_error.size()) == schedule.epochs;
+      });
+      if (kept != previous.end()) {
+        runs.push_back(*kept);
+        if (callbacks.on_run_kept) callbacks.on_run_kept(model, seed);
+        continue;
+      }
+      if (callbacks.on_run_start) callbacks.on_run_start(model, seed, index, total);
+      FitOptions fit_options;  // fit()'s recipe (SGD, Nesterov, cosine), with the experiment's schedule
+      fit_options.model = model;
+      fit_options.data = schedule.data;
+      fit_options.epochs = schedule.epochs;
+      fit_options.batch_size = schedule.batch;
+      fit_options.subset = schedule.subset;
+      fit_options.val_subset = schedule.val_subset;
+      fit_options.seed = seed;
+      fit_options.threads = schedule.threads;
+      fit_options.out_dir =
+          (std::filesystem::path(options.out_dir) / "runs" / fmt::format("{}_seed{}", model, seed)).string();
+      fit_options.overwrite = true;  // an unfinished run is run again from its start
+      fit_options.schedule.base_lr = schedule.lr;
+      const auto start = std::chrono::steady_clock::now();
+      const FitResult result = fit(fit_options, callbacks.fit);
+      RunRecord record{.model = model, .seed = seed};
+      for (const EpochMetrics& m : result.history) {
+        record.train_error.push_back(1 - m.train_accuracy);
+        record.test_error.push_back(1 - m.top1);
+        record.train_loss.push_back(m.train_loss);
+      }
+      record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      runs.push_back(std::move(record));
+      write();
+    }
+  }
+  write();
+  return runs;
+}
+
+}  // namespace cnnzoo::experiments

@@ -1,0 +1,63 @@
+// The runs of a training experiment: each model trained with fit() for each seed, its per-epoch errors kept,
+// results.json rewritten after every run so that --resume keeps the finished ones, and a summary per model
+// (mean and spread over the seeds).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cnnzoo/experiments.h"
+#include "cnnzoo/fit.h"
+#include "experiments/experiment_folder.h"
+
+namespace cnnzoo::experiments {
+
+/// A training experiment's schedule, the same for every run (recorded in results.json: --resume keeps only
+/// runs made with the same one).
+struct Schedule {
+  std::string data;
+  int64_t epochs = 0, subset = 0, val_subset = 0, batch = 0;
+  double lr = 0;
+  int threads = 0;
+
+  nlohmann::json to_json() const;
+};
+
+struct RunRecord {
+  std::string model;
+  uint64_t seed = 0;
+  std::vector<double> train_error{}, test_error{}, train_loss{};  ///< per epoch; errors in [0, 1]
+  double seconds = 0;
+
+  nlohmann::json to_json() const;
+  static RunRecord from_json(const nlohmann::json& j);
+};
+
+/// Mean and sample standard deviation (0 for one value).
+struct Spread {
+  double mean = 0, sd = 0;
+};
+Spread spread(const std::vector<double>& values);
+
+/// The final-epoch figures of a model over its runs.
+struct ModelSummary {
+  std::string model;
+  int64_t runs = 0;
+  Spread train_error{}, test_error{}, train_loss{};
+};
+ModelSummary summarize(const std::string& model, const std::vector<RunRecord>& runs);
+
+/// The per-epoch mean over a model's runs of one figure (`field`: train_error, test_error or train_loss).
+std::vector<double> mean_curve(const std::vector<RunRecord>& runs, const std::string& model,
+                               std::vector<double> RunRecord::*field);
+
+/// Trains every model for seeds 0..options.seeds-1 (model by model, seed by seed), keeping those that
+/// folder.previous() holds with the same schedule, and rewriting results.json (`header` + runs) after each.
+std::vector<RunRecord> train_runs(const std::string& experiment, const std::vector<std::string>& models,
+                                  const Schedule& schedule, const ExperimentOptions& options,
+                                  const ExperimentCallbacks& callbacks, ExperimentFolder& folder);
+
+}  // namespace cnnzoo::experiments
