@@ -8,6 +8,7 @@
 
 #include "budget_flags.h"
 #include "cnnzoo/error.h"
+#include "cnnzoo/experiments.h"
 #include "cnnzoo/html_report.h"
 #include "cnnzoo/models.h"
 #include "commands.h"
@@ -28,12 +29,13 @@ struct ReportArgs {
 std::string report_of_folder(const ReportArgs& args) {
   const std::string& folder = args.targets.front();
   if (args.targets.size() > 1) {
-    throw InvalidArgument(fmt::format("{} is a folder: report one training folder at a time, or models only", folder));
+    throw InvalidArgument(fmt::format("{} is a folder: report one folder at a time, or models only", folder));
   }
   if (std::filesystem::exists(std::filesystem::path(folder) / "metrics.csv")) return training_report_html(folder);
+  if (std::filesystem::exists(std::filesystem::path(folder) / "results.json")) return experiment_report_html(folder);
   throw InvalidArgument(
-      fmt::format("{}: a folder without metrics.csv; give a training folder (`cnnzoo train --out DIR`), a zoo model or "
-                  "an ONNX file",
+      fmt::format("{}: a folder without metrics.csv or results.json; give a training folder (`cnnzoo train --out "
+                  "DIR`), an experiment folder (`cnnzoo experiment NAME --out DIR`), a zoo model or an ONNX file",
                   folder));
 }
 
@@ -78,9 +80,9 @@ void run_report(const ReportArgs& args) {
 void add_report_command(CLI::App& app) {
   auto args = std::make_shared<ReportArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "report", "A self-contained HTML report (charts, the network drawn) of models or of a training folder");
+      "report", "A self-contained HTML report (charts, the network drawn) of models, a training run or an experiment");
   cmd->add_option("targets", args->targets,
-                  "Zoo models or ONNX files (several: side by side), or one training folder (cnnzoo train --out DIR)")
+                  "Zoo models or ONNX files (several: side by side), or one training or experiment folder")
       ->required()
       ->expected(1, -1);
   cmd->add_option("--output,-o", args->output, "The HTML file to write (replaced atomically)")->required();
@@ -92,7 +94,8 @@ void add_report_command(CLI::App& app) {
       "stages collapsed, each expandable) and every layer. Several models: side by side, with ratios to the first "
       "and published ImageNet top-1 where torchvision has weights. A training folder: loss, accuracy and learning "
       "rate per epoch, the confusion matrix and per-class accuracy (cnnzoo train also refreshes DIR/report.html "
-      "after every epoch). The file holds everything it shows: scripts and styles inlined, no network.");
+      "after every epoch). An experiment folder (cnnzoo experiment NAME --out DIR): its figures and finding. The file "
+      "holds everything it shows: scripts and styles inlined, no network.");
   const CLI::Option* batch = cmd->get_option("--batch");
   cmd->callback([args, batch] {
     args->batch_given = batch->count() > 0;

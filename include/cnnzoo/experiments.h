@@ -62,6 +62,10 @@ struct ExperimentOutcome {
   bool reproduced = false;         ///< whether the data agree with the lecture's claim
 };
 
+/// The report of an experiment folder (`cnnzoo report DIR`): the report.html its run wrote, once results.json
+/// names a known experiment and the page is one cnnzoo wrote; Error naming the file at fault otherwise.
+std::string experiment_report_html(const std::string& folder);
+
 /// Runs the experiment `name` into options.out_dir. Throws an OptionError naming the field at fault
 /// ("ExperimentOptions::epochs") for an option it does not take or a bad value, before any work starts.
 ExperimentOutcome run_experiment(const std::string& name, const ExperimentOptions& options,

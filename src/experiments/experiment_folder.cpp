@@ -4,24 +4,26 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/io.h"
 #include "html/page.h"
 #include "io/atomic_file.h"
+#include "io/small_file.h"
 
 namespace cnnzoo::experiments {
+
+// An experiment's results and report are small: a training experiment's results.json holds a few numbers per
+// epoch and run; a report a few figures. A larger file is not one of ours.
+constexpr std::uintmax_t kMaxFileBytes = 64u << 20;
+
 namespace {
 
 namespace fs = std::filesystem;
 
 nlohmann::json read_results(const std::string& path, const std::string& name) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  const std::string text = io::read_small_file(path, kMaxFileBytes, "an experiment writes");
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     throw OptionError({"ExperimentOptions::resume"},
                       fmt::format("ExperimentOptions::resume: {} is not a results file of cnnzoo experiment (not a "
@@ -84,3 +86,25 @@ void ExperimentFolder::write_report(const std::string& title, const std::string&
 }
 
 }  // namespace cnnzoo::experiments
+
+namespace cnnzoo {
+
+std::string experiment_report_html(const std::string& folder) {
+  const std::string results = (std::filesystem::path(folder) / "results.json").string();
+  const nlohmann::json j =
+      nlohmann::json::parse(io::read_small_file(results, experiments::kMaxFileBytes, "an experiment writes"), nullptr,
+                            /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("experiment") || !j["experiment"].is_string()) {
+    throw Error(fmt::format("{}: not the results of a cnnzoo experiment (no \"experiment\" name)", results));
+  }
+  find_experiment(j["experiment"].get<std::string>());  // an unknown name is an error naming the known ones
+  const std::string report = (std::filesystem::path(folder) / "report.html").string();
+  std::string html = io::read_small_file(report, experiments::kMaxFileBytes, "an experiment writes");
+  if (!html.starts_with("<!DOCTYPE html>") || html.find(html::kGeneratorMark) == std::string::npos) {
+    throw Error(fmt::format("{}: not a report cnnzoo wrote; run `cnnzoo experiment {} --out {} --overwrite` again",
+                            report, j["experiment"].get<std::string>(), folder));
+  }
+  return html;
+}
+
+}  // namespace cnnzoo

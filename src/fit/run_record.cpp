@@ -5,14 +5,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "cnnzoo/checkpoint.h"
 #include "cnnzoo/error.h"
 #include "io/atomic_file.h"
+#include "io/small_file.h"
 
 namespace cnnzoo::fit_detail {
 namespace {
@@ -57,17 +56,7 @@ constexpr std::string_view kMetricsHeader = "epoch,lr,train_loss,train_accuracy,
 constexpr std::uintmax_t kMaxRecordBytes = 64u << 20;
 
 std::string read_record_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path));
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || size > kMaxRecordBytes) {
-    throw Error(
-        fmt::format("{}: {} bytes, larger than a run writes ({} MiB at most)", path, size, kMaxRecordBytes >> 20));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(size))) throw Error(fmt::format("{}: cannot read it", path));
-  return text;
+  return io::read_small_file(path, kMaxRecordBytes, "a run writes");
 }
 
 double csv_number(std::string_view field, const std::string& path, int line) {

@@ -171,7 +171,7 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
 std::string page(std::string_view title, std::string_view body) {
   const bool has_charts = body.find(kChartClass) != std::string_view::npos;
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<meta name=\"generator\" content=\"cnnzoo\">\n<title>" + escape(title) + "</title>\n";
+  out += std::string(kGeneratorMark) + "\n<title>" + escape(title) + "</title>\n";
   out += "<style>" + std::string(kStyle) + "</style>\n";
   // The watcher comes first, so that it also sees an error in Chart.js itself.
   out += "<script>" + std::string(kScript) + "</script>\n";

@@ -13,6 +13,9 @@
 
 namespace cnnzoo::html {
 
+/// The mark in every page's <head> that says cnnzoo wrote it.
+inline constexpr std::string_view kGeneratorMark = "<meta name=\"generator\" content=\"cnnzoo\">";
+
 /// `text` with &, <, >, " and ' escaped, for element content and attribute values.
 std::string escape(std::string_view text);
 

@@ -114,7 +114,7 @@ TEST(ModelReport, BadTargetsAndOutputsGetOneClearLine) {
   fs::create_directories(folder);
   r = run_cli(fmt::format("report {} --output {}", folder, temp("y.html")));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("a folder without metrics.csv"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a folder without metrics.csv or results.json"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(temp("y.html")));
 }
 
@@ -130,6 +130,24 @@ TEST(ModelReport, ReplacesAnEarlierReportButNoOtherFile) {
                                "replaces only an earlier report, so choose another name\n",
                                other));
   EXPECT_EQ(test::slurp(other), "epoch,lr\n");
+}
+
+TEST(ModelReport, AnExperimentFolderGivesItsReportAndAForeignOneIsNamed) {
+  const std::string dir = temp("experiment");
+  ASSERT_EQ(run_cli(fmt::format("experiment design --out {} --overwrite", dir)).exit_code, 0);
+  const std::string file = temp("experiment.html");
+  auto r = run_cli(fmt::format("report {} --output {}", dir, file));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::slurp(file), test::slurp(dir + "/report.html"));
+  std::ofstream(dir + "/results.json") << R"({"experiment": "no-such"})";
+  r = run_cli(fmt::format("report {} --output {}", dir, file));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no-such"), std::string::npos) << r.err;
+  std::ofstream(dir + "/results.json") << R"({"experiment": "design"})";
+  std::ofstream(dir + "/report.html") << "<html>someone else's page</html>";
+  r = run_cli(fmt::format("report {} --output {}", dir, file));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(dir + "/report.html: not a report cnnzoo wrote"), std::string::npos) << r.err;
 }
 
 }  // namespace
