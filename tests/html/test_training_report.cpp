@@ -130,10 +130,7 @@ TEST(TrainingReport, TrainRefreshesTheReportAfterEveryEpochAndItRenders) {
   const std::string html = test::slurp(dir + "/report.html");
   EXPECT_NE(html.find("2 epochs so far"), std::string::npos);
   const test::RenderedPage page = test::render_in_chromium(dir + "/report.html", dir + "/report.png");
-  EXPECT_TRUE(page.ready);
-  EXPECT_EQ(page.errors, "");
-  EXPECT_EQ(page.charts, 5) << "loss, accuracy, learning rate, the confusion matrix, per-class accuracy";
-  EXPECT_EQ(page.charts_drawn, 5);
+  EXPECT_TRUE(test::rendered_cleanly(page, 5)) << "loss, accuracy, learning rate, the confusion matrix, per class";
 
   // `cnnzoo report DIR` writes the same page elsewhere.
   const auto again = run_cli(fmt::format("report {0} --output {0}/copy.html", dir));

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -93,6 +95,21 @@ inline RenderedPage render_in_chromium(const std::string& html_file, const std::
   }
   std::filesystem::remove_all(work);
   return page;
+}
+
+/// What every report test asks of a rendered page: ready, no error listed, exactly `charts` charts and drawings,
+/// every one painted, and no console message in Chromium's log.
+inline ::testing::AssertionResult rendered_cleanly(const RenderedPage& page, int charts) {
+  if (!page.ready) return ::testing::AssertionFailure() << "the page never marked itself ready";
+  if (!page.errors.empty()) return ::testing::AssertionFailure() << "the page lists errors: " << page.errors;
+  if (page.charts != charts || page.charts_drawn != charts) {
+    return ::testing::AssertionFailure() << page.charts_drawn << " of " << page.charts
+                                         << " charts and drawings painted, " << charts << " expected";
+  }
+  if (page.chromium_log.find("CONSOLE") != std::string::npos) {
+    return ::testing::AssertionFailure() << "console output: " << page.chromium_log;
+  }
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace cnnzoo::test
