@@ -36,6 +36,10 @@ ExperimentCallbacks progress_callbacks(std::unique_ptr<Progress>& bar) {
   c.on_run_kept = [](const std::string& model, uint64_t seed) {
     fmt::print("kept: {} seed {} (finished in results.json)\n", model, seed);
   };
+  c.on_run_diverged = [&bar](const std::string& model, uint64_t seed, const std::string& where) {
+    bar.reset();
+    fmt::print("  {} seed {}: the loss turned NaN or infinite at {}; recorded as diverged\n", model, seed, where);
+  };
   c.fit.on_batch = [&bar](int64_t epoch, int64_t done, int64_t total, double loss, double accuracy) {
     if (done == 1) bar = std::make_unique<Progress>(fmt::format("  epoch {}", epoch), total, "batch");
     if (!bar) return;

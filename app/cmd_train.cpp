@@ -19,6 +19,7 @@ struct TrainArgs {
   FitOptions fit;
   std::optional<int64_t> depth, width, groups, growth_rate;
   bool aux_logits = false;
+  bool no_bn = false;
   bool no_nesterov = false;
   BudgetFlags budget_flags;
 };
@@ -30,6 +31,7 @@ void run_train(TrainArgs args) {
   o.model_options.groups = args.groups;
   o.model_options.growth_rate = args.growth_rate;
   o.model_options.aux_logits = args.aux_logits;
+  o.model_options.no_bn = args.no_bn;
   if (args.no_nesterov) o.optimizer.nesterov = false;
   o.budgets = args.budget_flags.resolve();
   prepare_output_folder(o.out_dir,
@@ -152,6 +154,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--groups", args->groups, "Groups of the bottleneck convolution (ResNeXt)")->check(at_least(1));
   cmd->add_option("--growth-rate", args->growth_rate, "DenseNet growth rate")->check(at_least(1));
   cmd->add_flag("--aux-logits", args->aux_logits, "GoogLeNet: train with the auxiliary classifiers (weight 0.3)");
+  cmd->add_flag("--no-bn", args->no_bn,
+                "Without batch normalisation (CIFAR ResNets and plain nets, VGG *_bn); convolutions get biases");
   args->budget_flags.add_to(*cmd, BudgetFlags::kImages | BudgetFlags::kGzip);
   cmd->callback([args] { run_train(*args); });
 }

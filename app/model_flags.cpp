@@ -47,6 +47,8 @@ void ModelFlags::add_to(CLI::App& command) {
   command.add_option("--growth-rate", options.growth_rate, "Growth rate k (DenseNet)")->check(at_least(1));
   command.add_flag("--aux-logits", options.aux_logits, "Add GoogLeNet's auxiliary classifiers");
   command.add_flag("--wide", options.wide, "ZFNet's 512/1024/512 variant of layers 3-5");
+  command.add_flag("--no-bn", options.no_bn,
+                   "Without batch normalisation (CIFAR ResNets and plain nets, VGG *_bn); convolutions get biases");
 }
 
 ModelOptions ModelFlags::resolve() const {

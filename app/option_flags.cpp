@@ -13,7 +13,7 @@ namespace {
 
 // Every option field the library's errors name, and the flag that sets it. A field missing here would be
 // printed as the field: tests/cli/test_option_flags.cpp runs the library's option errors through it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kFlags{{
     {"ModelOptions::batch", "--batch"},
     {"ModelOptions::num_classes", "--num-classes"},
     {"ModelOptions::input", "--input"},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kFlags{{
     {"ModelOptions::growth_rate", "--growth-rate"},
     {"ModelOptions::aux_logits", "--aux-logits"},
     {"ModelOptions::wide", "--wide"},
+    {"ModelOptions::no_bn", "--no-bn"},
     {"AnalysisOptions::until", "--until"},
     {"AnalysisOptions::all_nodes", "--all-nodes"},
     {"AnalysisOptions::depth_view", "--depth-view"},

@@ -50,6 +50,9 @@ struct ExperimentCallbacks {
   std::function<void(const std::string& model, uint64_t seed, int run, int runs)> on_run_start;
   /// A run from OUT/results.json is kept (--resume).
   std::function<void(const std::string& model, uint64_t seed)> on_run_kept;
+  /// A run's loss turned NaN or infinite ("epoch 1 batch 12"); it is recorded as diverged and the experiment
+  /// goes on.
+  std::function<void(const std::string& model, uint64_t seed, const std::string& where)> on_run_diverged;
   /// The fit() callbacks of every run (progress).
   FitCallbacks fit{};
 };

@@ -22,6 +22,7 @@
 
 #include "cnnzoo/data.h"
 #include "cnnzoo/engine.h"
+#include "cnnzoo/error.h"
 #include "cnnzoo/graph.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/optim.h"
@@ -69,6 +70,8 @@ struct EpochMetrics {
 struct FitCallbacks {
   /// After each training batch: epoch (1-based), batches done and in all, running loss and accuracy.
   std::function<void(int64_t epoch, int64_t done, int64_t total, double loss, double accuracy)> on_batch;
+  /// After each training step: the step (0-based, counted over the whole run) and its own batch's mean loss.
+  std::function<void(int64_t step, double loss)> on_step;
   /// After each epoch's evaluation and checkpoint.
   std::function<void(const EpochMetrics&)> on_epoch;
   /// Before each evaluation pass, with its number of batches; then on_eval_batch per batch.
@@ -89,8 +92,18 @@ struct FitResult {
   int64_t epochs_done = 0, batches_done = 0;
 };
 
-/// Trains as configured; throws Error for a bad option or data, and when the loss turns NaN or
-/// infinite (the last good checkpoint stays).
+/// The loss turned NaN or infinite: training stopped at `epoch` (1-based), batch `batch` (1-based). `history`
+/// holds the epochs finished before (the last good checkpoint stays).
+class TrainingDiverged : public Error {
+ public:
+  TrainingDiverged(const std::string& message, int64_t epoch, int64_t batch, std::vector<EpochMetrics> history)
+      : Error(message), epoch(epoch), batch(batch), history(std::move(history)) {}
+  int64_t epoch, batch;
+  std::vector<EpochMetrics> history;
+};
+
+/// Trains as configured; throws Error for a bad option or data, and TrainingDiverged when the loss turns NaN
+/// or infinite.
 FitResult fit(const FitOptions& options, const FitCallbacks& callbacks = {});
 
 struct Evaluation {

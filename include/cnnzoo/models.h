@@ -26,6 +26,7 @@ struct ModelOptions {
   std::optional<int64_t> growth_rate{};
   bool aux_logits = false;  ///< GoogLeNet's auxiliary classifiers
   bool wide = false;        ///< ZFNet's 512/1024/512 variant
+  bool no_bn = false;       ///< without batch normalisation (its convolutions then have biases)
 };
 
 /// The options a model takes, as a bit set; passing another one is an error that names it.
@@ -36,6 +37,7 @@ enum ModelOptionBits : unsigned {
   kTakesGrowthRate = 1u << 3,
   kTakesAuxLogits = 1u << 4,
   kTakesWide = 1u << 5,
+  kTakesNoBn = 1u << 6,
 };
 
 /// The options after defaults are applied, as a model function receives them.
@@ -50,6 +52,7 @@ struct ModelConfig {
   std::optional<int64_t> growth_rate{};
   bool aux_logits = false;
   bool wide = false;
+  bool no_bn = false;
   /// N, C, H, W of the graph input.
   Dims input_shape() const;
 };

@@ -98,7 +98,8 @@ std::string degradation_default_time() { return "about 30 min on 2 busy cores"; 
 ExperimentOutcome run_degradation(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                   ExperimentFolder& folder) {
   const Schedule schedule = schedule_of(options);
-  const std::vector<RunRecord> runs = train_runs("degradation", kModels, schedule, options, callbacks, folder);
+  const std::vector<RunRecord> runs =
+      train_runs("degradation", zoo_models(kModels), schedule, options, callbacks, folder);
   std::vector<ModelSummary> summaries;
   for (const std::string& model : kModels) summaries.push_back(summarize(model, runs));
 

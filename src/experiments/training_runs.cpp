@@ -42,8 +42,11 @@ nlohmann::json Schedule::to_json() const {
 }
 
 nlohmann::json RunRecord::to_json() const {
-  return {{"model", model},           {"seed", seed},      {"train_error", train_error}, {"test_error", test_error},
-          {"train_loss", train_loss}, {"seconds", seconds}};
+  nlohmann::json j = {
+      {"model", model},           {"seed", seed},           {"train_error", train_error}, {"test_error", test_error},
+      {"train_loss", train_loss}, {"step_loss", step_loss}, {"seconds", seconds}};
+  if (!diverged.empty()) j["diverged"] = diverged;
+  return j;
 }
 
 RunRecord RunRecord::from_json(const nlohmann::json& j) {
@@ -52,6 +55,8 @@ RunRecord RunRecord::from_json(const nlohmann::json& j) {
           .train_error = j.at("train_error").get<std::vector<double>>(),
           .test_error = j.at("test_error").get<std::vector<double>>(),
           .train_loss = j.at("train_loss").get<std::vector<double>>(),
+          .step_loss = j.value("step_loss", std::vector<double>{}),
+          .diverged = j.value("diverged", std::string()),
           .seconds = j.at("seconds").get<double>()};
 }
 
@@ -66,13 +71,16 @@ Spread spread(const std::vector<double>& values) {
 
 ModelSummary summarize(const std::string& model, const std::vector<RunRecord>& runs) {
   std::vector<double> train, test, loss;
+  int64_t diverged = 0;
   for (const RunRecord& r : runs) {
-    if (r.model != model || r.train_error.empty()) continue;
+    if (r.model != model) continue;
+    if (!r.diverged.empty()) ++diverged;
+    if (!r.diverged.empty() || r.train_error.empty()) continue;
     train.push_back(r.train_error.back());
     test.push_back(r.test_error.back());
     loss.push_back(r.train_loss.back());
   }
-  return {model, static_cast<int64_t>(train.size()), spread(train), spread(test), spread(loss)};
+  return {model, static_cast<int64_t>(train.size()), diverged, spread(train), spread(test), spread(loss)};
 }
 
 std::vector<double> mean_curve(const std::vector<RunRecord>& runs, const std::string& model,
@@ -90,7 +98,61 @@ std::vector<double> mean_curve(const std::vector<RunRecord>& runs, const std::st
   return sum;
 }
 
-std::vector<RunRecord> train_runs(const std::string& experiment, const std::vector<std::string>& models,
+std::vector<RunSpec> zoo_models(const std::vector<std::string>& models) {
+  std::vector<RunSpec> specs;
+  for (const std::string& m : models) specs.push_back({.key = m, .model = m});
+  return specs;
+}
+
+std::string run_folder(const ExperimentOptions& options, const std::string& key, uint64_t seed) {
+  return (std::filesystem::path(options.out_dir) / "runs" / fmt::format("{}_seed{}", key, seed)).string();
+}
+
+namespace {
+
+// One run with fit()'s recipe (SGD, Nesterov, cosine) and the experiment's schedule; a diverged run keeps
+// the epochs it finished.
+RunRecord train_one(const RunSpec& spec, uint64_t seed, const Schedule& schedule, const ExperimentOptions& options,
+                    const ExperimentCallbacks& callbacks) {
+  FitOptions fit_options;
+  fit_options.model = spec.model;
+  fit_options.model_options = spec.options;
+  fit_options.data = schedule.data;
+  fit_options.epochs = schedule.epochs;
+  fit_options.batch_size = schedule.batch;
+  fit_options.subset = schedule.subset;
+  fit_options.val_subset = schedule.val_subset;
+  fit_options.seed = seed;
+  fit_options.threads = schedule.threads;
+  fit_options.out_dir = run_folder(options, spec.key, seed);
+  fit_options.overwrite = true;  // an unfinished run is run again from its start
+  fit_options.schedule.base_lr = schedule.lr;
+  RunRecord record{.model = spec.key, .seed = seed};
+  FitCallbacks fit_callbacks = callbacks.fit;
+  fit_callbacks.on_step = [&](int64_t step, double loss) {
+    record.step_loss.push_back(loss);
+    if (callbacks.fit.on_step) callbacks.fit.on_step(step, loss);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<EpochMetrics> history;
+  try {
+    history = fit(fit_options, fit_callbacks).history;
+  } catch (const TrainingDiverged& e) {
+    history = e.history;
+    record.diverged = fmt::format("epoch {} batch {}", e.epoch, e.batch);
+  }
+  for (const EpochMetrics& m : history) {
+    record.train_error.push_back(1 - m.train_accuracy);
+    record.test_error.push_back(1 - m.top1);
+    record.train_loss.push_back(m.train_loss);
+  }
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return record;
+}
+
+}  // namespace
+
+std::vector<RunRecord> train_runs(const std::string& experiment, const std::vector<RunSpec>& specs,
                                   const Schedule& schedule, const ExperimentOptions& options,
                                   const ExperimentCallbacks& callbacks, ExperimentFolder& folder) {
   const std::vector<RunRecord> previous = kept_runs(folder.previous(), schedule);
@@ -101,43 +163,24 @@ std::vector<RunRecord> train_runs(const std::string& experiment, const std::vect
     for (const RunRecord& r : runs) j["runs"].push_back(r.to_json());
     folder.write_results(j);
   };
-  const int total = static_cast<int>(models.size() * static_cast<std::size_t>(options.seeds));
+  const int total = static_cast<int>(specs.size() * static_cast<std::size_t>(options.seeds));
   int index = 0;
-  for (const std::string& model : models) {
+  for (const RunSpec& spec : specs) {
     for (uint64_t seed = 0; seed < static_cast<uint64_t>(options.seeds); ++seed) {
       ++index;
       const auto kept = std::find_if(previous.begin(), previous.end(), [&](const RunRecord& r) {
-        return r.model == model && r.seed == seed && static_cast<int64_t>(r.train_error.size()) == schedule.epochs;
+        return r.model == spec.key && r.seed == seed && r.finished(schedule.epochs);
       });
       if (kept != previous.end()) {
         runs.push_back(*kept);
-        if (callbacks.on_run_kept) callbacks.on_run_kept(model, seed);
+        if (callbacks.on_run_kept) callbacks.on_run_kept(spec.key, seed);
         continue;
       }
-      if (callbacks.on_run_start) callbacks.on_run_start(model, seed, index, total);
-      FitOptions fit_options;  // fit()'s recipe (SGD, Nesterov, cosine), with the experiment's schedule
-      fit_options.model = model;
-      fit_options.data = schedule.data;
-      fit_options.epochs = schedule.epochs;
-      fit_options.batch_size = schedule.batch;
-      fit_options.subset = schedule.subset;
-      fit_options.val_subset = schedule.val_subset;
-      fit_options.seed = seed;
-      fit_options.threads = schedule.threads;
-      fit_options.out_dir =
-          (std::filesystem::path(options.out_dir) / "runs" / fmt::format("{}_seed{}", model, seed)).string();
-      fit_options.overwrite = true;  // an unfinished run is run again from its start
-      fit_options.schedule.base_lr = schedule.lr;
-      const auto start = std::chrono::steady_clock::now();
-      const FitResult result = fit(fit_options, callbacks.fit);
-      RunRecord record{.model = model, .seed = seed};
-      for (const EpochMetrics& m : result.history) {
-        record.train_error.push_back(1 - m.train_accuracy);
-        record.test_error.push_back(1 - m.top1);
-        record.train_loss.push_back(m.train_loss);
+      if (callbacks.on_run_start) callbacks.on_run_start(spec.key, seed, index, total);
+      runs.push_back(train_one(spec, seed, schedule, options, callbacks));
+      if (callbacks.on_run_diverged && !runs.back().diverged.empty()) {
+        callbacks.on_run_diverged(spec.key, seed, runs.back().diverged);
       }
-      record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      runs.push_back(std::move(record));
       write();
     }
   }

@@ -26,11 +26,27 @@ struct Schedule {
   nlohmann::json to_json() const;
 };
 
-struct RunRecord {
+/// One network an experiment trains: `key` names it in results.json and the run folders ("plain56_nobn"),
+/// `model` and `options` build it.
+struct RunSpec {
+  std::string key;
   std::string model;
+  ModelOptions options{};
+};
+
+struct RunRecord {
+  std::string model;  ///< the RunSpec's key
   uint64_t seed = 0;
   std::vector<double> train_error{}, test_error{}, train_loss{};  ///< per epoch; errors in [0, 1]
+  std::vector<double> step_loss{};                                ///< the loss of every training step, in order
+  /// Where the loss turned NaN or infinite ("epoch 1 batch 12"); empty for a run that finished. The per-epoch
+  /// figures then end with the last finished epoch.
+  std::string diverged{};
   double seconds = 0;
+
+  bool finished(int64_t epochs) const {
+    return !diverged.empty() || static_cast<int64_t>(train_error.size()) == epochs;
+  }
 
   nlohmann::json to_json() const;
   static RunRecord from_json(const nlohmann::json& j);
@@ -42,10 +58,10 @@ struct Spread {
 };
 Spread spread(const std::vector<double>& values);
 
-/// The final-epoch figures of a model over its runs.
+/// The final-epoch figures of a model over its runs that finished (diverged runs are counted apart).
 struct ModelSummary {
   std::string model;
-  int64_t runs = 0;
+  int64_t runs = 0, diverged = 0;
   Spread train_error{}, test_error{}, train_loss{};
 };
 ModelSummary summarize(const std::string& model, const std::vector<RunRecord>& runs);
@@ -54,9 +70,16 @@ ModelSummary summarize(const std::string& model, const std::vector<RunRecord>& r
 std::vector<double> mean_curve(const std::vector<RunRecord>& runs, const std::string& model,
                                std::vector<double> RunRecord::*field);
 
-/// Trains every model for seeds 0..options.seeds-1 (model by model, seed by seed), keeping those that
-/// folder.previous() holds with the same schedule, and rewriting results.json (`header` + runs) after each.
-std::vector<RunRecord> train_runs(const std::string& experiment, const std::vector<std::string>& models,
+/// The RunSpecs of zoo models under their own names, with default options.
+std::vector<RunSpec> zoo_models(const std::vector<std::string>& models);
+
+/// The folder a run's fit() writes into: OUT/runs/KEY_seedS (its checkpoints, metrics.csv, report.html).
+std::string run_folder(const ExperimentOptions& options, const std::string& key, uint64_t seed);
+
+/// Trains every spec for seeds 0..options.seeds-1 (spec by spec, seed by seed), keeping those that
+/// folder.previous() holds with the same schedule, and rewriting results.json after each. A run whose loss
+/// turns NaN or infinite is recorded as diverged, and the experiment goes on.
+std::vector<RunRecord> train_runs(const std::string& experiment, const std::vector<RunSpec>& specs,
                                   const Schedule& schedule, const ExperimentOptions& options,
                                   const ExperimentCallbacks& callbacks, ExperimentFolder& folder);
 

@@ -257,10 +257,13 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
       const double loss =
           engine.step(batch.images, batch.labels, *run.optimizer, learning_rate(run.schedule, iteration, per_epoch));
       if (!std::isfinite(loss)) {
-        throw Error(fmt::format("epoch {} batch {}: the loss is {}; stopping. The last good checkpoint is {}",
-                                epoch + 1, progress.batches + 1, loss,
-                                options.resume || epoch > 0 ? last : std::string("none (this is the first epoch)")));
+        throw TrainingDiverged(
+            fmt::format("epoch {} batch {}: the loss is {}; stopping. The last good checkpoint is {}", epoch + 1,
+                        progress.batches + 1, loss,
+                        options.resume || epoch > 0 ? last : std::string("none (this is the first epoch)")),
+            epoch + 1, progress.batches + 1, run.result.history);
       }
+      if (callbacks.on_step) callbacks.on_step(iteration, loss);
       const auto images_in_batch = static_cast<int64_t>(batch.labels.size());
       progress.loss_sum += loss * static_cast<double>(images_in_batch);
       progress.correct += correct_predictions(engine.outputs().at(0), batch.labels);

@@ -37,6 +37,7 @@ constexpr OptionalOption kOptionalOptions[] = {
      [](const ModelOptions& options) { return options.growth_rate.has_value(); }},
     {kTakesAuxLogits, "ModelOptions::aux_logits", [](const ModelOptions& options) { return options.aux_logits; }},
     {kTakesWide, "ModelOptions::wide", [](const ModelOptions& options) { return options.wide; }},
+    {kTakesNoBn, "ModelOptions::no_bn", [](const ModelOptions& options) { return options.no_bn; }},
 };
 
 // The optional options a model takes (`bits`), as the fields an error about them names.
@@ -117,6 +118,7 @@ Graph build_model(std::string_view name, const ModelOptions& options) {
       .growth_rate = options.growth_rate,
       .aux_logits = options.aux_logits,
       .wide = options.wide,
+      .no_bn = options.no_bn,
   };
   if (config.input.size() != 3) {
     throw OptionError({"ModelOptions::input"},

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cnnzoo/error.h"
 #include "models/common.h"
 
 namespace cnnzoo::models::resnet {
@@ -13,15 +14,16 @@ namespace {
 
 // The convolutions of the residual branch, in order; the blocks name them conv1, conv2, ...
 std::vector<attr::Conv> branch_convs(const Block& k, int64_t planes, int64_t stride) {
+  const bool bias = !k.batch_norm;  // a BN's shift makes a bias redundant; without BN it is needed
   if (k.branch == Branch::Basic) {
-    return {{.out = planes, .kernel = 3, .stride = stride, .pad = 1, .bias = false},
-            {.out = planes, .kernel = 3, .pad = 1, .bias = false}};
+    return {{.out = planes, .kernel = 3, .stride = stride, .pad = 1, .bias = bias},
+            {.out = planes, .kernel = 3, .pad = 1, .bias = bias}};
   }
   const int64_t width = planes * k.width_per_group / 64 * k.groups;
   const bool on_3x3 = k.stride_at == StrideAt::Conv3x3;
-  return {{.out = width, .stride = on_3x3 ? 1 : stride, .bias = false},
-          {.out = width, .kernel = 3, .stride = on_3x3 ? stride : 1, .pad = 1, .groups = k.groups, .bias = false},
-          {.out = planes * 4, .bias = false}};
+  return {{.out = width, .stride = on_3x3 ? 1 : stride, .bias = bias},
+          {.out = width, .kernel = 3, .stride = on_3x3 ? stride : 1, .pad = 1, .groups = k.groups, .bias = bias},
+          {.out = planes * 4, .bias = bias}};
 }
 
 // Hu et al.: squeeze (global average), excite (C -> C/r -> C through ReLU and sigmoid), rescale.
@@ -47,8 +49,8 @@ std::optional<ValueId> shortcut(Builder& b, const Block& k, const std::string& p
     if (out != in) y = b.channel_pad(y, join(prefix, "shortcut.pad"), (out - in) / 2, out - in - (out - in) / 2);
     return y;
   }
-  ValueId y = b.conv(activated, join(prefix, "downsample.0"), {.out = out, .stride = stride, .bias = false});
-  if (k.activation == Activation::Post) y = b.batch_norm(y, join(prefix, "downsample.1"));
+  ValueId y = b.conv(activated, join(prefix, "downsample.0"), {.out = out, .stride = stride, .bias = !k.batch_norm});
+  if (k.activation == Activation::Post && k.batch_norm) y = b.batch_norm(y, join(prefix, "downsample.1"));
   return y;
 }
 
@@ -60,7 +62,7 @@ ValueId post_activation_block(Builder& b, const Block& k, const std::string& pre
   ValueId y = x;
   for (std::size_t i = 0; i < convs.size(); ++i) {
     y = b.conv(y, fmt::format("{}.conv{}", prefix, i + 1), convs[i]);
-    y = b.batch_norm(y, fmt::format("{}.bn{}", prefix, i + 1));
+    if (k.batch_norm) y = b.batch_norm(y, fmt::format("{}.bn{}", prefix, i + 1));
     if (i + 1 < convs.size()) y = b.relu(y, relu);
   }
   if (k.se_reduction > 0) y = squeeze_excite(b, y, join(prefix, "se"), k.se_reduction);
@@ -105,16 +107,21 @@ std::vector<Stage> cifar_stages(int64_t n, int64_t planes) {
 Graph build(const ModelConfig& config, const Plan& plan) {
   Builder b(config.name, config.input_shape());
   const bool pre = plan.block.activation == Activation::Pre;
+  const bool bn = plan.block.batch_norm;
+  if (pre && !bn) throw GraphError(config.name + ": pre-activation blocks are built with batch norm only");
   ValueId x = b.input();
   // The CIFAR pre-activation nets (He et al.'s resnet-pre-act.lua, Zagoruyko's WRN) start with a bare
   // convolution: the first block's BN-ReLU follows it.
   const bool stem_activates = plan.stem == Stem::ImageNet || !pre;
+  const auto stem_conv = [&](const attr::Conv& conv) {
+    return bn ? b.conv_bn_relu(x, "conv1", conv, "bn1", "relu") : b.relu(b.conv(x, "conv1", conv), "relu");
+  };
   if (plan.stem == Stem::ImageNet) {
-    x = b.conv_bn_relu(x, "conv1", {.out = 64, .kernel = 7, .stride = 2, .pad = 3, .bias = false}, "bn1", "relu");
+    x = stem_conv({.out = 64, .kernel = 7, .stride = 2, .pad = 3, .bias = !bn});
     x = b.max_pool(x, "maxpool", {.kernel = 3, .stride = 2, .pad = 1});
   } else {
-    const attr::Conv conv{.out = 16, .kernel = 3, .pad = 1, .bias = false};
-    x = stem_activates ? b.conv_bn_relu(x, "conv1", conv, "bn1", "relu") : b.conv(x, "conv1", conv);
+    const attr::Conv conv{.out = 16, .kernel = 3, .pad = 1, .bias = !bn};
+    x = stem_activates ? stem_conv(conv) : b.conv(x, "conv1", conv);
   }
   for (std::size_t s = 0; s < plan.stages.size(); ++s) {
     const Stage& stage = plan.stages[s];

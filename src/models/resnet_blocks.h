@@ -50,6 +50,9 @@ struct Block {
   int64_t groups = 1;            ///< groups of the bottleneck's 3x3 (ResNeXt)
   int64_t width_per_group = 64;  ///< bottleneck width = planes * width_per_group / 64 * groups
   int64_t se_reduction = 0;      ///< squeeze-and-excitation on the branch, C -> C / r -> C; 0 = none
+  /// Post-activation blocks and stems only: false drops every BN (the convolutions then have biases), as in
+  /// the experiments of Ioffe & Szegedy 2015 and He et al. 2015 on training without it.
+  bool batch_norm = true;
 };
 
 /// `blocks` blocks of `planes` planes (the basic block's width; a bottleneck outputs 4 x planes), the

@@ -53,9 +53,12 @@ Graph cifar_resnet(const ModelConfig& config, const Block& k, const DepthRule& r
   const int64_t depth = config.depth.value_or(rule.default_depth);
   const bool taken = std::find(naming.other_kind_depths.begin(), naming.other_kind_depths.end(), depth) !=
                      naming.other_kind_depths.end();
-  const std::string name = fmt::format("{}{}{}", naming.prefix, depth, taken ? naming.kind_suffix : "");
+  const std::string name =
+      fmt::format("{}{}{}{}", naming.prefix, depth, taken ? naming.kind_suffix : "", config.no_bn ? "_nobn" : "");
+  Block block = k;
+  block.batch_norm = !config.no_bn;
   return resnet::build(named(config, name),
-                       {.stem = resnet::Stem::Cifar, .block = k, .stages = resnet::cifar_stages(n)});
+                       {.stem = resnet::Stem::Cifar, .block = block, .stages = resnet::cifar_stages(n)});
 }
 
 // WRN-d-k: pre-activation basic blocks 16k, 32k, 64k wide; `--width` is k.
@@ -70,7 +73,9 @@ Graph wide_resnet(const ModelConfig& config) {
 
 void add(std::vector<ModelInfo>& out, std::string name, std::string family, std::string description, const Block& k,
          const DepthRule& rule, const Naming& naming) {
-  out.push_back({std::move(name), std::move(family), std::move(description), kCifarInput, 10, false, kTakesDepth,
+  // --no-bn for the post-activation nets of He et al. 2015 (ResNets and plain nets).
+  const unsigned options = kTakesDepth | (k.activation == Activation::Post ? kTakesNoBn : 0u);
+  out.push_back({std::move(name), std::move(family), std::move(description), kCifarInput, 10, false, options,
                  [k, rule, naming](const ModelConfig& config) { return cifar_resnet(config, k, rule, naming); }});
 }
 

@@ -57,8 +57,11 @@ void add_vgg_family(std::vector<ModelInfo>& out) {
       out.push_back(
           {fmt::format("vgg{}{}", v.depth, bn ? "_bn" : ""), "vgg",
            fmt::format("VGG-{}{} as torchvision (Simonyan & Zisserman 2014)", v.depth, bn ? " with batch norm" : ""),
-           kImageNetInput, 1000, true, 0,
-           [layers, bn](const ModelConfig& config) { return vgg(config, *layers, bn); }});
+           kImageNetInput, 1000, true, bn ? kTakesNoBn : 0u,
+           [layers, bn, plain = fmt::format("vgg{}", v.depth)](const ModelConfig& config) {
+             // vgg16_bn without its batch norms is vgg16, under that name.
+             return config.no_bn ? vgg(named(config, plain), *layers, false) : vgg(config, *layers, bn);
+           }});
     }
   }
 }

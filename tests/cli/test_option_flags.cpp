@@ -69,8 +69,9 @@ TEST(OptionFlags, FitNamesTheFieldAndTheCliTheFlag) {
 
 TEST(OptionFlags, TheRegistryNamesTheFieldsAndTheCliTheFlags) {
   const Caught caught = catch_option_error([] { build_model("resnet20", {.groups = 2}); });
-  EXPECT_EQ(caught.library, "model 'resnet20' does not take ModelOptions::groups (it takes: ModelOptions::depth)");
-  EXPECT_EQ(caught.cli, "model 'resnet20' does not take --groups (it takes: --depth)");
+  EXPECT_EQ(caught.library,
+            "model 'resnet20' does not take ModelOptions::groups (it takes: ModelOptions::depth, ModelOptions::no_bn)");
+  EXPECT_EQ(caught.cli, "model 'resnet20' does not take --groups (it takes: --depth, --no-bn)");
 
   const Caught depth = catch_option_error([] { build_model("resnet20", {.depth = 21}); });
   EXPECT_EQ(depth.library, "resnet20: ModelOptions::depth must be 6n+2 with n >= 1 (8, 14, 20, ...), got 21");
@@ -114,7 +115,7 @@ TEST(OptionFlags, TheCliPrintsTheFlag) {
             "cnnzoo: error: --until: no row, node or module named 'layer9' in alexnet; its top-level modules: "
             "features, avgpool, flatten, classifier\n");
   const test::CliResult groups = test::run_cli("summary resnet20 --groups 2");
-  EXPECT_EQ(groups.err, "cnnzoo: error: model 'resnet20' does not take --groups (it takes: --depth)\n");
+  EXPECT_EQ(groups.err, "cnnzoo: error: model 'resnet20' does not take --groups (it takes: --depth, --no-bn)\n");
 }
 
 }  // namespace

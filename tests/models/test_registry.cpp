@@ -2,6 +2,7 @@
 // torchvision-compatible ones have exactly torchvision's parameter names, shapes, counts and
 // multiply-adds (tests/data/torchvision_reference.json, made by scripts/torchvision_reference.py) and
 // the GFLOPS torchvision publishes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -135,6 +136,21 @@ TEST(Registry, AnOptionAModelDoesNotTakeIsNamed) {
     FAIL() << "expected InvalidArgument";
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(), "model 'vgg16' does not take ModelOptions::growth_rate (it takes: none)");
+  }
+}
+
+// vgg16_bn without its batch norms is torchvision's vgg16: the same state_dict, in order, under vgg16's name.
+TEST(Registry, VggBnWithoutBatchNormIsThePlainVgg) {
+  for (const char* depth : {"11", "16", "19"}) {
+    const Graph without = build_model(fmt::format("vgg{}_bn", depth), {.no_bn = true});
+    EXPECT_EQ(without.name(), fmt::format("vgg{}", depth));
+    EXPECT_EQ(test::state_dict(without), test::torchvision_state_dict(fmt::format("vgg{}", depth))) << depth;
+  }
+  try {
+    build_model("vgg16", {.no_bn = true});
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "model 'vgg16' does not take ModelOptions::no_bn (it takes: none)");
   }
 }
 

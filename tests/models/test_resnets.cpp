@@ -396,6 +396,43 @@ TEST(CifarPlain, HasNoShortcutsOrSums) {
   EXPECT_EQ(module_output(g, "layer3"), (Dims{1, 64, 8, 8}));
 }
 
+// Without batch norm (ModelOptions::no_bn): every BN (2 parameters per map) is gone and every convolution gets
+// a bias (1 per map): the stem's 16 maps and 6n convolutions of 16, 32 and 64 maps, by hand.
+int64_t cifar_no_bn_params(int64_t n) {
+  const int64_t bn = 2 * 16 + 2 * n * 2 * (16 + 32 + 64);
+  const int64_t bias = 16 + 2 * n * (16 + 32 + 64);
+  return cifar_resnet_params(n) - bn + bias;
+}
+
+TEST(CifarNoBn, HandCountedParametersWithoutBatchNorm) {
+  EXPECT_EQ(cifar_no_bn_params(3), 269'034);  // 269,722 - 1,376 BN + 688 biases
+  for (const char* model : {"plain20", "resnet20", "plain56", "resnet56"}) {
+    const Graph g = build_model(model, {.no_bn = true});
+    const int64_t n = model[std::string(model).size() - 2] == '2' ? 3 : 9;
+    EXPECT_EQ(analyze(g).total.params, cifar_no_bn_params(n)) << model;
+    EXPECT_EQ(count_op(g, OpKind::BatchNorm), 0) << model;
+    EXPECT_EQ(g.name(), std::string(model) + "_nobn");
+  }
+  // The same MACs: a BN folds into nothing a multiply-add counts.
+  EXPECT_EQ(totals("plain56", {.no_bn = true}).macs, totals("plain56").macs);
+  const Graph plain = build_model("plain20", {.no_bn = true});
+  EXPECT_EQ(count_op(plain, OpKind::Relu), 19);  // after the stem and after each of the 18 block convolutions
+  EXPECT_EQ(count_op(plain, OpKind::Add), 0);
+  const Graph residual = build_model("resnet20", {.no_bn = true});
+  EXPECT_EQ(count_op(residual, OpKind::Add), 9);
+  const auto has_bias = [](const Graph& g, const std::string& conv) {
+    return std::get<attr::Conv>(g.node(*g.find_node(conv)).attrs).bias;
+  };
+  EXPECT_TRUE(has_bias(residual, "layer1.0.conv1"));
+  EXPECT_FALSE(has_bias(build_model("resnet20"), "layer1.0.conv1"));
+}
+
+TEST(CifarNoBn, OnlyThePostActivationNetsTakeIt) {
+  for (const char* model : {"preact_resnet110", "preact_resnet164", "wrn28_10"}) {
+    expect_invalid_argument([model] { build_model(model, {.no_bn = true}); }, {"ModelOptions::no_bn", model});
+  }
+}
+
 TEST(CifarResNet, DepthOptionBuildsAny6nPlus2) {
   EXPECT_EQ(totals("resnet20", {.depth = 56}).params, 853'018);
   EXPECT_EQ(totals("plain20", {.depth = 8}).params, cifar_resnet_params(1));
