@@ -110,8 +110,9 @@ void add_train_command(CLI::App& app) {
                   "folder:DIR without train/ and val/: the fraction held out for validation")
       ->default_val(o.validation_split)
       ->check(number_where([](double v) { return v >= 0 && v < 1; }, "lie in [0, 1)", "in [0, 1)"));
-  cmd->add_option("--image-size", o.image_size, "folder:DIR: the model's input size, in pixels")
-      ->default_val(o.image_size)
+  cmd->add_option("--image-size", o.image_size,
+                  "The model's input size in pixels: folder:DIR 224 by default; Fashion-MNIST, MNIST and CIFAR "
+                  "are resized to it (default: their own size)")
       ->check(at_least(1));
   add_threads_option(*cmd, o.threads, "Engine threads (0 = every core; more than the cores is capped)");
   cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")

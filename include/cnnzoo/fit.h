@@ -41,8 +41,11 @@ struct FitOptions {
   int64_t val_subset = 0;  ///< evaluate on the first N test images (0 = all)
   /// folder:DIR without train/ and val/ subfolders: the fraction held out for validation (by a seeded split).
   double validation_split = 0.1;
-  int64_t image_size = 224;  ///< folder:DIR: the model's input size
-  DecodeBudgets budgets{};   ///< how large a data file may inflate and an image decode
+  /// The model's input size in pixels (square). folder:DIR: 0 means 224. The fixed-size sets (Fashion-MNIST,
+  /// MNIST, CIFAR): 0 means their own size; another size resizes their images to it (bilinear), e.g. for a
+  /// network that needs larger inputs than 28x28.
+  int64_t image_size = 0;
+  DecodeBudgets budgets{};  ///< how large a data file may inflate and an image decode
   uint64_t seed = 0;
   int threads = 0;  ///< engine threads (0 = every core)
   int64_t loader_threads = 1;

@@ -44,13 +44,15 @@ struct EvaluationStopped {};
 
 std::string data_json(const FitOptions& options, const Dataset& train) {
   const Normalization norm = train.normalization();
-  return nlohmann::json{{"spec", options.data},
-                        {"subset", options.subset},
-                        {"batch_size", options.batch_size},
-                        {"class_names", train.class_names()},
-                        {"mean", norm.mean},
-                        {"stddev", norm.stddev}}
-      .dump();
+  nlohmann::json j{{"spec", options.data},
+                   {"subset", options.subset},
+                   {"batch_size", options.batch_size},
+                   {"class_names", train.class_names()},
+                   {"mean", norm.mean},
+                   {"stddev", norm.stddev}};
+  // Only when set, so that the runs before the option existed still resume.
+  if (options.image_size > 0) j["image_size"] = options.image_size;
+  return j.dump();
 }
 
 // The run a checkpoint continues must be the same run: same model, data, seed and batch.
@@ -72,7 +74,9 @@ void check_resumable(const FitOptions& options, const Checkpoint& checkpoint, co
 Run prepare(const FitOptions& options) {
   Run run;
   const DatasetOptions data_options{
-      .validation_split = options.validation_split, .image_size = options.image_size, .budgets = options.budgets};
+      .validation_split = options.validation_split,
+      .image_size = options.image_size > 0 ? options.image_size : DatasetOptions{}.image_size,
+      .budgets = options.budgets};
   run.train = open_dataset(options.data, Split::Train, data_options);
   if (options.subset > 0) run.train = take_first(std::move(run.train), options.subset);
   run.test = open_dataset(options.data, Split::Test, data_options);
@@ -86,10 +90,11 @@ Run prepare(const FitOptions& options) {
   // The model adapts to the data: its input channels and size, and its classes.
   run.model_options = options.model_options;
   run.model_options.input = run.train->image_shape();
+  if (options.image_size > 0) (*run.model_options.input)[1] = (*run.model_options.input)[2] = options.image_size;
   run.model_options.num_classes = run.train->num_classes();
   run.model_options.batch = options.batch_size;
   std::vector<OptionValue> sizes{{"FitOptions::batch_size", std::to_string(options.batch_size)}};
-  if (options.data.starts_with("folder:")) {
+  if (options.image_size > 0) {
     sizes.push_back({"FitOptions::image_size", std::to_string(options.image_size)});
   }
   require_memory(options.model, run.model_options, true, sizes);
@@ -161,7 +166,7 @@ void check_options(const FitOptions& options) {
   at_least("FitOptions::stop_after", options.stop_after, 0);
   at_least("FitOptions::threads", options.threads, 0);
   at_least("FitOptions::loader_threads", options.loader_threads, 1);
-  at_least("FitOptions::image_size", options.image_size, 1);
+  at_least("FitOptions::image_size", options.image_size, 0);
   if (!(options.schedule.base_lr > 0)) {
     refuse("FitOptions::schedule.base_lr", fmt::format("must be positive, got {}", options.schedule.base_lr));
   }

@@ -1,5 +1,6 @@
 // The training loop: exact resume, the NaN stop that keeps the last good checkpoint, metrics, and the
 // model a checkpoint describes. Small runs on Fashion-MNIST (Debian's dataset-fashion-mnist).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -83,9 +84,12 @@ TEST(Fit, ALossThatDivergesStopsAndKeepsTheLastGoodCheckpoint) {
   try {
     fit(wild);
     FAIL() << "expected the run to stop";
-  } catch (const Error& e) {
+  } catch (const TrainingDiverged& e) {
     const std::string message = e.what();
-    EXPECT_NE(message.find("epoch 2 batch"), std::string::npos) << message;
+    EXPECT_EQ(e.epoch, 2);
+    EXPECT_GE(e.batch, 1);
+    ASSERT_EQ(e.history.size(), 1u);  // the finished epoch, for a caller that records the run
+    EXPECT_NE(message.find(fmt::format("epoch 2 batch {}", e.batch)), std::string::npos) << message;
     EXPECT_NE(message.find("the loss is"), std::string::npos) << message;
     EXPECT_NE(message.find(out + "/last.safetensors"), std::string::npos) << message;
   }
@@ -102,6 +106,24 @@ TEST(Fit, TheModelAdaptsToTheDataAndTheCheckpointDescribesIt) {
   EXPECT_EQ(*t.options.num_classes, 10);
   EXPECT_EQ(t.class_names.at(9), "Ankle boot");
   EXPECT_FLOAT_EQ(t.normalization.mean.at(0), 0.2860f);
+}
+
+// FitOptions::image_size on a fixed-size set: Fashion-MNIST's 28x28 images resized to the 40x40 the model is
+// built for, recorded in the checkpoint (so that eval builds the same input), and a resume at another size is
+// another run.
+TEST(Fit, AFixedSizeSetIsResizedToTheImageSize) {
+  const std::string out = test::temp_dir("cnnzoo_fit") + "/resized";
+  FitOptions o = small_run(out, 1);
+  o.image_size = 40;
+  const FitResult r = fit(o);
+  EXPECT_GT(r.history[0].top1, 0.1);
+  const TrainedModel t = load_trained_model(out + "/last.safetensors");
+  EXPECT_EQ(*t.options.input, (Dims{1, 40, 40}));
+  const ImagePreprocessing p = checkpoint_preprocessing(t);
+  EXPECT_EQ(p.input, (Dims{1, 40, 40}));
+  FitOptions other = small_run(out, 2);
+  other.resume = true;
+  EXPECT_THROW(fit(other), InvalidArgument);  // the same run at 28x28 is not this one
 }
 
 TEST(Fit, ResumeRefusesAnotherRun) {
