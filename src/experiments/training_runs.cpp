@@ -117,6 +117,7 @@ RunRecord train_one(const RunSpec& spec, uint64_t seed, const Schedule& schedule
   FitOptions fit_options;
   fit_options.model = spec.model;
   fit_options.model_options = spec.options;
+  fit_options.image_size = spec.image_size;
   fit_options.data = schedule.data;
   fit_options.epochs = schedule.epochs;
   fit_options.batch_size = schedule.batch;

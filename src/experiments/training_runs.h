@@ -32,6 +32,7 @@ struct RunSpec {
   std::string key;
   std::string model;
   ModelOptions options{};
+  int64_t image_size = 0;  ///< FitOptions::image_size: 0 = the data's own size
 };
 
 struct RunRecord {
