@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "analysis/text_table.h"
+#include "experiments/run_tables.h"
 #include "experiments/runners.h"
 #include "experiments/training_runs.h"
 #include "html/page.h"
@@ -29,11 +30,6 @@ Schedule schedule_of(const ExperimentOptions& o) {
   if (o.epochs) s.epochs = *o.epochs;
   if (o.subset) s.subset = *o.subset;
   return s;
-}
-
-std::string pct(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
-std::string pct_spread(const Spread& s, int64_t runs) {
-  return runs > 1 ? fmt::format("{:.1f} ± {:.1f}%", 100 * s.mean, 100 * s.sd) : pct(s.mean);
 }
 
 std::string label_of(const std::string& model) {
@@ -79,13 +75,14 @@ std::string finding_of(const ModelSummary& p20, const ModelSummary& p56, const M
   const bool resnet_holds = r56.train_error.mean <= r20.train_error.mean + kTolerance;
   *reproduced = plain_degrades && resnet_holds;
   const std::string numbers =
-      fmt::format("plain-56 {} vs plain-20 {}, ResNet-56 {} vs ResNet-20 {}", pct(p56.train_error.mean),
-                  pct(p20.train_error.mean), pct(r56.train_error.mean), pct(r20.train_error.mean));
+      fmt::format("plain-56 {} vs plain-20 {}, ResNet-56 {} vs ResNet-20 {}", percent(p56.train_error.mean),
+                  percent(p20.train_error.mean), percent(r56.train_error.mean), percent(r20.train_error.mean));
   if (!*reproduced) return fmt::format("Not reproduced: final training error {}.", numbers);
   return fmt::format(
       "Plain-56 trains worse than plain-20 (final training error {} vs {}) while ResNet-56 trains at least as well "
       "as ResNet-20 ({} vs {}{}).",
-      pct(p56.train_error.mean), pct(p20.train_error.mean), pct(r56.train_error.mean), pct(r20.train_error.mean),
+      percent(p56.train_error.mean), percent(p20.train_error.mean), percent(r56.train_error.mean),
+      percent(r20.train_error.mean),
       r56.train_error.mean > r20.train_error.mean ? ", within the 0.5-point tolerance" : "");
 }
 
@@ -111,30 +108,22 @@ ExperimentOutcome run_degradation(const ExperimentOptions& options, const Experi
   out.results = {{"experiment", "degradation"}, {"schedule", schedule.to_json()}, {"runs", nlohmann::json::array()}};
   for (const RunRecord& r : runs) out.results["runs"].push_back(r.to_json());
   for (const ModelSummary& s : summaries) {
-    double seconds = 0;
-    for (const RunRecord& r : runs) seconds += r.model == s.model ? r.seconds / static_cast<double>(s.runs) : 0;
+    const double seconds = seconds_per_run(runs, s.model);
     const std::vector<std::string> cells = {label_of(s.model),
                                             fmt::format("{}", s.runs),
-                                            pct_spread(s.train_error, s.runs),
-                                            pct_spread(s.test_error, s.runs),
+                                            percent_spread(s.train_error, s.runs),
+                                            percent_spread(s.test_error, s.runs),
                                             fmt::format("{:.4f}", s.train_loss.mean),
                                             fmt::format("{:.0f} s", seconds)};
     table.rows.push_back(cells);
     html_rows.push_back(cells);
-    out.results["summary"][s.model] = {{"runs", s.runs},
-                                       {"final_train_error", {{"mean", s.train_error.mean}, {"sd", s.train_error.sd}}},
-                                       {"final_test_error", {{"mean", s.test_error.mean}, {"sd", s.test_error.sd}}},
-                                       {"final_train_loss", {{"mean", s.train_loss.mean}, {"sd", s.train_loss.sd}}},
-                                       {"seconds_per_run", seconds}};
+    out.results["summary"][s.model] = summary_json(s, seconds);
   }
   out.results["finding"] = out.finding;
   out.results["reproduced"] = out.reproduced;
   out.table = table.text();
 
-  const std::string setting =
-      fmt::format("{}, first {} training images, {} test images, {} epoch{}, batch {}, SGD lr {} cosine; {} seed{}",
-                  schedule.data, schedule.subset, schedule.val_subset, schedule.epochs, schedule.epochs == 1 ? "" : "s",
-                  schedule.batch, schedule.lr, options.seeds, options.seeds == 1 ? "" : "s (curves: means)");
+  const std::string setting = setting_text(schedule, options.seeds);
   Section section{.title = "Training and test error per epoch (He et al. 2015, Figure 6)", .finding = out.finding};
   section.figures = {
       {"degradation_error.svg",

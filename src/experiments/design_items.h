@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/experiment_folder.h"
+#include "experiments/wording.h"
 
 namespace cnnzoo::experiments {
 
@@ -30,12 +31,5 @@ DesignItem design_heads();
 DesignItem design_alexnet();
 DesignItem design_se();
 DesignItem design_densenet();
-
-/// Shared wording: "231.2 M" (MACs or counts in millions, one decimal), "72.0%", "13.9x".
-std::string millions(int64_t n);
-std::string percent(double fraction);
-std::string ratio(double r);
-/// "A / B", as a ratio of two counts.
-double over(int64_t a, int64_t b);
 
 }  // namespace cnnzoo::experiments

@@ -34,14 +34,6 @@ std::vector<std::string> row(const std::string& what, const std::string& a, cons
 
 }  // namespace
 
-std::string millions(int64_t n) {
-  const int64_t tenths = (n + 50'000) / 100'000;  // counts are non-negative; rounded to 0.1 M
-  return fmt::format("{}.{} M", with_commas(tenths / 10), tenths % 10);
-}
-std::string percent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
-std::string ratio(double r) { return fmt::format("{:.2f}x", r); }
-double over(int64_t a, int64_t b) { return static_cast<double>(a) / static_cast<double>(b); }
-
 DesignItem design_conv_pair() {
   const ConvPair p = measure_conv_pair(64, 56);
   const Cost &a = p.one_5x5, &b = p.two_3x3;

@@ -33,6 +33,11 @@ const std::vector<Entry>& entries() {
         "ResNet does not (the ResNet paper's Figure 6)",
         experiments::degradation_default_time(), true},
        experiments::run_degradation},
+      {{"batchnorm",
+        "plain-20/56 with and without batch norm at lr 0.1 on Fashion-MNIST: without it the deep plain net does not "
+        "train (Ioffe & Szegedy 2015)",
+        experiments::batchnorm_default_time(), true},
+       experiments::run_batchnorm},
   };
   return all;
 }

@@ -18,4 +18,9 @@ ExperimentOutcome run_degradation(const ExperimentOptions& options, const Experi
                                   ExperimentFolder& folder);
 std::string degradation_default_time();
 
+/// Plain-20/56 with and without batch norm, trained (batchnorm.cpp); its default time.
+ExperimentOutcome run_batchnorm(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                                ExperimentFolder& folder);
+std::string batchnorm_default_time();
+
 }  // namespace cnnzoo::experiments

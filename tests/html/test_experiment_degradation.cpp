@@ -12,6 +12,7 @@
 #include <set>
 
 #include "cli/run_cli.h"
+#include "html/quick_experiment.h"
 #include "support/chromium.h"
 #include "support/xml_check.h"
 
@@ -21,22 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_cli;
 
-class ExperimentDegradation : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::path(::testing::TempDir()) / ("cnnzoo_degradation_" + std::to_string(::getpid())));
-    fs::remove_all(*dir_);
-    first_ = new test::CliResult(run_cli("experiment degradation --quick --threads 2 --out " + dir_->string()));
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete first_;
-    delete dir_;
-  }
-  static nlohmann::json results() { return nlohmann::json::parse(test::slurp((*dir_ / "results.json").string())); }
-  static inline fs::path* dir_ = nullptr;
-  static inline test::CliResult* first_ = nullptr;
+struct Degradation {
+  static constexpr const char* kName = "degradation";
 };
+using ExperimentDegradation = test::QuickExperiment<Degradation>;
 
 TEST_F(ExperimentDegradation, QuickRunWritesEveryRunWithItsErrorsPerEpoch) {
   ASSERT_EQ(first_->exit_code, 0) << first_->err;
