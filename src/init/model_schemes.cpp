@@ -2,7 +2,10 @@
 // the paper and CIFAR models take the closest documented code:
 //   alexnet, alexnet_paper, zfnet       torch_default  torchvision's AlexNet has no init loop
 //   vgg*                                vgg
-//   googlenet, googlenet_paper          googlenet
+//   googlenet                           googlenet
+//   googlenet_paper                     caffe_googlenet  torchvision's std-0.01 draws are made for BN: without
+//                                                        it the signal fades through 22 layers; the paper's
+//                                                        net (no BN) as Caffe's bvlc_googlenet replicates it
 //   resnet*, resnet*_v1, wide_resnet*, resnext*, preact_resnet*, se_resnet*, CIFAR resnet/plain/preact,
 //   wrn*                                resnet         He et al.'s fb.resnet.torch draws convolutions from
 //                                                      N(0, sqrt(2 / (kh kw out))): torchvision's fan_out
@@ -24,7 +27,7 @@ struct Row {
 };
 
 // Exact model names first: they override their family's scheme.
-constexpr Row kByName[] = {{"densenet_bc100", "resnet"}};
+constexpr Row kByName[] = {{"densenet_bc100", "resnet"}, {"googlenet_paper", "caffe_googlenet"}};
 
 constexpr Row kByFamily[] = {
     {"alexnet", "torch_default"}, {"vgg", "vgg"},           {"googlenet", "googlenet"},  {"resnet", "resnet"},

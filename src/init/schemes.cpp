@@ -1,6 +1,8 @@
 // The initialisation schemes of torchvision 0.14's model constructors, one table row each. Sources:
 // torch/nn/modules/conv.py and linear.py (reset_parameters), torchvision/models/vgg.py, resnet.py,
-// densenet.py and googlenet.py (the `for m in self.modules()` loops); alexnet.py has no loop.
+// densenet.py and googlenet.py (the `for m in self.modules()` loops); alexnet.py has no loop. And one of Caffe:
+// bvlc_googlenet, the public replication of the paper's GoogLeNet (no BN), whose readme says it "uses xavier
+// to initialize the weights instead of gaussian"; its convolutions start with biases of 0.2.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -24,11 +26,13 @@ enum class WeightRule : uint8_t {
   KaimingNormalFanIn,   ///< kaiming_normal_() defaults (fan_in, leaky_relu a=0): N(0, sqrt(2/fan_in))
   Normal001,            ///< normal_(0, 0.01)
   TruncNormal001,       ///< trunc_normal_(mean=0, std=0.01, a=-2, b=2)
+  CaffeXavier,          ///< Caffe's XavierFiller (variance_norm FAN_IN): U(+-sqrt(3/fan_in))
 };
 
 enum class BiasRule : uint8_t {
   TorchDefault,  ///< U(+-1/sqrt(fan_in)), left as the layer's constructor made it
   Zero,
+  Constant02,  ///< 0.2: bvlc_googlenet's convolutions, so that ReLUs start active without BN
 };
 
 struct Scheme {
@@ -39,7 +43,7 @@ struct Scheme {
   BiasRule linear_bias;
 };
 
-constexpr std::array<Scheme, 5> kSchemes{{
+constexpr std::array<Scheme, 6> kSchemes{{
     {"torch_default", WeightRule::TorchDefault, BiasRule::TorchDefault, WeightRule::TorchDefault,
      BiasRule::TorchDefault},
     {"vgg", WeightRule::KaimingNormalFanOut, BiasRule::Zero, WeightRule::Normal001, BiasRule::Zero},
@@ -48,6 +52,7 @@ constexpr std::array<Scheme, 5> kSchemes{{
     {"densenet", WeightRule::KaimingNormalFanIn, BiasRule::TorchDefault, WeightRule::TorchDefault, BiasRule::Zero},
     {"googlenet", WeightRule::TruncNormal001, BiasRule::TorchDefault, WeightRule::TruncNormal001,
      BiasRule::TorchDefault},
+    {"caffe_googlenet", WeightRule::CaffeXavier, BiasRule::Constant02, WeightRule::CaffeXavier, BiasRule::Zero},
 }};
 
 constexpr std::array<std::string_view, kSchemes.size()> kSchemeNames = [] {
@@ -78,11 +83,14 @@ void fill_weight(std::span<float> out, uint64_t key, WeightRule rule, const Para
       return fill_normal(out, key, 0.0, 0.01);
     case WeightRule::TruncNormal001:
       return fill_truncated_normal(out, key, 0.0, 0.01, -2.0, 2.0);
+    case WeightRule::CaffeXavier:
+      return fill_uniform(out, key, -std::sqrt(3.0) * inverse_sqrt(r.fan_in), std::sqrt(3.0) * inverse_sqrt(r.fan_in));
   }
 }
 
 void fill_bias(std::span<float> out, uint64_t key, BiasRule rule, const ParamRole& r) {
   if (rule == BiasRule::TorchDefault) fill_uniform(out, key, -inverse_sqrt(r.fan_in), inverse_sqrt(r.fan_in));
+  if (rule == BiasRule::Constant02) std::ranges::fill(out, 0.2f);
   // BiasRule::Zero: the tensor is already zero-filled.
 }
 

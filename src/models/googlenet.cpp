@@ -7,6 +7,7 @@
 // the main dropout is 0.2 rather than 0.4.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,7 +49,7 @@ struct Plan {
   bool lrn;                ///< the paper's two LRNs (after maxpool1 and after conv3)
   int64_t branch3_kernel;  ///< 3 in torchvision, 5 in the paper
   attr::Pool maxpool4;     ///< 2x2/2 in torchvision, 3x3/2 in the paper; both take 14 to 7 in ceil mode
-  bool fixed_pools;        ///< the paper's avgpool 7x7/1 and aux 5x5/3; torchvision pools adaptively
+  bool fixed_pools;        ///< the paper's avgpool 7x7/1 and aux 5x5/3 (at 224); torchvision pools adaptively
   double dropout;
 };
 
@@ -87,10 +88,16 @@ ValueId inception(Builder& b, ValueId x, const InceptionRow& r, const Plan& p) {
   return b.concat({b1, b2, b3, b4}, n + ".cat");
 }
 
+// The paper's fixed average pool of `kernel`, narrowed to the map where the map is smaller (inputs below 224):
+// the window then covers the whole map, as the paper's windows cover theirs at 224.
+ValueId fixed_avg_pool(Builder& b, ValueId x, const std::string& name, int64_t kernel, int64_t stride) {
+  const Dims& map = b.shape(x);
+  return b.avg_pool(x, name, {.kernel = Hw(std::min(kernel, map[2]), std::min(kernel, map[3])), .stride = stride});
+}
+
 // Pool to 4x4 (x 512 or 528), 1x1 conv to 128, fc 2048 -> 1024 + ReLU, dropout 0.7, fc to the classes.
 ValueId aux_head(Builder& b, ValueId x, const std::string& name, const Plan& p, int64_t num_classes) {
-  x = p.fixed_pools ? b.avg_pool(x, name + ".avgpool", {.kernel = 5, .stride = 3})
-                    : b.adaptive_avg_pool(x, name + ".avgpool", 4);
+  x = p.fixed_pools ? fixed_avg_pool(b, x, name + ".avgpool", 5, 3) : b.adaptive_avg_pool(x, name + ".avgpool", 4);
   x = b.flatten(conv_unit(b, x, name + ".conv", {.out = 128}, p), name + ".flatten");
   x = b.relu(b.linear(x, name + ".fc1", {.out = 1024}), name + ".relu");
   x = b.dropout(x, name + ".dropout", 0.7);
@@ -121,7 +128,7 @@ Graph googlenet(const ModelConfig& config, const Plan& p) {
   std::vector<ValueId> aux_logits;
   for (const auto& [name, input] : aux_inputs) aux_logits.push_back(aux_head(b, input, name, p, config.num_classes));
 
-  x = p.fixed_pools ? b.avg_pool(x, "avgpool", {.kernel = 7, .stride = 1}) : b.adaptive_avg_pool(x, "avgpool", 1);
+  x = p.fixed_pools ? fixed_avg_pool(b, x, "avgpool", 7, 1) : b.adaptive_avg_pool(x, "avgpool", 1);
   x = b.dropout(b.flatten(x, "flatten"), "dropout", p.dropout);
   b.output(b.linear(x, "fc", {.out = config.num_classes}));
   // torchvision returns GoogLeNetOutputs(logits, aux_logits2, aux_logits1): the main output, then aux2, aux1.

@@ -105,6 +105,16 @@ TEST(Schemes, GooglenetTruncatesAtPlusMinusTwoAbsolute) {
   expect_batch_norm_identity(p, "conv1.bn");
 }
 
+// Caffe's xavier: U(+-sqrt(3 / fan_in)), a variance of 1 / fan_in; convolution biases 0.2, classifier biases 0.
+TEST(Schemes, CaffeGooglenetIsXavierWithConvolutionBiasesOfTwoTenths) {
+  const Parameters p = init_parameters(build_model("googlenet_paper"), "caffe_googlenet", 0);
+  expect_uniform_bound(p.at("inception4a.branch2.1.weight"), std::sqrt(3.0 / (96 * 9)), "branch2.1");
+  expect_uniform_bound(p.at("fc.weight"), std::sqrt(3.0 / 1024), "fc.weight");
+  EXPECT_TRUE(all_equal(p.at("inception4a.branch2.1.bias"), 0.2f));
+  EXPECT_TRUE(all_equal(p.at("conv1.bias"), 0.2f));
+  EXPECT_TRUE(all_equal(p.at("fc.bias"), 0.0f));
+}
+
 TEST(Schemes, SameSeedIdenticalOtherSeedDifferent) {
   const Graph g = build_model("densenet_bc100", {.depth = 10});
   for (std::string_view scheme : init_schemes()) {
@@ -131,7 +141,8 @@ TEST(Schemes, EachModelHasTheSchemeOfItsFamily) {
   EXPECT_EQ(init_scheme_for("alexnet"), "torch_default");
   EXPECT_EQ(init_scheme_for("zfnet"), "torch_default");
   EXPECT_EQ(init_scheme_for("vgg19_bn"), "vgg");
-  EXPECT_EQ(init_scheme_for("googlenet_paper"), "googlenet");
+  EXPECT_EQ(init_scheme_for("googlenet"), "googlenet");
+  EXPECT_EQ(init_scheme_for("googlenet_paper"), "caffe_googlenet");
   EXPECT_EQ(init_scheme_for("resnext50_32x4d"), "resnet");
   EXPECT_EQ(init_scheme_for("se_resnet50"), "resnet");
   EXPECT_EQ(init_scheme_for("wrn28_10"), "resnet");

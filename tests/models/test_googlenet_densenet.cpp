@@ -273,6 +273,25 @@ TEST(GooglenetPaper, AuxHeadsAsSection5) {
   for (ValueId v : g.outputs()) EXPECT_EQ(g.shape(v), (Dims{1, 1000}));
 }
 
+// Below 224 the paper's fixed windows are narrowed to the smaller maps (cnnzoo's rule, so that the net trains on
+// small images): at 96x96 the aux pools see 6x6 and the final pool 3x3; at 64x64, 4x4 and 2x2. At 224 nothing
+// changes (above).
+TEST(GooglenetPaper, SmallInputsNarrowTheFixedPoolsToTheMap) {
+  for (const auto& [side, aux_map, final_map] : {std::tuple{96, 6, 3}, std::tuple{64, 4, 2}}) {
+    const Graph g =
+        build_model("googlenet_paper", {.num_classes = 10, .input = Dims{1, side, side}, .aux_logits = true});
+    const auto pool = [&](const char* name) { return std::get<attr::Pool>(node(g, name).attrs); };
+    EXPECT_EQ(pool("aux1.avgpool").kernel, Hw(std::min(5, aux_map))) << side;
+    EXPECT_EQ(pool("aux1.avgpool").stride, Hw(3)) << side;
+    EXPECT_EQ(output_of(g, "aux1.avgpool"), (Dims{1, 512, 1, 1})) << side;
+    EXPECT_EQ(pool("avgpool").kernel, Hw(final_map)) << side;
+    EXPECT_EQ(output_of(g, "avgpool"), (Dims{1, 1024, 1, 1})) << side;
+    // aux fc1 then reads 128 values instead of 2048.
+    EXPECT_EQ(params_under(g, "aux1"), (512 * 128 + 128) + (128 * 1024 + 1024) + (1024 * 10 + 10)) << side;
+  }
+  EXPECT_EQ(std::get<attr::Pool>(node(build_model("googlenet_paper"), "avgpool").attrs).kernel, Hw(7));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // DenseNet
 // ---------------------------------------------------------------------------------------------------
