@@ -3,6 +3,8 @@
 // overfitting), the deeper ResNet does not (He et al. 2015, section 4.2).
 #include <fmt/format.h>
 
+#include <array>
+
 #include "analysis/text_table.h"
 #include "experiments/run_tables.h"
 #include "experiments/runners.h"
@@ -36,35 +38,40 @@ std::string label_of(const std::string& model) {
   return model.rfind("plain", 0) == 0 ? "plain-" + model.substr(5) : "ResNet-" + model.substr(6);
 }
 
-// The Figure 6 panels of one figure of the runs: per-epoch means, plain nets left, residual nets right.
-html::LineChart figure6(const std::vector<RunRecord>& runs, const std::string& title, const std::string& y_label,
-                        bool errors) {
-  html::LineChart chart{.title = title, .x_label = "epoch", .y_label = y_label};
-  for (const auto& [panel, a, b] :
-       {std::tuple{"plain networks", "plain20", "plain56"}, std::tuple{"residual networks", "resnet20", "resnet56"}}) {
+// The ResNet paper's Figure 6 panels: plain nets left, residual nets right.
+constexpr std::array<std::array<const char*, 3>, 2> kPanels = {
+    {{"plain networks", "plain20", "plain56"}, {"residual networks", "resnet20", "resnet56"}}};
+
+// Training error dashed, test error solid, per epoch (means over the seeds).
+html::LineChart error_figure(const std::vector<RunRecord>& runs) {
+  html::LineChart chart{
+      .title = "Plain against residual networks: error per epoch", .x_label = "epoch", .y_label = "error (%)"};
+  for (const auto& [panel, a, b] : kPanels) {
+    chart.panels.push_back(error_panel(panel, runs, {{a, label_of(a)}, {b, label_of(b)}}));
+  }
+  chart.y_min = 0.0;
+  return chart;
+}
+
+// The mean training loss of each epoch.
+html::LineChart loss_figure(const std::vector<RunRecord>& runs) {
+  html::LineChart chart{.title = "Plain against residual networks: training loss per epoch",
+                        .x_label = "epoch",
+                        .y_label = "training loss (cross-entropy)"};
+  for (const auto& [panel, a, b] : kPanels) {
     html::LinePanel p{.title = panel};
     int color = 0;
     for (const std::string model : {a, b}) {
-      const auto curve = [&](std::vector<double> RunRecord::*field, const std::string& what, bool dashed) {
-        html::LineSeries s{.label = label_of(model) + " " + what, .color = color, .dashed = dashed};
-        const std::vector<double> values = mean_curve(runs, model, field);
-        for (std::size_t i = 0; i < values.size(); ++i) {
-          s.x.push_back(static_cast<double>(i + 1));
-          s.y.push_back(errors ? 100 * values[i] : values[i]);
-        }
-        p.series.push_back(std::move(s));
-      };
-      if (errors) {
-        curve(&RunRecord::train_error, "train (dashed)", true);
-        curve(&RunRecord::test_error, "test (solid)", false);
-      } else {
-        curve(&RunRecord::train_loss, "training loss", false);
+      html::LineSeries s{.label = label_of(model) + " training loss", .color = color++};
+      const std::vector<double> values = mean_curve(runs, model, &RunRecord::train_loss);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        s.x.push_back(static_cast<double>(i + 1));
+        s.y.push_back(values[i]);
       }
-      ++color;
+      p.series.push_back(std::move(s));
     }
     chart.panels.push_back(std::move(p));
   }
-  if (errors) chart.y_min = 0.0;
   return chart;
 }
 
@@ -125,14 +132,10 @@ ExperimentOutcome run_degradation(const ExperimentOptions& options, const Experi
 
   const std::string setting = setting_text(schedule, options.seeds);
   Section section{.title = "Training and test error per epoch (He et al. 2015, Figure 6)", .finding = out.finding};
-  section.figures = {
-      {"degradation_error.svg",
-       html::svg_line_chart(figure6(runs, "Plain against residual networks: error per epoch", "error (%)", true)),
-       "Training error dashed, test error solid; " + setting},
-      {"degradation_loss.svg",
-       html::svg_line_chart(figure6(runs, "Plain against residual networks: training loss per epoch",
-                                    "training loss (cross-entropy)", false)),
-       "Mean training loss of each epoch; " + setting}};
+  section.figures = {{"degradation_error.svg", html::svg_line_chart(error_figure(runs)),
+                      "Training error dashed, test error solid; " + setting},
+                     {"degradation_loss.svg", html::svg_line_chart(loss_figure(runs)),
+                      "Mean training loss of each epoch; " + setting}};
   section.table_html = html::table(table.header, html_rows);
   section.notes = {
       "Training error: the share of the epoch's training images misclassified while the epoch trains "

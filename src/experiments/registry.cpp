@@ -38,6 +38,11 @@ const std::vector<Entry>& entries() {
         "train (Ioffe & Szegedy 2015)",
         experiments::batchnorm_default_time(), true},
        experiments::run_batchnorm},
+      {{"auxiliary",
+        "GoogLeNet without BN with and without its auxiliary classifiers, and with BN without them, on "
+        "Fashion-MNIST at 64x64: batch norm makes the heads unnecessary",
+        experiments::auxiliary_default_time(), true},
+       experiments::run_auxiliary},
   };
   return all;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace cnnzoo::experiments {
 
@@ -35,6 +36,26 @@ std::string setting_text(const Schedule& schedule, int64_t seeds) {
                      schedule.data, schedule.subset, schedule.val_subset, schedule.epochs,
                      schedule.epochs == 1 ? "" : "s", schedule.batch, schedule.lr, seeds,
                      seeds == 1 ? "" : "s (curves: means)");
+}
+
+html::LinePanel error_panel(const std::string& title, const std::vector<RunRecord>& runs,
+                            const std::vector<std::pair<std::string, std::string>>& keys_and_labels) {
+  html::LinePanel panel{.title = title};
+  int color = 0;
+  for (const auto& [key, label] : keys_and_labels) {
+    for (const auto& [field, what, dashed] : {std::tuple{&RunRecord::train_error, "train (dashed)", true},
+                                              std::tuple{&RunRecord::test_error, "test (solid)", false}}) {
+      html::LineSeries s{.label = label + " " + what, .color = color, .dashed = dashed};
+      const std::vector<double> values = mean_curve(runs, key, field);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        s.x.push_back(static_cast<double>(i + 1));
+        s.y.push_back(100 * values[i]);
+      }
+      panel.series.push_back(std::move(s));
+    }
+    ++color;
+  }
+  return panel;
 }
 
 void windowed_means(const std::vector<double>& values, int64_t window, std::vector<double>& x, std::vector<double>& y) {

@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "experiments/training_runs.h"
 #include "experiments/wording.h"
+#include "html/svg_chart.h"
 
 namespace cnnzoo::experiments {
 
@@ -25,6 +27,11 @@ nlohmann::json summary_json(const ModelSummary& s, double seconds);
 /// The schedule in words for captions and notes: "fashion-mnist, first 6000 training images, 2000 test images,
 /// 5 epochs, batch 128, SGD lr 0.1 cosine; 3 seeds (curves: means)".
 std::string setting_text(const Schedule& schedule, int64_t seeds);
+
+/// A panel of per-epoch error curves (percent), one colour per run key: training error dashed, test error solid,
+/// means over the seeds. `keys_and_labels`: {results.json key, legend label}.
+html::LinePanel error_panel(const std::string& title, const std::vector<RunRecord>& runs,
+                            const std::vector<std::pair<std::string, std::string>>& keys_and_labels);
 
 /// The mean of `values` over windows of `window` (the last one may be shorter): a step-loss curve made
 /// readable. x is the window's last step (1-based).

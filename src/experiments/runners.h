@@ -23,4 +23,9 @@ ExperimentOutcome run_batchnorm(const ExperimentOptions& options, const Experime
                                 ExperimentFolder& folder);
 std::string batchnorm_default_time();
 
+/// GoogLeNet without BN with and without its auxiliary classifiers, and with BN without them (auxiliary.cpp).
+ExperimentOutcome run_auxiliary(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                                ExperimentFolder& folder);
+std::string auxiliary_default_time();
+
 }  // namespace cnnzoo::experiments
