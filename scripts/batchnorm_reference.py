@@ -2,7 +2,7 @@
 """PyTorch's side of `cnnzoo experiment batchnorm`: the CIFAR plain nets of He et al. 2015 (6n+2 layers,
 16/32/64 maps, no shortcuts) with and without batch norm, trained on the first images of Fashion-MNIST with
 the recipe of cnnzoo's fit() (SGD with Nesterov momentum 0.9, weight decay 5e-4 on the weights, batch 128,
-lr 0.1 with a linear warm-up over 0.2 epochs then cosine; Kaiming-normal fan_out convolutions; without BN the
+lr 0.1 with a linear warm-up over 0.2 epochs from a tenth of it, then cosine (src/train/schedule.cpp); Kaiming-normal fan_out convolutions; without BN the
 convolutions have biases, PyTorch's default init). No augmentation here (cnnzoo pads, crops and flips), so
 the figures are a reference for the effect, not for the last digit.
 
@@ -61,8 +61,8 @@ def main():
     y = torch.tensor(y, dtype=torch.int64)
     batch = 128
     steps_per_epoch = a.images // batch
-    total = steps_per_epoch * a.epochs
-    warmup = 0.2 * steps_per_epoch
+    warmup = round(0.2 * steps_per_epoch)
+    span = a.epochs - warmup / steps_per_epoch  # epochs of the cosine part
     for depth in a.depths:
         for batch_norm in (True, False):
             torch.manual_seed(0)
@@ -77,8 +77,10 @@ def main():
                 order = torch.randperm(a.images)
                 loss_sum, wrong, seen = 0.0, 0, 0
                 for b in range(steps_per_epoch):
-                    lr = 0.1 * (step + 1) / warmup if step < warmup else \
-                        0.05 * (1 + math.cos(math.pi * (step - warmup) / (total - warmup)))
+                    if step < warmup:
+                        lr = 0.1 * (0.1 + 0.9 * step / warmup)
+                    else:
+                        lr = 0.05 * (1 + math.cos(math.pi * min((step - warmup) / steps_per_epoch, span) / span))
                     for g in opt.param_groups:
                         g["lr"] = lr
                     i = order[b * batch:(b + 1) * batch]
