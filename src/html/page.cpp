@@ -48,7 +48,7 @@ constexpr std::string_view kScript = R"(
   }
   window.addEventListener('load', function () {
     var charts = 0, drawn = 0;
-    document.querySelectorAll('canvas.cnnzoo-chart').forEach(function (canvas) {
+    document.querySelectorAll('canvas.' + chartClass).forEach(function (canvas) {
       charts++;
       try {
         var config = JSON.parse(canvas.getAttribute('data-config'));
@@ -174,7 +174,8 @@ std::string page(std::string_view title, std::string_view body) {
   out += std::string(kGeneratorMark) + "\n<title>" + escape(title) + "</title>\n";
   out += "<style>" + std::string(kStyle) + "</style>\n";
   // The watcher comes first, so that it also sees an error in Chart.js itself.
-  out += "<script>" + std::string(kScript) + "</script>\n";
+  // The script finds the charts by the class the C++ gives their canvases.
+  out += fmt::format("<script>var chartClass = '{}';\n{}</script>\n", kChartClass, kScript);
   if (has_charts) out += "<script>" + script_safe(chart_js_source()) + "</script>\n";
   out += "</head>\n<body>\n<h1>" + escape(title) + "</h1>\n";
   out += body;
