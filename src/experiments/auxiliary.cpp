@@ -79,7 +79,7 @@ std::string finding_of(const ModelSummary& with_aux, const ModelSummary& without
 
 }  // namespace
 
-std::string auxiliary_default_time() { return "about 25 min on 2 busy cores"; }
+std::string auxiliary_default_time() { return "about 12 min on 2 busy cores"; }
 
 ExperimentOutcome run_auxiliary(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                 ExperimentFolder& folder) {

@@ -37,8 +37,15 @@ std::vector<RunRecord> kept_runs(const std::optional<nlohmann::json>& previous, 
 }  // namespace
 
 nlohmann::json Schedule::to_json() const {
-  return {{"data", data},   {"epochs", epochs}, {"subset", subset},     {"val_subset", val_subset},
-          {"batch", batch}, {"lr", lr},         {"schedule", "cosine"}, {"optimizer", "sgd nesterov 0.9, wd 5e-4"}};
+  return {{"data", data},
+          {"epochs", epochs},
+          {"subset", subset},
+          {"val_subset", val_subset},
+          {"batch", batch},
+          {"lr", lr},
+          {"warmup_epochs", warmup_epochs},
+          {"schedule", "cosine"},
+          {"optimizer", "sgd nesterov 0.9, wd 5e-4"}};
 }
 
 nlohmann::json RunRecord::to_json() const {
@@ -128,6 +135,7 @@ RunRecord train_one(const RunSpec& spec, uint64_t seed, const Schedule& schedule
   fit_options.out_dir = run_folder(options, spec.key, seed);
   fit_options.overwrite = true;  // an unfinished run is run again from its start
   fit_options.schedule.base_lr = schedule.lr;
+  fit_options.schedule.warmup_epochs = schedule.warmup_epochs;
   RunRecord record{.model = spec.key, .seed = seed};
   FitCallbacks fit_callbacks = callbacks.fit;
   fit_callbacks.on_step = [&](int64_t step, double loss) {

@@ -21,6 +21,7 @@ struct Schedule {
   std::string data;
   int64_t epochs = 0, subset = 0, val_subset = 0, batch = 0;
   double lr = 0;
+  double warmup_epochs = 0.2;  ///< fit()'s linear warm-up from a tenth of lr (its default: 0.2 epochs)
   int threads = 0;
 
   nlohmann::json to_json() const;

@@ -260,7 +260,11 @@ std::string svg_line_chart(const LineChart& chart) {
   }
   const double bottom = 64 + 18.0 * legend_rows;
   axis.y0 = chart.height - bottom;
-  const double width = left0 + kRight + (chart.panel_width + gap) * static_cast<double>(chart.panels.size()) - gap;
+  // As wide as the panels, or as the title where one panel is narrower than its title (about 9.5 pixels a
+  // character at 16 pixels bold): a title must not be cut at the edges.
+  const double panels_width =
+      left0 + kRight + (chart.panel_width + gap) * static_cast<double>(chart.panels.size()) - gap;
+  const double width = std::max(panels_width, 9.5 * static_cast<double>(chart.title.size()) + 2 * kRight);
   const std::vector<double> x_ticks = nice_ticks(0, x_hi, 6);
   const double x_max = x_ticks.back();
   const int width_px = static_cast<int>(std::ceil(width));

@@ -35,6 +35,7 @@ TEST_F(ExperimentBatchnorm, QuickRunRecordsEveryStepOfTheFourNets) {
   EXPECT_EQ(j["experiment"], "batchnorm");
   EXPECT_EQ(j["schedule"]["subset"], 256);
   EXPECT_EQ(j["schedule"]["lr"], 0.1);
+  EXPECT_EQ(j["schedule"]["warmup_epochs"], 0.2);  // fit()'s own
   std::set<std::string> keys;
   for (const nlohmann::json& run : j["runs"]) {
     keys.insert(run["model"].get<std::string>());

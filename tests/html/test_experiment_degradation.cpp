@@ -33,6 +33,12 @@ TEST_F(ExperimentDegradation, QuickRunWritesEveryRunWithItsErrorsPerEpoch) {
   EXPECT_EQ(j["experiment"], "degradation");
   EXPECT_EQ(j["schedule"]["epochs"], 1);
   EXPECT_EQ(j["schedule"]["subset"], 256);
+  // The warm-up (half of a one-epoch run) reaches fit(): the first of the two steps warms up at 0.01, the second
+  // starts the cosine at 0.1, the rate metrics.csv records for the epoch (with fit's 0.2 epochs, rounded to no
+  // warm-up, the second step would run at 0.05).
+  EXPECT_EQ(j["schedule"]["warmup_epochs"], 0.5);
+  const std::string csv = test::slurp((*dir_ / "runs" / "plain20_seed0" / "metrics.csv").string());
+  EXPECT_NE(csv.find("\n1,0.1,"), std::string::npos) << csv;
   std::set<std::string> models;
   ASSERT_EQ(j["runs"].size(), 4u);
   for (const nlohmann::json& run : j["runs"]) {

@@ -130,6 +130,23 @@ TEST(SvgChart, LineChartPanelsSideBySideWithDashedSeries) {
   EXPECT_NE(svg.find(">error (%)</text>"), std::string::npos);
 }
 
+// One narrow panel under a long title: the picture widens to the title (about 9.5 pixels a character at 16 pixels
+// bold, plus 24 each side), so that the title, centred, is not cut at the edges.
+TEST(SvgChart, ALongTitleWidensANarrowChart) {
+  const auto svg_width = [](const std::string& svg) {
+    std::smatch m;
+    if (!std::regex_search(svg, m, std::regex("<svg [^>]*width=\"([0-9]+)\""))) return -1;
+    return std::stoi(m[1]);
+  };
+  html::LineChart chart{.title = std::string(80, 'T'), .x_label = "epoch", .y_label = "error (%)", .panel_width = 300};
+  chart.panels = {{"one", {{.label = "a", .x = {1, 2}, .y = {1, 2}}}}};
+  EXPECT_EQ(svg_width(html::svg_line_chart(chart)), 9.5 * 80 + 48);
+  chart.title = "short";  // the panel's own width then: its 300 pixels, the y axis's margin and 24 on the right
+  const int narrow = svg_width(html::svg_line_chart(chart));
+  EXPECT_GT(narrow, 300 + 24);
+  EXPECT_LT(narrow, 420);
+}
+
 TEST(SvgChart, BadDataIsRefused) {
   EXPECT_THROW(html::svg_bar_chart({.title = "t", .categories = {"a", "b"}, .series = {{"s", {1}}}}), std::exception);
   EXPECT_THROW(html::svg_bar_chart({.title = "t", .categories = {"a"}, .series = {{"s", {NAN}}}}), std::exception);
