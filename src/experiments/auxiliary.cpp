@@ -45,12 +45,8 @@ const std::vector<Net>& nets() {
 
 // The rate of bvlc_googlenet's solvers (0.01; the paper's own is not published), batch 64. 282 steps.
 Schedule schedule_of(const ExperimentOptions& o) {
-  Schedule s{
-      .data = o.data, .epochs = 3, .subset = 6000, .val_subset = 2000, .batch = 64, .lr = 0.01, .threads = o.threads};
-  if (o.quick) s.epochs = 1, s.subset = 128, s.val_subset = 64;  // two batches: a smoke run
-  if (o.epochs) s.epochs = *o.epochs;
-  if (o.subset) s.subset = *o.subset;
-  return s;
+  // --quick: two batches.
+  return with_options({.epochs = 3, .subset = 6000, .val_subset = 2000, .batch = 64, .lr = 0.01}, o, 128, 64);
 }
 
 // Half a percentage point of final test error counts as "as well" (seed-to-seed noise of a few hundred steps).

@@ -29,17 +29,8 @@ constexpr double kTolerance = 0.005;
 // (docs/experiments.md). He et al. 2015 (4.2) warm ResNet-110 up at 0.01 for the same reason. A run of one epoch
 // (--quick, --epochs 1) warms up for half of it.
 Schedule schedule_of(const ExperimentOptions& o) {
-  Schedule s{.data = o.data,
-             .epochs = 5,
-             .subset = 6000,
-             .val_subset = 2000,
-             .batch = 128,
-             .lr = 0.1,
-             .warmup_epochs = 1.0,
-             .threads = o.threads};
-  if (o.quick) s.epochs = 1, s.subset = 256, s.val_subset = 128, s.batch = 128;  // two batches: a smoke run
-  if (o.epochs) s.epochs = *o.epochs;
-  if (o.subset) s.subset = *o.subset;
+  // --quick: two batches.
+  Schedule s = with_options({.epochs = 5, .subset = 6000, .val_subset = 2000, .batch = 128, .lr = 0.1}, o, 256, 128);
   s.warmup_epochs = std::min(1.0, static_cast<double>(s.epochs) / 2);  // a run of one epoch warms up for half
   return s;
 }

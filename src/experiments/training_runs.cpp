@@ -105,6 +105,15 @@ std::vector<double> mean_curve(const std::vector<RunRecord>& runs, const std::st
   return sum;
 }
 
+Schedule with_options(Schedule s, const ExperimentOptions& o, int64_t quick_subset, int64_t quick_val) {
+  s.data = o.data;
+  s.threads = o.threads;
+  if (o.quick) s.epochs = 1, s.subset = quick_subset, s.val_subset = quick_val;
+  if (o.epochs) s.epochs = *o.epochs;
+  if (o.subset) s.subset = *o.subset;
+  return s;
+}
+
 std::vector<RunSpec> zoo_models(const std::vector<std::string>& models) {
   std::vector<RunSpec> specs;
   for (const std::string& m : models) specs.push_back({.key = m, .model = m});

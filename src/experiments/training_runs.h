@@ -18,7 +18,7 @@ namespace cnnzoo::experiments {
 /// A training experiment's schedule, the same for every run (recorded in results.json: --resume keeps only
 /// runs made with the same one).
 struct Schedule {
-  std::string data;
+  std::string data{};
   int64_t epochs = 0, subset = 0, val_subset = 0, batch = 0;
   double lr = 0;
   double warmup_epochs = 0.2;  ///< fit()'s linear warm-up from a tenth of lr (its default: 0.2 epochs)
@@ -26,6 +26,10 @@ struct Schedule {
 
   nlohmann::json to_json() const;
 };
+
+/// An experiment's default schedule `s` with the user's options applied: the data and threads, then --quick (a
+/// smoke run: one epoch of `quick_subset` training and `quick_val` test images), then --epochs and --subset.
+Schedule with_options(Schedule s, const ExperimentOptions& o, int64_t quick_subset, int64_t quick_val);
 
 /// One network an experiment trains: `key` names it in results.json and the run folders ("plain56_nobn"),
 /// `model` and `options` build it.
