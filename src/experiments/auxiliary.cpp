@@ -127,10 +127,8 @@ ExperimentOutcome run_auxiliary(const ExperimentOptions& options, const Experime
       "The paper's net starts as Caffe's bvlc_googlenet replication (xavier weights, convolution biases 0.2); "
       "torchvision's GoogLeNet as torchvision draws it. " +
           setting + "."};
-  folder.write_results(out.results);
-  folder.write_figures(section.figures);
-  folder.write_report("cnnzoo experiment auxiliary: GoogLeNet's auxiliary classifiers against batch norm", out.finding,
-                      {section});
+  folder.write_all(out.results, "cnnzoo experiment auxiliary: GoogLeNet's auxiliary classifiers against batch norm",
+                   out.finding, {section});
   return out;
 }
 

@@ -166,10 +166,8 @@ ExperimentOutcome run_batchnorm(const ExperimentOptions& options, const Experime
       fmt::format("\"Trains\": final training loss under {:.0f}% of chance (ln 10 = {:.3f}); \"does not train\": at "
                   "least {:.0f}% of chance, or diverged.",
                   100 * kTrainedLossShare, kChanceLoss, 100 * kUntrainedLossShare)};
-  folder.write_results(out.results);
-  folder.write_figures(section.figures);
-  folder.write_report("cnnzoo experiment batchnorm: batch norm makes the deep plain net trainable", out.finding,
-                      {section});
+  folder.write_all(out.results, "cnnzoo experiment batchnorm: batch norm makes the deep plain net trainable",
+                   out.finding, {section});
   return out;
 }
 

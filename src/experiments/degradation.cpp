@@ -142,10 +142,8 @@ ExperimentOutcome run_degradation(const ExperimentOptions& options, const Experi
       "Training error: the share of the epoch's training images misclassified while the epoch trains "
       "(as the paper's curves); test error: on the test images after the epoch. " +
       setting + "."};
-  folder.write_results(out.results);
-  folder.write_figures(section.figures);
-  folder.write_report("cnnzoo experiment degradation: deeper plain nets train worse, deeper ResNets do not",
-                      out.finding, {section});
+  folder.write_all(out.results, "cnnzoo experiment degradation: deeper plain nets train worse, deeper ResNets do not",
+                   out.finding, {section});
   return out;
 }
 

@@ -14,14 +14,12 @@ ExperimentOutcome run_design(const ExperimentOptions&, const ExperimentCallbacks
   out.results = {{"experiment", "design"}};
   TextTable table{.header = {"comparison", "first", "second", "second / first"}, .numeric = {false, true, true, true}};
   std::vector<Section> sections;
-  std::vector<Figure> figures;
   int reproduced = 0;
   for (const DesignItem& item : items) {
     out.results["items"][item.key] = item.results;
     out.results["items"][item.key]["finding"] = item.section.finding;
     out.results["items"][item.key]["reproduced"] = item.reproduced;
     table.rows.insert(table.rows.end(), item.table_rows.begin(), item.table_rows.end());
-    figures.insert(figures.end(), item.section.figures.begin(), item.section.figures.end());
     sections.push_back(item.section);
     reproduced += item.reproduced ? 1 : 0;
     out.finding += (out.finding.empty() ? "" : "\n") + item.section.finding;
@@ -32,9 +30,8 @@ ExperimentOutcome run_design(const ExperimentOptions&, const ExperimentCallbacks
       fmt::format("{} of the lecture's {} design arguments reproduced on the zoo's graphs.", reproduced, items.size());
   out.results["reproduced"] = out.reproduced;
   out.results["summary"] = summary;
-  folder.write_figures(figures);
-  folder.write_results(out.results);
-  folder.write_report("cnnzoo experiment design: the lecture's design arguments, measured", summary, sections);
+  folder.write_all(out.results, "cnnzoo experiment design: the lecture's design arguments, measured", summary,
+                   sections);
   return out;
 }
 

@@ -73,6 +73,13 @@ void ExperimentFolder::write_figures(const std::vector<Figure>& figures) {
   for (const Figure& f : figures) write_text(f.file, f.svg);
 }
 
+void ExperimentFolder::write_all(const nlohmann::json& results, const std::string& title, const std::string& finding,
+                                 const std::vector<Section>& sections) {
+  write_results(results);
+  for (const Section& section : sections) write_figures(section.figures);
+  write_report(title, finding, sections);
+}
+
 void ExperimentFolder::write_report(const std::string& title, const std::string& finding,
                                     const std::vector<Section>& sections) {
   std::string body = fmt::format("<p class=\"finding\">{}</p>\n", html::escape(finding));

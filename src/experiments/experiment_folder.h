@@ -47,6 +47,10 @@ class ExperimentFolder {
   /// Writes report.html: `title`, the overall `finding`, then the sections with their figures inlined.
   void write_report(const std::string& title, const std::string& finding, const std::vector<Section>& sections);
 
+  /// An experiment's end: results.json, the figures of every section, then report.html.
+  void write_all(const nlohmann::json& results, const std::string& title, const std::string& finding,
+                 const std::vector<Section>& sections);
+
   /// The paths written so far, in order, each once.
   const std::vector<std::string>& files() const { return files_; }
 
