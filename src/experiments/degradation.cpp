@@ -96,9 +96,9 @@ std::string finding_of(const ModelSummary& p20, const ModelSummary& p56, const M
 
 }  // namespace
 
-// Measured with `cnnzoo train` at the default schedule on 2 cores shared with two other developers' builds:
-// plain-20 126 s, ResNet-20 204 s, ResNet-56 640 s, plain-56 620 s for 4 of its 5 epochs (about 800 s in all).
-std::string degradation_default_time() { return "about 30 min on 2 busy cores"; }
+// Measured at the default schedule on 2 cores shared with a fuzzer and other work (docs/experiments.md):
+// plain-20 123 s, plain-56 478 s, ResNet-20 126 s, ResNet-56 290 s, 17 min with the evaluations.
+std::string degradation_default_time() { return "about 20 min on 2 busy cores"; }
 
 ExperimentOutcome run_degradation(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                   ExperimentFolder& folder) {
