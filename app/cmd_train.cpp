@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "budget_flags.h"
+#include "cnnzoo/checked.h"
 #include "cnnzoo/fit.h"
 #include "cnnzoo/io.h"
 #include "commands.h"
@@ -113,7 +114,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--image-size", o.image_size,
                   "The model's input size in pixels: folder:DIR 224 by default; Fashion-MNIST, MNIST and CIFAR "
                   "are resized to it (default: their own size)")
-      ->check(at_least(1));
+      ->check(within(1, static_cast<double>(kMaxDim)));
   add_threads_option(*cmd, o.threads, "Engine threads (0 = every core; more than the cores is capped)");
   cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")
       ->default_val(o.loader_threads)

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/checkpoint.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
@@ -94,8 +95,8 @@ Run prepare(const FitOptions& options) {
   run.model_options.num_classes = run.train->num_classes();
   run.model_options.batch = options.batch_size;
   std::vector<OptionValue> sizes{{"FitOptions::batch_size", std::to_string(options.batch_size)}};
-  if (options.image_size > 0) {
-    sizes.push_back({"FitOptions::image_size", std::to_string(options.image_size)});
+  if (options.image_size > 0 || options.data.starts_with("folder:")) {
+    sizes.push_back({"FitOptions::image_size", std::to_string(data_options.image_size)});
   }
   require_memory(options.model, run.model_options, true, sizes);
   run.graph = build_model(options.model, run.model_options);
@@ -167,6 +168,10 @@ void check_options(const FitOptions& options) {
   at_least("FitOptions::threads", options.threads, 0);
   at_least("FitOptions::loader_threads", options.loader_threads, 1);
   at_least("FitOptions::image_size", options.image_size, 0);
+  if (options.image_size > kMaxDim) {
+    refuse("FitOptions::image_size",
+           fmt::format("{} is above the maximum {} (2^31 - 1; docs/counting.md)", options.image_size, kMaxDim));
+  }
   if (!(options.schedule.base_lr > 0)) {
     refuse("FitOptions::schedule.base_lr", fmt::format("must be positive, got {}", options.schedule.base_lr));
   }

@@ -97,7 +97,8 @@ TEST(CliErrors, OutOfRangeNumbersAreRefused) {
            {"--batch-size 0", "--batch: must be at least 1, got 0"},
            {"--label-smoothing 2", "--label-smoothing: must lie in [0, 1], got 2"},
            {"--val-split 1", "--val-split: must lie in [0, 1), got 1"},
-           {"--image-size 0", "--image-size: must be at least 1, got 0"},
+           {"--image-size 0", "--image-size: must lie in [1, 2147483647], got 0"},
+           {"--image-size 3000000000", "--image-size: must lie in [1, 2147483647], got 3000000000"},
            {"--loader-threads 0", "--loader-threads: must be at least 1, got 0"}}) {
     expect_refused_flag(fmt::format("train {} --out {}", flag, out), message);
   }
