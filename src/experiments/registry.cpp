@@ -33,6 +33,11 @@ const std::vector<Entry>& entries() {
         "ResNet does not (the ResNet paper's Figure 6)",
         experiments::degradation_default_time(), true},
        experiments::run_degradation},
+      {{"ensemble",
+        "K seeds of ResNet-20, and GoogLeNet + ResNet-20 + WRN-16-2, averaged: each member's top-1 against the "
+        "ensemble's, and the ensemble's as members are added",
+        experiments::ensemble_default_time(), true},
+       experiments::run_ensemble},
   };
   return all;
 }

@@ -18,4 +18,9 @@ ExperimentOutcome run_degradation(const ExperimentOptions& options, const Experi
                                   ExperimentFolder& folder);
 std::string degradation_default_time();
 
+/// Seed and mixed-family ensembles against their members (ensemble.cpp); its default time.
+ExperimentOutcome run_ensemble(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                               ExperimentFolder& folder);
+std::string ensemble_default_time();
+
 }  // namespace cnnzoo::experiments
