@@ -128,7 +128,8 @@ double seconds_of(const std::vector<RunRecord>& runs, const MemberRun& m) {
 
 }  // namespace
 
-// Measured: docs/experiments.md, "ensemble".
+// Measured at the default schedule on 2 cores shared with other builds and fuzzers (the run got 60% of one core):
+// 14 min 31 s, of which training 858 s (docs/experiments.md, "ensemble").
 std::string ensemble_default_time() { return "about 15 min on 2 busy cores"; }
 
 ExperimentOutcome run_ensemble(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
@@ -173,10 +174,9 @@ ExperimentOutcome run_ensemble(const ExperimentOptions& options, const Experimen
        "A mixed ensemble as the ILSVRC 2016 winners' (Inception, ResNet, Wide ResNet); " + setting},
       {"ensemble_growth.svg", html::svg_line_chart(growth_chart(seeds, families)),
        "Top-1 of the ensemble of the first k members, members added best first (k = 1: the best member); " + setting}};
-  std::vector<std::vector<std::string>> rows = table.rows;
-  section.table_html = html::table(table.header, rows);
+  section.table_html = html::table(table.header, table.rows);
   section.notes = {
-      "The ensemble averages the members' softmax outputs (as `cnnzoo eval --ensemble`). ResNet-20 "
+      "The ensemble averages the members' softmax outputs (as cnnzoo eval --ensemble does). ResNet-20 "
       "seed 0 is the ResNet of both ensembles. A dip of up to " +
       fmt::format("{:.1f}", 100 * kTolerance) + " points as a member is added counts as noise. " + setting + "."};
   for (const EnsembleScore* e : {&seeds, &families}) {
