@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "budget_flags.h"
+#include "cnnzoo/ensemble.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
 #include "commands.h"
@@ -19,12 +20,11 @@
 namespace cnnzoo::cli {
 namespace {
 
-constexpr int64_t kBatch = 256;
-
 struct EvalArgs {
   std::string checkpoint;
   std::vector<std::string> ensemble;
   std::string data;
+  int64_t subset = 0;
   std::string format = "text";
   int threads = 0;
   std::string precision = "fp32";
@@ -37,26 +37,23 @@ struct Member {
   Evaluation result;
 };
 
-Member evaluate_checkpoint(const std::string& path, const EvalArgs& args, bool show,
-                           Precision precision = Precision::F32) {
-  Member m{.path = path, .model = load_trained_model(path), .result = {}};
-  const auto data =
-      open_dataset(args.data.empty() ? m.model.data : args.data, Split::Test, {.budgets = args.budget_flags.resolve()});
-  ModelOptions options = m.model.options;
-  options.batch = std::min<int64_t>(kBatch, data->size());
-  const Graph graph = build_model(m.model.model, options);
+Member evaluate_member(const std::string& path, const EvalArgs& args, bool show, Precision precision = Precision::F32) {
   std::unique_ptr<Progress> bar;
-  FitCallbacks callbacks;
+  CheckpointEvaluationOptions options{.data = args.data,
+                                      .subset = args.subset,
+                                      .threads = args.threads,
+                                      .budgets = args.budget_flags.resolve(),
+                                      .precision = precision};
   if (show) {
-    callbacks.on_eval_start = [&](int64_t batches) {
+    options.callbacks.on_eval_start = [&](int64_t batches) {
       bar = std::make_unique<Progress>("evaluating " + path, batches, "batch");
     };
-    callbacks.on_eval_batch = [&](int64_t done) { bar->update(done); };
+    options.callbacks.on_eval_batch = [&](int64_t done) { bar->update(done); };
   }
-  m.result = evaluate(graph, m.model.parameters, *data, args.threads, 1, callbacks, precision);
+  CheckpointEvaluation e = evaluate_checkpoint(path, options);
   if (bar) bar->finish();
-  warn_if_non_finite(path, m.result.probabilities);  // softmax keeps a NaN or infinite logit's trace
-  return m;
+  warn_if_non_finite(path, e.result.probabilities);  // softmax keeps a NaN or infinite logit's trace
+  return {.path = path, .model = std::move(e.model), .result = std::move(e.result)};
 }
 
 // Beyond this many classes the matrix is wider than a terminal and unreadable as text; JSON has it.
@@ -115,11 +112,11 @@ void run_eval(const EvalArgs& args) {
   const bool show = args.format == "text";
   if (!args.checkpoint.empty()) {
     const bool bf16 = args.precision == "bf16";
-    const Member m = evaluate_checkpoint(args.checkpoint, args, show, bf16 ? Precision::BF16 : Precision::F32);
+    const Member m = evaluate_member(args.checkpoint, args, show, bf16 ? Precision::BF16 : Precision::F32);
     // bf16: how often its prediction is fp32's, on the same images.
     std::optional<double> agreement;
     if (bf16) {
-      const Member fp32 = evaluate_checkpoint(args.checkpoint, args, false);
+      const Member fp32 = evaluate_member(args.checkpoint, args, false);
       agreement = top1_agreement(m.result.probabilities, fp32.result.probabilities);
     }
     if (show) {
@@ -140,20 +137,18 @@ void run_eval(const EvalArgs& args) {
   if (args.precision != "fp32") throw InvalidArgument("--precision: an ensemble is evaluated in fp32");
   // The lecture's ensembles: average the members' class probabilities.
   std::vector<Member> members;
-  for (const std::string& path : args.ensemble) members.push_back(evaluate_checkpoint(path, args, show));
-  const Member& first = members.front();
-  Tensor mean(first.result.probabilities.shape());
-  for (const Member& m : members) {
-    if (m.result.probabilities.shape() != mean.shape() || m.result.labels != first.result.labels) {
-      throw InvalidArgument(
-          fmt::format("--ensemble: {} gives {} probabilities, {} gives {} (members must share their data)", m.path,
-                      to_string(m.result.probabilities.shape()), first.path, to_string(mean.shape())));
-    }
-    const auto p = m.result.probabilities.f32();
-    for (std::size_t i = 0; i < p.size(); ++i) mean.f32()[i] += p[i] / static_cast<float>(members.size());
+  std::vector<Evaluation> results;
+  for (const std::string& path : args.ensemble) {
+    members.push_back(evaluate_member(path, args, show));
+    results.push_back(members.back().result);
   }
-  const auto classes = static_cast<int64_t>(first.result.confusion.size());
-  const Evaluation ensemble = score(std::move(mean), first.result.labels, classes);
+  const Member& first = members.front();
+  Evaluation ensemble;
+  try {
+    ensemble = ensemble_evaluation(results, args.ensemble);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("--ensemble: {}", e.what()));
+  }
   if (show) {
     std::size_t path_width = 0;  // the members' figures in aligned columns
     for (const Member& m : members) path_width = std::max(path_width, m.path.size());
@@ -182,6 +177,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "A checkpoint written by `cnnzoo train`");
   cmd->add_option("--ensemble", args->ensemble, "Several checkpoints: their averaged softmax outputs");
   cmd->add_option("--data", args->data, "Data set (default: the one the checkpoint was trained on)");
+  cmd->add_option("--subset", args->subset, "Evaluate on the first N test images (default: all)")->check(at_least(1));
   cmd->add_option("--format", args->format, "text or json")->default_val("text");
   add_threads_option(*cmd, args->threads);
   cmd->add_option("--precision", args->precision,

@@ -43,6 +43,11 @@ const std::vector<Entry>& entries() {
         "Fashion-MNIST at 64x64: batch norm makes the heads unnecessary",
         experiments::auxiliary_default_time(), true},
        experiments::run_auxiliary},
+      {{"ensemble",
+        "K seeds of ResNet-20, and GoogLeNet + ResNet-20 + WRN-16-2, averaged: each member's top-1 against the "
+        "ensemble's, and the ensemble's as members are added",
+        experiments::ensemble_default_time(), true},
+       experiments::run_ensemble},
   };
   return all;
 }

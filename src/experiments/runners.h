@@ -27,5 +27,9 @@ std::string batchnorm_default_time();
 ExperimentOutcome run_auxiliary(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                 ExperimentFolder& folder);
 std::string auxiliary_default_time();
+/// Seed and mixed-family ensembles against their members (ensemble.cpp); its default time.
+ExperimentOutcome run_ensemble(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                               ExperimentFolder& folder);
+std::string ensemble_default_time();
 
 }  // namespace cnnzoo::experiments

@@ -181,10 +181,11 @@ std::vector<RunRecord> train_runs(const std::string& experiment, const std::vect
     for (const RunRecord& r : runs) j["runs"].push_back(r.to_json());
     folder.write_results(j);
   };
-  const int total = static_cast<int>(specs.size() * static_cast<std::size_t>(options.seeds));
+  int total = 0;
+  for (const RunSpec& spec : specs) total += static_cast<int>(spec.seeds_of(options));
   int index = 0;
   for (const RunSpec& spec : specs) {
-    for (uint64_t seed = 0; seed < static_cast<uint64_t>(options.seeds); ++seed) {
+    for (uint64_t seed = 0; seed < static_cast<uint64_t>(spec.seeds_of(options)); ++seed) {
       ++index;
       const auto kept = std::find_if(previous.begin(), previous.end(), [&](const RunRecord& r) {
         return r.model == spec.key && r.seed == seed && r.finished(schedule.epochs);

@@ -38,6 +38,11 @@ struct RunSpec {
   std::string model;
   ModelOptions options{};
   int64_t image_size = 0;  ///< FitOptions::image_size: 0 = the data's own size
+  /// Runs of this spec, seeds 0..seeds-1; 0 = ExperimentOptions::seeds (an ensemble trains one member of a
+  /// family once and another for several seeds).
+  int64_t seeds = 0;
+
+  int64_t seeds_of(const ExperimentOptions& o) const { return seeds > 0 ? seeds : o.seeds; }
 };
 
 struct RunRecord {
@@ -82,7 +87,7 @@ std::vector<RunSpec> zoo_models(const std::vector<std::string>& models);
 /// The folder a run's fit() writes into: OUT/runs/KEY_seedS (its checkpoints, metrics.csv, report.html).
 std::string run_folder(const ExperimentOptions& options, const std::string& key, uint64_t seed);
 
-/// Trains every spec for seeds 0..options.seeds-1 (spec by spec, seed by seed), keeping those that
+/// Trains every spec for its seeds (spec by spec, seed by seed), keeping those that
 /// folder.previous() holds with the same schedule, and rewriting results.json after each. A run whose loss
 /// turns NaN or infinite is recorded as diverged, and the experiment goes on.
 std::vector<RunRecord> train_runs(const std::string& experiment, const std::vector<RunSpec>& specs,

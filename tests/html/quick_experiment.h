@@ -1,16 +1,13 @@
-// A training experiment's `--quick` run through the CLI, made once per test suite and shared by its tests
-// (each quick run trains several small networks: a minute on 2 busy cores).
+// A training experiment's `--quick` run through the CLI (test::ExperimentRun), made once per test suite and
+// shared by its tests: each quick run trains several small networks, a minute on 2 busy cores.
 #pragma once
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <string>
 
-#include "cli/run_cli.h"
+#include "support/experiment_run.h"
 
 namespace cnnzoo::test {
 
@@ -19,20 +16,18 @@ template <class Experiment>
 class QuickExperiment : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::filesystem::path(std::filesystem::path(::testing::TempDir()) /
-                                     (std::string("cnnzoo_") + Experiment::kName + "_" + std::to_string(::getpid())));
-    std::filesystem::remove_all(*dir_);
-    first_ = new CliResult(
-        run_cli(fmt::format("experiment {} --quick --threads 2 --out {}", Experiment::kName, dir_->string())));
+    run_ = new ExperimentRun(Experiment::kName, "--quick --threads 2");
+    dir_ = &run_->dir;
+    first_ = &run_->first;
   }
   static void TearDownTestSuite() {
-    std::filesystem::remove_all(*dir_);
-    delete first_;
-    delete dir_;
+    delete run_;
+    run_ = nullptr;
   }
-  static nlohmann::json results() { return nlohmann::json::parse(slurp((*dir_ / "results.json").string())); }
-  static inline std::filesystem::path* dir_ = nullptr;
-  static inline CliResult* first_ = nullptr;
+  static nlohmann::json results() { return run_->results(); }
+  static inline ExperimentRun* run_ = nullptr;
+  static inline const std::filesystem::path* dir_ = nullptr;  ///< the run's folder
+  static inline const CliResult* first_ = nullptr;            ///< what the run printed and how it exited
 };
 
 }  // namespace cnnzoo::test

@@ -1,0 +1,77 @@
+// The scoring of `experiment ensemble` (ensemble_scoring.h).
+#include "experiments/ensemble_scoring.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "cnnzoo/ensemble.h"
+#include "cnnzoo/error.h"
+
+namespace cnnzoo::experiments {
+
+nlohmann::json EnsembleScore::to_json() const {
+  nlohmann::json j = {{"order", "members by their own top-1, best first; ensemble_top1[k-1]: the first k averaged"},
+                      {"members", nlohmann::json::array()},
+                      {"ensemble_top1", top1},
+                      {"best_member_top1", best_member()},
+                      {"ensemble_top1_all", full()},
+                      {"left_out", left_out}};
+  for (const MemberScore& m : members) {
+    j["members"].push_back({{"model", m.run.key},
+                            {"seed", m.run.seed},
+                            {"label", m.run.label},
+                            {"checkpoint", m.checkpoint},
+                            {"top1", m.top1},
+                            {"top5", m.top5},
+                            {"loss", m.loss}});
+  }
+  return j;
+}
+
+EnsembleScore score_ensemble(const std::string& name, const std::vector<MemberRun>& candidates,
+                             const std::vector<RunRecord>& runs, const Schedule& schedule,
+                             const ExperimentOptions& options) {
+  EnsembleScore out{.name = name, .members = {}, .top1 = {}, .left_out = {}};
+  std::vector<Evaluation> evaluations;
+  for (const MemberRun& c : candidates) {
+    const auto run = std::find_if(runs.begin(), runs.end(),
+                                  [&](const RunRecord& r) { return r.model == c.key && r.seed == c.seed; });
+    if (run == runs.end()) throw Error(fmt::format("ensemble '{}': no run of {} seed {}", name, c.key, c.seed));
+    if (!run->diverged.empty()) {
+      out.left_out.push_back(fmt::format("{} seed {}: diverged at {}", c.key, c.seed, run->diverged));
+      continue;
+    }
+    const std::string relative =
+        (std::filesystem::path("runs") / fmt::format("{}_seed{}", c.key, c.seed) / "last.safetensors").string();
+    // The test images of the schedule, as fit() evaluated each epoch: the members' top-1 are their runs' last.
+    CheckpointEvaluation e =
+        evaluate_checkpoint((std::filesystem::path(options.out_dir) / relative).string(),
+                            {.data = schedule.data, .subset = schedule.val_subset, .threads = schedule.threads});
+    out.members.push_back(
+        {.run = c, .checkpoint = relative, .top1 = e.result.top1, .top5 = e.result.top5, .loss = e.result.loss});
+    evaluations.push_back(std::move(e.result));
+  }
+  // Best first; a stable sort keeps the stated order among equals.
+  std::vector<std::size_t> order(out.members.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return out.members[a].top1 > out.members[b].top1; });
+  std::vector<MemberScore> members;
+  std::vector<Evaluation> sorted;
+  std::vector<std::string> names;
+  for (const std::size_t i : order) {
+    members.push_back(out.members[i]);
+    sorted.push_back(std::move(evaluations[i]));
+    names.push_back(out.members[i].checkpoint);
+  }
+  out.members = std::move(members);
+  for (std::size_t k = 1; k <= sorted.size(); ++k) {
+    out.top1.push_back(
+        ensemble_evaluation(std::span(sorted).first(k), std::span<const std::string>(names).first(k)).top1);
+  }
+  return out;
+}
+
+}  // namespace cnnzoo::experiments

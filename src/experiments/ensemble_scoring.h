@@ -1,0 +1,49 @@
+// The scoring half of `experiment ensemble`: its members' last checkpoints evaluated on the schedule's test
+// images, ordered best first, and the ensemble's top-1 as each is added (the averaging is cnnzoo/ensemble.h's,
+// as `cnnzoo eval --ensemble`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/training_runs.h"
+
+namespace cnnzoo::experiments {
+
+/// A run that may join an ensemble: its RunSpec key and seed, and its name in the figures.
+struct MemberRun {
+  std::string key;
+  uint64_t seed = 0;
+  std::string label;
+};
+
+struct MemberScore {
+  MemberRun run;
+  std::string checkpoint;  ///< relative to the experiment folder: runs/KEY_seedS/last.safetensors
+  double top1 = 0, top5 = 0, loss = 0;
+};
+
+/// One ensemble's scores. The members are in the order they are added: best top-1 first (ties in the stated
+/// order), so the first point of the curve is the best member and every later one asks whether a weaker member
+/// still helps.
+struct EnsembleScore {
+  std::string name;                   ///< "seeds", "families"
+  std::vector<MemberScore> members;   ///< best first
+  std::vector<double> top1;           ///< the ensemble of the first k members, k = 1..members
+  std::vector<std::string> left_out;  ///< runs that diverged, with where
+
+  double best_member() const { return members.empty() ? 0 : members.front().top1; }
+  double full() const { return top1.empty() ? 0 : top1.back(); }
+  nlohmann::json to_json() const;
+};
+
+/// Scores the ensemble `name` of `candidates`, each a finished run of `runs` (a diverged one is left out and
+/// named in left_out). Each checkpoint is evaluated once per call.
+EnsembleScore score_ensemble(const std::string& name, const std::vector<MemberRun>& candidates,
+                             const std::vector<RunRecord>& runs, const Schedule& schedule,
+                             const ExperimentOptions& options);
+
+}  // namespace cnnzoo::experiments
