@@ -32,10 +32,11 @@ nlohmann::json summary_json(const ModelSummary& s, double seconds) {
 }
 
 std::string setting_text(const Schedule& schedule, int64_t seeds) {
-  return fmt::format("{}, first {} training images, {} test images, {} epoch{}, batch {}, SGD lr {} cosine; {} seed{}",
-                     schedule.data, schedule.subset, schedule.val_subset, schedule.epochs,
-                     schedule.epochs == 1 ? "" : "s", schedule.batch, schedule.lr, seeds,
-                     seeds == 1 ? "" : "s (curves: means)");
+  return fmt::format(
+      "{}, first {} training images, {} test images, {} epoch{}, batch {}, SGD lr {} cosine after a {}-epoch "
+      "warm-up; {} seed{}",
+      schedule.data, schedule.subset, schedule.val_subset, schedule.epochs, schedule.epochs == 1 ? "" : "s",
+      schedule.batch, schedule.lr, schedule.warmup_epochs, seeds, seeds == 1 ? "" : "s (curves: means)");
 }
 
 html::LinePanel error_panel(const std::string& title, const std::vector<RunRecord>& runs,

@@ -25,7 +25,7 @@ double seconds_per_run(const std::vector<RunRecord>& runs, const std::string& mo
 nlohmann::json summary_json(const ModelSummary& s, double seconds);
 
 /// The schedule in words for captions and notes: "fashion-mnist, first 6000 training images, 2000 test images,
-/// 5 epochs, batch 128, SGD lr 0.1 cosine; 3 seeds (curves: means)".
+/// 5 epochs, batch 128, SGD lr 0.1 cosine after a 0.2-epoch warm-up; 3 seeds (curves: means)".
 std::string setting_text(const Schedule& schedule, int64_t seeds);
 
 /// A panel of per-epoch error curves (percent), one colour per run key: training error dashed, test error solid,
