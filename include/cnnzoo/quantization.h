@@ -60,6 +60,14 @@ struct CalibrationOptions {
 Quantization calibrate(const Graph& graph, const Parameters& parameters, std::span<const Tensor> batches,
                        const CalibrationOptions& options = {});
 
+class Dataset;
+
+/// calibrate() on `images` images of `data` (a seeded sample, all of them if fewer), transformed as for
+/// evaluation at the graph's input size, in batches of the graph's batch size. Quantization::source names
+/// the data set.
+Quantization calibrate_on_data(const Graph& graph, const Parameters& parameters, const Dataset& data, int64_t images,
+                               const CalibrationOptions& options = {});
+
 /// Ranges stored as JSON in a safetensors file's metadata, under this key (`cnnzoo quantize`).
 inline constexpr const char* kQuantizationKey = "cnnzoo.quantization";
 
