@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "cnnzoo/error.h"
+#include "io/json_get.h"
 
 namespace cnnzoo::experiments {
 namespace {
@@ -58,7 +59,7 @@ nlohmann::json RunRecord::to_json() const {
 
 RunRecord RunRecord::from_json(const nlohmann::json& j) {
   return {.model = j.at("model").get<std::string>(),
-          .seed = j.at("seed").get<uint64_t>(),
+          .seed = json_get<uint64_t>(j.at("seed")),
           .train_error = j.at("train_error").get<std::vector<double>>(),
           .test_error = j.at("test_error").get<std::vector<double>>(),
           .train_loss = j.at("train_loss").get<std::vector<double>>(),

@@ -11,6 +11,7 @@
 #include "cnnzoo/checkpoint.h"
 #include "cnnzoo/error.h"
 #include "io/atomic_file.h"
+#include "io/json_get.h"
 #include "io/small_file.h"
 
 namespace cnnzoo::fit_detail {
@@ -34,7 +35,7 @@ void put_optional(json& j, const char* key, const std::optional<T>& v) {
 template <typename T>
 std::optional<T> get_optional(const json& j, const char* key) {
   if (!j.contains(key)) return std::nullopt;
-  return j.at(key).get<T>();
+  return json_get<T>(j.at(key));
 }
 
 // A metadata value that is one number and nothing else (as the trainer writes it); an Error naming the file
@@ -120,7 +121,7 @@ std::vector<EpochMetrics> history_from_json(const std::string& text, const std::
   std::vector<EpochMetrics> history;
   try {
     for (const json& r : parse(text, "history", file)) {
-      history.push_back({.epoch = r.at("epoch").get<int64_t>(),
+      history.push_back({.epoch = json_get<int64_t>(r.at("epoch")),
                          .lr = r.at("lr").get<double>(),
                          .train_loss = r.at("train_loss").get<double>(),
                          .train_accuracy = r.at("train_accuracy").get<double>(),
@@ -151,10 +152,10 @@ EpochProgress epoch_progress_from_meta(const std::map<std::string, std::string>&
   const json j = parse(it->second, kCheckpointEpochProgressKey, file);
   EpochProgress p;
   try {
-    p = {.batches = j.at("batches").get<int64_t>(),
+    p = {.batches = json_get<int64_t>(j.at("batches")),
          .loss_sum = j.at("loss_sum").get<double>(),
-         .correct = j.at("correct").get<int64_t>(),
-         .seen = j.at("seen").get<int64_t>(),
+         .correct = json_get<int64_t>(j.at("correct")),
+         .seen = json_get<int64_t>(j.at("seen")),
          .seconds = j.at("seconds").get<double>()};
   } catch (const json::exception&) {
     p.batches = -1;
@@ -253,14 +254,14 @@ EvaluationRecord read_evaluation_json(const std::string& path) {
     const json j = json::parse(text);
     record.model = j.at("model").get<std::string>();
     record.data = j.at("data").get<std::string>();
-    record.epoch = j.at("epoch").get<int64_t>();
+    record.epoch = json_get<int64_t>(j.at("epoch"));
     record.class_names = j.at("class_names").get<std::vector<std::string>>();
     Evaluation& e = record.evaluation;
-    e.images = j.at("images").get<int64_t>();
+    e.images = json_get<int64_t>(j.at("images"));
     e.top1 = j.at("top1").get<double>();
     e.top5 = j.at("top5").get<double>();
     e.loss = j.at("loss").get<double>();
-    e.confusion = j.at("confusion").get<std::vector<std::vector<int64_t>>>();
+    e.confusion = json_get<std::vector<std::vector<int64_t>>>(j.at("confusion"));
   } catch (const json::exception& e) {
     throw Error(fmt::format("{}: not a cnnzoo evaluation.json: {}", path, e.what()));
   }

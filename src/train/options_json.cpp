@@ -5,6 +5,7 @@
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/optim.h"
+#include "io/json_get.h"
 
 namespace cnnzoo {
 namespace {
@@ -34,7 +35,7 @@ Options read_fields(const Json& j, const char* what, Options out, Fields... fiel
       if (field.first != key) return;
       known = true;
       try {
-        out.*(field.second) = value.template get<std::remove_reference_t<decltype(out.*(field.second))>>();
+        out.*(field.second) = json_get<std::remove_reference_t<decltype(out.*(field.second))>>(value);
       } catch (const Json::exception&) {
         throw InvalidArgument(fmt::format("{} options: field '{}' has the wrong type: {}", what, key, value.dump()));
       }
