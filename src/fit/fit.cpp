@@ -19,6 +19,7 @@
 #include "fit/run_record.h"
 #include "io/atomic_file.h"
 #include "io/folder_lock.h"
+#include "io/json_get.h"
 
 namespace cnnzoo {
 namespace {
@@ -358,7 +359,8 @@ TrainedModel load_trained_model(const std::string& path) {
   try {
     trained.data = data.at("spec").get<std::string>();
     trained.class_names = data.value("class_names", std::vector<std::string>{});
-    trained.normalization = {data.at("mean").get<std::vector<float>>(), data.at("stddev").get<std::vector<float>>()};
+    trained.normalization = {json_get<std::vector<float>>(data.at("mean")),
+                             json_get<std::vector<float>>(data.at("stddev"))};
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: metadata 'data' is malformed: {}", path, e.what()));
   }

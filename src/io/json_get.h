@@ -1,11 +1,13 @@
 // Reading values out of JSON that a file brought (checkpoint metadata, results.json), without nlohmann's
 // silent conversions: its get<int64_t>() static_casts whatever number is there, so 2e75 or 1.5 become an
-// undefined or a truncated integer. json_get<T> takes an integral T only from an integer that fits in it;
-// anything else throws nlohmann's own type_error, which every reader already turns into its message.
+// undefined or a truncated integer, and its get<float>() casts 1e300 to float, undefined too. json_get<T>
+// takes an integral T only from an integer that fits in it, and a float only from a number within float's
+// range; anything else throws nlohmann's own type_error, which every reader already turns into its message.
 #pragma once
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <concepts>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -45,6 +47,19 @@ requires(!std::same_as<T, bool>) struct JsonGet<T> {
           302, fmt::format("expected an integer in [{}, {}], got {}", Limits::min(), Limits::max(), v.dump()), &v);
     }
     return v.template get<T>();
+  }
+};
+
+template <>
+struct JsonGet<float> {
+  template <typename Json>
+  static float from(const Json& v) {
+    // JSON holds no infinity or NaN, so every number nlohmann reads is finite: only its size can miss.
+    const auto d = v.template get<double>();
+    if (std::abs(d) > std::numeric_limits<float>::max()) {
+      throw Json::type_error::create(302, fmt::format("expected a number within float's range, got {}", v.dump()), &v);
+    }
+    return static_cast<float>(d);
   }
 };
 

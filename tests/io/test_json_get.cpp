@@ -19,6 +19,12 @@ TEST(JsonGet, TakesIntegersThatFit) {
   EXPECT_EQ(json_get<std::vector<std::vector<int64_t>>>(json::parse("[[1, 2], [], [3]]")),
             (std::vector<std::vector<int64_t>>{{1, 2}, {}, {3}}));
   EXPECT_DOUBLE_EQ(json_get<double>(json::parse("2e75")), 2e75);  // other types as nlohmann reads them
+  EXPECT_EQ(json_get<std::vector<float>>(json::parse("[0.5, -3e38, 2]")), (std::vector<float>{0.5f, -3e38f, 2}));
+}
+
+TEST(JsonGet, RefusesAFloatBeyondFloatsRange) {
+  EXPECT_THROW(json_get<float>(json::parse("1e300")), json::type_error);
+  EXPECT_THROW(json_get<std::vector<float>>(json::parse("[0.5, -4e38]")), json::type_error);
 }
 
 TEST(JsonGet, RefusesFloatsAndIntegersBeyondTheType) {
