@@ -3,6 +3,7 @@
 // checkpoint again, which `eval --precision int8` then uses without calibrating.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -31,10 +32,12 @@ struct QuantizeArgs {
 
 void run_quantize(const QuantizeArgs& args) {
   check_output_file(args.output, "--output");
-  if (args.output == args.checkpoint) {
-    throw InvalidArgument(fmt::format("--output {}: that is the checkpoint being read; name another file", args.output));
+  std::error_code ec;  // a path that does not exist yet is no other spelling of the checkpoint
+  if (std::filesystem::equivalent(args.output, args.checkpoint, ec)) {
+    throw InvalidArgument(
+        fmt::format("--output {}: that is the checkpoint being read; name another file", args.output));
   }
-  const TrainedModel trained = load_trained_model(args.checkpoint);
+  TrainedModel trained = load_trained_model(args.checkpoint);
   const std::string data_spec = args.data.empty() ? trained.data : args.data;
   const std::unique_ptr<Dataset> train = open_dataset(data_spec, Split::Train);
   ModelOptions options = trained.options;
@@ -53,14 +56,13 @@ void run_quantize(const QuantizeArgs& args) {
   if (bar) bar->finish();
 
   // The same checkpoint without the optimizer's state (a quantized model is for inference), plus the ranges.
-  Checkpoint out = load_checkpoint(args.checkpoint);
-  out.optimizer.clear();
+  Checkpoint out{.model = std::move(trained.parameters), .optimizer = {}, .meta = std::move(trained.meta)};
   out.meta[kQuantizationKey] = quantization_json(q);
   save_checkpoint(args.output, out);
-  std::cout << fmt::format("wrote {}: int8 ranges of {} values from {} images of {} ({}{})\n", args.output,
-                           q.ranges.size(), q.images, q.source, calibration_method_name(q.method),
-                           q.method == CalibrationMethod::Percentile ? fmt::format(", {}th percentile of |x|", q.percentile)
-                                                                     : "");
+  std::cout << fmt::format(
+      "wrote {}: int8 ranges of {} values from {} images of {} ({}{})\n", args.output, q.ranges.size(), q.images,
+      q.source, calibration_method_name(q.method),
+      q.method == CalibrationMethod::Percentile ? fmt::format(", {}th percentile of |x|", q.percentile) : "");
 }
 
 }  // namespace
@@ -82,7 +84,7 @@ void add_quantize_command(CLI::App& app) {
       ->check(CLI::IsMember({"minmax", "percentile"}));
   cmd->add_option("--percentile", args->percentile, "Of |x|, in percent, for --method percentile")
       ->default_val(99.99)
-      ->check(CLI::Range(1e-9, 100.0));
+      ->check(number_where([](double p) { return p > 0 && p <= 100; }, "lie in (0, 100]", "in (0, 100]"));
   add_threads_option(*cmd, args->threads);
   cmd->add_option("--output", args->output, "The calibrated checkpoint to write (.safetensors)")->required();
   cmd->callback([args] { run_quantize(*args); });

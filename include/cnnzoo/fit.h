@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -142,6 +143,7 @@ struct TrainedModel {
   std::vector<std::string> class_names;
   Normalization normalization;  ///< of the data set it was trained on
   Parameters parameters;
+  std::map<std::string, std::string> meta;  ///< the checkpoint's metadata as read (int8 ranges, ...)
 };
 
 /// Reads a checkpoint written by fit(); Error names the file and what is missing.

@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "cnnzoo/error.h"
-#include "cnnzoo/io.h"
 
 namespace cnnzoo {
 
@@ -20,8 +19,7 @@ CheckpointEvaluation evaluate_checkpoint(const std::string& path, const Checkpoi
   model_options.batch = std::min<int64_t>(options.batch, data->size());
   const Graph graph = build_model(out.model.model, model_options);
   if (options.precision == Precision::INT8) {
-    const std::map<std::string, std::string> meta = read_safetensors_metadata(path);
-    if (const auto it = meta.find(kQuantizationKey); it != meta.end()) {
+    if (const auto it = out.model.meta.find(kQuantizationKey); it != out.model.meta.end()) {
       out.quantization = std::make_shared<const Quantization>(quantization_from_json(it->second, path));
     } else {
       const std::unique_ptr<Dataset> train = open_dataset(out.model.data, Split::Train, {.budgets = options.budgets});

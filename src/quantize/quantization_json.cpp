@@ -1,11 +1,11 @@
 // Calibrated ranges as JSON, the form `cnnzoo quantize` stores in a safetensors file's metadata.
 #include <fmt/format.h>
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "cnnzoo/error.h"
 #include "cnnzoo/quantization.h"
+#include "io/json_get.h"
 
 namespace cnnzoo {
 namespace {
@@ -54,21 +54,19 @@ Quantization quantization_from_json(const std::string& text, const std::string& 
   };
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) throw fail("is not a JSON object");
-  if (j.value("format_version", 0) != kFormatVersion)
+  if (!j.contains("format_version") || j.at("format_version") != kFormatVersion)
     throw fail(fmt::format("is not of format version {}", kFormatVersion));
   Quantization q;
   try {
     q.method = calibration_method_from_name(j.at("method").get<std::string>());
-    q.images = j.at("images").get<int64_t>();
+    q.images = json_get<int64_t>(j.at("images"));
     q.source = j.value("source", "");
-    if (q.method == CalibrationMethod::Percentile) q.percentile = j.at("percentile").get<double>();
+    if (q.method == CalibrationMethod::Percentile) q.percentile = json_get<double>(j.at("percentile"));
     for (const auto& [name, pair] : j.at("ranges").items()) {
       if (!pair.is_array() || pair.size() != 2)
         throw fail(fmt::format("has a range for '{}' that is no [min, max]", name));
-      const ValueRange r{pair[0].get<float>(), pair[1].get<float>()};
-      if (!std::isfinite(r.min) || !std::isfinite(r.max) || r.min > r.max) {
-        throw fail(fmt::format("has a range for '{}' that is not finite or has min > max", name));
-      }
+      const ValueRange r{json_get<float>(pair[0]), json_get<float>(pair[1])};  // JSON numbers are finite
+      if (r.min > r.max) throw fail(fmt::format("has a range for '{}' whose min exceeds its max", name));
       q.ranges[name] = r;
     }
   } catch (const nlohmann::json::exception& e) {

@@ -99,7 +99,10 @@ TEST(Calibration, SurvivesJsonExactlyAndNamesAMalformedFile) {
   EXPECT_EQ(back.ranges.at("relu").max, q.ranges.at("relu").max);
   for (const char* bad : {"", "[]", R"({"format_version": 2})", R"({"format_version": 1, "method": "kl"})",
                           R"({"format_version":1,"method":"minmax","images":1,"ranges":{"a":[2,1]}})",
-                          R"({"format_version":1,"method":"minmax","images":1,"ranges":{"a":[1]}})"}) {
+                          R"({"format_version":1,"method":"minmax","images":1,"ranges":{"a":[1]}})",
+                          R"({"format_version":1,"method":"minmax","images":2e75,"ranges":{}})",
+                          R"({"format_version":1,"method":"minmax","images":1,"ranges":{"a":[0,1e300]}})",
+                          R"({"format_version":2e75})"}) {
     try {
       quantization_from_json(bad, "q.safetensors");
       ADD_FAILURE() << "accepted " << bad;

@@ -94,14 +94,12 @@ void Lowering::reorder_into(BufferId from, BufferId to, const std::string& label
 
 BufferId Lowering::input_as(ValueId v, const memory::desc& wanted, const std::string& label) {
   const ValueState& s = state(v);
-  if (is_int8(wanted.data_type())) {
-    if (!is_int8(s.md.data_type())) {
-      throw Error(fmt::format("onednn: float value '{}' wanted as int8 without a scale", graph_.value(v).name));
-    }
-    return input_quantized(v, wanted, s.scale, label);
+  const bool to_int8 = is_int8(wanted.data_type());
+  if (to_int8 && !is_int8(s.md.data_type())) {
+    throw Error(fmt::format("onednn: float value '{}' wanted as int8 without a scale", graph_.value(v).name));
   }
-  if (s.scale == 1.0f) return as_layout(s.buffer, wanted, label);
-  return reorder(s.buffer, wanted, label, s.scale);  // dequantized
+  // Into int8 at the value's own scale; into a float type at scale 1 (an int8 value dequantized).
+  return input_quantized(v, wanted, to_int8 ? s.scale : 1.0f, label);
 }
 
 BufferId Lowering::input_quantized(ValueId v, const memory::desc& wanted, float scale, const std::string& label) {
