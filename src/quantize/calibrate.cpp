@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 
+#include "cnnzoo/checked.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/quantization.h"
@@ -19,6 +20,10 @@ namespace {
 // Bins of the |x| histogram behind a percentile: 1/2048 of a value's largest |x| is finer than an int8 step
 // (1/127), so the clipping point is placed within a sixteenth of a step.
 constexpr int kBins = 2048;
+
+// The most bytes of values a calibration plan holds at once: it keeps every value of the graph (nothing is
+// reused), so a batch is run in chunks of samples that fit (ResNet-50 holds about 100 MiB per 224x224 image).
+constexpr int64_t kObservedBytes = int64_t{256} << 20;
 
 // The graph (at the batches' size) with every value among its outputs, and which value of the original
 // graph each output is (found by name: with_batch keeps the names).
@@ -77,24 +82,51 @@ struct Histogram {
   }
 };
 
-// Runs the batches through one float32 plan per batch size, handing each value's data to `visit`
-// (value id, its floats) in turn.
+// Samples of `graph` whose values together fit in kObservedBytes (at least 1).
+int64_t samples_per_chunk(const Graph& graph) {
+  const int64_t batch = graph.shape(graph.inputs().at(0)).at(0);
+  int64_t bytes = 0;  // of one sample, every value
+  for (const Value& v : graph.values()) {
+    add_to(bytes, checked_mul(numel(v.shape) / batch, sizeof(float), "bytes of a calibration sample"),
+           "bytes of a calibration sample");
+  }
+  return std::max<int64_t>(1, kObservedBytes / std::max<int64_t>(bytes, 1));
+}
+
+// Samples [first, first + count) of `batch`, as a batch of their own.
+Tensor sample_rows(const Tensor& batch, int64_t first, int64_t count) {
+  if (first == 0 && count == batch.shape()[0]) return batch;
+  Dims shape = batch.shape();
+  shape[0] = count;
+  Tensor rows(shape);
+  const auto per_sample = static_cast<std::size_t>(batch.numel() / batch.shape()[0]);
+  std::copy_n(batch.f32().begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(first) * per_sample),
+              rows.f32().size(), rows.f32().begin());
+  return rows;
+}
+
+// Runs the batches through one float32 plan per chunk size (a batch in chunks of samples_per_chunk()),
+// handing each value's data to `visit` (value id, its floats) in turn.
 template <class Visit>
 void for_each_value(const Graph& graph, const Parameters& parameters, std::span<const Tensor> batches,
                     const CalibrationOptions& options, int64_t done_before, int64_t total, Visit visit) {
   std::optional<ObservedGraph> observed;
   std::optional<InferenceEngine> engine;
   const ValueId input = graph.inputs().at(0);
+  const int64_t chunk = samples_per_chunk(graph);
   int64_t done = done_before;
   for (const Tensor& batch : batches) {
-    if (!observed || observed->graph.shape(observed->graph.inputs()[0]) != batch.shape()) {
-      engine.reset();
-      observed = observe_every_value(graph, batch.shape().at(0));
-      engine.emplace(observed->graph, parameters, EngineOptions{.threads = options.threads, .slice = 0});
+    for (int64_t first = 0; first < batch.shape()[0]; first += chunk) {
+      const Tensor rows = sample_rows(batch, first, std::min(chunk, batch.shape()[0] - first));
+      if (!observed || observed->graph.shape(observed->graph.inputs()[0]) != rows.shape()) {
+        engine.reset();
+        observed = observe_every_value(graph, rows.shape().at(0));
+        engine.emplace(observed->graph, parameters, EngineOptions{.threads = options.threads, .slice = 0});
+      }
+      visit(input, rows.f32());
+      const std::vector<Tensor> outputs = engine->run(rows);
+      for (std::size_t i = 0; i < outputs.size(); ++i) visit(observed->values[i], outputs[i].f32());
     }
-    visit(input, batch.f32());
-    const std::vector<Tensor> outputs = engine->run(batch);
-    for (std::size_t i = 0; i < outputs.size(); ++i) visit(observed->values[i], outputs[i].f32());
     if (options.on_batch) options.on_batch(++done, total);
   }
 }

@@ -53,6 +53,29 @@ TEST(Calibration, RecordsEachValuesExtremesOverEveryBatch) {
   EXPECT_FLOAT_EQ(q.ranges.at("input").scale(), 7.0f / 127);  // s8: the larger magnitude over 127
 }
 
+// A calibration plan keeps every value, so a batch whose values exceed 256 MiB runs in chunks of samples:
+// here 64 MiB per value and sample, two values (the input, r), so chunks of 2 and then 1. Every sample's
+// extremes still count.
+TEST(Calibration, ALargeBatchRunsInChunksAndEverySampleCounts) {
+  const Dims shape{3, 1, 2048, 8192};
+  Builder b("wide", shape);
+  b.output(b.relu(b.input(), "r"));
+  const Graph g = b.finish();
+  Tensor x(shape);
+  const std::size_t per_sample = x.f32().size() / 3;
+  x.f32()[5] = -4;                      // sample 0, the first chunk
+  x.f32()[per_sample + 9] = 2;          // sample 1, the first chunk
+  x.f32()[2 * per_sample + 77] = 6.5f;  // sample 2, a chunk of its own
+  x.f32()[3 * per_sample - 1] = -1;
+  const Tensor batches[] = {x};
+  const Quantization q = calibrate(g, {}, batches);
+  EXPECT_EQ(q.images, 3);
+  EXPECT_FLOAT_EQ(q.ranges.at("input").min, -4);
+  EXPECT_FLOAT_EQ(q.ranges.at("input").max, 6.5f);
+  EXPECT_FLOAT_EQ(q.ranges.at("r").min, 0);
+  EXPECT_FLOAT_EQ(q.ranges.at("r").max, 6.5f);
+}
+
 TEST(Calibration, APercentileClipsTheRareOutlier) {
   // 9,999 values spread evenly over [0, 1) and one at 1000: the 99.9th percentile of |x| lies near 1.
   Builder b("tiny", {1, 1, 100, 100});
