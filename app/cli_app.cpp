@@ -51,6 +51,7 @@ std::unique_ptr<CLI::App> make_cli_app() {
   add_predict_command(*app);
   add_samples_command(*app);
   add_export_command(*app);
+  add_quantize_command(*app);
   add_bench_command(*app);
   add_report_command(*app);
   add_experiment_command(*app);

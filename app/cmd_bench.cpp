@@ -18,10 +18,12 @@
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
+#include "cnnzoo/fit.h"
 #include "cnnzoo/init.h"
 #include "cnnzoo/memory_check.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/optim.h"
+#include "cnnzoo/quantization.h"
 #include "commands.h"
 #include "flag_checks.h"
 #include "machine_peak.h"
@@ -38,6 +40,10 @@ constexpr double kLearningRate = 0.01;
 
 // Time spent measuring the machine's peak, in all.
 constexpr double kPeakSeconds = 0.2;
+
+// int8: random batches (of the graph's batch size, at least this many images in all) that calibrate the
+// activations' ranges, drawn from the same distribution as the timed input but not it.
+constexpr int64_t kCalibrationImages = 16;
 
 struct BenchArgs {
   std::string model;
@@ -62,18 +68,21 @@ struct BenchResult {
   int64_t flops_per_iteration = 0;
   Latency latency;
   MachinePeak peak;                      ///< fp32
-  std::optional<MachinePeak> bf16_peak;  ///< bf16 runs on a CPU with a bf16 unit
+  std::optional<MachinePeak> unit_peak;  ///< bf16 or int8 on a CPU with a unit for it (none: the fp32 units)
   int64_t peak_rss_bytes = 0;
   int64_t arena_bytes = 0;  ///< the engine's activation arena (after buffer reuse)
   int64_t slice = 0;        ///< samples per run of the plan (inference; the batch for training)
   std::string precision = "fp32";
-  /// bf16: the largest difference of the logits from fp32's on the same input, and fp32's range.
-  double bf16_max_error = 0, fp32_range = 0;
+  /// bf16 and int8: the largest difference of the logits from fp32's on the same input, fp32's range, and
+  /// the share of the batch whose top-1 class is fp32's.
+  double max_error = 0, fp32_range = 0, top1_agreement = 0;
+  int64_t int8_layers = 0;  ///< int8: convolutions and linear layers run on int8
 
   double images_per_s() const { return static_cast<double>(batch) / (latency.median_ms / 1000); }
   double gflops_per_s() const { return static_cast<double>(flops_per_iteration) / (latency.median_ms / 1000) / 1e9; }
-  /// The peak of the units the run's precision runs on: a bf16 unit's, or the fp32 one where there is none.
-  const MachinePeak& precision_peak() const { return bf16_peak ? *bf16_peak : peak; }
+  /// The peak of the units the run's precision runs on: a bf16 or int8 unit's, or the fp32 one where there is
+  /// none.
+  const MachinePeak& precision_peak() const { return unit_peak ? *unit_peak : peak; }
   double peak_fraction() const { return gflops_per_s() / precision_peak().gflops; }
 };
 
@@ -83,19 +92,45 @@ int64_t peak_rss_bytes() {
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux counts KiB
 }
 
-// bf16 against fp32 on one input: the largest logit difference and fp32's range of the logits.
-void compare_with_fp32(const Graph& graph, const Parameters& parameters, const Tensor& x, InferenceEngine& bf16,
+// The unit `precision` runs on where the CPU has one (bf16, int8), measured; nothing for fp32.
+std::optional<MachinePeak> measure_unit_peak(const std::string& precision, int threads, double seconds) {
+  if (precision == "bf16") return measure_bf16_peak(threads, seconds);
+  if (precision == "int8") return measure_int8_peak(threads, seconds);
+  return std::nullopt;
+}
+
+// A low precision against fp32 on one input: the largest logit difference, fp32's range of the logits and
+// how often the top-1 class is the same.
+void compare_with_fp32(const Graph& graph, const Parameters& parameters, const Tensor& x, InferenceEngine& low,
                        int threads, BenchResult& r) {
   const Tensor want = InferenceEngine(graph, parameters,
                                       {.threads = threads, .reload_parameters = [&parameters] { return parameters; }})
                           .run(x)
                           .at(0);
-  const Tensor got = bf16.run(x).at(0);
+  const Tensor got = low.run(x).at(0);
   const auto [lo, hi] = std::minmax_element(want.f32().begin(), want.f32().end());
   r.fp32_range = *hi - *lo;
   for (std::size_t i = 0; i < want.f32().size(); ++i) {
-    r.bf16_max_error = std::max(r.bf16_max_error, static_cast<double>(std::abs(got.f32()[i] - want.f32()[i])));
+    r.max_error = std::max(r.max_error, static_cast<double>(std::abs(got.f32()[i] - want.f32()[i])));
   }
+  r.top1_agreement = top1_agreement(want, got);
+}
+
+// int8's ranges from random batches like the timed input (another seed's stream).
+std::shared_ptr<const Quantization> calibrate_on_random(const Graph& graph, const Parameters& parameters, uint64_t seed,
+                                                        int threads) {
+  const Dims shape = graph.shape(graph.inputs().at(0));
+  std::vector<Tensor> batches;
+  for (int64_t images = 0; images < kCalibrationImages; images += shape[0]) {
+    batches.push_back(test_uniform(fmt::format("bench.calibration.{}", batches.size()), shape, seed, -1, 1));
+  }
+  Quantization q = calibrate(graph, parameters, batches, {.threads = threads});
+  q.source = "random uniform [-1, 1] inputs";
+  return std::make_shared<const Quantization>(std::move(q));
+}
+
+Precision precision_from_flag(const std::string& precision) {
+  return precision == "bf16" ? Precision::BF16 : precision == "int8" ? Precision::INT8 : Precision::F32;
 }
 
 // One iteration of the chosen mode, ready to time: the engine compiled, inputs drawn.
@@ -103,19 +138,24 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
                                    BenchResult& r) {
   const Tensor x = test_uniform("bench.input", graph.shape(graph.inputs().at(0)), args.seed, -1, 1);
   if (!args.train) {
-    const bool bf16 = args.precision == "bf16";
+    const Precision precision = precision_from_flag(args.precision);
+    const bool low = precision != Precision::F32;
     // Drawn again only for a run on the reference interpreter (values not finite), so that the engine
     // keeps no plain copy of the weights.
-    const EngineOptions options{.threads = threads,
-                                .precision = bf16 ? Precision::BF16 : Precision::F32,
-                                .slice = args.slice,
-                                .reload_parameters = [graph, model = find_model(args.model).name, seed = args.seed] {
-                                  return init_parameters(graph, init_scheme_for(model), seed);
-                                }};
-    // The engine keeps its own copy of the weights in its layouts: the plain ones are released as it goes.
-    auto engine = bf16 ? std::make_shared<InferenceEngine>(graph, parameters, options)
-                       : std::make_shared<InferenceEngine>(graph, std::move(parameters), options);
-    if (bf16) compare_with_fp32(graph, parameters, x, *engine, threads, r);
+    const EngineOptions options{
+        .threads = threads,
+        .precision = precision,
+        .slice = args.slice,
+        .reload_parameters = [graph, model = find_model(args.model).name,
+                              seed = args.seed] { return init_parameters(graph, init_scheme_for(model), seed); },
+        .quantization =
+            precision == Precision::INT8 ? calibrate_on_random(graph, parameters, args.seed, threads) : nullptr};
+    // The engine keeps its own copy of the weights in its layouts: the plain ones are released as it goes
+    // (kept for a low precision, whose logits are compared with fp32's).
+    auto engine = low ? std::make_shared<InferenceEngine>(graph, parameters, options)
+                      : std::make_shared<InferenceEngine>(graph, std::move(parameters), options);
+    if (low) compare_with_fp32(graph, parameters, x, *engine, threads, r);
+    r.int8_layers = engine->stats().int8_layers;
     r.arena_bytes = engine->stats().arena_bytes;
     r.slice = engine->stats().slice;
     return [engine, x] { engine->run(x); };
@@ -137,8 +177,11 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
 
 BenchResult bench(const BenchArgs& args) {
   const std::string mode = args.train ? "train" : "inference";
-  if (args.precision == "bf16" && args.train) {
-    throw InvalidArgument("bf16 training is not implemented (bf16 is an inference precision here)");
+  if (args.precision != "fp32" && args.train) {
+    throw InvalidArgument(
+        fmt::format("--precision {} --train: {} training is not implemented ({} is an inference "
+                    "precision here); train in fp32 or drop --train",
+                    args.precision, args.precision, args.precision));
   }
   const int threads =
       args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -171,19 +214,17 @@ BenchResult bench(const BenchArgs& args) {
   // then lowers the peak no more than it lowers the run. The first is taken before the engine exists,
   // the second after it is gone and OpenMP's idle threads have stopped spinning (libgomp spins for
   // well under a millisecond by default), so neither shares the cores with the engine's threads.
-  const bool bf16 = args.precision == "bf16";
   const MachinePeak before = measure_machine_peak(threads, kPeakSeconds / 2);
-  const std::optional<MachinePeak> bf16_before =
-      bf16 ? measure_bf16_peak(threads, kPeakSeconds / 2) : std::optional<MachinePeak>();
+  const std::optional<MachinePeak> unit_before = measure_unit_peak(args.precision, threads, kPeakSeconds / 2);
   std::function<void()> work = prepare_work(args, graph, parameters, threads, r);
   r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
   work = nullptr;
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const MachinePeak after = measure_machine_peak(threads, kPeakSeconds / 2);
   r.peak = before.gflops >= after.gflops ? before : after;
-  if (bf16_before) {
-    const MachinePeak bf16_after = *measure_bf16_peak(threads, kPeakSeconds / 2);
-    r.bf16_peak = bf16_before->gflops >= bf16_after.gflops ? *bf16_before : bf16_after;
+  if (unit_before) {
+    const MachinePeak unit_after = *measure_unit_peak(args.precision, threads, kPeakSeconds / 2);
+    r.unit_peak = unit_before->gflops >= unit_after.gflops ? *unit_before : unit_after;
   }
   r.peak_rss_bytes = peak_rss_bytes();
   return r;
@@ -208,12 +249,16 @@ nlohmann::json to_json(const BenchResult& r) {
       {"arena_bytes", r.arena_bytes},
       {"slice", r.slice},
       {"flops_per_iteration", r.flops_per_iteration}};
-  if (r.precision == "bf16") {
-    // null where the CPU has no bf16 unit: bf16 then runs on the fp32 units, and the fraction is of their peak
-    j["peak_gflops_bf16"] = r.bf16_peak ? nlohmann::json(r.bf16_peak->gflops) : nlohmann::json();
-    j["bf16_logits_error"] = {
-        {"max_abs", r.bf16_max_error}, {"fp32_range", r.fp32_range}, {"relative", r.bf16_max_error / r.fp32_range}};
+  if (r.precision != "fp32") {
+    // null where the CPU has no unit for the precision: it then runs on the fp32 units, and the fraction is of
+    // their peak
+    j["peak_gflops_" + r.precision] = r.unit_peak ? nlohmann::json(r.unit_peak->gflops) : nlohmann::json();
+    j[r.precision + "_logits_error"] = {{"max_abs", r.max_error},
+                                        {"fp32_range", r.fp32_range},
+                                        {"relative", r.max_error / r.fp32_range},
+                                        {"top1_agreement", r.top1_agreement}};
   }
+  if (r.precision == "int8") j["int8_layers"] = r.int8_layers;
   return j;
 }
 
@@ -221,11 +266,17 @@ nlohmann::json to_json(const BenchResult& r) {
 std::string peak_method(const MachinePeak& p) {
   if (p.isa == "amx_bf16") return "amx_bf16 tdpbf16ps tiles";
   if (p.isa == "avx512_bf16") return "avx512_bf16 vdpbf16ps chains";
+  if (p.isa == "amx_int8") return "amx_int8 tdpbusd tiles";
+  if (p.isa == "avx512_vnni" || p.isa == "avx_vnni") return p.isa + " vpdpbusd chains";
   return p.isa + " FMA chains";
 }
 
+// int8 arithmetic is on integers: its rates are operations, not floating-point operations.
+std::string rate_unit(const std::string& precision) { return precision == "int8" ? "GOP/s" : "GFLOP/s"; }
+
 std::string peak_text(const MachinePeak& p) {
-  return fmt::format("{:.0f} GFLOP/s measured on {} ({})", p.gflops, plural(p.threads, "thread"), peak_method(p));
+  return fmt::format("{:.0f} {} measured on {} ({})", p.gflops, rate_unit(p.precision), plural(p.threads, "thread"),
+                     peak_method(p));
 }
 
 std::string to_text(const BenchResult& r, int64_t warmup) {
@@ -237,19 +288,21 @@ std::string to_text(const BenchResult& r, int64_t warmup) {
       r.mode == "train"
           ? fmt::format("3 x 2 x {:.4f} GMAC: forward + backward, the backward counted as 2 x forward", r.macs / 1e9)
           : fmt::format("2 x {:.4f} GMAC", r.macs / 1e9);
-  std::string text =
-      fmt::format("{} {}: batch {}, input {}, {}, {}\n", r.model, r.mode, r.batch, to_string(r.input), r.precision,
-                  plural(r.threads, "thread")) +
-      row("latency",
-          fmt::format("median {:.3f} ms, min {:.3f} ms, max {:.3f} ms ({} after {} warm-up)", r.latency.median_ms,
-                      r.latency.min_ms, r.latency.max_ms, plural(r.iterations, "iteration"), warmup)) +
-      row("throughput", fmt::format("{:.2f} images/s", r.images_per_s())) +
-      row("work", fmt::format("{:.4f} GFLOP per iteration ({})", r.flops_per_iteration / 1e9, work)) +
-      row("achieved", fmt::format("{:.1f} GFLOP/s", r.gflops_per_s())) + row("peak fp32", peak_text(r.peak));
-  if (r.precision == "bf16") {
-    text += row("peak bf16", r.bf16_peak ? peak_text(*r.bf16_peak)
-                                         : "none: this CPU has no bf16 unit (avx512_bf16 or amx_bf16), so bf16 runs "
-                                           "on the fp32 units");
+  std::string text = fmt::format("{} {}: batch {}, input {}, {}, {}\n", r.model, r.mode, r.batch, to_string(r.input),
+                                 r.precision, plural(r.threads, "thread")) +
+                     row("latency", fmt::format("median {:.3f} ms, min {:.3f} ms, max {:.3f} ms ({} after {} warm-up)",
+                                                r.latency.median_ms, r.latency.min_ms, r.latency.max_ms,
+                                                plural(r.iterations, "iteration"), warmup)) +
+                     row("throughput", fmt::format("{:.2f} images/s", r.images_per_s())) +
+                     row("work", fmt::format("{:.4f} GFLOP per iteration ({})", r.flops_per_iteration / 1e9, work)) +
+                     row("achieved", fmt::format("{:.1f} {}", r.gflops_per_s(), rate_unit(r.precision))) +
+                     row("peak fp32", peak_text(r.peak));
+  if (r.precision != "fp32") {
+    const std::string units = r.precision == "bf16" ? "avx512_bf16 or amx_bf16" : "avx512_vnni, avx_vnni or amx_int8";
+    text += row("peak " + r.precision,
+                r.unit_peak ? peak_text(*r.unit_peak)
+                            : fmt::format("none: this CPU has no {} unit ({}), so {} runs on the fp32 units",
+                                          r.precision, units, r.precision));
   }
   text += row("peak fraction", fmt::format("{:.1f}% of the {} peak ({})", 100 * r.peak_fraction(),
                                            r.precision_peak().precision, r.precision_peak().isa)) +
@@ -257,9 +310,16 @@ std::string to_text(const BenchResult& r, int64_t warmup) {
           row("activation arena",
               fmt::format("{:.1f} MiB (the engine's activation buffers, after reuse)", r.arena_bytes / 1048576.0)) +
           row("slice", fmt::format("{} of {} samples per run of the plan", r.slice, r.batch));
-  if (r.precision == "bf16") {
-    text += row("bf16 vs fp32", fmt::format("logits differ by at most {:.4g} ({:.3g} of fp32's range {:.4g})",
-                                            r.bf16_max_error, r.bf16_max_error / r.fp32_range, r.fp32_range));
+  if (r.precision == "int8") {
+    text += row("int8 layers", fmt::format("{} convolutions and linear layers on int8 (ranges calibrated on {} "
+                                           "random images)",
+                                           r.int8_layers, kCalibrationImages));
+  }
+  if (r.precision != "fp32") {
+    text += row(r.precision + " vs fp32",
+                fmt::format("logits differ by at most {:.4g} ({:.3g} of fp32's range {:.4g}); top-1 the same for "
+                            "{:.1f}% of the batch",
+                            r.max_error, r.max_error / r.fp32_range, r.fp32_range, 100 * r.top1_agreement));
   }
   return text;
 }
@@ -282,8 +342,8 @@ void add_bench_command(CLI::App& app) {
       "Time inference (or training steps) of a zoo model on the CPU engine with random weights and inputs: "
       "median/min/max latency, images/s, achieved GFLOP/s and its fraction of the machine's peak for the "
       "precision (measured on the same threads, before and after: fp32 with FMA chains; bf16 with the bf16 unit "
-      "the CPU has, AMX or AVX-512 BF16), and the process' peak RSS. FLOPs per "
-      "iteration: "
+      "the CPU has, AMX or AVX-512 BF16; int8 with its int8 unit, AMX or VNNI), and the process' peak RSS. FLOPs "
+      "(int8: integer operations) per iteration: "
       "inference 2 x MACs of the batch; training (--train) 3 x that, the usual forward + backward = 2 x "
       "forward convention. A training iteration is one step (forward, loss, backward) and an SGD update.");
   cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();
@@ -293,10 +353,11 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--iterations", args->iterations, "Timed iterations (default: 20 inference, 10 training)");
   cmd->add_option("--warmup", args->warmup, "Untimed iterations first")->default_val(3);
   cmd->add_option("--precision", args->precision,
-                  "fp32, or bf16 for inference (bfloat16 activations and weights; the logits' error against fp32 "
-                  "is reported)")
+                  "fp32; for inference also bf16 (bfloat16 activations and weights) or int8 (8-bit integers, "
+                  "ranges calibrated on random inputs like the timed one); the logits' error and top-1 agreement "
+                  "against fp32 are reported")
       ->default_val("fp32")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->add_option("--slice", args->slice,
                   "Inference: samples per run of the plan, a divisor of the batch (0 = the engine's choice: slices "
                   "of 4 for batches of 1x1-convolution networks above 4 that are multiples of 4)")

@@ -28,6 +28,7 @@ struct EvalArgs {
   std::string format = "text";
   int threads = 0;
   std::string precision = "fp32";
+  int64_t calibration = 512;
   BudgetFlags budget_flags;
 };
 
@@ -35,7 +36,16 @@ struct Member {
   std::string path;
   TrainedModel model;
   Evaluation result;
+  std::shared_ptr<const Quantization> quantization{};  ///< int8
+  bool calibrated_here = false;
 };
+
+// Where an int8 evaluation's ranges came from, in words.
+std::string calibration_text(const Member& m) {
+  const Quantization& q = *m.quantization;
+  return fmt::format("{} ({} on {} images of {})", m.calibrated_here ? "calibrated now" : "the checkpoint's calibration",
+                     calibration_method_name(q.method), q.images, q.source);
+}
 
 Member evaluate_member(const std::string& path, const EvalArgs& args, bool show, Precision precision = Precision::F32) {
   std::unique_ptr<Progress> bar;
@@ -43,7 +53,8 @@ Member evaluate_member(const std::string& path, const EvalArgs& args, bool show,
                                       .subset = args.subset,
                                       .threads = args.threads,
                                       .budgets = args.budget_flags.resolve(),
-                                      .precision = precision};
+                                      .precision = precision,
+                                      .calibration_images = args.calibration};
   if (show) {
     options.callbacks.on_eval_start = [&](int64_t batches) {
       bar = std::make_unique<Progress>("evaluating " + path, batches, "batch");
@@ -53,7 +64,11 @@ Member evaluate_member(const std::string& path, const EvalArgs& args, bool show,
   CheckpointEvaluation e = evaluate_checkpoint(path, options);
   if (bar) bar->finish();
   warn_if_non_finite(path, e.result.probabilities);  // softmax keeps a NaN or infinite logit's trace
-  return {.path = path, .model = std::move(e.model), .result = std::move(e.result)};
+  return {.path = path,
+          .model = std::move(e.model),
+          .result = std::move(e.result),
+          .quantization = std::move(e.quantization),
+          .calibrated_here = e.calibrated_here};
 }
 
 // Beyond this many classes the matrix is wider than a terminal and unreadable as text; JSON has it.
@@ -111,18 +126,22 @@ void run_eval(const EvalArgs& args) {
   }
   const bool show = args.format == "text";
   if (!args.checkpoint.empty()) {
-    const bool bf16 = args.precision == "bf16";
-    const Member m = evaluate_member(args.checkpoint, args, show, bf16 ? Precision::BF16 : Precision::F32);
-    // bf16: how often its prediction is fp32's, on the same images.
+    const Precision precision = args.precision == "bf16"   ? Precision::BF16
+                                : args.precision == "int8" ? Precision::INT8
+                                                           : Precision::F32;
+    const Member m = evaluate_member(args.checkpoint, args, show, precision);
+    // bf16 and int8: how often its prediction is fp32's, on the same images.
     std::optional<double> agreement;
-    if (bf16) {
+    if (precision != Precision::F32) {
       const Member fp32 = evaluate_member(args.checkpoint, args, false);
       agreement = top1_agreement(m.result.probabilities, fp32.result.probabilities);
     }
     if (show) {
-      print_text(m.path + (bf16 ? " (bf16)" : ""), m.result, m.model.class_names);
+      print_text(m.path + (agreement ? fmt::format(" ({})", args.precision) : ""), m.result, m.model.class_names);
+      if (m.quantization) fmt::print("\nint8 ranges: {}\n", calibration_text(m));
       if (agreement) {
-        fmt::print("\ntop-1 agreement with fp32: {:.2f}% of {}\n", 100 * *agreement, plural(m.result.images, "image"));
+        fmt::print("{}top-1 agreement with fp32: {:.2f}% of {}\n", m.quantization ? "" : "\n", 100 * *agreement,
+                   plural(m.result.images, "image"));
       }
       return;
     }
@@ -131,6 +150,12 @@ void run_eval(const EvalArgs& args) {
     out["model"] = m.model.model;
     out["precision"] = args.precision;
     if (agreement) out["top1_agreement_with_fp32"] = *agreement;
+    if (m.quantization) {
+      out["calibration"] = {{"method", calibration_method_name(m.quantization->method)},
+                            {"images", m.quantization->images},
+                            {"source", m.quantization->source},
+                            {"from_checkpoint", !m.calibrated_here}};
+    }
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -181,9 +206,15 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--format", args->format, "text or json")->default_val("text");
   add_threads_option(*cmd, args->threads);
   cmd->add_option("--precision", args->precision,
-                  "fp32, or bf16 (bfloat16 inference; also reports its top-1 agreement with fp32)")
-      ->check(CLI::IsMember({"fp32", "bf16"}))
+                  "fp32, bf16 (bfloat16 inference) or int8 (8-bit integer inference, with the checkpoint's calibration "
+                  "from `cnnzoo quantize`, else calibrated now on --calibration training images); bf16 and int8 "
+                  "also report their top-1 agreement with fp32")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
       ->default_val("fp32");
+  cmd->add_option("--calibration", args->calibration,
+                  "int8 of a checkpoint without calibration: training images to calibrate on")
+      ->default_val(512)
+      ->check(at_least(1));
   args->budget_flags.add_to(*cmd, BudgetFlags::kImages | BudgetFlags::kGzip);
   cmd->callback([args] { run_eval(*args); });
 }

@@ -4,14 +4,17 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cnnzoo::cli {
 
 struct MachinePeak {
-  double gflops = 0;  ///< GFLOP/s (a multiply-add counts as 2 FLOPs), all threads together
+  /// GFLOP/s, or for int8 GOP/s (integer operations), all threads together; a multiply-add counts as 2.
+  double gflops = 0;
   int threads = 0;
-  std::string precision = "fp32";  ///< "fp32" or "bf16"
-  /// The unit measured: "avx512f" or "avx2+fma" (fp32 FMA), "avx512_bf16" (vdpbf16ps) or "amx_bf16" (tdpbf16ps).
+  std::string precision = "fp32";  ///< The operands' type: "fp32", "bf16" or "int8"
+  /// The unit measured: "avx512f" or "avx2+fma" (fp32 FMA), "avx512_bf16" (vdpbf16ps) or "amx_bf16" (tdpbf16ps),
+  /// "avx512_vnni" or "avx_vnni" (vpdpbusd on zmm or ymm) or "amx_int8" (tdpbusd).
   std::string isa;
 };
 
@@ -27,5 +30,20 @@ std::optional<std::string> bf16_unit();
 /// The bf16 peak of bf16_unit(), measured as measure_machine_peak (bf16 dot-product chains in short bursts);
 /// nothing on a CPU without a bf16 unit.
 std::optional<MachinePeak> measure_bf16_peak(int threads, double seconds = 0.2);
+
+/// The int8 units (u8 x s8 multiply-adds into int32) this CPU has and this process may use, the one oneDNN's
+/// int8 kernels prefer first: "amx_int8" (where Linux grants the tile data permission), "avx512_vnni",
+/// "avx_vnni".
+std::vector<std::string> int8_units();
+
+/// The first of int8_units(), the one oneDNN's int8 kernels run on; nothing on a CPU without one.
+std::optional<std::string> int8_unit();
+
+/// The int8 peak (GOP/s) of one of int8_units(), measured as measure_machine_peak: tdpbusd tiles or vpdpbusd
+/// chains in short bursts. Throws cnnzoo::Error for a unit that is not among them.
+MachinePeak measure_int8_unit_peak(const std::string& unit, int threads, double seconds = 0.2);
+
+/// The int8 peak of int8_unit(); nothing on a CPU without an int8 unit.
+std::optional<MachinePeak> measure_int8_peak(int threads, double seconds = 0.2);
 
 }  // namespace cnnzoo::cli

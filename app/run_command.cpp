@@ -14,9 +14,11 @@
 #include "cnnzoo/init.h"
 #include "cnnzoo/io.h"
 #include "cnnzoo/models.h"
+#include "cnnzoo/quantization.h"
 #include "flag_checks.h"
 #include "non_finite_warning.h"
 #include "option_flags.h"
+#include "progress.h"
 #include "run_inputs.h"
 #include "run_onnx.h"
 #include "run_outputs.h"
@@ -27,6 +29,10 @@ namespace {
 
 // Samples per engine run when --batch is not given: enough to use the cores, little memory for 224x224.
 constexpr int64_t kDefaultBatch = 32;
+
+// int8 of a model without stored ranges nor training data (a zoo model): the ranges come from at most this
+// many of the inputs themselves.
+constexpr int64_t kMaxSelfCalibrationInputs = 64;
 
 bool is_model_name(const std::string& name) {
   const auto& models = list_models();
@@ -73,6 +79,8 @@ struct RunModel {
   std::string checkpoint;                ///< the file `parameters` came from, if any
   std::vector<std::string> class_names;
   ImagePreprocessing preprocessing;
+  std::string data{};  ///< a checkpoint's data set: int8 calibrates on its training images
+  std::shared_ptr<const Quantization> quantization{};  ///< a checkpoint's int8 ranges (`cnnzoo quantize`)
 };
 
 RunModel from_checkpoint(const RunArgs& a, const std::string& checkpoint, const std::string& model,
@@ -89,13 +97,19 @@ RunModel from_checkpoint(const RunArgs& a, const std::string& checkpoint, const 
         fmt::format("--input {}: the checkpoint {} sets the input size ({}); images are resized to it", input_flag.size,
                     checkpoint, to_string(preprocessing.input)));
   }
+  std::shared_ptr<const Quantization> quantization;
+  if (const auto it = trained.meta.find(kQuantizationKey); it != trained.meta.end() && a.precision == "int8") {
+    quantization = std::make_shared<const Quantization>(quantization_from_json(it->second, checkpoint));
+  }
   return {.name = trained.model,
           .options = trained.options,
           .input_origin = "from the checkpoint",
           .parameters = std::move(trained.parameters),
           .checkpoint = checkpoint,
           .class_names = std::move(trained.class_names),
-          .preprocessing = preprocessing};
+          .preprocessing = preprocessing,
+          .data = trained.data,
+          .quantization = std::move(quantization)};
 }
 
 // A zoo model: its input size from --input CxHxW, else the height and width of the first array, else its own.
@@ -231,6 +245,60 @@ struct OutputRows {
   }
 };
 
+// Fills `x` with the samples from `next` on, as many as fit; the samples it holds, in order (those that
+// cannot be read are reported to `failures` and skipped).
+std::vector<const Sample*> fill_batch(const std::vector<Sample>& samples, std::size_t& next, const RunModel& m,
+                                      const DecodeBudgets& budgets, Tensor& x, InputFailures& failures) {
+  const int64_t batch = x.shape()[0];
+  const auto per_sample = static_cast<std::size_t>(x.numel() / batch);
+  std::vector<const Sample*> filled;
+  while (static_cast<int64_t>(filled.size()) < batch && next < samples.size()) {
+    const Sample& s = samples[next++];
+    if (fill_sample(s, m.preprocessing, budgets, x.f32().subspan(filled.size() * per_sample, per_sample), failures)) {
+      filled.push_back(&s);
+    }
+  }
+  // A short batch: the rows past it are zeros whose outputs are dropped.
+  std::fill(x.f32().begin() + static_cast<std::ptrdiff_t>(filled.size() * per_sample), x.f32().end(), 0.0f);
+  return filled;
+}
+
+// int8's ranges: the checkpoint's, else calibrated on --calibration images of its training set, else (a zoo
+// model) on the first inputs themselves, which stderr says.
+std::shared_ptr<const Quantization> int8_ranges(const RunArgs& a, const RunModel& m, const Graph& graph,
+                                                const Parameters& parameters, const std::vector<Sample>& samples) {
+  if (m.quantization) return m.quantization;
+  const CalibrationOptions options{.threads = a.threads};
+  if (!m.data.empty()) {
+    const std::unique_ptr<Dataset> train = open_dataset(m.data, Split::Train, {.budgets = a.budget_flags.resolve()});
+    return std::make_shared<const Quantization>(calibrate_on_data(graph, parameters, *train, a.calibration, options));
+  }
+  std::vector<Tensor> batches;
+  std::size_t next = 0;
+  InputFailures ignored;  // the run itself reports the inputs that cannot be read
+  int64_t seen = 0;
+  while (next < samples.size() && seen < kMaxSelfCalibrationInputs) {
+    Tensor x(graph.shape(graph.inputs()[0]));
+    const auto filled = static_cast<int64_t>(fill_batch(samples, next, m, a.budget_flags.resolve(), x, ignored).size());
+    if (filled == 0) break;
+    seen += filled;
+    batches.push_back(std::move(x));
+  }
+  if (batches.empty()) return nullptr;  // no input can be read: nothing will run
+  fmt::print(stderr,
+             "int8: {} has no calibrated ranges; they come from the first {} of the inputs themselves (`cnnzoo "
+             "quantize` stores ranges from a training set with a checkpoint)\n",
+             m.name, plural(seen, "sample"));
+  return std::make_shared<const Quantization>(calibrate(graph, parameters, batches, options));
+}
+
+Precision run_precision(const std::string& name) {
+  if (name == "fp32") return Precision::F32;
+  if (name == "bf16") return Precision::BF16;
+  if (name == "int8") return Precision::INT8;
+  throw InvalidArgument(fmt::format("--precision: unknown precision '{}'; known: fp32, bf16, int8", name));
+}
+
 void run_model(const RunArgs& a, RunModel m, const std::vector<std::string>& files, InputFailures& failures,
                const std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>>& arrays) {
   const std::vector<Sample> samples = list_samples(files, arrays, m, failures);
@@ -247,7 +315,14 @@ void run_model(const RunArgs& a, RunModel m, const std::vector<std::string>& fil
                                  : init_parameters(graph, init_scheme_for(m.name), a.seed);
   };
   Parameters parameters = m.parameters ? std::move(*m.parameters) : load_parameters();
-  InferenceEngine engine(graph, std::move(parameters), {.threads = a.threads, .reload_parameters = load_parameters});
+  const Precision precision = run_precision(a.precision);
+  std::shared_ptr<const Quantization> quantization =
+      precision == Precision::INT8 ? int8_ranges(a, m, graph, parameters, samples) : nullptr;
+  InferenceEngine engine(graph, std::move(parameters),
+                         {.threads = a.threads,
+                          .precision = precision,
+                          .reload_parameters = load_parameters,
+                          .quantization = std::move(quantization)});
 
   Tensor x(graph.shape(graph.inputs()[0]));
   const auto per_sample = static_cast<std::size_t>(x.numel() / batch);
@@ -256,20 +331,12 @@ void run_model(const RunArgs& a, RunModel m, const std::vector<std::string>& fil
   const DecodeBudgets budgets = a.budget_flags.resolve();
   std::size_t next = 0;
   while (next < samples.size()) {
-    std::vector<const Sample*> filled;
-    while (static_cast<int64_t>(filled.size()) < batch && next < samples.size()) {
-      const Sample& s = samples[next++];
-      if (fill_sample(s, m.preprocessing, budgets, x.f32().subspan(filled.size() * per_sample, per_sample), failures)) {
-        filled.push_back(&s);
-      }
-    }
+    const std::vector<const Sample*> filled = fill_batch(samples, next, m, budgets, x, failures);
     if (filled.empty()) break;
     for (std::size_t i = 0; i < filled.size(); ++i) {
       warn_if_non_finite_input(filled[i]->label, x.f32().subspan(i * per_sample, per_sample),
                                Dims(x.shape().begin() + 1, x.shape().end()));
     }
-    // A short last batch: the rows past it are zeros whose outputs are dropped.
-    std::fill(x.f32().begin() + static_cast<std::ptrdiff_t>(filled.size() * per_sample), x.f32().end(), 0.0f);
     const std::vector<Tensor> outputs = engine.run(x);
     for (std::size_t o = 0; o < outputs.size(); ++o) {
       const auto per_row = static_cast<std::size_t>(outputs[o].numel() / batch);
@@ -302,6 +369,10 @@ void run_onnx(const RunArgs& a, const std::string& path, const std::vector<std::
     throw InvalidArgument(fmt::format("--input {}: an ONNX model's input sizes come from its arrays", input_flag.size));
   }
   if (a.batch) throw InvalidArgument("--batch: an ONNX model runs each array whole");
+  if (a.precision != "fp32") {
+    throw InvalidArgument(
+        fmt::format("--precision {}: an ONNX model runs in fp32 here; drop --precision", a.precision));
+  }
   for (const std::string& spec : specs) {
     const std::string file = spec.substr(spec.find('=') + 1);
     if (!is_npy_path(file)) {
@@ -361,6 +432,18 @@ void add_run_options(CLI::App& command, RunArgs& a) {
   command.add_option("--output", a.output, "Write the first output (the logits, N x K) of every input as .npy");
   command.add_option("--output-dir", a.output_dir, "Write every output to this folder, each as NAME.npy");
   add_threads_option(command, a.threads);
+  command
+      .add_option("--precision", a.precision,
+                  "fp32, bf16 (bfloat16 inference) or int8 (8-bit integer inference with the checkpoint's ranges "
+                  "from `cnnzoo quantize`; else calibrated on --calibration training images of a checkpoint, or "
+                  "on the first 64 inputs themselves for a zoo model)")
+      ->default_val("fp32")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+  command
+      .add_option("--calibration", a.calibration,
+                  "int8 of a checkpoint without ranges: training images to calibrate on (a seeded sample)")
+      ->default_val(512)
+      ->check(at_least(1));
   a.budget_flags.add_to(command, BudgetFlags::kImages | BudgetFlags::kOnnx);
 }
 

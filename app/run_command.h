@@ -28,7 +28,9 @@ struct RunArgs {
   std::string output;
   std::string output_dir;
   int threads = 0;
-  BudgetFlags budget_flags;  ///< how large an image may decode and an ONNX constant fold
+  std::string precision = "fp32";  ///< fp32, bf16 or int8
+  int64_t calibration = 512;       ///< int8 of a checkpoint without ranges: training images to calibrate on
+  BudgetFlags budget_flags;        ///< how large an image may decode and an ONNX constant fold
 };
 
 /// Adds every option of `run` (all but its positional arguments) to `command`, bound to `args`.

@@ -21,8 +21,16 @@ namespace cnnzoo {
 
 /// Arithmetic of the heavy operations. bf16 keeps activations and weights in bfloat16 (8 bits of
 /// mantissa) with float32 accumulation, which the AVX512-BF16 instructions run at twice the rate of fp32;
-/// inputs, outputs, biases and normalisation statistics stay float32.
-enum class Precision : uint8_t { F32, BF16 };
+/// inputs, outputs, biases and normalisation statistics stay float32. int8 (inference only) runs
+/// convolutions and linear layers on 8-bit integers with int32 accumulation (VNNI, AMX-INT8): weights
+/// with a symmetric scale per output channel, activations with one scale per tensor from calibrated
+/// ranges (EngineOptions::quantization); pooling and concatenation stay in int8, other ops run in float32.
+enum class Precision : uint8_t { F32, BF16, INT8 };
+
+/// "fp32", "bf16" or "int8".
+const char* precision_name(Precision precision);
+
+struct Quantization;
 
 class Optimizer;
 
@@ -43,6 +51,9 @@ struct EngineOptions {
   /// them: a copy (const& constructor) or the ones it was given, unreleased (&& constructor), so one more
   /// copy of the weights stays in memory. Parameters that are not finite themselves are always kept.
   std::function<Parameters()> reload_parameters = {};
+  /// Precision::INT8: the range of every value of the graph (calibrate(), or a file `cnnzoo quantize`
+  /// wrote). Required then: a value without a range is an InvalidArgument naming it.
+  std::shared_ptr<const Quantization> quantization = {};
 };
 
 /// Figures of a compiled plan, for reports and tests.
@@ -52,6 +63,7 @@ struct PlanStats {
   int64_t fused_batch_norms = 0;
   int64_t fused_relus = 0;
   int64_t fused_sums = 0;
+  int64_t int8_layers = 0;      ///< convolutions and linear layers that run on int8
   int64_t arena_bytes = 0;      ///< activations and scratch, after buffer reuse
   int64_t unplanned_bytes = 0;  ///< what the same buffers would take without reuse
   int64_t weight_bytes = 0;     ///< weights in the primitives' layouts

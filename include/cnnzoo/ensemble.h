@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cnnzoo/fit.h"
+#include "cnnzoo/quantization.h"
 
 namespace cnnzoo {
 
@@ -18,12 +19,19 @@ struct CheckpointEvaluationOptions {
   int threads = 0;      ///< engine threads (0 = every core)
   DecodeBudgets budgets{};
   Precision precision = Precision::F32;
+  /// int8 of a checkpoint without calibrated ranges (no `cnnzoo quantize` output): calibrate on this many
+  /// images of the training split of the data set it was trained on, with these options.
+  int64_t calibration_images = 512;
+  CalibrationOptions calibration{};
   FitCallbacks callbacks{};  ///< on_eval_start and on_eval_batch: progress
 };
 
 struct CheckpointEvaluation {
   TrainedModel model;
   Evaluation result;
+  /// int8: the ranges used, from the checkpoint's metadata or calibrated here (Quantization::source says).
+  std::shared_ptr<const Quantization> quantization{};
+  bool calibrated_here = false;
 };
 
 /// A checkpoint written by fit() on the test split of its data set (or options.data), with the evaluation

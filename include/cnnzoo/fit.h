@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -121,7 +123,7 @@ struct Evaluation {
 /// Runs `graph` (built for batch `batch`) over `data` with the evaluation transform.
 Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads = 0,
                     int64_t loader_threads = 1, const FitCallbacks& callbacks = {},
-                    Precision precision = Precision::F32);
+                    Precision precision = Precision::F32, std::shared_ptr<const Quantization> quantization = {});
 
 /// An evaluation as JSON: {"images", "top1", "top5", "loss", "per_class": {class name: accuracy or null},
 /// "confusion": [[...]]} (`cnnzoo eval --format json`, a run's evaluation.json).
@@ -141,6 +143,7 @@ struct TrainedModel {
   std::vector<std::string> class_names;
   Normalization normalization;  ///< of the data set it was trained on
   Parameters parameters;
+  std::map<std::string, std::string> meta;  ///< the checkpoint's metadata as read (int8 ranges, ...)
 };
 
 /// Reads a checkpoint written by fit(); Error names the file and what is missing.

@@ -18,7 +18,20 @@ CheckpointEvaluation evaluate_checkpoint(const std::string& path, const Checkpoi
   ModelOptions model_options = out.model.options;
   model_options.batch = std::min<int64_t>(options.batch, data->size());
   const Graph graph = build_model(out.model.model, model_options);
-  out.result = evaluate(graph, out.model.parameters, *data, options.threads, 1, options.callbacks, options.precision);
+  if (options.precision == Precision::INT8) {
+    if (const auto it = out.model.meta.find(kQuantizationKey); it != out.model.meta.end()) {
+      out.quantization = std::make_shared<const Quantization>(quantization_from_json(it->second, path));
+    } else {
+      const std::unique_ptr<Dataset> train = open_dataset(out.model.data, Split::Train, {.budgets = options.budgets});
+      CalibrationOptions calibration = options.calibration;
+      calibration.threads = options.threads;
+      out.quantization = std::make_shared<const Quantization>(
+          calibrate_on_data(graph, out.model.parameters, *train, options.calibration_images, calibration));
+      out.calibrated_here = true;
+    }
+  }
+  out.result = evaluate(graph, out.model.parameters, *data, options.threads, 1, options.callbacks, options.precision,
+                        out.quantization);
   return out;
 }
 

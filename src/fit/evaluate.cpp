@@ -78,7 +78,8 @@ double top1_agreement(const Tensor& a, const Tensor& b) {
 }
 
 Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads,
-                    int64_t loader_threads, const FitCallbacks& callbacks, Precision precision) {
+                    int64_t loader_threads, const FitCallbacks& callbacks, Precision precision,
+                    std::shared_ptr<const Quantization> quantization) {
   const Dims& input = graph.shape(graph.inputs().at(0));
   const int64_t batch = input[0];
   const int64_t classes = graph.shape(graph.outputs().at(0))[1];
@@ -89,7 +90,10 @@ Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Data
   // No plain copy in the engine: `parameters` outlive it (a NaN batch runs on the reference interpreter).
   InferenceEngine engine(
       graph, parameters,
-      {.threads = threads, .precision = precision, .reload_parameters = [&parameters] { return parameters; }});
+      {.threads = threads,
+                                .precision = precision,
+                                .reload_parameters = [&parameters] { return parameters; },
+                                .quantization = std::move(quantization)});
   Loader loader(data, {.batch_size = batch,
                        .shuffle = false,
                        .drop_last = false,

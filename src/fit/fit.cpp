@@ -367,6 +367,7 @@ TrainedModel load_trained_model(const std::string& path) {
   const Graph graph = build_model(trained.model, trained.options);
   require_fit(check_parameters(graph, checkpoint.model), fmt::format("{}: weights do not fit {}", path, trained.model));
   trained.parameters = std::move(checkpoint.model);
+  trained.meta = std::move(checkpoint.meta);
   return trained;
 }
 

@@ -2,13 +2,13 @@
 // a handful of iterations on a machine busy with other tests.
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli/cpu_flags.h"
 #include "cli/run_cli.h"
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/models.h"
@@ -18,23 +18,11 @@ namespace cnnzoo {
 namespace {
 
 using nlohmann::json;
+using test::cpu_flags;
 using test::run_cli;
 
 int64_t macs_of(const std::string& model, const ModelOptions& options = {}) {
   return analyze(build_model(model, options)).total.macs;
-}
-
-// The CPU's feature flags as the kernel reports them (the first "flags" line of /proc/cpuinfo).
-std::set<std::string> cpu_flags() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::set<std::string> flags;
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream words(line.substr(line.find(':') + 1));
-    for (std::string w; words >> w;) flags.insert(w);
-    break;
-  }
-  return flags;
 }
 
 std::string fp32_unit() { return cpu_flags().contains("avx512f") ? "avx512f" : "avx2+fma"; }
@@ -136,7 +124,70 @@ TEST(CliBench, Bf16InferenceReportsItsErrorAgainstFp32) {
   // Training stays fp32: asked for bf16, it says so.
   const auto t = run_cli("bench resnet20 --train --precision bf16");
   EXPECT_EQ(t.exit_code, 1);
-  EXPECT_EQ(t.err, "cnnzoo: error: bf16 training is not implemented (bf16 is an inference precision here)\n");
+  EXPECT_EQ(t.err,
+            "cnnzoo: error: --precision bf16 --train: bf16 training is not implemented (bf16 is an inference "
+            "precision here); train in fp32 or drop --train\n");
+}
+
+// int8 calibrates on random inputs like the timed one, runs every convolution and the classifier on int8, and
+// reports how far its logits are from fp32's: a rounding step of 1/127 of each range per layer, so about 1% of
+// the logits' spread after 20 layers, and the same top-1 class for nearly every sample.
+TEST(CliBench, Int8InferenceRunsEveryLayerOnInt8AndReportsItsErrorAgainstFp32) {
+  const json j = bench_json("resnet20 --batch 8 --precision int8 --iterations 2 --warmup 1");
+  EXPECT_EQ(j["precision"], "int8");
+  const Graph g = build_model("resnet20");
+  const auto layers = std::count_if(g.nodes().begin(), g.nodes().end(),
+                                    [](const Node& n) { return n.op == OpKind::Conv || n.op == OpKind::Linear; });
+  EXPECT_EQ(layers, 20);  // 19 convolutions (identity shortcuts padded with zeros, no 1x1 convolutions) and fc
+  EXPECT_EQ(j["int8_layers"], layers);
+  const json& error = j["int8_logits_error"];
+  EXPECT_GT(error["relative"].get<double>(), 0.0);
+  EXPECT_LT(error["relative"].get<double>(), 0.05);
+  EXPECT_NEAR(error["relative"].get<double>(), error["max_abs"].get<double>() / error["fp32_range"].get<double>(),
+              1e-12);
+  EXPECT_GE(error["top1_agreement"].get<double>(), 0.75);  // 6 of 8 at least; random weights, close logits
+  EXPECT_LE(error["top1_agreement"].get<double>(), 1.0);
+  const auto t = run_cli("bench resnet20 --train --precision int8");
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_NE(t.err.find("--precision int8 --train: int8 training is not implemented"), std::string::npos) << t.err;
+}
+
+// int8 runs on the CPU's int8 unit: AMX tiles (tdpbusd) where Linux grants them, else AVX-512 VNNI, else AVX
+// VNNI (vpdpbusd); its fraction is of that unit's peak in integer operations per second (GOP/s).
+TEST(CliBench, Int8FractionIsOfThePeakOfTheInt8Unit) {
+  const std::set<std::string> flags = cpu_flags();
+  const std::string unit = flags.contains("amx_int8")      ? "amx_int8"
+                           : flags.contains("avx512_vnni") ? "avx512_vnni"
+                           : flags.contains("avx_vnni")    ? "avx_vnni"
+                                                           : fp32_unit();
+  const json j = bench_json("resnet20 --precision int8 --iterations 3 --warmup 1");
+  EXPECT_EQ(j["peak_unit"], unit);
+  const double fp32_peak = j["peak_gflops_per_s"], gops = j["gflops_per_s"], fraction = j["peak_fraction"];
+  EXPECT_GT(fraction, 0);
+  if (unit == fp32_unit()) {
+    EXPECT_TRUE(j["peak_gflops_int8"].is_null()) << j.dump();
+    EXPECT_NEAR(fraction, gops / fp32_peak, 1e-9);
+  } else {
+    EXPECT_NEAR(fraction, gops / j["peak_gflops_int8"].get<double>(), 1e-9);
+  }
+
+  const auto r = run_cli("bench resnet20 --precision int8 --iterations 1 --warmup 0 --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\nachieved         "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" GOP/s\npeak fp32        "), std::string::npos) << "int8's rate is of integer operations";
+  if (unit == fp32_unit()) {
+    EXPECT_NE(r.out.find("\npeak int8        none: this CPU has no int8 unit"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("% of the fp32 peak (" + unit + ")\n"), std::string::npos) << r.out;
+  } else {
+    const std::string method = unit == "amx_int8" ? "amx_int8 tdpbusd tiles" : unit + " vpdpbusd chains";
+    EXPECT_NE(r.out.find(" GOP/s measured on 1 thread (" + method + ")\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("% of the int8 peak (" + unit + ")\n"), std::string::npos) << r.out;
+  }
+  EXPECT_NE(r.out.find("\nint8 layers      20 convolutions and linear layers on int8 (ranges calibrated on 16 "
+                       "random images)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nint8 vs fp32     logits differ by at most "), std::string::npos) << r.out;
 }
 
 // bf16 runs on the CPU's bf16 unit where it has one (AMX tiles, else AVX-512 BF16 dot products), so its

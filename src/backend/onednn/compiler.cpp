@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "backend/onednn/pool_geometry.h"
 #include "cnnzoo/error.h"
 
 namespace cnnzoo::onednn {
@@ -16,6 +18,12 @@ memory::desc plain_md(const Dims& d, dt type) {
   memory::dims strides(d.size(), 1);  // row-major
   for (std::size_t i = d.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * d[i];
   return memory::desc(to_dims(d), type, strides);
+}
+
+memory::desc with_type(const memory::desc& md, dt type) {
+  memory::desc out = md;
+  out.data.data_type = memory::convert_to_c(type);
+  return out;
 }
 
 Lowering::Lowering(const Graph& graph, const Parameters& parameters, Plan& plan, Pass pass)
@@ -35,8 +43,17 @@ ValueState& Lowering::state(ValueId v) {
   return s;
 }
 
-void Lowering::set_state(ValueId v, BufferId buffer, const memory::desc& md) {
-  states_.at(static_cast<std::size_t>(v)) = {buffer, md};
+void Lowering::set_state(ValueId v, BufferId buffer, const memory::desc& md, float scale) {
+  states_.at(static_cast<std::size_t>(v)) = {buffer, md, scale};
+}
+
+const ValueRange& Lowering::range(ValueId v) const {
+  const std::string& name = graph_.value(v).name;
+  const auto it = quantization_->ranges.find(name);
+  if (it == quantization_->ranges.end()) {
+    throw InvalidArgument(fmt::format("int8: no calibrated range for '{}'; calibrate this very model", name));
+  }
+  return it->second;
 }
 
 const Tensor& Lowering::param(const Node& node, std::string_view suffix) const {
@@ -60,21 +77,35 @@ bool Lowering::last_use(ValueId v, NodeId user, NodeId at) const {
   return may_overwrite_buffer(graph_, v, user, at, pass_);
 }
 
-BufferId Lowering::reorder(BufferId from, const memory::desc& wanted, const std::string& label) {
+BufferId Lowering::reorder(BufferId from, const memory::desc& wanted, const std::string& label, float scale) {
   const BufferId to = plan_.add_buffer(wanted, label + ".reorder");
-  reorder_into(from, to, label);
+  reorder_into(from, to, label, scale);
   return to;
 }
 
-void Lowering::reorder_into(BufferId from, BufferId to, const std::string& label) {
-  dnnl::reorder::primitive_desc pd(engine(), plan_.buffer(from).md, engine(), plan_.buffer(to).md);
+void Lowering::reorder_into(BufferId from, BufferId to, const std::string& label, float scale) {
+  dnnl::primitive_attr attr;
+  if (scale != 1.0f) attr.set_output_scales(0, {scale});  // (de)quantization: to = scale * from
+  dnnl::reorder::primitive_desc pd(engine(), plan_.buffer(from).md, engine(), plan_.buffer(to).md, attr);
   Step s{.label = label, .primitive = dnnl::reorder(pd), .args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
   s.is_reorder = true;
   plan_.add_step(std::move(s));
 }
 
 BufferId Lowering::input_as(ValueId v, const memory::desc& wanted, const std::string& label) {
-  return as_layout(state(v).buffer, wanted, label);
+  const ValueState& s = state(v);
+  const bool to_int8 = is_int8(wanted.data_type());
+  if (to_int8 && !is_int8(s.md.data_type())) {
+    throw Error(fmt::format("onednn: float value '{}' wanted as int8 without a scale", graph_.value(v).name));
+  }
+  // Into int8 at the value's own scale; into a float type at scale 1 (an int8 value dequantized).
+  return input_quantized(v, wanted, to_int8 ? s.scale : 1.0f, label);
+}
+
+BufferId Lowering::input_quantized(ValueId v, const memory::desc& wanted, float scale, const std::string& label) {
+  const ValueState& s = state(v);
+  if (s.md == wanted && s.scale == scale) return s.buffer;
+  return reorder(s.buffer, wanted, label, s.scale / scale);
 }
 
 BufferId Lowering::as_layout(BufferId from, const memory::desc& wanted, const std::string& label) {
@@ -82,14 +113,17 @@ BufferId Lowering::as_layout(BufferId from, const memory::desc& wanted, const st
 }
 
 BufferId Lowering::weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted,
-                           const std::string& label) {
+                           const std::string& label, const std::vector<float>& scales, int mask) {
   if (static_cast<std::size_t>(data.nbytes()) != plain.get_size()) {
     throw ShapeError(fmt::format("{}: {} bytes of data for a {}-byte weight", label, data.nbytes(), plain.get_size()));
   }
   OwnedBytes storage(wanted.get_size());
   memory src(plain, engine(), read_only_handle(data.bytes()));  // the reorder's source: only read
   memory dst(wanted, engine(), storage.data());
-  dnnl::reorder(src, dst).execute(setup_stream_, src, dst);
+  dnnl::primitive_attr attr;
+  if (!scales.empty()) attr.set_output_scales(mask, scales);
+  dnnl::reorder(dnnl::reorder::primitive_desc(engine(), plain, engine(), wanted, attr))
+      .execute(setup_stream_, src, dst);
   setup_stream_.wait();
   return plan_.add_owned(wanted, std::move(storage), label);
 }
@@ -101,6 +135,74 @@ void Lowering::step(const std::string& label, dnnl::primitive primitive, std::un
 void Compiler::lower(NodeId id) {
   const Node& n = graph().node(id);
   if (fusions_.absorbed.contains(id)) return;
+  if (!int8() || takes_int8(n)) return lower_family(n);
+  // An op without int8 kernels here runs in float32: its int8 inputs are dequantized for it, while other
+  // readers still see them in int8.
+  std::vector<std::pair<ValueId, ValueState>> int8_inputs;
+  for (ValueId v : n.inputs) {
+    const ValueState s = state(v);
+    if (!is_int8(s.md.data_type()) ||
+        std::any_of(int8_inputs.begin(), int8_inputs.end(), [v](const auto& p) { return p.first == v; })) {
+      continue;
+    }
+    int8_inputs.emplace_back(v, s);
+    const ValueState f = dequantized(v);
+    set_state(v, f.buffer, f.md);
+  }
+  lower_family(n);
+  for (const auto& [v, s] : int8_inputs) set_state(v, s.buffer, s.md, s.scale);
+}
+
+ValueState Compiler::dequantized(ValueId v) {
+  if (const auto it = dequantized_.find(v); it != dequantized_.end()) return it->second;
+  const ValueState& s = state(v);
+  const memory::desc md = with_type(s.md, dt::f32);
+  const ValueState f{reorder(s.buffer, md, graph().value(v).name + ".dequantize", s.scale), md, 1.0f};
+  dequantized_.emplace(v, f);
+  return f;
+}
+
+bool Compiler::takes_int8(const Node& n) const {
+  switch (op_family(n.op)) {
+    case OpFamily::Conv:
+    case OpFamily::Linear:
+    case OpFamily::Concat:
+    case OpFamily::View:
+    case OpFamily::Dropout:
+      return true;
+    case OpFamily::Pool:
+      return !pool_geometry(graph(), n).fallback;  // the fallback's reference kernel is float32
+    case OpFamily::BatchNorm:
+    case OpFamily::Lrn:
+    case OpFamily::Activation:
+    case OpFamily::Softmax:
+    case OpFamily::Add:
+    case OpFamily::ChannelMul:
+    case OpFamily::ChannelPad:
+    case OpFamily::TensorOp:
+    case OpFamily::Constant:
+      return false;
+  }
+  return false;
+}
+
+std::optional<std::pair<dt, float>> Compiler::int8_output(ValueId v) const {
+  const std::vector<NodeId>& readers = graph().value(v).consumers;
+  // A residual add fused into a convolution reads its operand in int8 too.
+  const auto reads_int8 = [this](NodeId r) {
+    return takes_int8(graph().node(r)) || (graph().node(r).op == OpKind::Add && fusions_.absorbed.contains(r));
+  };
+  if (graph().is_output(v) || std::none_of(readers.begin(), readers.end(), reads_int8)) {
+    return std::nullopt;
+  }
+  // A concatenation's lone input is written at the concatenation's scale: it then concatenates as it is.
+  ValueId ranged = v;
+  if (readers.size() == 1 && graph().node(readers[0]).op == OpKind::Concat) ranged = graph().node(readers[0]).output;
+  const ValueRange& r = range(ranged);
+  return std::pair(r.unsigned_int8() ? dt::u8 : dt::s8, r.scale());
+}
+
+void Compiler::lower_family(const Node& n) {
   // One case per op family; a family added to OpFamily without one does not compile (-Werror=switch).
   switch (op_family(n.op)) {
     case OpFamily::Conv:
@@ -115,7 +217,7 @@ void Compiler::lower(NodeId id) {
       return lower_eltwise(*this, n);
     case OpFamily::Dropout: {  // the identity at inference
       const ValueState s = state(n.inputs[0]);
-      return set_state(n.output, s.buffer, s.md);
+      return set_state(n.output, s.buffer, s.md, s.scale);
     }
     case OpFamily::Linear:
       return lower_linear(*this, n);

@@ -3,6 +3,7 @@
 // primitive wants another layout. One lowering function per op family, in lower_*.cpp.
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 #include "cnnzoo/buffer_sharing.h"
 #include "cnnzoo/graph.h"
 #include "cnnzoo/parameters.h"
+#include "cnnzoo/quantization.h"
 
 namespace cnnzoo::onednn {
 
@@ -23,7 +25,12 @@ using dt = memory::data_type;
 struct ValueState {
   BufferId buffer = -1;
   memory::desc md;
+  float scale = 1.0f;  ///< an int8 value's real value is scale * stored; 1 for the float types
 };
+
+inline bool is_int8(dt type) { return type == dt::s8 || type == dt::u8; }
+/// The same layout holding another data type of the same size class (an activation's blocked layout).
+memory::desc with_type(const memory::desc& md, dt type);
 
 /// Nodes that the inference plan runs inside a convolution: a batch norm folded into its weights,
 /// a ReLU as an eltwise post-op, a residual sum as a sum post-op (with an optional ReLU after it).
@@ -60,20 +67,32 @@ class Lowering {
   void set_activation_type(dt type) { activation_type_ = type; }
 
   ValueState& state(ValueId v);
-  void set_state(ValueId v, BufferId buffer, const memory::desc& md);
+  void set_state(ValueId v, BufferId buffer, const memory::desc& md, float scale = 1.0f);
+
+  /// int8 inference: the calibrated ranges (none otherwise).
+  void set_quantization(const Quantization* quantization) { quantization_ = quantization; }
+  bool int8() const { return quantization_ != nullptr; }
+  /// The calibrated range of `v`; an InvalidArgument naming it when the calibration lacks it.
+  const ValueRange& range(ValueId v) const;
   /// The parameter `node.suffix`, checked against its ParamSpec shape; an Error names it when missing.
   const Tensor& param(const Node& node, std::string_view suffix) const;
 
-  /// Value `v` in layout `wanted`: its own buffer when the layouts agree, else a reordered copy.
+  /// Value `v` in layout `wanted`: its own buffer when the layouts agree, else a reordered copy. An int8
+  /// value wanted in a float type is dequantized; wanted in int8 it keeps its scale.
   BufferId input_as(ValueId v, const memory::desc& wanted, const std::string& label);
-  /// Reorders `from` into a new buffer of layout `wanted` (one step).
-  BufferId reorder(BufferId from, const memory::desc& wanted, const std::string& label);
-  /// Reorders `from` into the existing buffer `to` (one step).
-  void reorder_into(BufferId from, BufferId to, const std::string& label);
+  /// Value `v` as int8 of layout and type `wanted` with scale `scale`: quantized, requantized or as it is.
+  BufferId input_quantized(ValueId v, const memory::desc& wanted, float scale, const std::string& label);
+  /// Reorders `from` into a new buffer of layout `wanted` (one step), multiplying by `scale`.
+  BufferId reorder(BufferId from, const memory::desc& wanted, const std::string& label, float scale = 1.0f);
+  /// Reorders `from` into the existing buffer `to` (one step), multiplying by `scale`.
+  void reorder_into(BufferId from, BufferId to, const std::string& label, float scale = 1.0f);
   /// `from` in layout `wanted`: itself when the layouts agree, else a reordered copy.
   BufferId as_layout(BufferId from, const memory::desc& wanted, const std::string& label);
-  /// Copies plain weights (described by `plain`) into a persistent buffer of layout `wanted`, now.
-  BufferId weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted, const std::string& label);
+  /// Copies plain weights (described by `plain`) into a persistent buffer of layout `wanted`, now; int8
+  /// weights are multiplied by `scales` on the way (oneDNN's output-scale `mask`: 0 one scale, else per
+  /// output channel).
+  BufferId weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted, const std::string& label,
+                   const std::vector<float>& scales = {}, int mask = 0);
   /// Appends a primitive step.
   void step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args);
   /// Whether node `user` may write its output over the buffer of its input `v`: every other reader of
@@ -91,6 +110,7 @@ class Lowering {
   std::vector<ValueState> states_;
   dnnl::stream setup_stream_;
   dt activation_type_ = dt::f32;
+  const Quantization* quantization_ = nullptr;
   Pass pass_;
 };
 
@@ -109,10 +129,20 @@ class Compiler : public Lowering {
 
   const Fusions& fusions() const { return fusions_; }
 
-  int fused_batch_norms = 0, fused_relus = 0, fused_sums = 0;
+  int fused_batch_norms = 0, fused_relus = 0, fused_sums = 0, int8_layers = 0;
+
+  /// int8 inference: the int8 type and scale of the value `v` a convolution produces, if it should leave it in int8:
+  /// some reader takes int8 and it is no graph output. A concatenation's input takes the concatenation's scale.
+  std::optional<std::pair<dt, float>> int8_output(ValueId v) const;
+  /// Whether node `n` takes int8 inputs as they are (else they are dequantized for it).
+  bool takes_int8(const Node& n) const;
 
  private:
   void lower(NodeId id);
+  void lower_family(const Node& n);
+  /// A float32 copy of int8 value `v`, made once and kept for every reader that needs float32.
+  ValueState dequantized(ValueId v);
+  std::unordered_map<ValueId, ValueState> dequantized_;
   Fusions fusions_;
   Parameters* releasable_ = nullptr;
 };
@@ -124,12 +154,28 @@ memory::desc plain_md(const Dims& d, dt type = dt::f32);
 
 // One lowering function per op family (lower_*.cpp).
 void lower_conv(Compiler& compiler, const Node& n);
+// Parts of the convolution's lowering shared by float and int8 (lower_conv.cpp).
+/// The fused ops of `f` as post-ops: a sum of the operand (read as `sum_type`, times `sum_scale`), a ReLU.
+dnnl::post_ops conv_post_ops(Compiler& compiler, const ConvFusion& f, float sum_scale, dt sum_type);
+/// Convolution `n` at inference for the given data types, every layout left to oneDNN; bias float32.
+dnnl::convolution_forward::desc conv_inference_desc(const Compiler& compiler, const Node& n,
+                                                    const memory::desc& w_plain, dt src, dt weights, dt dst);
+/// The destination of fused convolution `n` whose sum post-op adds its operand, already there: the operand's
+/// own buffer when this is its last use, else a copy; held as `residual_type` with `residual_scale`.
+BufferId sum_destination(Compiler& compiler, const Node& n, const memory::desc& dst_md, dt residual_type,
+                         float residual_scale);
+/// The plain float32 weights of a convolution with `out` channels on input `x` (goihw when grouped).
+memory::desc conv_weights_md(const attr::Conv& a, const Dims& x, int64_t out);
+/// The int8 convolution (lower_int8.cpp), with the folded `weight` and `bias` (float32, plain).
+void lower_conv_int8(Compiler& compiler, const Node& n, const Tensor& weight, const Tensor& bias,
+                     const memory::desc& w_plain);
 void lower_pool(Compiler& compiler, const Node& n);
 void lower_batch_norm(Compiler& compiler, const Node& n);
 void lower_lrn(Compiler& compiler, const Node& n);
 void lower_eltwise(Compiler& compiler, const Node& n);  // relu, sigmoid
 void lower_softmax(Compiler& compiler, const Node& n);
 void lower_linear(Compiler& compiler, const Node& n);
+void lower_linear_int8(Compiler& compiler, const Node& n, const Tensor& weight, const Tensor& bias);
 void lower_flatten(Lowering& lowering, const Node& n);
 void lower_concat(Lowering& lowering, const Node& n);
 void lower_add(Lowering& lowering, const Node& n);

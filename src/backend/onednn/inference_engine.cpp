@@ -12,6 +12,7 @@
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/interpreter.h"
+#include "cnnzoo/quantization.h"
 
 namespace cnnzoo {
 namespace {
@@ -28,7 +29,7 @@ struct CompiledPlan {
 };
 
 std::unique_ptr<CompiledPlan> compile_plan(const dnnl::engine& engine, const Graph& graph, const Parameters& parameters,
-                                           Parameters* releasable, Precision precision, int64_t slice) {
+                                           Parameters* releasable, const EngineOptions& options, int64_t slice) {
   auto compiled = std::make_unique<CompiledPlan>(engine);
   for (ValueId in : graph.inputs()) {
     compiled->inputs.push_back(compiled->plan.add_buffer(onednn::plain_md(graph.shape(in)), graph.value(in).name));
@@ -36,13 +37,15 @@ std::unique_ptr<CompiledPlan> compile_plan(const dnnl::engine& engine, const Gra
   }
   onednn::Compiler compiler(graph, parameters, compiled->plan, onednn::plan_inference_fusions(graph));
   if (releasable != nullptr) compiler.release_parameters_after_use(*releasable);
-  if (precision == Precision::BF16) compiler.set_activation_type(onednn::dt::bf16);
+  if (options.precision == Precision::BF16) compiler.set_activation_type(onednn::dt::bf16);
+  if (options.precision == Precision::INT8) compiler.set_quantization(options.quantization.get());
   compiled->outputs = compiler.compile(compiled->inputs);
   compiled->plan.finalize();
   compiled->stats = onednn::plan_stats(compiled->plan);
   compiled->stats.fused_batch_norms = compiler.fused_batch_norms;
   compiled->stats.fused_relus = compiler.fused_relus;
   compiled->stats.fused_sums = compiler.fused_sums;
+  compiled->stats.int8_layers = compiler.int8_layers;
   compiled->stats.slice = slice;
   return compiled;
 }
@@ -77,7 +80,38 @@ double time_batch(CompiledPlan& compiled, dnnl::stream& stream, int64_t runs) {
   return best;
 }
 
+// int8 needs a calibrated range for every value (a file calibrated for another model lacks them).
+void require_ranges(const Graph& graph, const Quantization* quantization) {
+  if (quantization == nullptr) {
+    throw InvalidArgument(
+        fmt::format("{}: int8 inference needs calibrated ranges (calibrate(), or a file that "
+                    "`cnnzoo quantize` wrote)",
+                    graph.name()));
+  }
+  const std::vector<std::string> missing = missing_ranges(graph, *quantization);
+  if (missing.empty()) return;
+  const std::size_t shown = std::min<std::size_t>(missing.size(), 3);
+  throw InvalidArgument(
+      fmt::format("{}: the int8 calibration lacks the range of {} of its {} values ({}{}); it was "
+                  "made for another model: calibrate this one",
+                  graph.name(), missing.size(), graph.values().size(),
+                  fmt::join(missing.begin(), missing.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                  missing.size() > shown ? ", ..." : ""));
+}
+
 }  // namespace
+
+const char* precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::F32:
+      return "fp32";
+    case Precision::BF16:
+      return "bf16";
+    case Precision::INT8:
+      return "int8";
+  }
+  return "?";
+}
 
 // NaN and infinity. PyTorch propagates them: relu(NaN) = NaN, a max pooling window or a softmax row that
 // holds NaN gives NaN, inf - inf = NaN. oneDNN 2.6 does not everywhere: eltwise ReLU (alone or as a
@@ -106,6 +140,8 @@ struct InferenceEngine::Impl {
   std::optional<Parameters> parameters;
   std::function<Parameters()> reload_parameters;
   bool parameters_finite = true;
+  /// Whether a run's invalid operations are taken as a NaN met inside (not for int8: see compile()).
+  bool watch_invalid_operations = true;
   int64_t reference_runs = 0;
   int threads = 0;  ///< EngineOptions::threads, set around each run
 
@@ -130,9 +166,15 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
                               EngineOptions options) {
   verify(graph);
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
+  if (options.precision == Precision::INT8) require_ranges(graph, options.quantization.get());
   const onednn::ScopedOmpThreads engine_threads(options.threads);
   Impl& m = *impl_;
   m.threads = options.threads;
+  // oneDNN 2.6's int8 convolutions on AMX (brgconv, stride 2) raise the invalid-operation flag on finite data,
+  // so an int8 plan cannot read it as a NaN met inside. int8 values cannot hold NaN or infinity anyway; the
+  // scans of the inputs and outputs still send a batch that is not finite, or outputs that come out so, to
+  // the reference interpreter.
+  m.watch_invalid_operations = options.precision != Precision::INT8;
   Parameters* const given = releasable;  // the && constructor's parameters
   m.graph = graph;
   m.parameters_finite = onednn::all_finite(parameters);
@@ -169,20 +211,20 @@ void InferenceEngine::compile(const Graph& graph, const Parameters& parameters, 
     const Graph sliced_graph = with_batch(graph, kSlice);
     double sliced_seconds = 0;
     {
-      auto sliced = compile_plan(m.engine, sliced_graph, parameters, nullptr, options.precision, kSlice);
+      auto sliced = compile_plan(m.engine, sliced_graph, parameters, nullptr, options, kSlice);
       sliced_seconds = time_batch(*sliced, m.stream, batch / kSlice);
     }
-    m.compiled = compile_plan(m.engine, graph, parameters, nullptr, options.precision, batch);
+    m.compiled = compile_plan(m.engine, graph, parameters, nullptr, options, batch);
     if (sliced_seconds < time_batch(*m.compiled, m.stream, 1)) {
       m.compiled.reset();
-      m.compiled = compile_plan(m.engine, sliced_graph, parameters, releasable, options.precision, kSlice);
+      m.compiled = compile_plan(m.engine, sliced_graph, parameters, releasable, options, kSlice);
     } else if (releasable != nullptr) {
       releasable->clear();  // the plan holds its own copies
     }
   } else if (slice != 0 && slice != batch) {
-    m.compiled = compile_plan(m.engine, with_batch(graph, slice), parameters, releasable, options.precision, slice);
+    m.compiled = compile_plan(m.engine, with_batch(graph, slice), parameters, releasable, options, slice);
   } else {
-    m.compiled = compile_plan(m.engine, graph, parameters, releasable, options.precision, batch);
+    m.compiled = compile_plan(m.engine, graph, parameters, releasable, options, batch);
   }
   m.slices = batch / m.compiled->stats.slice;
   if (keep_parameters && given != nullptr) {
@@ -231,7 +273,8 @@ std::vector<Tensor> InferenceEngine::run(std::span<const Tensor> inputs) {
   }
   // A NaN made or met inside (a ReLU or max pooling of oneDNN may have dropped it), or outputs not finite
   // from finite data: PyTorch would carry the NaN to outputs where oneDNN may not.
-  if (watch.happened() || !onednn::all_finite(out)) return m.run_reference_interpreter(inputs);
+  if ((m.watch_invalid_operations && watch.happened()) || !onednn::all_finite(out))
+    return m.run_reference_interpreter(inputs);
   return out;
 }
 

@@ -29,6 +29,59 @@ void fold_batch_norm(Compiler& compiler, const Node& bn, Tensor& weight, Tensor&
 
 }  // namespace
 
+dnnl::post_ops conv_post_ops(Compiler& compiler, const ConvFusion& f, float sum_scale, dt sum_type) {
+  dnnl::post_ops ops;
+  if (f.add != kNoNode) {
+    ops.append_sum(sum_scale, sum_type);
+    ++compiler.fused_sums;
+  }
+  if (f.relu != kNoNode || f.relu_after_add != kNoNode) {
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    ++compiler.fused_relus;
+  }
+  return ops;
+}
+
+dnnl::convolution_forward::desc conv_inference_desc(const Compiler& compiler, const Node& n,
+                                                    const memory::desc& w_plain, dt src, dt weights, dt dst) {
+  const auto& a = std::get<attr::Conv>(n.attrs);
+  const Hw end = a.effective_pad_end();
+  const int64_t out = compiler.graph().shape(n.output)[1];
+  return {dnnl::prop_kind::forward_inference,
+          dnnl::algorithm::convolution_direct,
+          memory::desc(to_dims(compiler.graph().shape(n.inputs[0])), src, tag::any),
+          memory::desc(w_plain.dims(), weights, tag::any),
+          memory::desc({out}, dt::f32, tag::a),
+          memory::desc(to_dims(compiler.graph().shape(n.output)), dst, tag::any),
+          {a.stride.h, a.stride.w},
+          {a.dilation.h - 1, a.dilation.w - 1},
+          {a.pad.h, a.pad.w},
+          {end.h, end.w}};
+}
+
+BufferId sum_destination(Compiler& compiler, const Node& n, const memory::desc& dst_md, dt residual_type,
+                         float residual_scale) {
+  // The sum post-op accumulates into dst: start it as the other operand, in place when nothing reads that
+  // operand afterwards (a residual block's input, read by its first convolution before). An int8 operand
+  // may be of the other int8 type than dst (the sum post-op reads it as such: same size).
+  const ConvFusion& f = compiler.fusions().conv.at(compiler.id_of(n));
+  const ValueState& other = compiler.state(f.sum_operand);
+  const memory::desc residual_md = with_type(dst_md, residual_type);
+  BufferId residual = other.buffer;
+  if (!compiler.last_use(f.sum_operand, f.add, compiler.id_of(n)) || other.md != residual_md ||
+      other.scale != residual_scale) {
+    residual = compiler.reorder(other.buffer, residual_md, n.name + ".sum", other.scale / residual_scale);
+  }
+  return residual_type == dst_md.data_type() ? residual : compiler.plan().add_alias(residual, dst_md, n.name);
+}
+
+memory::desc conv_weights_md(const attr::Conv& a, const Dims& x, int64_t out) {
+  if (a.groups > 1) {
+    return memory::desc({a.groups, out / a.groups, x[1] / a.groups, a.kernel.h, a.kernel.w}, dt::f32, tag::goihw);
+  }
+  return plain_md(Dims{out, x[1] / a.groups, a.kernel.h, a.kernel.w});
+}
+
 void lower_conv(Compiler& compiler, const Node& n) {
   const auto& a = std::get<attr::Conv>(n.attrs);
   const ConvFusion& f = compiler.fusions().conv.at(compiler.id_of(n));
@@ -43,53 +96,20 @@ void lower_conv(Compiler& compiler, const Node& n) {
     fold_batch_norm(compiler, compiler.graph().node(f.batch_norm), weight, bias);
     ++compiler.fused_batch_norms;
   }
+  const memory::desc w_plain = conv_weights_md(a, x, out);
+  if (compiler.int8()) return lower_conv_int8(compiler, n, weight, bias, w_plain);
 
-  dnnl::post_ops ops;
-  if (f.add != kNoNode) {
-    ops.append_sum(1.0f);
-    ++compiler.fused_sums;
-  }
-  if (f.relu != kNoNode || f.relu_after_add != kNoNode) {
-    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    ++compiler.fused_relus;
-  }
   dnnl::primitive_attr attr;
-  attr.set_post_ops(ops);
-
-  const memory::dims strides{a.stride.h, a.stride.w};
-  const memory::dims dilation{a.dilation.h - 1, a.dilation.w - 1};
-  const Hw end = a.effective_pad_end();
-  const memory::dims pad_l{a.pad.h, a.pad.w};
-  const memory::dims pad_r{end.h, end.w};
-  Dims w_dims{out, x[1] / a.groups, a.kernel.h, a.kernel.w};
-  memory::desc w_plain = plain_md(w_dims);
-  if (a.groups > 1) {
-    w_plain = memory::desc({a.groups, out / a.groups, x[1] / a.groups, a.kernel.h, a.kernel.w}, dt::f32, tag::goihw);
-  }
-  const memory::desc any_src(to_dims(x), compiler.activation_type(), tag::any);
-  const memory::desc any_w(w_plain.dims(), compiler.activation_type(), tag::any);
+  attr.set_post_ops(conv_post_ops(compiler, f, 1.0f, dt::undef));
+  const dt type = compiler.activation_type();
+  const dnnl::convolution_forward::primitive_desc pd(conv_inference_desc(compiler, n, w_plain, type, type, type), attr,
+                                                     compiler.engine());
   const memory::desc bias_md({out}, dt::f32, tag::a);
-  const memory::desc any_dst(to_dims(y), compiler.activation_type(), tag::any);
-  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_src,
-                                       any_w, bias_md, any_dst, strides, dilation, pad_l, pad_r);
-  dnnl::convolution_forward::primitive_desc pd(desc, attr, compiler.engine());
-
   const BufferId src = compiler.input_as(n.inputs[0], pd.src_desc(), n.name);
   const BufferId w = compiler.weights(weight, w_plain, pd.weights_desc(), n.name + ".weight");
   const BufferId b = compiler.weights(bias, bias_md, bias_md, n.name + ".bias");
-  BufferId dst = -1;
-  if (f.add != kNoNode) {
-    // The sum post-op accumulates into dst: start it as the other operand, in place when nothing reads
-    // that operand afterwards (a residual block's input, read by its first convolution before).
-    const ValueState& other = compiler.state(f.sum_operand);
-    if (compiler.last_use(f.sum_operand, f.add, compiler.id_of(n)) && other.md == pd.dst_desc()) {
-      dst = other.buffer;
-    } else {
-      dst = compiler.reorder(other.buffer, pd.dst_desc(), n.name + ".sum");
-    }
-  } else {
-    dst = compiler.plan().add_buffer(pd.dst_desc(), n.name);
-  }
+  const BufferId dst = f.add != kNoNode ? sum_destination(compiler, n, pd.dst_desc(), type, 1.0f)
+                                        : compiler.plan().add_buffer(pd.dst_desc(), n.name);
   compiler.step(n.name, dnnl::convolution_forward(pd),
                 {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst}});
   compiler.set_state(f.result, dst, pd.dst_desc());

@@ -10,16 +10,27 @@ namespace cnnzoo::onednn {
 
 void lower_concat(Lowering& lowering, const Node& n) {
   const auto& a = std::get<attr::Concat>(n.attrs);
-  // oneDNN concatenates sources of one data type: an input of another (a float32 fallback's output in a
-  // bf16 plan) is converted, in plain layout.
-  const dt type = lowering.state(n.inputs[0]).md.data_type();
+  // oneDNN concatenates sources of one data type (and, in int8, one scale): an input of another (a float32
+  // fallback's output in a bf16 plan) is converted, in plain layout; in an int8 plan each input is brought
+  // to the concatenation's own calibrated type and scale, which the convolutions before it already write.
+  dt type = lowering.state(n.inputs[0]).md.data_type();
+  float scale = 1.0f;
+  if (lowering.int8()) {
+    const ValueRange& r = lowering.range(n.output);
+    type = r.unsigned_int8() ? dt::u8 : dt::s8;
+    scale = r.scale();
+  }
   std::vector<memory::desc> srcs;
   std::unordered_map<int, BufferId> args;
   for (std::size_t i = 0; i < n.inputs.size(); ++i) {
     const ValueId v = n.inputs[i];
-    BufferId buffer = lowering.state(v).buffer;
-    memory::desc md = lowering.state(v).md;
-    if (md.data_type() != type) {
+    const ValueState& s = lowering.state(v);
+    BufferId buffer = s.buffer;
+    memory::desc md = s.md;
+    if (lowering.int8()) {
+      md = with_type(md, type);
+      buffer = lowering.input_quantized(v, md, scale, n.name);
+    } else if (md.data_type() != type) {
       md = plain_md(lowering.graph().shape(v), type);
       buffer = lowering.input_as(v, md, n.name);
     }
@@ -30,7 +41,7 @@ void lower_concat(Lowering& lowering, const Node& n) {
   const BufferId dst = lowering.plan().add_buffer(pd.dst_desc(), n.name);
   args[DNNL_ARG_DST] = dst;
   lowering.step(n.name, dnnl::concat(pd), std::move(args));
-  lowering.set_state(n.output, dst, pd.dst_desc());
+  lowering.set_state(n.output, dst, pd.dst_desc(), scale);
 }
 
 void lower_add(Lowering& lowering, const Node& n) {

@@ -18,7 +18,7 @@ void lower_pool(Compiler& compiler, const Node& n) {
   const BufferId src = compiler.input_as(n.inputs[0], pd.src_desc(), n.name);
   const BufferId dst = compiler.plan().add_buffer(pd.dst_desc(), n.name);
   compiler.step(n.name, dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  compiler.set_state(n.output, dst, pd.dst_desc());
+  compiler.set_state(n.output, dst, pd.dst_desc(), x.scale);  // int8 pools keep their input's scale
 }
 
 }  // namespace cnnzoo::onednn
