@@ -116,19 +116,6 @@ void compare_with_fp32(const Graph& graph, const Parameters& parameters, const T
   r.top1_agreement = top1_agreement(want, got);
 }
 
-// int8's ranges from random batches like the timed input (another seed's stream).
-std::shared_ptr<const Quantization> calibrate_on_random(const Graph& graph, const Parameters& parameters, uint64_t seed,
-                                                        int threads) {
-  const Dims shape = graph.shape(graph.inputs().at(0));
-  std::vector<Tensor> batches;
-  for (int64_t images = 0; images < kCalibrationImages; images += shape[0]) {
-    batches.push_back(test_uniform(fmt::format("bench.calibration.{}", batches.size()), shape, seed, -1, 1));
-  }
-  Quantization q = calibrate(graph, parameters, batches, {.threads = threads});
-  q.source = "random uniform [-1, 1] inputs";
-  return std::make_shared<const Quantization>(std::move(q));
-}
-
 Precision precision_from_flag(const std::string& precision) {
   return precision == "bf16" ? Precision::BF16 : precision == "int8" ? Precision::INT8 : Precision::F32;
 }
@@ -148,8 +135,10 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
         .slice = args.slice,
         .reload_parameters = [graph, model = find_model(args.model).name,
                               seed = args.seed] { return init_parameters(graph, init_scheme_for(model), seed); },
-        .quantization =
-            precision == Precision::INT8 ? calibrate_on_random(graph, parameters, args.seed, threads) : nullptr};
+        .quantization = precision == Precision::INT8
+                            ? std::make_shared<const Quantization>(calibrate_on_random(
+                                  graph, parameters, kCalibrationImages, args.seed, {.threads = threads}))
+                            : nullptr};
     // The engine keeps its own copy of the weights in its layouts: the plain ones are released as it goes
     // (kept for a low precision, whose logits are compared with fp32's).
     auto engine = low ? std::make_shared<InferenceEngine>(graph, parameters, options)
