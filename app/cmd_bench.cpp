@@ -77,6 +77,8 @@ struct BenchResult {
   /// the share of the batch whose top-1 class is fp32's.
   double max_error = 0, fp32_range = 0, top1_agreement = 0;
   int64_t int8_layers = 0;  ///< int8: convolutions and linear layers run on int8
+  /// Inference: runs the engine handed to its reference interpreter, its values not being finite.
+  int64_t reference_runs = 0;
 
   double images_per_s() const { return static_cast<double>(batch) / (latency.median_ms / 1000); }
   double gflops_per_s() const { return static_cast<double>(flops_per_iteration) / (latency.median_ms / 1000) / 1e9; }
@@ -147,7 +149,10 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
     r.int8_layers = engine->stats().int8_layers;
     r.arena_bytes = engine->stats().arena_bytes;
     r.slice = engine->stats().slice;
-    return [engine, x] { engine->run(x); };
+    return [engine, x, &r] {
+      engine->run(x);
+      r.reference_runs = engine->reference_runs();
+    };
   }
   const int64_t classes = graph.shape(graph.outputs().at(0)).at(1);
   std::vector<int64_t> labels(static_cast<std::size_t>(x.shape()[0]));
@@ -208,6 +213,15 @@ BenchResult bench(const BenchArgs& args) {
   std::function<void()> work = prepare_work(args, graph, parameters, threads, r);
   r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
   work = nullptr;
+  if (r.reference_runs > 0) {
+    // Timing the interpreter would be a silently wrong figure for the engine.
+    throw Error(fmt::format(
+        "{} with random weights (seed {}) gives values that are not finite (its activations overflow), so the "
+        "engine ran its reference interpreter and the times would not be the engine's; a network this deep needs "
+        "trained weights or batch-norm statistics (`cnnzoo experiment cost` times deep ResNets with weights that "
+        "keep activations of order one)",
+        graph.name(), args.seed));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const MachinePeak after = measure_machine_peak(threads, kPeakSeconds / 2);
   r.peak = before.gflops >= after.gflops ? before : after;
