@@ -77,6 +77,8 @@ struct BenchResult {
   /// the share of the batch whose top-1 class is fp32's.
   double max_error = 0, fp32_range = 0, top1_agreement = 0;
   int64_t int8_layers = 0;  ///< int8: convolutions and linear layers run on int8
+  /// Inference: runs the engine handed to its reference interpreter, its values not being finite.
+  int64_t reference_runs = 0;
 
   double images_per_s() const { return static_cast<double>(batch) / (latency.median_ms / 1000); }
   double gflops_per_s() const { return static_cast<double>(flops_per_iteration) / (latency.median_ms / 1000) / 1e9; }
@@ -116,19 +118,6 @@ void compare_with_fp32(const Graph& graph, const Parameters& parameters, const T
   r.top1_agreement = top1_agreement(want, got);
 }
 
-// int8's ranges from random batches like the timed input (another seed's stream).
-std::shared_ptr<const Quantization> calibrate_on_random(const Graph& graph, const Parameters& parameters, uint64_t seed,
-                                                        int threads) {
-  const Dims shape = graph.shape(graph.inputs().at(0));
-  std::vector<Tensor> batches;
-  for (int64_t images = 0; images < kCalibrationImages; images += shape[0]) {
-    batches.push_back(test_uniform(fmt::format("bench.calibration.{}", batches.size()), shape, seed, -1, 1));
-  }
-  Quantization q = calibrate(graph, parameters, batches, {.threads = threads});
-  q.source = "random uniform [-1, 1] inputs";
-  return std::make_shared<const Quantization>(std::move(q));
-}
-
 Precision precision_from_flag(const std::string& precision) {
   return precision == "bf16" ? Precision::BF16 : precision == "int8" ? Precision::INT8 : Precision::F32;
 }
@@ -148,8 +137,10 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
         .slice = args.slice,
         .reload_parameters = [graph, model = find_model(args.model).name,
                               seed = args.seed] { return init_parameters(graph, init_scheme_for(model), seed); },
-        .quantization =
-            precision == Precision::INT8 ? calibrate_on_random(graph, parameters, args.seed, threads) : nullptr};
+        .quantization = precision == Precision::INT8
+                            ? std::make_shared<const Quantization>(calibrate_on_random(
+                                  graph, parameters, kCalibrationImages, args.seed, {.threads = threads}))
+                            : nullptr};
     // The engine keeps its own copy of the weights in its layouts: the plain ones are released as it goes
     // (kept for a low precision, whose logits are compared with fp32's).
     auto engine = low ? std::make_shared<InferenceEngine>(graph, parameters, options)
@@ -158,7 +149,10 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
     r.int8_layers = engine->stats().int8_layers;
     r.arena_bytes = engine->stats().arena_bytes;
     r.slice = engine->stats().slice;
-    return [engine, x] { engine->run(x); };
+    return [engine, x, &r] {
+      engine->run(x);
+      r.reference_runs = engine->reference_runs();
+    };
   }
   const int64_t classes = graph.shape(graph.outputs().at(0)).at(1);
   std::vector<int64_t> labels(static_cast<std::size_t>(x.shape()[0]));
@@ -219,6 +213,15 @@ BenchResult bench(const BenchArgs& args) {
   std::function<void()> work = prepare_work(args, graph, parameters, threads, r);
   r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
   work = nullptr;
+  if (r.reference_runs > 0) {
+    // Timing the interpreter would be a silently wrong figure for the engine.
+    throw Error(fmt::format(
+        "{} with random weights (seed {}) gives values that are not finite (its activations overflow), so the "
+        "engine ran its reference interpreter and the times would not be the engine's; a network this deep needs "
+        "trained weights or batch-norm statistics (`cnnzoo experiment cost` times deep ResNets with weights that "
+        "keep activations of order one)",
+        graph.name(), args.seed));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const MachinePeak after = measure_machine_peak(threads, kPeakSeconds / 2);
   r.peak = before.gflops >= after.gflops ? before : after;

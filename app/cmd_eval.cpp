@@ -43,7 +43,8 @@ struct Member {
 // Where an int8 evaluation's ranges came from, in words.
 std::string calibration_text(const Member& m) {
   const Quantization& q = *m.quantization;
-  return fmt::format("{} ({} on {} images of {})", m.calibrated_here ? "calibrated now" : "the checkpoint's calibration",
+  return fmt::format("{} ({} on {} images of {})",
+                     m.calibrated_here ? "calibrated now" : "the checkpoint's calibration",
                      calibration_method_name(q.method), q.images, q.source);
 }
 

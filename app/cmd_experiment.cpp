@@ -25,9 +25,14 @@ void print_list() {
   fmt::print("run one: cnnzoo experiment NAME --out DIR (cnnzoo experiment --help)\n");
 }
 
-// Progress of a training experiment: a line per run, and a bar per epoch on a terminal.
-ExperimentCallbacks progress_callbacks(std::unique_ptr<Progress>& bar) {
+// Progress of a training experiment: a line per run, and a bar per epoch on a terminal; of a measuring one
+// (cost), one bar over its points.
+ExperimentCallbacks progress_callbacks(std::unique_ptr<Progress>& bar, std::unique_ptr<Progress>& points) {
   ExperimentCallbacks c;
+  c.on_measure = [&points](const std::string& what, int done, int total) {
+    if (!points) points = std::make_unique<Progress>("measuring", total, "point");
+    points->update(done - 1, what);
+  };
   c.on_run_start = [&bar](const std::string& model, uint64_t seed, int run, int runs) {
     bar.reset();
     fmt::print("run {}/{}: {} seed {}\n", run, runs, model, seed);
@@ -62,9 +67,10 @@ void run_experiment_command(ExperimentArgs args) {
   }
   args.options.epochs = args.epochs;
   args.options.subset = args.subset;
-  std::unique_ptr<Progress> bar;
-  const ExperimentCallbacks callbacks = progress_callbacks(bar);
+  std::unique_ptr<Progress> bar, points;
+  const ExperimentCallbacks callbacks = progress_callbacks(bar, points);
   const ExperimentOutcome outcome = run_experiment(args.name, args.options, callbacks);
+  if (points) points->finish();
   fmt::print("\n{}\n{}\n\n", outcome.table, outcome.finding);
   for (const std::string& file : outcome.files) fmt::print("wrote {}\n", file);
 }
@@ -92,7 +98,7 @@ void add_experiment_command(CLI::App& app) {
   cmd->add_option("--seeds", o.seeds, "Training experiments: runs per model, seeds 0..K-1 (mean and spread)")
       ->default_val(1)
       ->check(at_least(1));
-  add_threads_option(*cmd, o.threads, "Training experiments: engine threads (0 = every core)");
+  add_threads_option(*cmd, o.threads, "Engine threads of training and measuring experiments (0 = every core)");
   cmd->footer(
       "Each experiment writes OUT/results.json, one SVG per chart (OUT/*.svg) and OUT/report.html, and prints a "
       "short table and its finding with the measured numbers (\"not reproduced\" when the data disagree with the "

@@ -55,6 +55,8 @@ struct ExperimentCallbacks {
   std::function<void(const std::string& model, uint64_t seed, const std::string& where)> on_run_diverged;
   /// The fit() callbacks of every run (progress).
   FitCallbacks fit{};
+  /// A measurement starts (experiment cost): what it measures, and its place among the experiment's (1-based).
+  std::function<void(const std::string& what, int done, int total)> on_measure;
 };
 
 struct ExperimentOutcome {

@@ -68,6 +68,12 @@ class Dataset;
 Quantization calibrate_on_data(const Graph& graph, const Parameters& parameters, const Dataset& data, int64_t images,
                                const CalibrationOptions& options = {});
 
+/// calibrate() on `images` random samples, uniform in [-1, 1] (seeded by `seed`), in batches of the graph's
+/// batch size: a calibration for timing and quick use where no data set is at hand (`cnnzoo bench`). Its
+/// ranges are those of such inputs, not of real images. Quantization::source says so.
+Quantization calibrate_on_random(const Graph& graph, const Parameters& parameters, int64_t images, uint64_t seed,
+                                 const CalibrationOptions& options = {});
+
 /// Ranges stored as JSON in a safetensors file's metadata, under this key (`cnnzoo quantize`).
 inline constexpr const char* kQuantizationKey = "cnnzoo.quantization";
 

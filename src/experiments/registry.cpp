@@ -48,6 +48,11 @@ const std::vector<Entry>& entries() {
         "ensemble's, and the ensemble's as members are added",
         experiments::ensemble_default_time(), true},
        experiments::run_ensemble},
+      {{"cost",
+        "time and memory of ResNet-50 against batch size (1 to 64) and of the CIFAR ResNets against depth (20 to "
+        "1202), fp32, bf16 and int8 inference and an fp32 training step: both grow linearly",
+        experiments::cost_default_time(), false},
+       experiments::run_cost},
   };
   return all;
 }
@@ -79,11 +84,12 @@ void check_options(const ExperimentInfo& info, const ExperimentOptions& o) {
   at_least("ExperimentOptions::seeds", o.seeds, 1);
   at_least("ExperimentOptions::threads", o.threads, 0);
   if (info.trains) return;
-  // An analysis experiment trains nothing: a training option given to it is a mistake worth saying.
+  // An experiment without training runs (analysis, timing): a training option given to it is a mistake worth
+  // saying.
   const auto refuse = [&](const char* field, bool given) {
     if (given) {
-      throw OptionError({field},
-                        fmt::format("{}: experiment '{}' trains nothing and takes no {}", field, info.name, field));
+      throw OptionError(
+          {field}, fmt::format("{}: experiment '{}' has no training runs and takes no {}", field, info.name, field));
     }
   };
   refuse("ExperimentOptions::epochs", o.epochs.has_value());

@@ -32,4 +32,10 @@ ExperimentOutcome run_ensemble(const ExperimentOptions& options, const Experimen
                                ExperimentFolder& folder);
 std::string ensemble_default_time();
 
+/// Time and memory against batch size and depth, inference at three precisions and a training step
+/// (cost_growth.cpp); its default time.
+ExperimentOutcome run_cost(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
+                           ExperimentFolder& folder);
+std::string cost_default_time();
+
 }  // namespace cnnzoo::experiments

@@ -88,12 +88,11 @@ Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Data
                                       data.name(), data.num_classes()));
   }
   // No plain copy in the engine: `parameters` outlive it (a NaN batch runs on the reference interpreter).
-  InferenceEngine engine(
-      graph, parameters,
-      {.threads = threads,
-                                .precision = precision,
-                                .reload_parameters = [&parameters] { return parameters; },
-                                .quantization = std::move(quantization)});
+  InferenceEngine engine(graph, parameters,
+                         {.threads = threads,
+                          .precision = precision,
+                          .reload_parameters = [&parameters] { return parameters; },
+                          .quantization = std::move(quantization)});
   Loader loader(data, {.batch_size = batch,
                        .shuffle = false,
                        .drop_last = false,

@@ -241,6 +241,20 @@ TEST(CliBench, Bf16FractionIsOfThePeakOfTheBf16Unit) {
   }
 }
 
+// ResNet-602 with torchvision's initialisation overflows (batch norm at its initial statistics lets the residual
+// sums grow geometrically): the engine computes such values on its reference interpreter, whose time is no
+// figure of the engine's, so bench refuses to report it.
+TEST(CliBench, ATimeOfTheReferenceInterpreterIsRefused) {
+  const auto r = run_cli("bench resnet20 --depth 602 --iterations 1 --warmup 0");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("cnnzoo: error: resnet602 with random weights (seed 0) gives values that are not finite (its "
+                       "activations overflow), so the engine ran its reference interpreter and the times would not "
+                       "be the engine's"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CliBench, MistakesAreNamed) {
   auto r = run_cli("bench resnet2");
   EXPECT_EQ(r.exit_code, 1);

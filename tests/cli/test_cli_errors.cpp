@@ -64,7 +64,7 @@ TEST(CliErrors, MistypedCommandSuggestsTheNearest) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "cnnzoo: error: unknown command 'summry'; did you mean 'summary'? commands: list, summary, compare, run, "
-            "train, eval, predict, samples, export, bench, report, experiment (cnnzoo --help)\n");
+            "train, eval, predict, samples, export, quantize, bench, report, experiment (cnnzoo --help)\n");
   EXPECT_TRUE(r.out.empty());
   const CliResult far = run_cli("frobnicate");
   EXPECT_EQ(far.exit_code, 2);

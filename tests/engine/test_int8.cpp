@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "cnnzoo/builder.h"
 #include "cnnzoo/engine.h"
@@ -265,6 +266,66 @@ INSTANTIATE_TEST_SUITE_P(Zoo, Int8Zoo,
                                          ZooCase{"vgg11_bn", {3, 64, 64}}, ZooCase{"alexnet_paper", {3, 127, 127}},
                                          ZooCase{"resnext50_32x4d", {3, 64, 64}}),
                          [](const testing::TestParamInfo<ZooCase>& info) { return std::string(info.param.model); });
+
+// Random images with structure: a random 4x4 pattern per channel, each cell 16x16 pixels, plus finer noise.
+// Pure noise would not do: global average pooling makes its features alike, and a network with torchvision's
+// initialisation then predicts one class for all of them, against which any agreement is meaningless.
+Tensor blocky_images(const Dims& shape, uint64_t seed) {
+  const Tensor coarse = test_uniform("coarse", {shape[0], shape[1], 4, 4}, seed, -1, 1);
+  Tensor x = test_uniform("fine", shape, seed, -0.25, 0.25);
+  const int64_t h = shape[2], w = shape[3];
+  for (int64_t nc = 0; nc < shape[0] * shape[1]; ++nc) {
+    for (int64_t y = 0; y < h; ++y) {
+      for (int64_t z = 0; z < w; ++z) {
+        x.f32()[static_cast<std::size_t>((nc * h + y) * w + z)] +=
+            coarse.f32()[static_cast<std::size_t>(nc * 16 + (y * 4 / h) * 4 + z * 4 / w)];
+      }
+    }
+  }
+  return x;
+}
+
+// Issue 16's accuracy check on a torchvision model: ResNet-18 with torchvision's initialisation and batch norm's
+// statistics calibrated on random images, int8 calibrated (min-max) on 200 others, top-1 agreement with fp32 on
+// 1,000 more. Such a network's logits lie close together (its fp32 predictions spread over dozens of classes),
+// so agreement is far harder than on a trained one (99.46% on `make run`'s model): 90.3% here, where PyTorch's
+// FX int8 (onednn backend, per-channel weights, histogram observers) agrees on 87.3% of the same construction
+// (scripts/int8_agreement_reference.py). The issue's 99% holds only where fp32 predicts one or two classes for
+// all inputs (torchvision's initialisation without calibrated statistics), which says nothing.
+TEST(Int8, TorchvisionResNet18AgreesWithFp32OnAThousandRandomInputs) {
+  constexpr int64_t kBatch = 50;
+  const Graph g = build_model("resnet18", {.batch = kBatch, .input = Dims{3, 64, 64}});
+  Parameters p = init_parameters(g, init_scheme_for("resnet18"), 5);
+  {
+    // Batch norm's running statistics calibrated on such images, as training would leave them: 40 steps
+    // without an update, each moving them a tenth of the way (PyTorch's momentum).
+    TrainingEngine bn(g, p, {.threads = 2});
+    const std::vector<int64_t> labels(kBatch, 0);
+    for (int i = 0; i < 40; ++i) bn.step(blocky_images(g.shape(g.inputs()[0]), 500 + i), labels);
+  }
+  std::vector<Tensor> calibration;
+  for (int i = 0; i < 4; ++i) calibration.push_back(blocky_images(g.shape(g.inputs()[0]), i));
+  InferenceEngine fp32(g, p);
+  InferenceEngine int8 = int8_engine(g, p, calibrated(g, p, calibration));
+  int agree = 0, total = 0;
+  std::set<int64_t> fp32_classes;
+  for (int i = 0; i < 20; ++i) {
+    const Tensor x = blocky_images(g.shape(g.inputs()[0]), 1000 + i);
+    const Tensor want = fp32.run(x).at(0), got = int8.run(x).at(0);
+    const auto classes = static_cast<std::ptrdiff_t>(want.shape()[1]);
+    for (int64_t n = 0; n < kBatch; ++n) {
+      const auto a = want.f32().begin() + n * classes, b = got.f32().begin() + n * classes;
+      const int64_t top = std::max_element(a, a + classes) - a;
+      fp32_classes.insert(top);
+      agree += top == std::max_element(b, b + classes) - b;
+      ++total;
+    }
+  }
+  ASSERT_EQ(total, 1000);
+  EXPECT_GE(fp32_classes.size(), 20u) << "fp32's predictions must spread for agreement to mean something";
+  EXPECT_GE(agree, 873) << agree << " of 1000 agree (PyTorch's int8: 873); fp32 predicted " << fp32_classes.size()
+                        << " classes";
+}
 
 TEST(Int8, ResNet18RunsEveryConvolutionAndTheClassifierInInt8WithFewReorders) {
   const Graph g = build_model("resnet18", {.batch = 2, .input = Dims{3, 64, 64}});

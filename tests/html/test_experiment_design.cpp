@@ -146,7 +146,7 @@ TEST_F(ExperimentDesignCli, AFolderWithResultsNeedsOverwriteAndTrainingOptionsAr
 
   r = run_cli("experiment design --epochs 3 --out " + dir_.string() + "_other");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "cnnzoo: error: --epochs: experiment 'design' trains nothing and takes no --epochs\n");
+  EXPECT_EQ(r.err, "cnnzoo: error: --epochs: experiment 'design' has no training runs and takes no --epochs\n");
   EXPECT_FALSE(fs::exists(dir_.string() + "_other"));  // refused before the folder is made
 
   r = run_cli("experiment desing --out " + dir_.string());
