@@ -18,3 +18,9 @@ agreement=$("$binary" eval --checkpoint "$out/best.safetensors" --precision bf16
   sed -n 's/.*"top1_agreement_with_fp32": \([0-9.e-]*\).*/\1/p')
 echo "bf16 top-1 agreement with fp32: $agreement (required: 0.99)"
 awk -v a="$agreement" 'BEGIN { exit !(a >= 0.99) }'
+# int8 inference, calibrated by `cnnzoo quantize` on 512 training images, likewise (issue 16's target).
+"$binary" quantize "$out/best.safetensors" --calibration 512 --output "$out/int8.safetensors"
+agreement=$("$binary" eval --checkpoint "$out/int8.safetensors" --precision int8 --format json |
+  sed -n 's/.*"top1_agreement_with_fp32": \([0-9.e-]*\).*/\1/p')
+echo "int8 top-1 agreement with fp32: $agreement (required: 0.99)"
+awk -v a="$agreement" 'BEGIN { exit !(a >= 0.99) }'
