@@ -115,6 +115,12 @@ struct TrainingOptions {
   /// the backward pass: no gradient tensors are kept (gradients() is empty), which saves their memory and
   /// a pass over them. The result equals step() followed by Optimizer::step().
   bool fused_update = false;
+  /// F32, or BF16 mixed precision: convolutions and linear layers compute on bfloat16 activations, weights
+  /// and gradients of activations (float32 accumulation), and batch norm, pooling, ReLU and sums keep their
+  /// data in bfloat16; the parameters, their gradients, batch-norm statistics, the loss and the optimizer's
+  /// state stay float32 (the master weights are converted at each step). Where the CPU has no bfloat16 unit
+  /// oneDNN would run reference code, and the engine refuses it. INT8 is an inference precision (refused).
+  Precision precision = Precision::F32;
 };
 
 /// One training step at a time: forward with batch statistics and dropout, softmax cross-entropy on the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "cnnzoo/models.h"
+#include "cnnzoo/tensor.h"
 
 namespace cnnzoo::parity {
 
@@ -34,5 +36,46 @@ inline nlohmann::json load_fixture(std::string_view folder, std::string_view nam
   if (!in) throw std::runtime_error("cannot open " + path + "; run /usr/bin/python3 " + std::string(script));
   return nlohmann::json::parse(in);
 }
+
+/// A gradient recorded by a training-parity script: its float64 "values" at "indices" (absent: every entry),
+/// the "scale" relative errors are taken over, and the "norm" of the whole tensor.
+struct RecordedGradient {
+  std::vector<double> values;
+  std::vector<int64_t> indices;
+  double scale = 0, norm = 0;
+
+  RecordedGradient(const nlohmann::json& record, int64_t numel)
+      : values(record.at("values").get<std::vector<double>>()),
+        scale(record.at("scale").get<double>()),
+        norm(record.at("norm").get<double>()) {
+    if (record.contains("indices")) {
+      indices = record.at("indices").get<std::vector<int64_t>>();
+    } else {
+      for (int64_t i = 0; i < numel; ++i) indices.push_back(i);
+    }
+    if (indices.size() != values.size() || (!indices.empty() && indices.back() >= numel)) {
+      throw std::runtime_error("recorded gradient: indices do not match its values or the tensor");
+    }
+  }
+
+  /// Relative L2 error of `grad` over the recorded entries.
+  double error(const Tensor& grad) const {
+    const auto all = grad.f32();
+    double distance = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double d = all[static_cast<std::size_t>(indices[i])] - values[i];
+      distance += d * d;
+    }
+    return std::sqrt(distance) / scale;
+  }
+
+  /// The error of the whole tensor's L2 norm, relative: |(||ours|| - ||exact||)| <= ||ours - exact||, so it
+  /// bounds the whole tensor's error from below.
+  double norm_error(const Tensor& grad) const {
+    double ours = 0;
+    for (const float v : grad.f32()) ours += static_cast<double>(v) * v;
+    return std::abs(std::sqrt(ours) - norm) / std::max(norm, scale);
+  }
+};
 
 }  // namespace cnnzoo::parity

@@ -101,36 +101,16 @@ TEST_P(PyTorchTrainingParity, OneStepMatches) {
     ASSERT_TRUE(engine.gradients().contains(grad_name));
     const Tensor& grad = engine.gradients().at(grad_name);
     ASSERT_EQ(grad.shape(), record.at("shape").get<Dims>());
-    const auto all = grad.f32();
-    const auto exact = record.at("values").get<std::vector<double>>();
-    std::vector<int64_t> indices(exact.size());
-    if (record.contains("indices")) {
-      indices = record.at("indices").get<std::vector<int64_t>>();
-    } else {
-      ASSERT_EQ(static_cast<int64_t>(exact.size()), grad.numel());
-      for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
-    }
-    ASSERT_EQ(indices.size(), exact.size());
-    double distance = 0;
-    for (std::size_t i = 0; i < exact.size(); ++i) {
-      const double d = all[indices[i]] - exact[i];
-      distance += d * d;
-    }
-    const double error = std::sqrt(distance) / record.at("scale").get<double>();
+    const parity::RecordedGradient recorded(record, grad.numel());
+    const double error = recorded.error(grad);
     const double torch_error = record.at("torch_float32_error").get<double>();
     const double tolerance = std::max(kGradientFloor, kTorchFactor * torch_error);
     EXPECT_LE(error, tolerance) << name << " " << grad_name << ": relative L2 error " << error
                                 << " over the recorded entries; PyTorch float32's " << torch_error;
-
-    // The whole tensor's norm: |(||ours|| - ||exact||)| <= ||ours - exact||, so the same bound holds.
-    double ours_norm = 0;
-    for (const float v : all) ours_norm += static_cast<double>(v) * v;
-    const double norm = record.at("norm").get<double>();
-    const double norm_error = std::abs(std::sqrt(ours_norm) - norm) / std::max(norm, record.at("scale").get<double>());
     const double full_tolerance =
         std::max(kGradientFloor, kTorchFactor * record.at("torch_float32_error_full").get<double>());
-    EXPECT_LE(norm_error, full_tolerance)
-        << name << " " << grad_name << ": L2 norm " << std::sqrt(ours_norm) << ", torch " << norm;
+    EXPECT_LE(recorded.norm_error(grad), full_tolerance) << name << " " << grad_name << ": L2 norm, torch "
+                                                         << recorded.norm;
     summary += "; " + grad_name + " " + fmt_error(error, torch_error);
   }
 

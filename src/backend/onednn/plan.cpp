@@ -181,16 +181,13 @@ void Plan::execute_profiled(dnnl::stream& stream) {
   std::vector<std::pair<double, std::string>> times;
   for (Step& s : steps_) {
     const auto start = std::chrono::steady_clock::now();
-    std::string impl = "custom";
     if (s.custom) {
       s.custom();
     } else {
       s.primitive->execute(stream, s.bound);
       stream.wait();
-      const char* name = nullptr;
-      dnnl_primitive_desc_query(s.primitive->get_primitive_desc(), dnnl_query_impl_info_str, 0, &name);
-      impl = name != nullptr ? name : "?";
     }
+    const std::string impl = implementation(s);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     times.emplace_back(ms, fmt::format("{} [{}]", s.label, impl));
   }
@@ -213,6 +210,25 @@ PlanStats plan_stats(const Plan& plan) {
   stats.unplanned_bytes = static_cast<int64_t>(plan.unplanned_bytes());
   stats.weight_bytes = static_cast<int64_t>(plan.owned_bytes());
   return stats;
+}
+
+std::string implementation(const Step& step) {
+  if (!step.primitive) return "custom";
+  const char* name = nullptr;
+  dnnl_primitive_desc_query(step.primitive->get_primitive_desc(), dnnl_query_impl_info_str, 0, &name);
+  return name != nullptr ? name : "?";
+}
+
+std::vector<std::string> reference_layers(const Plan& plan) {
+  std::vector<std::string> found;
+  for (const Step& s : plan.steps()) {
+    if (!s.primitive) continue;
+    const dnnl::primitive::kind kind = s.primitive->get_kind();
+    const bool heavy = kind == dnnl::primitive::kind::convolution || kind == dnnl::primitive::kind::inner_product;
+    const std::string impl = implementation(s);
+    if (heavy && impl.starts_with("ref")) found.push_back(fmt::format("{} [{}]", s.label, impl));
+  }
+  return found;
 }
 
 }  // namespace cnnzoo::onednn

@@ -132,4 +132,11 @@ class Plan {
 /// The figures of a finalized plan that do not depend on how it was compiled: steps, reorders, memory.
 PlanStats plan_stats(const Plan& plan);
 
+/// The implementation oneDNN chose for a primitive step ("brgconv:avx512_core_amx_bf16", "ref:any"), or
+/// "custom" for a custom step.
+std::string implementation(const Step& step);
+/// The convolutions and linear layers of `plan` that oneDNN runs with its reference code (the data type has
+/// no kernel on this CPU): "label [implementation]" each.
+std::vector<std::string> reference_layers(const Plan& plan);
+
 }  // namespace cnnzoo::onednn

@@ -8,7 +8,10 @@ namespace {
 
 using dnnl::prop_kind;
 
-memory::desc any(const Dims& d) { return memory::desc(to_dims(d), dt::f32, tag::any); }
+// Activations and weights in the plan's activation type (bf16 in mixed precision), any layout.
+memory::desc any(const Trainer& t, const Dims& d) { return memory::desc(to_dims(d), t.activation_type(), tag::any); }
+// Weight gradients stay float32 in every precision: the optimizer updates float32 master weights.
+memory::desc any_f32(const Dims& d) { return memory::desc(to_dims(d), dt::f32, tag::any); }
 
 struct ConvGeometry {
   memory::desc weights_plain;
@@ -73,9 +76,9 @@ void forward_conv(Trainer& t, const Node& n) {
   const ConvGeometry geo = geometry(t, n);
   const Dims& x = t.graph().shape(n.inputs[0]);
   const Dims& y = t.graph().shape(n.output);
-  dnnl::convolution_forward::desc desc(prop_kind::forward_training, dnnl::algorithm::convolution_direct, any(x),
-                                       any(geo.weights_plain.dims()), bias_md(n, t.graph()), any(y), geo.strides,
-                                       geo.dilation, geo.pad_l, geo.pad_r);
+  dnnl::convolution_forward::desc desc(prop_kind::forward_training, dnnl::algorithm::convolution_direct, any(t, x),
+                                       any(t, geo.weights_plain.dims()), bias_md(n, t.graph()), any(t, y),
+                                       geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
   dnnl::convolution_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
@@ -103,12 +106,13 @@ BufferId recompute_conv(Trainer& t, const Node& n) {
 
 void backward_conv(Trainer& t, const Node& n) {
   const ConvGeometry geo = geometry(t, n);
-  const memory::desc x = any(t.graph().shape(n.inputs[0]));
-  const memory::desc y = any(t.graph().shape(n.output));
-  const memory::desc w = any(geo.weights_plain.dims());
+  const memory::desc x = any(t, t.graph().shape(n.inputs[0]));
+  const memory::desc y = any(t, t.graph().shape(n.output));
+  const memory::desc w = any(t, geo.weights_plain.dims());
   const auto& fwd = t.saved(n).forward_as<dnnl::convolution_forward::primitive_desc>(n);
-  const dnnl::convolution_backward_weights::desc wdesc(dnnl::algorithm::convolution_direct, x, w, bias_md(n, t.graph()),
-                                                       y, geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
+  const dnnl::convolution_backward_weights::desc wdesc(dnnl::algorithm::convolution_direct, x,
+                                                       any_f32(geo.weights_plain.dims()), bias_md(n, t.graph()), y,
+                                                       geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
   backward_layer<dnnl::convolution_backward_weights, dnnl::convolution_backward_data>(
       t, n, {wdesc, t.engine(), fwd},
       [&] {
@@ -123,7 +127,8 @@ void forward_linear(Trainer& t, const Node& n) {
   const Dims& x = t.graph().shape(n.inputs[0]);
   const Dims& y = t.graph().shape(n.output);
   const Dims w{y[1], x[1]};
-  dnnl::inner_product_forward::desc desc(prop_kind::forward_training, any(x), any(w), bias_md(n, t.graph()), any(y));
+  dnnl::inner_product_forward::desc desc(prop_kind::forward_training, any(t, x), any(t, w), bias_md(n, t.graph()),
+                                         any(t, y));
   dnnl::inner_product_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};
@@ -143,11 +148,11 @@ void backward_linear(Trainer& t, const Node& n) {
   const Dims& ys = t.graph().shape(n.output);
   const Dims ws{ys[1], xs[1]};
   const auto& fwd = t.saved(n).forward_as<dnnl::inner_product_forward::primitive_desc>(n);
-  const dnnl::inner_product_backward_weights::desc wdesc(any(xs), any(ws), bias_md(n, t.graph()), any(ys));
+  const dnnl::inner_product_backward_weights::desc wdesc(any(t, xs), any_f32(ws), bias_md(n, t.graph()), any(t, ys));
   backward_layer<dnnl::inner_product_backward_weights, dnnl::inner_product_backward_data>(
       t, n, {wdesc, t.engine(), fwd},
       [&] {
-        const dnnl::inner_product_backward_data::desc ddesc(any(xs), any(ws), any(ys));
+        const dnnl::inner_product_backward_data::desc ddesc(any(t, xs), any(t, ws), any(t, ys));
         return dnnl::inner_product_backward_data::primitive_desc(ddesc, t.engine(), fwd);
       },
       plain_md(ws));

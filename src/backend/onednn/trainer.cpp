@@ -17,7 +17,9 @@ Trainer::Trainer(const Graph& graph, Parameters& parameters, Parameters& gradien
       options_(options),
       state_(state),
       saved_(graph.nodes().size()),
-      gradients_of_values_(graph.values().size()) {}
+      gradients_of_values_(graph.values().size()) {
+  if (options.precision == Precision::BF16) set_activation_type(dt::bf16);
+}
 
 Tensor& Trainer::writable_param(const Node& n, std::string_view suffix) {
   param(n, suffix);  // checks the name and shape

@@ -9,6 +9,21 @@
 
 namespace cnnzoo {
 
+namespace {
+
+// bf16 on a CPU without a bfloat16 kernel for a layer runs oneDNN's reference code, hundreds of times slower
+// than fp32: refused, with the layer at fault.
+void refuse_reference_layers(const onednn::Plan& plan) {
+  const std::vector<std::string> slow = onednn::reference_layers(plan);
+  if (slow.empty()) return;
+  throw InvalidArgument(fmt::format(
+      "TrainingOptions::precision: bf16 training needs bfloat16 kernels (AVX-512 BF16 or AMX), which this CPU "
+      "lacks for {} of the layers (first: {}); train in fp32",
+      slow.size(), slow.front()));
+}
+
+}  // namespace
+
 struct TrainingEngine::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -28,6 +43,9 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   verify(graph);
   require_trainable(graph);
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
+  if (options.precision == Precision::INT8) {
+    throw InvalidArgument("TrainingOptions::precision: int8 is an inference precision; train in fp32 or bf16");
+  }
   const onednn::ScopedOmpThreads engine_threads(options.threads);
   Impl& m = *impl_;
   m.options = options;
@@ -44,6 +62,7 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();
   m.stats = onednn::plan_stats(m.plan);
+  if (options.precision == Precision::BF16) refuse_reference_layers(m.plan);
 }
 
 TrainingEngine::~TrainingEngine() = default;
