@@ -10,6 +10,7 @@
 #include "cnnzoo/io.h"
 #include "commands.h"
 #include "flag_checks.h"
+#include "machine_peak.h"
 #include "progress.h"
 #include "stop_signals.h"
 
@@ -22,6 +23,7 @@ struct TrainArgs {
   bool aux_logits = false;
   bool no_bn = false;
   bool no_nesterov = false;
+  std::string precision = "fp32";
   BudgetFlags budget_flags;
 };
 
@@ -34,15 +36,22 @@ void run_train(TrainArgs args) {
   o.model_options.aux_logits = args.aux_logits;
   o.model_options.no_bn = args.no_bn;
   if (args.no_nesterov) o.optimizer.nesterov = false;
+  o.precision = args.precision == "bf16" ? Precision::BF16 : Precision::F32;
+  if (o.precision == Precision::BF16 && !bf16_unit()) {
+    // Below AVX-512 the engine refuses; with AVX-512 but no bf16 instructions oneDNN converts in software.
+    fmt::print(stderr,
+               "cnnzoo: note: this CPU has no bfloat16 unit (AVX-512 BF16 or AMX); oneDNN emulates bf16, which is "
+               "slower than fp32 here\n");
+  }
   o.budgets = args.budget_flags.resolve();
   prepare_output_folder(o.out_dir,
                         "--out");  // fit checks it too; here before the header line, so an error stands alone
   // Ctrl-C or a supervisor's SIGTERM: the run writes last.safetensors where it stands and ends. In place
   // before the header line, so that a signal after it always stops the run this way.
   const StopSignals signals;
-  fmt::print("training {} on {} for {} (batch {}, {} lr {} {}, seed {}) into {}\n", o.model, o.data,
+  fmt::print("training {} on {} for {} (batch {}, {} lr {} {}, seed {}, {}) into {}\n", o.model, o.data,
              plural(o.epochs, "epoch"), o.batch_size, o.optimizer.kind, o.schedule.base_lr, o.schedule.kind, o.seed,
-             o.out_dir);
+             precision_name(o.precision), o.out_dir);
   std::fflush(stdout);  // a log file shows it while the data loads
   std::unique_ptr<Progress> bar;
   FitCallbacks callbacks;
@@ -116,6 +125,12 @@ void add_train_command(CLI::App& app) {
                   "are resized to it (default: their own size)")
       ->check(within(1, static_cast<double>(kMaxDim)));
   add_threads_option(*cmd, o.threads, "Engine threads (0 = every core; more than the cores is capped)");
+  cmd->add_option("--precision", args->precision,
+                  "fp32, or bf16: mixed precision (bfloat16 activations and gradients in convolutions, linear "
+                  "layers and batch norm; float32 master weights, optimizer state and checkpoints), on CPUs with "
+                  "AVX-512 BF16 or AMX")
+      ->default_val("fp32")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--loader-threads", o.loader_threads, "Threads that prepare batches")
       ->default_val(o.loader_threads)
       ->check(at_least(1));

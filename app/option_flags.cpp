@@ -13,7 +13,7 @@ namespace {
 
 // Every option field the library's errors name, and the flag that sets it. A field missing here would be
 // printed as the field: tests/cli/test_option_flags.cpp runs the library's option errors through it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 41> kFlags{{
     {"ModelOptions::batch", "--batch"},
     {"ModelOptions::num_classes", "--num-classes"},
     {"ModelOptions::input", "--input"},
@@ -41,6 +41,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kFlags{{
     {"FitOptions::validation_split", "--val-split"},
     {"FitOptions::resume", "--resume"},
     {"FitOptions::overwrite", "--overwrite"},
+    {"FitOptions::precision", "--precision"},
+    {"TrainingOptions::precision", "--precision"},
     {"ExperimentOptions::out_dir", "--out"},
     {"ExperimentOptions::data", "--data"},
     {"ExperimentOptions::epochs", "--epochs"},

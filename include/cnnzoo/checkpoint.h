@@ -37,6 +37,9 @@ inline constexpr const char* kCheckpointDataKey = "data";                   ///<
 inline constexpr const char* kCheckpointOptimizerKey = "optimizer";         ///< to_json(OptimizerOptions)
 inline constexpr const char* kCheckpointScheduleKey = "schedule";           ///< to_json(ScheduleOptions)
 inline constexpr const char* kCheckpointBestMetricKey = "best_metric";      ///< decimal, "%.17g"
+/// The arithmetic of the training steps: "fp32" or "bf16" (precision_name()); absent in checkpoints written
+/// before bf16 training existed, which were fp32.
+inline constexpr const char* kCheckpointPrecisionKey = "precision";
 /// JSON {batches, loss_sum, correct, seen, seconds}: the position inside epoch `epoch` + 1 of a checkpoint
 /// written mid-epoch (a run stopped by a signal); absent or {batches: 0} at an epoch boundary.
 inline constexpr const char* kCheckpointEpochProgressKey = "epoch_progress";

@@ -50,6 +50,9 @@ struct FitOptions {
   DecodeBudgets budgets{};  ///< how large a data file may inflate and an image decode
   uint64_t seed = 0;
   int threads = 0;  ///< engine threads (0 = every core)
+  /// The training steps' arithmetic: F32, or BF16 mixed precision (TrainingOptions::precision; float32 master
+  /// weights, so checkpoints and evaluation stay float32). A resumed run keeps the precision it began with.
+  Precision precision = Precision::F32;
   int64_t loader_threads = 1;
   OptimizerOptions optimizer{
       .kind = "sgd", .momentum = 0.9, .nesterov = true, .weight_decay = 5e-4, .decay_bn_and_bias = false};

@@ -71,6 +71,13 @@ void check_resumable(const FitOptions& options, const Checkpoint& checkpoint, co
   differs(kCheckpointModelKey, options.model);
   differs(kCheckpointSeedKey, std::to_string(options.seed));
   differs(kCheckpointDataKey, data);
+  const auto precision = checkpoint.meta.find(kCheckpointPrecisionKey);
+  const std::string theirs = precision != checkpoint.meta.end() ? precision->second : "fp32";
+  if (theirs != precision_name(options.precision)) {
+    throw OptionError({"FitOptions::resume", "FitOptions::precision"},
+                      fmt::format("FitOptions::resume: {} was trained in {}, this run asks for {}; resume it in {}",
+                                  path, theirs, precision_name(options.precision), theirs));
+  }
 }
 
 Run prepare(const FitOptions& options) {
@@ -137,6 +144,7 @@ void save(const FitOptions& options, const Run& run, const std::string& path, in
                      {kCheckpointOptimizerKey, to_json(options.optimizer)},
                      {kCheckpointScheduleKey, to_json(run.schedule)},
                      {kCheckpointBestMetricKey, fmt::format("{:.17g}", run.result.best_top1)},
+                     {kCheckpointPrecisionKey, precision_name(options.precision)},
                      {kCheckpointEpochProgressKey, epoch_progress_json(progress)},
                      {"history", history_json(run.result.history)}};
   save_checkpoint(path, checkpoint);
@@ -178,6 +186,10 @@ void check_options(const FitOptions& options) {
   }
   if (!(options.label_smoothing >= 0 && options.label_smoothing <= 1)) {
     refuse("FitOptions::label_smoothing", fmt::format("must lie in [0, 1], got {}", options.label_smoothing));
+  }
+  if (options.precision == Precision::INT8) {
+    refuse("FitOptions::precision",
+           "int8 is an inference precision; train in fp32 or bf16, then quantize the checkpoint (cnnzoo quantize)");
   }
   if (!(options.validation_split >= 0 && options.validation_split < 1)) {
     refuse("FitOptions::validation_split", fmt::format("must lie in [0, 1), got {}", options.validation_split));
@@ -222,7 +234,8 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
                         {.threads = options.threads,
                          .seed = options.seed,
                          .label_smoothing = options.label_smoothing,
-                         .fused_update = true});
+                         .fused_update = true,
+                         .precision = options.precision});
   ModelOptions eval_options = run.model_options;
   eval_options.batch = std::min<int64_t>(kEvalBatch, run.test->size());
   const Graph eval_graph = build_model(options.model, eval_options);

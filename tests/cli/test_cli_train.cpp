@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
+#include "cli/cpu_flags.h"
 #include "cli/run_cli.h"
 #include "cli/spawn_cli.h"
 #include "cnnzoo/checkpoint.h"
@@ -119,6 +121,62 @@ TEST(CliTrain, KilledRunResumesFromTheLastCheckpointAndEndsTheSame) {
     EXPECT_EQ(std::memcmp(t.bytes(), b.model.at(name).bytes(), static_cast<std::size_t>(t.nbytes())), 0) << name;
   }
   EXPECT_EQ(b.meta.at("epoch"), "3");
+}
+
+// bf16 mixed precision: the checkpoint says so and keeps float32 weights; a run paused and resumed in bf16 ends
+// bit for bit where the uninterrupted one does; a resume in another precision is refused, naming both.
+TEST(CliTrain, Bf16RunRecordsItsPrecisionAndResumesOnlyInIt) {
+  const std::set<std::string> flags = test::cpu_flags();
+  const std::string straight = temp("bf16_straight");
+  auto r = run_cli(fmt::format("train {} --epochs 2 --precision bf16 --out {}", kSmall, straight));
+  if (!flags.contains("avx512_bf16") && !flags.contains("amx_bf16")) {
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("bf16 training needs bfloat16 kernels"), std::string::npos) << r.err;
+    return;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("seed 5, bf16) into"), std::string::npos) << r.out;
+  const Checkpoint a = load_checkpoint(straight + "/last.safetensors");
+  EXPECT_EQ(a.meta.at(kCheckpointPrecisionKey), "bf16");
+  EXPECT_EQ(a.model.at("fc.weight").dtype(), DType::F32);
+
+  const std::string paused = temp("bf16_paused");
+  ASSERT_EQ(run_cli(fmt::format("train {} --epochs 2 --precision bf16 --stop-after 1 --out {}", kSmall, paused))
+                .exit_code,
+            0);
+  r = run_cli(fmt::format("train {} --epochs 2 --out {} --resume", kSmall, paused));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(fmt::format("--resume: {}/last.safetensors was trained in bf16, this run asks for fp32; "
+                                   "resume it in bf16",
+                                   paused)),
+            std::string::npos)
+      << r.err;
+  r = run_cli(fmt::format("train {} --epochs 2 --precision bf16 --out {} --resume", kSmall, paused));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Checkpoint b = load_checkpoint(paused + "/last.safetensors");
+  for (const auto& [name, t] : a.model) {
+    EXPECT_EQ(std::memcmp(t.bytes(), b.model.at(name).bytes(), static_cast<std::size_t>(t.nbytes())), 0) << name;
+  }
+  // Weights trained in bf16 differ from fp32's (else the run was not in bf16).
+  const std::string fp32 = temp("fp32_two_epochs");
+  ASSERT_EQ(run_cli(fmt::format("train {} --epochs 2 --out {}", kSmall, fp32)).exit_code, 0);
+  const Tensor& w = load_checkpoint(fp32 + "/last.safetensors").model.at("fc.weight");
+  EXPECT_NE(std::memcmp(w.bytes(), a.model.at("fc.weight").bytes(), static_cast<std::size_t>(w.nbytes())), 0);
+
+  // Without bfloat16 kernels (oneDNN kept below AVX-512, as on a CPU without it) the run is refused, not crawled
+  // through reference code.
+  ::setenv("DNNL_MAX_CPU_ISA", "AVX2", 1);
+  r = run_cli(fmt::format("train {} --precision bf16 --out {}", kSmall, temp("bf16_avx2")));
+  ::unsetenv("DNNL_MAX_CPU_ISA");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("cnnzoo: error: --precision: bf16 training needs bfloat16 kernels (AVX-512 BF16 or AMX)", 0),
+            0u)
+      << r.err;
+  EXPECT_NE(r.err.find("train in fp32\n"), std::string::npos) << r.err;
+
+  r = run_cli(fmt::format("train {} --precision int8 --out {}", kSmall, temp("int8")));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--precision"), std::string::npos) << r.err;
 }
 
 }  // namespace

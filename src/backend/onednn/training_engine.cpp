@@ -16,7 +16,7 @@ namespace {
 void refuse_reference_layers(const onednn::Plan& plan) {
   const std::vector<std::string> slow = onednn::reference_layers(plan);
   if (slow.empty()) return;
-  throw InvalidArgument(fmt::format(
+  throw OptionError({"TrainingOptions::precision"}, fmt::format(
       "TrainingOptions::precision: bf16 training needs bfloat16 kernels (AVX-512 BF16 or AMX), which this CPU "
       "lacks for {} of the layers (first: {}); train in fp32",
       slow.size(), slow.front()));
@@ -44,7 +44,8 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   require_trainable(graph);
   require_fit(check_parameters(graph, parameters), graph.name() + ": parameters do not fit");
   if (options.precision == Precision::INT8) {
-    throw InvalidArgument("TrainingOptions::precision: int8 is an inference precision; train in fp32 or bf16");
+    throw OptionError({"TrainingOptions::precision"},
+                      "TrainingOptions::precision: int8 is an inference precision; train in fp32 or bf16");
   }
   const onednn::ScopedOmpThreads engine_threads(options.threads);
   Impl& m = *impl_;
@@ -58,7 +59,17 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   // The input is read where the caller keeps it (bound at each step): no copy, no second batch in memory.
   m.input = m.plan.add_external(onednn::plain_md(m.input_shape), nullptr, "input");
   onednn::Trainer trainer(graph, parameters, m.gradients, m.plan, m.options, m.state);
-  m.outputs = trainer.compile(m.input);
+  try {
+    m.outputs = trainer.compile(m.input);
+  } catch (const dnnl::error& e) {
+    // oneDNN has no bf16 primitive at all for some ops below AVX-512 (it says "could not create a primitive
+    // descriptor"): the same refusal as for reference code.
+    if (options.precision != Precision::BF16) throw;
+    throw OptionError({"TrainingOptions::precision"},
+                      fmt::format("TrainingOptions::precision: bf16 training needs bfloat16 kernels (AVX-512 BF16 "
+                                      "or AMX), and oneDNN has none for {} on this CPU ({}); train in fp32",
+                                      graph.name(), e.what()));
+  }
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();
   m.stats = onednn::plan_stats(m.plan);
