@@ -141,9 +141,9 @@ TEST(CliTrain, Bf16RunRecordsItsPrecisionAndResumesOnlyInIt) {
   EXPECT_EQ(a.model.at("fc.weight").dtype(), DType::F32);
 
   const std::string paused = temp("bf16_paused");
-  ASSERT_EQ(run_cli(fmt::format("train {} --epochs 2 --precision bf16 --stop-after 1 --out {}", kSmall, paused))
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_cli(fmt::format("train {} --epochs 2 --precision bf16 --stop-after 1 --out {}", kSmall, paused)).exit_code,
+      0);
   r = run_cli(fmt::format("train {} --epochs 2 --out {} --resume", kSmall, paused));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(fmt::format("--resume: {}/last.safetensors was trained in bf16, this run asks for fp32; "

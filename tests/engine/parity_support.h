@@ -2,8 +2,8 @@
 // models of the zoo, and loading a fixture with a message that names the script that makes it.
 #pragma once
 
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>

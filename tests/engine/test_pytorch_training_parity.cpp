@@ -109,8 +109,8 @@ TEST_P(PyTorchTrainingParity, OneStepMatches) {
                                 << " over the recorded entries; PyTorch float32's " << torch_error;
     const double full_tolerance =
         std::max(kGradientFloor, kTorchFactor * record.at("torch_float32_error_full").get<double>());
-    EXPECT_LE(recorded.norm_error(grad), full_tolerance) << name << " " << grad_name << ": L2 norm, torch "
-                                                         << recorded.norm;
+    EXPECT_LE(recorded.norm_error(grad), full_tolerance)
+        << name << " " << grad_name << ": L2 norm, torch " << recorded.norm;
     summary += "; " + grad_name + " " + fmt_error(error, torch_error);
   }
 

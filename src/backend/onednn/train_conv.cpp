@@ -77,8 +77,8 @@ void forward_conv(Trainer& t, const Node& n) {
   const Dims& x = t.graph().shape(n.inputs[0]);
   const Dims& y = t.graph().shape(n.output);
   dnnl::convolution_forward::desc desc(prop_kind::forward_training, dnnl::algorithm::convolution_direct, any(t, x),
-                                       any(t, geo.weights_plain.dims()), bias_md(n, t.graph()), any(t, y),
-                                       geo.strides, geo.dilation, geo.pad_l, geo.pad_r);
+                                       any(t, geo.weights_plain.dims()), bias_md(n, t.graph()), any(t, y), geo.strides,
+                                       geo.dilation, geo.pad_l, geo.pad_r);
   dnnl::convolution_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};

@@ -16,10 +16,12 @@ namespace {
 void refuse_reference_layers(const onednn::Plan& plan) {
   const std::vector<std::string> slow = onednn::reference_layers(plan);
   if (slow.empty()) return;
-  throw OptionError({"TrainingOptions::precision"}, fmt::format(
-      "TrainingOptions::precision: bf16 training needs bfloat16 kernels (AVX-512 BF16 or AMX), which this CPU "
-      "lacks for {} of the layers (first: {}); train in fp32",
-      slow.size(), slow.front()));
+  throw OptionError(
+      {"TrainingOptions::precision"},
+      fmt::format(
+          "TrainingOptions::precision: bf16 training needs bfloat16 kernels (AVX-512 BF16 or AMX), which this CPU "
+          "lacks for {} of the layers (first: {}); train in fp32",
+          slow.size(), slow.front()));
 }
 
 }  // namespace
@@ -67,8 +69,8 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
     if (options.precision != Precision::BF16) throw;
     throw OptionError({"TrainingOptions::precision"},
                       fmt::format("TrainingOptions::precision: bf16 training needs bfloat16 kernels (AVX-512 BF16 "
-                                      "or AMX), and oneDNN has none for {} on this CPU ({}); train in fp32",
-                                      graph.name(), e.what()));
+                                  "or AMX), and oneDNN has none for {} on this CPU ({}); train in fp32",
+                                  graph.name(), e.what()));
   }
   for (ValueId v : graph.outputs()) m.output_shapes.push_back(graph.shape(v));
   m.plan.finalize();
