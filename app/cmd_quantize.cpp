@@ -1,6 +1,8 @@
-// cnnzoo quantize CHECKPOINT --output FILE: post-training int8 calibration. The checkpoint's model is run in
-// float32 on a sample of its training images; the range of every value is stored with the weights, as a
-// checkpoint again, which `eval --precision int8` then uses without calibrating.
+// cnnzoo quantize CHECKPOINT|MODEL --output FILE: post-training int8 calibration. The model is run in float32 on a
+// sample of images; the range of every value is stored with the weights: for a checkpoint, as a checkpoint again
+// (sampled from its own training set unless --data says otherwise), which `eval --precision int8` then uses
+// without calibrating; for a zoo model with --weights (a torchvision state_dict), as that state_dict again, which
+// `run MODEL --weights FILE --precision int8` uses.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
 #include "cnnzoo/io.h"
+#include "cnnzoo/models.h"
 #include "cnnzoo/quantization.h"
 #include "commands.h"
 #include "flag_checks.h"
@@ -21,7 +24,8 @@ namespace cnnzoo::cli {
 namespace {
 
 struct QuantizeArgs {
-  std::string checkpoint;
+  std::string target;  ///< a checkpoint of `cnnzoo train`, or a zoo model name
+  std::string weights;
   std::string data;
   int64_t calibration = 512;
   std::string method = "minmax";
@@ -30,20 +34,22 @@ struct QuantizeArgs {
   std::string output;
 };
 
-void run_quantize(const QuantizeArgs& args) {
-  check_output_file(args.output, "--output");
-  std::error_code ec;  // a path that does not exist yet is no other spelling of the checkpoint
-  if (std::filesystem::equivalent(args.output, args.checkpoint, ec)) {
-    throw InvalidArgument(
-        fmt::format("--output {}: that is the checkpoint being read; name another file", args.output));
-  }
-  TrainedModel trained = load_trained_model(args.checkpoint);
-  const std::string data_spec = args.data.empty() ? trained.data : args.data;
-  const std::unique_ptr<Dataset> train = open_dataset(data_spec, Split::Train);
-  ModelOptions options = trained.options;
-  options.batch = std::min<int64_t>(64, std::min(args.calibration, train->size()));
-  const Graph graph = build_model(trained.model, options);
+bool is_model_name(const std::string& name) {
+  const auto& models = list_models();
+  return std::any_of(models.begin(), models.end(), [&](const ModelInfo& m) { return m.name == name; });
+}
 
+// `path` must not be a file the command reads: writing it would destroy the input.
+void refuse_overwriting(const std::string& output, const std::string& path, const std::string& what) {
+  std::error_code ec;  // a path that does not exist yet is no other spelling of the input
+  if (std::filesystem::equivalent(output, path, ec)) {
+    throw InvalidArgument(fmt::format("--output {}: that is the {} being read; name another file", output, what));
+  }
+}
+
+// calibrate_on_data with the command's options, a progress bar while it runs.
+Quantization calibrate_with_progress(const QuantizeArgs& args, const Graph& graph, const Parameters& parameters,
+                                     const Dataset& data) {
   std::unique_ptr<Progress> bar;
   CalibrationOptions calibration{.method = calibration_method_from_name(args.method),
                                  .percentile = args.percentile,
@@ -52,13 +58,70 @@ void run_quantize(const QuantizeArgs& args) {
                                    if (!bar) bar = std::make_unique<Progress>("calibrating", total, "batch");
                                    bar->update(done);
                                  }};
-  const Quantization q = calibrate_on_data(graph, trained.parameters, *train, args.calibration, calibration);
+  Quantization q = calibrate_on_data(graph, parameters, data, args.calibration, calibration);
   if (bar) bar->finish();
+  return q;
+}
 
+// The batch of the calibration plan: the sample in batches of at most 64.
+int64_t calibration_batch(const QuantizeArgs& args, const Dataset& data) {
+  return std::min<int64_t>(64, std::min(args.calibration, data.size()));
+}
+
+Quantization quantize_checkpoint(const QuantizeArgs& args) {
+  if (!args.weights.empty()) {
+    throw InvalidArgument(
+        fmt::format("--weights: {} is a checkpoint and carries its weights; drop --weights", args.target));
+  }
+  refuse_overwriting(args.output, args.target, "checkpoint");
+  TrainedModel trained = load_trained_model(args.target);
+  const std::string data_spec = args.data.empty() ? trained.data : args.data;
+  const std::unique_ptr<Dataset> train = open_dataset(data_spec, Split::Train);
+  ModelOptions options = trained.options;
+  options.batch = calibration_batch(args, *train);
+  const Quantization q = calibrate_with_progress(args, build_model(trained.model, options), trained.parameters, *train);
   // The same checkpoint without the optimizer's state (a quantized model is for inference), plus the ranges.
   Checkpoint out{.model = std::move(trained.parameters), .optimizer = {}, .meta = std::move(trained.meta)};
   out.meta[kQuantizationKey] = quantization_json(q);
   save_checkpoint(args.output, out);
+  return q;
+}
+
+// A zoo model at its own input size with the user's weights, calibrated on images of --data transformed as
+// for evaluation (a folder: resized and centre-cropped, ImageNet's normalisation, as `run` preprocesses images).
+Quantization quantize_zoo_model(const QuantizeArgs& args) {
+  const ModelInfo& info = find_model(args.target);
+  if (args.weights.empty()) {
+    throw InvalidArgument(
+        fmt::format("--weights: {}'s ranges belong to its weights; give --weights FILE (a "
+                    "torchvision state_dict of {})",
+                    info.name, info.name));
+  }
+  if (args.data.empty()) {
+    throw InvalidArgument(
+        fmt::format("--data: {} has no training set of its own; give the images to calibrate on "
+                    "(folder:DIR, as `train --data` takes them)",
+                    info.name));
+  }
+  refuse_overwriting(args.output, args.weights, "weights file");
+  ModelOptions options{.input = info.default_input};
+  const std::unique_ptr<Dataset> data = open_dataset(args.data, Split::Train, {.image_size = info.default_input.at(1)});
+  options.batch = calibration_batch(args, *data);
+  const Graph graph = build_model(info.name, options);
+  TensorFile file = read_safetensors(args.weights);
+  const Parameters parameters = load_weights(graph, args.weights);  // checks that every tensor fits
+  const Quantization q = calibrate_with_progress(args, graph, parameters, *data);
+  // The user's file as it was (every tensor, its metadata), plus the ranges and the model they belong to.
+  file.metadata[kQuantizationKey] = quantization_json(q);
+  file.metadata[kCheckpointModelKey] = info.name;
+  write_safetensors(args.output, file);
+  return q;
+}
+
+void run_quantize(const QuantizeArgs& args) {
+  check_output_file(args.output, "--output");
+  const bool model = is_model_name(args.target) && !std::filesystem::exists(args.target);
+  const Quantization q = model ? quantize_zoo_model(args) : quantize_checkpoint(args);
   std::cout << fmt::format(
       "wrote {}: int8 ranges of {} values from {} images of {} ({}{})\n", args.output, q.ranges.size(), q.images,
       q.source, calibration_method_name(q.method),
@@ -71,10 +134,19 @@ void add_quantize_command(CLI::App& app) {
   auto args = std::make_shared<QuantizeArgs>();
   CLI::App* cmd = app.add_subcommand(
       "quantize",
-      "Calibrate a checkpoint for int8 inference: run it in float32 on a sample of its training images and store "
-      "the range of every value with its weights (a checkpoint again, read by `eval --precision int8`)");
-  cmd->add_option("checkpoint", args->checkpoint, "A checkpoint written by `cnnzoo train`")->required();
-  cmd->add_option("--data", args->data, "Data set whose training images calibrate (default: the checkpoint's own)");
+      "Calibrate a checkpoint or a zoo model with weights for int8 inference: run it in float32 on a sample of "
+      "training images and store the range of every value with its weights (a checkpoint again, read by `eval "
+      "--precision int8` and `run`; or the weights file again, read by `run MODEL --weights FILE --precision int8`)");
+  cmd->add_option(
+         "target", args->target,
+         "A checkpoint written by `cnnzoo train`, or a zoo model (see `cnnzoo list`) with --weights and --data")
+      ->required();
+  cmd->add_option("--weights", args->weights,
+                  "A zoo model's weights (a torchvision state_dict, .safetensors); the output is this file with the "
+                  "ranges in its metadata, for `run MODEL --weights OUTPUT --precision int8`");
+  cmd->add_option("--data", args->data,
+                  "Data set whose training images calibrate (a checkpoint: default its own; a zoo model: required, "
+                  "e.g. folder:DIR of images in class subfolders)");
   cmd->add_option("--calibration", args->calibration, "Calibration images (a seeded sample of the training split)")
       ->default_val(512)
       ->check(at_least(1));
@@ -86,7 +158,8 @@ void add_quantize_command(CLI::App& app) {
       ->default_val(99.99)
       ->check(number_where([](double p) { return p > 0 && p <= 100; }, "lie in (0, 100]", "in (0, 100]"));
   add_threads_option(*cmd, args->threads);
-  cmd->add_option("--output", args->output, "The calibrated checkpoint to write (.safetensors)")->required();
+  cmd->add_option("--output", args->output, "The calibrated checkpoint or weights file to write (.safetensors)")
+      ->required();
   cmd->callback([args] { run_quantize(*args); });
 }
 

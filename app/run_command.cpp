@@ -112,6 +112,20 @@ RunModel from_checkpoint(const RunArgs& a, const std::string& checkpoint, const 
           .quantization = std::move(quantization)};
 }
 
+// The int8 ranges `cnnzoo quantize MODEL --weights` stored in a weights file, if any; ranges of another model
+// are refused.
+std::shared_ptr<const Quantization> stored_ranges(const std::string& weights, const std::string& model) {
+  const auto metadata = read_safetensors_metadata(weights);
+  const auto ranges = metadata.find(kQuantizationKey);
+  if (ranges == metadata.end()) return nullptr;
+  const auto owner = metadata.find(kCheckpointModelKey);
+  if (owner != metadata.end() && owner->second != model) {
+    throw InvalidArgument(
+        fmt::format("--weights {}: its int8 ranges were calibrated for {}, not {}", weights, owner->second, model));
+  }
+  return std::make_shared<const Quantization>(quantization_from_json(ranges->second, weights));
+}
+
 // A zoo model: its input size from --input CxHxW, else the height and width of the first array, else its own.
 RunModel from_zoo(const RunArgs& a, const std::string& model, const InputFlag& input_flag,
                   const std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>>& arrays) {
@@ -134,6 +148,7 @@ RunModel from_zoo(const RunArgs& a, const std::string& model, const InputFlag& i
     m.input_origin = "the model's own";
   }
   m.preprocessing = imagenet_preprocessing(*m.options.input);
+  if (a.precision == "int8" && !a.weights.empty()) m.quantization = stored_ranges(a.weights, m.name);
   return m;
 }
 
@@ -287,7 +302,7 @@ std::shared_ptr<const Quantization> int8_ranges(const RunArgs& a, const RunModel
   if (batches.empty()) return nullptr;  // no input can be read: nothing will run
   fmt::print(stderr,
              "int8: {} has no calibrated ranges; they come from the first {} of the inputs themselves (`cnnzoo "
-             "quantize` stores ranges from a training set with a checkpoint)\n",
+             "quantize` stores ranges from a training set with a checkpoint or a weights file)\n",
              m.name, plural(seen, "sample"));
   return std::make_shared<const Quantization>(calibrate(graph, parameters, batches, options));
 }

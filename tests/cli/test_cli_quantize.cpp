@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -180,7 +182,7 @@ TEST_F(CliQuantize, RunUsesTheStoredRangesAsTheEngineDoes) {
   EXPECT_EQ(zoo.exit_code, 0) << zoo.err;
   EXPECT_EQ(zoo.err,
             "int8: resnet18 has no calibrated ranges; they come from the first 4 samples of the inputs themselves "
-            "(`cnnzoo quantize` stores ranges from a training set with a checkpoint)\n");
+            "(`cnnzoo quantize` stores ranges from a training set with a checkpoint or a weights file)\n");
   const auto onnx = run_cli(fmt::format("run model.onnx {} --precision int8", npy));
   EXPECT_EQ(onnx.exit_code, 1);
   EXPECT_EQ(onnx.err, "cnnzoo: error: --precision int8: an ONNX model runs in fp32 here; drop --precision\n");
@@ -220,6 +222,81 @@ TEST_F(CliQuantize, MistakesAreOneLine) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("the int8 calibration lacks the range of "), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+}
+
+// A zoo model with a user's weights (a torchvision state_dict): quantize writes that file again with the ranges
+// calibrate_on_data finds on the same folder of images, and `run MODEL --weights FILE --precision int8` uses them.
+TEST_F(CliQuantize, AZooModelWithWeightsGetsItsRangesInTheWeightsFile) {
+  const Graph graph = build_model("resnet20", {.batch = 6});
+  const Parameters parameters = test_parameters(graph, 7);
+  const std::string weights = folder + "/resnet20.safetensors";
+  TensorFile file;
+  for (const auto& [name, t] : parameters) file.tensors.emplace_back(name, t);
+  file.metadata["origin"] = "a user's file";
+  write_safetensors(weights, file);
+  const std::string images = std::string(CNNZOO_TEST_DATA) + "/datasets/folder";  // 6 images in 2 classes
+  const std::string ranged = folder + "/resnet20-int8.safetensors";
+  auto r = run_cli(fmt::format("quantize resnet20 --weights {} --data folder:{} --calibration 6 --output {}", weights,
+                               images, ranged));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The folder's training split: 5 of its 6 images (--val-split's default 0.1 holds one out).
+  EXPECT_NE(r.out.find("from 5 images of folder"), std::string::npos) << r.out;
+
+  const TensorFile written = read_safetensors(ranged);
+  ASSERT_EQ(written.tensors.size(), file.tensors.size());
+  for (std::size_t i = 0; i < file.tensors.size(); ++i) {
+    const Tensor& a = file.tensors[i].second;
+    EXPECT_EQ(written.tensors[i].first, file.tensors[i].first);
+    EXPECT_EQ(std::memcmp(a.bytes(), written.tensors[i].second.bytes(), static_cast<std::size_t>(a.nbytes())), 0);
+  }
+  EXPECT_EQ(written.metadata.at("origin"), "a user's file");
+  EXPECT_EQ(written.metadata.at(kCheckpointModelKey), "resnet20");
+  // The ranges of the same calibration in-process: resnet20's 3x32x32 input, the folder's training split.
+  const std::unique_ptr<Dataset> data = open_dataset("folder:" + images, Split::Train, {.image_size = 32});
+  const Quantization want = calibrate_on_data(graph, parameters, *data, 6);
+  const Quantization got = quantization_from_json(written.metadata.at(kQuantizationKey), ranged);
+  ASSERT_EQ(got.ranges.size(), want.ranges.size());
+  for (const auto& [name, range] : want.ranges) {
+    ASSERT_TRUE(got.ranges.contains(name)) << name;
+    EXPECT_FLOAT_EQ(got.ranges.at(name).min, range.min) << name;
+    EXPECT_FLOAT_EQ(got.ranges.at(name).max, range.max) << name;
+  }
+
+  // run uses the stored ranges (no note about calibrating on the inputs), and so gives the engine's logits.
+  const Tensor x = test_uniform("run.input", {2, 3, 32, 32}, 3, -2, 2);
+  const std::string npy = folder + "/x32.npy", logits = folder + "/logits32.npy";
+  write_npy(npy, x);
+  r = run_cli(fmt::format("run resnet20 --weights {} {} --precision int8 --output {}", ranged, npy, logits));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  ModelOptions two{.batch = 2};
+  const Tensor engine =
+      InferenceEngine(build_model("resnet20", two), parameters,
+                      {.precision = Precision::INT8, .quantization = std::make_shared<const Quantization>(got)})
+          .run(x)
+          .at(0);
+  const Tensor ran = read_npy(logits);
+  ASSERT_EQ(ran.numel(), engine.numel());
+  for (int64_t i = 0; i < ran.numel(); ++i) EXPECT_NEAR(ran.f32()[i], engine.f32()[i], 1e-5f) << i;
+
+  // Mistakes: no weights, no data, the weights file as the output, ranges of another model.
+  r = run_cli(fmt::format("quantize resnet20 --data folder:{} --output {}", images, folder + "/a.safetensors"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "cnnzoo: error: --weights: resnet20's ranges belong to its weights; give --weights FILE (a "
+            "torchvision state_dict of resnet20)\n");
+  r = run_cli(fmt::format("quantize resnet20 --weights {} --output {}", weights, folder + "/a.safetensors"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--data: resnet20 has no training set of its own"), std::string::npos) << r.err;
+  r = run_cli(fmt::format("quantize resnet20 --weights {0} --data folder:{1} --output {0}", weights, images));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --output {}: that is the weights file being read; name another file\n",
+                               weights));
+  r = run_cli(fmt::format("run resnet32 --weights {} {} --precision int8", ranged, npy));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --weights {}: its int8 ranges were calibrated for resnet20, not "
+                               "resnet32\n",
+                               ranged));
 }
 
 }  // namespace
