@@ -79,6 +79,9 @@ class Graph {
 
   /// The node of that exact name, if any.
   std::optional<NodeId> find_node(std::string_view name) const;
+  /// The single reader of `v` if it is an `op` node, nothing else reads `v` and it is no graph output: a node
+  /// that may be folded or fused into the one that produces `v`.
+  std::optional<NodeId> only_consumer(ValueId v, OpKind op) const;
   bool has_node(std::string_view name) const { return find_node(name).has_value(); }
 
  private:

@@ -53,13 +53,20 @@ bool is_onnx_file(const std::string& path);
 /// The names of an ONNX file's graph inputs, initializers left out, in the file's order; an Error when there is none.
 std::vector<std::string> onnx_input_names(const std::string& path);
 
+struct Quantization;
+
 /// The opset that export writes.
 inline constexpr int64_t kOnnxExportOpset = 13;
 
 /// A graph and its parameters as the bytes of an ONNX model (opset 13). An op or attribute ONNX cannot
-/// express is an Error naming the node.
-std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters);
+/// express is an Error naming the node. With `quantization` (the calibrated ranges of every value of the graph),
+/// the int8 model in QDQ form: every convolution and linear layer takes its input through QuantizeLinear and
+/// DequantizeLinear with the engine's int8 scale, its weights as s8 per output channel (a following batch norm
+/// folded in first) and its bias as int32, each through DequantizeLinear; what --precision int8 computes.
+std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters,
+                              const Quantization* quantization = nullptr);
 /// The same written to `path` atomically (temporary file, fsync, rename).
-void export_onnx(const Graph& graph, const Parameters& parameters, const std::string& path);
+void export_onnx(const Graph& graph, const Parameters& parameters, const std::string& path,
+                 const Quantization* quantization = nullptr);
 
 }  // namespace cnnzoo

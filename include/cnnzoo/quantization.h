@@ -54,6 +54,17 @@ struct CalibrationOptions {
   std::function<void(int64_t done, int64_t total)> on_batch{};
 };
 
+/// The symmetric int8 scale of each of the `channels` rows (output channels) of a weight: max |w| / 127 (1 for a
+/// row of zeros), so that every channel uses the whole int8 range. The engine's int8 layers and the int8 ONNX
+/// export quantize weights with it.
+std::vector<float> weight_scales(const Tensor& weight, int64_t channels);
+
+/// Folds a batch norm (eps, scale g, shift beta, running mean m and variance v) into the weight and bias of the
+/// convolution before it: w' = w g / sqrt(v + eps) per output channel, b' = (b - m) g / sqrt(v + eps) + beta. The
+/// inference engine and the int8 ONNX export fold so.
+void fold_batch_norm(double eps, const Tensor& scale, const Tensor& shift, const Tensor& mean, const Tensor& variance,
+                     Tensor& weight, Tensor& bias);
+
 /// Runs `graph` in float32 on `batches` (the graph's input shape but for the batch size) and records the
 /// range of every value: the graph's input, each node's output. NaN and infinity are left out of the ranges.
 /// Throws InvalidArgument for no batches or one of another sample shape.
@@ -85,5 +96,9 @@ Quantization quantization_from_json(const std::string& text, const std::string& 
 /// The values of `graph` an int8 plan needs a range for but `quantization` lacks (a file calibrated for
 /// another model): their names, in graph order.
 std::vector<std::string> missing_ranges(const Graph& graph, const Quantization& quantization);
+
+/// int8 needs a calibrated range for every value: an InvalidArgument for no calibration, or one that lacks some
+/// (a file calibrated for another model), naming the first missing values.
+void require_ranges(const Graph& graph, const Quantization* quantization);
 
 }  // namespace cnnzoo

@@ -71,6 +71,14 @@ void Graph::add_output(ValueId value) {
   outputs_.push_back(value);
 }
 
+std::optional<NodeId> Graph::only_consumer(ValueId v, OpKind op) const {
+  const Value& read = value(v);
+  if (read.consumers.size() != 1 || is_output(v)) return std::nullopt;
+  const NodeId consumer = read.consumers[0];
+  if (node(consumer).op != op) return std::nullopt;
+  return consumer;
+}
+
 std::optional<NodeId> Graph::find_node(std::string_view name) const {
   auto it = node_by_name_.find(std::string(name));
   if (it == node_by_name_.end()) return std::nullopt;

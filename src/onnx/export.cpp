@@ -4,8 +4,10 @@
 
 #include <climits>
 #include <cmath>
+#include <optional>
 #include <span>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 
 #include "cnnzoo/error.h"
@@ -13,6 +15,7 @@
 #include "io/atomic_file.h"
 #include "onnx/export_pool.h"
 #include "onnx/export_proto.h"
+#include "onnx/export_qdq.h"
 #include "ops/family_table.h"
 #include "ops/rules.h"
 
@@ -30,10 +33,11 @@ std::vector<int64_t> pads(Hw begin, Hw end) { return {begin.h, begin.w, end.h, e
 
 class Exporter {
  public:
-  Exporter(const Graph& graph, const Parameters& parameters, onnx::GraphProto& proto)
+  Exporter(const Graph& graph, const Parameters& parameters, onnx::GraphProto& proto, const Quantization* quantization)
       : graph_(graph), parameters_(parameters), proto_(proto), is_output_(graph.values().size(), false) {
     for (const Value& v : graph.values()) names_.push_back(v.name);
     for (ValueId v : graph.outputs()) is_output_[static_cast<std::size_t>(v)] = true;
+    if (quantization != nullptr) qdq_.emplace(proto, *quantization);
   }
 
   void run() {
@@ -45,6 +49,7 @@ class Exporter {
 
  private:
   void export_node(const Node& node);
+  void export_int8_layer(const Node& node);
   void export_pool(const Node& node);
   void export_view(const Node& node);
   void export_tensor_op(const Node& node);
@@ -112,10 +117,50 @@ class Exporter {
   onnx::GraphProto& proto_;
   std::vector<std::string> names_;  // the ONNX name of each IR value
   std::vector<bool> is_output_;
+  std::optional<onnx_export::QdqWriter> qdq_;  // int8: how quantized layers are written
+  std::unordered_set<NodeId> folded_;          // int8: batch norms folded into the convolution before them
 };
+
+// An int8 convolution or linear layer in QDQ form (onnx/export_qdq.h): its input and weights quantized and
+// dequantized, the bias in int32, a convolution's batch norm folded into it as the int8 engine folds it.
+void Exporter::export_int8_layer(const Node& node) {
+  const bool conv = node.op == OpKind::Conv;
+  Tensor weight = parameters_.at(key(node, "weight"));
+  const int64_t out = weight.shape().at(0);
+  const bool has_bias = conv ? std::get<attr::Conv>(node.attrs).bias : std::get<attr::Linear>(node.attrs).bias;
+  Tensor bias = has_bias ? parameters_.at(key(node, "bias")) : Tensor(Dims{out});
+  std::string result = name(node.output);
+  if (const auto bn = conv ? graph_.only_consumer(node.output, OpKind::BatchNorm) : std::nullopt) {
+    const Node& b = graph_.node(*bn);
+    fold_batch_norm(std::get<attr::BatchNorm>(b.attrs).eps, parameters_.at(key(b, "weight")),
+                    parameters_.at(key(b, "bias")), parameters_.at(key(b, "running_mean")),
+                    parameters_.at(key(b, "running_var")), weight, bias);
+    folded_.insert(*bn);
+    result = name(b.output);
+  }
+  float input_scale = 1;
+  std::vector<float> weight_scales;
+  const std::string x = qdq_->activation(input(node), graph_.value(node.inputs.at(0)).name, input_scale);
+  const std::string w = qdq_->weight(key(node, "weight"), weight, weight_scales);
+  const std::string b = qdq_->bias(key(node, "bias"), bias, input_scale, weight_scales);
+  onnx::NodeProto& n = emit(node, conv ? "Conv" : "Gemm", {x, w, b});
+  n.set_output(0, result);
+  if (!conv) {
+    add_attribute(n, "transB", int64_t{1});
+    return;
+  }
+  const auto& a = std::get<attr::Conv>(node.attrs);
+  add_attribute(n, "kernel_shape", hw_list(a.kernel));
+  add_attribute(n, "strides", hw_list(a.stride));
+  add_attribute(n, "pads", pads(a.pad, a.effective_pad_end()));
+  add_attribute(n, "dilations", hw_list(a.dilation));
+  add_attribute(n, "group", a.groups);
+}
 
 // One case per op family; a family added to OpFamily without one does not compile (-Werror=switch).
 void Exporter::export_node(const Node& node) {
+  if (qdq_ && (node.op == OpKind::Conv || node.op == OpKind::Linear)) return export_int8_layer(node);
+  if (folded_.contains(static_cast<NodeId>(&node - graph_.nodes().data()))) return;  // in its convolution
   switch (op_family(node.op)) {
     case OpFamily::Conv: {
       const auto& a = std::get<attr::Conv>(node.attrs);
@@ -274,8 +319,9 @@ void Exporter::export_tensor_op(const Node& node) {
 
 }  // namespace
 
-std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters) {
+std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters, const Quantization* quantization) {
   require_fit(check_parameters(graph, parameters), fmt::format("export of {} to ONNX", graph.name()));
+  if (quantization != nullptr) require_ranges(graph, quantization);
   onnx::ModelProto model;
   model.set_ir_version(kIrVersion);
   model.set_producer_name("cnnzoo");
@@ -283,7 +329,7 @@ std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters) 
   onnx::OperatorSetIdProto& opset = *model.add_opset_import();
   opset.set_domain("");
   opset.set_version(kOnnxExportOpset);
-  Exporter(graph, parameters, *model.mutable_graph()).run();
+  Exporter(graph, parameters, *model.mutable_graph(), quantization).run();
 
   const std::size_t size = model.ByteSizeLong();
   if (size > static_cast<std::size_t>(INT_MAX)) {
@@ -295,8 +341,9 @@ std::string export_onnx_bytes(const Graph& graph, const Parameters& parameters) 
   return bytes;
 }
 
-void export_onnx(const Graph& graph, const Parameters& parameters, const std::string& path) {
-  const std::string bytes = export_onnx_bytes(graph, parameters);
+void export_onnx(const Graph& graph, const Parameters& parameters, const std::string& path,
+                 const Quantization* quantization) {
+  const std::string bytes = export_onnx_bytes(graph, parameters, quantization);
   io::write_file_atomically(path, [&](std::FILE* f) { io::write_bytes(f, bytes.data(), bytes.size(), path); });
 }
 

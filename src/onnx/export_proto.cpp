@@ -60,6 +60,12 @@ void fill_float_scalar(onnx::TensorProto& proto, const std::string& name, float 
   proto.set_raw_data(&value, sizeof value);
 }
 
+void fill_raw(onnx::TensorProto& proto, const std::string& name, onnx::TensorProto::DataType type, const Dims& shape,
+              const void* data, std::size_t bytes) {
+  set_header(proto, name, type, shape);
+  proto.set_raw_data(data, bytes);
+}
+
 void fill_value_info(onnx::ValueInfoProto& info, const std::string& name, const Dims& shape) {
   info.set_name(name);
   onnx::TypeProto::Tensor& type = *info.mutable_type()->mutable_tensor_type();

@@ -24,6 +24,9 @@ void fill_tensor(onnx::TensorProto& proto, const std::string& name, const Tensor
 void fill_int64s(onnx::TensorProto& proto, const std::string& name, std::span<const int64_t> values, const Dims& shape);
 /// A float32 scalar.
 void fill_float_scalar(onnx::TensorProto& proto, const std::string& name, float value);
+/// An initializer of `type` (INT8, UINT8, INT32, FLOAT) whose little-endian elements lie at `data`.
+void fill_raw(onnx::TensorProto& proto, const std::string& name, onnx::TensorProto::DataType type, const Dims& shape,
+              const void* data, std::size_t bytes);
 
 /// A float32 tensor of a static shape, for the graph's inputs and outputs.
 void fill_value_info(onnx::ValueInfoProto& info, const std::string& name, const Dims& shape);

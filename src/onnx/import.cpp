@@ -203,6 +203,20 @@ void Importer::set_output(Tensor constant, std::size_t i) {
   symbols_[node_->output(static_cast<int>(i))] = Symbol{std::nullopt, std::move(constant)};
 }
 
+// A quantized model (QDQ form, or QLinear operators) would fail on its int8 initializers with a message about
+// data types; this says what the file is and what to do instead.
+void Importer::refuse_quantized(const onnx::GraphProto& g) const {
+  for (const onnx::NodeProto& n : g.node()) {
+    const std::string& op = n.op_type();
+    if (op == "QuantizeLinear" || op == "DequantizeLinear" || op.starts_with("QLinear")) {
+      throw Error(
+          fmt::format("{}: node '{}' ({}): a quantized (int8) ONNX model is not imported; run the float32 "
+                      "model, or the zoo model with --precision int8",
+                      source_, n.name(), op));
+    }
+  }
+}
+
 void Importer::add_graph_inputs(const onnx::GraphProto& g) {
   std::set<std::string> initializers;
   for (const onnx::TensorProto& t : g.initializer()) {
@@ -304,6 +318,7 @@ OnnxModel Importer::run(const onnx::ModelProto& model) {
                             g.node_size(), kMaxNodes));
   }
   check_single_assignment(g, source_);
+  refuse_quantized(g);
   model_.graph = Graph(g.name().empty() ? "onnx" : g.name());
   add_graph_inputs(g);
   for (const onnx::NodeProto& n : g.node()) convert(n);

@@ -84,6 +84,7 @@ class Importer {
   const Symbol& symbol(const std::string& name) const;
   const std::string& input_name(std::size_t i) const;
   std::string unique_name(std::string base);
+  void refuse_quantized(const onnx::GraphProto& g) const;
   void add_graph_inputs(const onnx::GraphProto& g);
   void convert(const onnx::NodeProto& n);
   void add_graph_outputs(const onnx::GraphProto& g);

@@ -2,6 +2,7 @@
 // sample batches. Fusions are off in such a plan (a fused value would not exist as a tensor), which costs
 // speed, not accuracy: the ranges are those of the float32 network.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -195,6 +196,24 @@ std::vector<std::string> missing_ranges(const Graph& graph, const Quantization& 
     if (!quantization.ranges.contains(v.name)) missing.push_back(v.name);
   }
   return missing;
+}
+
+void require_ranges(const Graph& graph, const Quantization* quantization) {
+  if (quantization == nullptr) {
+    throw InvalidArgument(
+        fmt::format("{}: int8 inference needs calibrated ranges (calibrate(), or a file that "
+                    "`cnnzoo quantize` wrote)",
+                    graph.name()));
+  }
+  const std::vector<std::string> missing = missing_ranges(graph, *quantization);
+  if (missing.empty()) return;
+  const std::size_t shown = std::min<std::size_t>(missing.size(), 3);
+  throw InvalidArgument(
+      fmt::format("{}: the int8 calibration lacks the range of {} of its {} values ({}{}); it was "
+                  "made for another model: calibrate this one",
+                  graph.name(), missing.size(), graph.values().size(),
+                  fmt::join(missing.begin(), missing.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                  missing.size() > shown ? ", ..." : ""));
 }
 
 }  // namespace cnnzoo

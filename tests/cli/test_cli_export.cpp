@@ -9,6 +9,7 @@
 #include "cnnzoo/io.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/onnx.h"
+#include "cnnzoo/quantization.h"
 
 namespace cnnzoo {
 namespace {
@@ -27,9 +28,51 @@ TEST(CliExport, WritesTheSeededModel) {
   const Graph graph = build_model("resnet20", {.batch = 2});
   const std::string expected = export_onnx_bytes(graph, init_parameters(graph, init_scheme_for("resnet20"), 3));
   EXPECT_EQ(test::slurp(out), expected);
-  EXPECT_EQ(r.out, fmt::format("wrote {}: 269,722 parameters, 73 nodes, opset 13 ({:.1f} MiB)\n", out,
+  EXPECT_EQ(r.out, fmt::format("wrote {}: 269,722 parameters, 73 nodes, opset 13, fp32 ({:.1f} MiB)\n", out,
                                static_cast<double>(expected.size()) / 1048576.0));
   std::filesystem::remove(out);
+}
+
+// int8 export reads the ranges `cnnzoo quantize` stored with the weights (tests/e2e/int8_onnx.sh runs a file it
+// wrote); without them it says what to do, and cnnzoo's importer refuses a quantized file by name.
+TEST(CliExport, Int8NeedsStoredRangesAndTheImporterRefusesItsFile) {
+  const std::string out = temp("int8.onnx");
+  auto r = run_cli(fmt::format("export resnet20 --precision int8 --output {}", out));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "cnnzoo: error: --precision int8: give --weights FILE with int8 ranges (a checkpoint or state_dict that "
+            "`cnnzoo quantize` wrote)\n");
+  const Graph graph = build_model("resnet20");
+  TensorFile file;
+  for (const auto& [name, tensor] : test_parameters(graph, 5)) file.tensors.emplace_back(name, tensor);
+  const std::string weights = temp("plain.safetensors");
+  write_safetensors(weights, file);
+  r = run_cli(fmt::format("export resnet20 --weights {} --precision int8 --output {}", weights, out));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, fmt::format("cnnzoo: error: --precision int8: {} holds no int8 ranges; calibrate it first with "
+                               "`cnnzoo quantize` and export the file it writes\n",
+                               weights));
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  Quantization q = calibrate_on_random(graph, test_parameters(graph, 5), 4, 1);
+  file.metadata[kQuantizationKey] = quantization_json(q);
+  write_safetensors(weights, file);
+  r = run_cli(fmt::format("export resnet20 --weights {} --precision int8 --output {}", weights, out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("opset 13, int8 in QDQ form"), std::string::npos) << r.out;
+  const std::string x = temp("x.npy");
+  write_npy(x, test_uniform("x", {1, 3, 32, 32}, 1, -1, 1));
+  r = run_cli(fmt::format("run {} {}", out, x));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind(fmt::format("cnnzoo: error: {}: node 'input.QuantizeLinear' (QuantizeLinear): a quantized "
+                                    "(int8) ONNX model is not imported",
+                                    out),
+                        0),
+            0u)
+      << r.err;
+  std::filesystem::remove(out);
+  std::filesystem::remove(weights);
+  std::filesystem::remove(x);
 }
 
 TEST(CliExport, WeightsFromAFile) {

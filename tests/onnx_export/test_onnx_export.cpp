@@ -3,15 +3,18 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
 #include <string>
 
+#include "cnnzoo/builder.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/init.h"
 #include "cnnzoo/models.h"
 #include "cnnzoo/onnx.h"
+#include "cnnzoo/quantization.h"
 #include "io/file_support.h"
 
 namespace cnnzoo {
@@ -324,6 +327,76 @@ TEST(OnnxExport, WritesTheFile) {
   export_onnx(graph, parameters, path);
   EXPECT_EQ(test::bytes_of(path), export_onnx_bytes(graph, parameters));
   EXPECT_THROW(export_onnx(graph, parameters, "/nonexistent/folder/x.onnx"), Error);
+}
+
+// int8 in QDQ form, on a graph small enough to check by hand: conv (2 output channels, no bias) -> batch norm ->
+// relu -> flatten -> linear. The batch norm is folded into the convolution (no BatchNormalization node), each
+// weight is s8 with a scale per output channel, the bias int32 at s_input * s_weight, and each layer's input goes
+// through QuantizeLinear / DequantizeLinear with the engine's activation scale (s8 for the input, which goes below
+// zero; u8 for the ReLU's output).
+TEST(OnnxExport, Int8IsQdqWithTheEnginesScales) {
+  Builder b("tiny", {1, 1, 2, 2});
+  ValueId x = b.conv(b.input(), "conv", {.out = 2, .kernel = 1});
+  x = b.relu(b.batch_norm(x, "bn"), "relu");
+  b.output(b.linear(b.flatten(x, "flatten"), "fc", {.out = 1}));
+  const Graph g = b.finish();
+  Parameters p = zero_parameters(g);
+  p.at("conv.weight").f32()[0] = 0.5f;   // channel 0
+  p.at("conv.weight").f32()[1] = -2.0f;  // channel 1
+  // bn: channel 0 scale 2 (variance 1 - eps makes sqrt exactly 1), shift 0.25; channel 1 scale 1, mean 1.
+  const double eps = std::get<attr::BatchNorm>(g.node(*g.find_node("bn")).attrs).eps;
+  for (int c = 0; c < 2; ++c) p.at("bn.running_var").f32()[c] = static_cast<float>(1.0 - eps);
+  p.at("bn.weight").f32()[0] = 2.0f;
+  p.at("bn.weight").f32()[1] = 1.0f;
+  p.at("bn.bias").f32()[0] = 0.25f;
+  p.at("bn.running_mean").f32()[1] = 1.0f;
+  // 0.0125 (i + 1)^2, up to 0.8: no quotient of the scale 0.8 / 127 lies on a rounding tie.
+  for (int i = 0; i < 8; ++i) p.at("fc.weight").f32()[i] = 0.0125f * static_cast<float>((i + 1) * (i + 1));
+  p.at("fc.bias").f32()[0] = 0.3f;
+  Quantization q;
+  q.ranges = {{"input", {-1.0f, 2.54f}}, {"conv", {-3, 3}},       {"bn", {-3, 3}},
+              {"relu", {0, 2.55f}},      {"flatten", {0, 2.55f}}, {"fc", {-1, 1}}};
+  const onnx::ModelProto m = parse(export_onnx_bytes(g, p, &q));
+  EXPECT_EQ(
+      op_counts(m),
+      (std::map<std::string, int>{
+          {"Conv", 1}, {"DequantizeLinear", 6}, {"Flatten", 1}, {"Gemm", 1}, {"QuantizeLinear", 2}, {"Relu", 1}}));
+  const auto raw = [&](const std::string& name, auto element) {
+    const std::string& bytes = initializer(m, name).raw_data();
+    std::vector<decltype(element)> out(bytes.size() / sizeof element);
+    std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+  };
+  // The input: s8, scale max(|-1|, 2.54) / 127 = 0.02.
+  EXPECT_EQ(initializer(m, "input.zero_point").data_type(), onnx::TensorProto::INT8);
+  EXPECT_FLOAT_EQ(raw("input.scale", 0.0f).at(0), 2.54f / 127);
+  // Folded weights 0.5 * 2 = 1 and -2 * 1 = -2: each its channel's largest, so 127 and -127 at scales 1/127, 2/127.
+  EXPECT_EQ(raw("conv.weight_quantized", int8_t{}), (std::vector<int8_t>{127, -127}));
+  EXPECT_EQ(raw("conv.weight_scale", 0.0f), (std::vector<float>{1.0f / 127, 2.0f / 127}));
+  EXPECT_EQ(attribute(node(m, "conv.weight_dequantized.DequantizeLinear"), "axis").i(), 0);
+  // Folded biases 0.25 and (0 - 1) * 1 = -1 over s_input * s_weight.
+  const auto bias = raw("conv.bias_quantized", int32_t{});
+  EXPECT_EQ(bias, (std::vector<int32_t>{static_cast<int32_t>(std::nearbyint(0.25 / (2.54 / 127 / 127))),
+                                        static_cast<int32_t>(std::nearbyint(-1.0 / (2.54 / 127 * 2 / 127)))}));
+  // The convolution writes the batch norm's output; the relu reads it.
+  EXPECT_EQ(node(m, "conv").output(0), "bn");
+  EXPECT_EQ(inputs(node(m, "conv")),
+            (std::vector<std::string>{"input.dequantized", "conv.weight_dequantized", "conv.bias_dequantized"}));
+  // fc's input (the flattened ReLU output) is u8 with scale 2.55 / 255 = 0.01; its weights' scale 0.8 / 127.
+  EXPECT_EQ(initializer(m, "flatten.zero_point").data_type(), onnx::TensorProto::UINT8);
+  EXPECT_FLOAT_EQ(raw("flatten.scale", 0.0f).at(0), 0.01f);
+  const auto fc = raw("fc.weight_quantized", int8_t{});
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(fc[i], std::nearbyint(0.0125 * (i + 1) * (i + 1) / (0.8 / 127))) << i;
+  EXPECT_EQ(raw("fc.bias_quantized", int32_t{}).at(0), static_cast<int32_t>(std::nearbyint(0.3 / (0.01 * 0.8 / 127))));
+
+  // A calibration without some value is refused, naming it.
+  q.ranges.erase("relu");
+  try {
+    export_onnx_bytes(g, p, &q);
+    ADD_FAILURE() << "exported without a range";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("lacks the range of 1 of its 6 values (relu)"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -2,25 +2,13 @@
 #include "backend/onednn/compiler.h"
 
 namespace cnnzoo::onednn {
-namespace {
-
-// The single consumer of `v` if it is of kind `op` and nothing else reads `v`.
-std::optional<NodeId> only_consumer(const Graph& g, ValueId v, OpKind op) {
-  const Value& value = g.value(v);
-  if (value.consumers.size() != 1 || g.is_output(v)) return std::nullopt;
-  const NodeId consumer = value.consumers[0];
-  if (g.node(consumer).op != op) return std::nullopt;
-  return consumer;
-}
-
-}  // namespace
 
 Fusions plan_inference_fusions(const Graph& g) {
   Fusions f;
   for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
     const Node& n = g.node(id);
     if (n.op == OpKind::BatchNorm && !f.absorbed.contains(id)) {
-      if (auto relu = only_consumer(g, n.output, OpKind::Relu)) {
+      if (auto relu = g.only_consumer(n.output, OpKind::Relu)) {
         f.batch_norm_relu.insert(id);
         f.absorbed.insert(*relu);
       }
@@ -29,14 +17,14 @@ Fusions plan_inference_fusions(const Graph& g) {
     if (n.op != OpKind::Conv) continue;
     ConvFusion cf;
     ValueId y = n.output;
-    if (auto bn = only_consumer(g, y, OpKind::BatchNorm)) {
+    if (auto bn = g.only_consumer(y, OpKind::BatchNorm)) {
       cf.batch_norm = *bn;
       y = g.node(*bn).output;
     }
-    if (auto relu = only_consumer(g, y, OpKind::Relu)) {
+    if (auto relu = g.only_consumer(y, OpKind::Relu)) {
       cf.relu = *relu;
       y = g.node(*relu).output;
-    } else if (auto add = only_consumer(g, y, OpKind::Add); add && g.node(*add).inputs.size() == 2) {
+    } else if (auto add = g.only_consumer(y, OpKind::Add); add && g.node(*add).inputs.size() == 2) {
       // The other operand must already be computed when the convolution runs.
       const Node& a = g.node(*add);
       const ValueId other = a.inputs[0] == y ? a.inputs[1] : a.inputs[0];
@@ -45,7 +33,7 @@ Fusions plan_inference_fusions(const Graph& g) {
         cf.add = *add;
         cf.sum_operand = other;
         y = a.output;
-        if (auto relu_after = only_consumer(g, y, OpKind::Relu)) {
+        if (auto relu_after = g.only_consumer(y, OpKind::Relu)) {
           cf.relu_after_add = *relu_after;
           y = g.node(*relu_after).output;
         }

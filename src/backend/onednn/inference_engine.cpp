@@ -80,25 +80,6 @@ double time_batch(CompiledPlan& compiled, dnnl::stream& stream, int64_t runs) {
   return best;
 }
 
-// int8 needs a calibrated range for every value (a file calibrated for another model lacks them).
-void require_ranges(const Graph& graph, const Quantization* quantization) {
-  if (quantization == nullptr) {
-    throw InvalidArgument(
-        fmt::format("{}: int8 inference needs calibrated ranges (calibrate(), or a file that "
-                    "`cnnzoo quantize` wrote)",
-                    graph.name()));
-  }
-  const std::vector<std::string> missing = missing_ranges(graph, *quantization);
-  if (missing.empty()) return;
-  const std::size_t shown = std::min<std::size_t>(missing.size(), 3);
-  throw InvalidArgument(
-      fmt::format("{}: the int8 calibration lacks the range of {} of its {} values ({}{}); it was "
-                  "made for another model: calibrate this one",
-                  graph.name(), missing.size(), graph.values().size(),
-                  fmt::join(missing.begin(), missing.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
-                  missing.size() > shown ? ", ..." : ""));
-}
-
 }  // namespace
 
 const char* precision_name(Precision precision) {

@@ -6,28 +6,6 @@
 #include "backend/onednn/compiler.h"
 
 namespace cnnzoo::onednn {
-namespace {
-
-// w' = w * g / sqrt(v + eps) per output channel; b' = (b - m) * g / sqrt(v + eps) + beta.
-void fold_batch_norm(Compiler& compiler, const Node& bn, Tensor& weight, Tensor& bias) {
-  const double eps = std::get<attr::BatchNorm>(bn.attrs).eps;
-  const auto gamma = compiler.param(bn, "weight").f32();
-  const auto beta = compiler.param(bn, "bias").f32();
-  const auto mean = compiler.param(bn, "running_mean").f32();
-  const auto var = compiler.param(bn, "running_var").f32();
-  const auto w = weight.f32();
-  const auto b = bias.f32();
-  const std::size_t channels = b.size();
-  const std::size_t per_channel = w.size() / channels;
-  for (std::size_t o = 0; o < channels; ++o) {
-    const double scale = gamma[o] / std::sqrt(static_cast<double>(var[o]) + eps);
-    for (std::size_t i = 0; i < per_channel; ++i)
-      w[o * per_channel + i] = static_cast<float>(w[o * per_channel + i] * scale);
-    b[o] = static_cast<float>((b[o] - mean[o]) * scale + beta[o]);
-  }
-}
-
-}  // namespace
 
 dnnl::post_ops conv_post_ops(Compiler& compiler, const ConvFusion& f, float sum_scale, dt sum_type) {
   dnnl::post_ops ops;
@@ -93,7 +71,9 @@ void lower_conv(Compiler& compiler, const Node& n) {
   Tensor bias(Dims{out});
   if (a.bias) bias = compiler.param(n, "bias");
   if (f.batch_norm != kNoNode) {
-    fold_batch_norm(compiler, compiler.graph().node(f.batch_norm), weight, bias);
+    const Node& bn = compiler.graph().node(f.batch_norm);
+    fold_batch_norm(std::get<attr::BatchNorm>(bn.attrs).eps, compiler.param(bn, "weight"), compiler.param(bn, "bias"),
+                    compiler.param(bn, "running_mean"), compiler.param(bn, "running_var"), weight, bias);
     ++compiler.fused_batch_norms;
   }
   const memory::desc w_plain = conv_weights_md(a, x, out);

@@ -14,19 +14,6 @@
 namespace cnnzoo::onednn {
 namespace {
 
-// max |w| / 127 for each of the `channels` rows of `weight` (1 for a row of zeros).
-std::vector<float> per_channel_scales(const Tensor& weight, int64_t channels) {
-  const auto w = weight.f32();
-  const std::size_t per_channel = w.size() / static_cast<std::size_t>(channels);
-  std::vector<float> scales(static_cast<std::size_t>(channels));
-  for (std::size_t c = 0; c < scales.size(); ++c) {
-    float largest = 0;
-    for (std::size_t i = 0; i < per_channel; ++i) largest = std::max(largest, std::abs(w[c * per_channel + i]));
-    scales[c] = largest > 0 ? largest / 127.0f : 1.0f;
-  }
-  return scales;
-}
-
 // The int8 type and scale of an input: as its producer left it when int8, else from its calibrated range
 // (it will be quantized on the way in).
 std::pair<dt, float> int8_input(Compiler& compiler, ValueId v) {
@@ -45,7 +32,7 @@ struct Int8Layer {
 
 Int8Layer int8_layer(const Tensor& weight, const Tensor& bias, float src_scale, float dst_scale) {
   const int64_t channels = bias.numel();
-  Int8Layer layer{per_channel_scales(weight, channels), Tensor(Dims{channels}), {}};
+  Int8Layer layer{weight_scales(weight, channels), Tensor(Dims{channels}), {}};
   const auto b = bias.f32();
   const auto scaled_bias = layer.bias.f32();
   for (std::size_t c = 0; c < layer.weight_scales.size(); ++c) {
