@@ -123,6 +123,10 @@ struct TrainingOptions {
   Precision precision = Precision::F32;
 };
 
+/// Whether this CPU trains in bf16 (TrainingOptions::precision): oneDNN has bfloat16 kernels for it (AVX-512
+/// BF16, AMX, or AVX-512 with conversions in software). Tried once on a small network, then remembered.
+bool bf16_training_available();
+
 /// One training step at a time: forward with batch statistics and dropout, softmax cross-entropy on the
 /// graph's outputs (the first with weight 1, any others with aux_loss_weight), and backward through
 /// every op. The engine reads the weights from `parameters` at each step, so an optimizer may update

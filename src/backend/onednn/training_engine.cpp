@@ -4,8 +4,10 @@
 
 #include "backend/onednn/omp_threads.h"
 #include "backend/onednn/trainer.h"
+#include "cnnzoo/builder.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
+#include "cnnzoo/init.h"
 
 namespace cnnzoo {
 
@@ -76,6 +78,23 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   m.plan.finalize();
   m.stats = onednn::plan_stats(m.plan);
   if (options.precision == Precision::BF16) refuse_reference_layers(m.plan);
+}
+
+bool bf16_training_available() {
+  static const bool available = [] {
+    Builder b("bf16_probe", {2, 3, 8, 8});
+    ValueId x = b.relu(b.batch_norm(b.conv(b.input(), "conv", {.out = 4, .kernel = 3, .pad = 1}), "bn"), "relu");
+    b.output(b.linear(b.flatten(b.global_avg_pool(x, "pool"), "flatten"), "fc", {.out = 2}));
+    const Graph graph = b.finish();
+    Parameters parameters = test_parameters(graph, 0);
+    try {
+      TrainingEngine engine(graph, parameters, {.threads = 1, .precision = Precision::BF16});
+      return true;
+    } catch (const OptionError&) {
+      return false;
+    }
+  }();
+  return available;
 }
 
 TrainingEngine::~TrainingEngine() = default;
