@@ -21,7 +21,6 @@ Rerun from the repository root with Debian's python3-torch / python3-torchvision
     /usr/bin/python3 scripts/pytorch_bf16_training_parity.py
 """
 
-import argparse
 import os
 import sys
 import time
@@ -88,12 +87,7 @@ def measure(case, size):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
-    parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = parity.fixture_arguments(__doc__, DEFAULT_OUTPUT_DIR, CASES)
     os.makedirs(args.output_dir, exist_ok=True)
     for case in args.cases:
         start = time.time()

@@ -229,13 +229,19 @@ def measure(case):
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
-    parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+def fixture_arguments(doc, output_dir, cases):
+    """The command line of a fixture script (--output-dir, --cases, --threads), torch's threads set from it."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--output-dir", default=output_dir)
+    parser.add_argument("--cases", nargs="*", default=list(cases), choices=list(cases))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    return args
+
+
+def main():
+    args = fixture_arguments(__doc__, DEFAULT_OUTPUT_DIR, CASES)
     for case in args.cases:
         start = time.time()
         record = measure(case)
