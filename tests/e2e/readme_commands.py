@@ -7,10 +7,11 @@ bring are made there (what the README's lines take but do not make themselves):
   - x.npy: one 3x224x224 float32 image; resnet50.safetensors: torchvision's resnet50 state_dict (its own
     initialisation, seeded) as safetensors, as a PyTorch user exports it;
   - shoe.png and shirt.jpg: two Fashion-MNIST test images (a sneaker or boot, a shirt) as PNG and JPEG;
-    cat.jpg and dog.png: two colour photos' stand-ins (320x240 RGB, smooth random colours);
+    cat.jpg and dog.png: two colour photos' stand-ins (320x240 RGB, smooth random colours), and photos/ with
+    four such stand-ins in each of two class folders;
   - data/cifar-10-batches-bin: a small CIFAR-10 folder in the official binary layout (random pixels).
 Training lines are run with less work, and only that is changed: `--subset 256 --val-subset 256` and at
-most 2 epochs (the recipes' own figures are checked by the recipe tests). Usage, as CTest runs it:
+most 2 epochs (the recipes' own figures are checked by the recipe tests); experiments run with --quick. Usage, as CTest runs it:
 
     /usr/bin/python3 tests/e2e/readme_commands.py build/cnnzoo README.md
 """
@@ -47,7 +48,10 @@ def readme_commands(readme):
 
 
 def with_less_work(words):
-    """A training line's words with a small subset and at most MAX_TRAIN_EPOCHS epochs."""
+    """A training line's words with a small subset and at most MAX_TRAIN_EPOCHS epochs; an experiment's with
+    --quick (its smoke run: the default runs take minutes and have tests of their own)."""
+    if len(words) >= 3 and words[1] == "experiment" and words[2] != "list" and "--quick" not in words:
+        return words + ["--quick"]
     if len(words) < 2 or words[1] != "train":
         return words
     out = list(words)
@@ -79,6 +83,13 @@ def bring_user_files(binary):
     for name in ["cat.jpg", "dog.png"]:
         coarse = rng.integers(0, 256, (6, 8, 3)).astype(np.uint8)
         cv2.imwrite(name, cv2.resize(coarse, (320, 240), interpolation=cv2.INTER_CUBIC))
+    # photos/: a folder of images in class subfolders, to calibrate a zoo model on (`quantize --data folder:photos`).
+    for label in ["cats", "dogs"]:
+        os.makedirs(os.path.join("photos", label))
+        for k in range(4):
+            coarse = rng.integers(0, 256, (6, 8, 3)).astype(np.uint8)
+            image = cv2.resize(coarse, (320, 240), interpolation=cv2.INTER_CUBIC)
+            cv2.imwrite(os.path.join("photos", label, f"{label}_{k}.jpg"), image)
 
     # CIFAR-10's binary layout: records of a label byte and 3072 pixel bytes, five training batches.
     folder = os.path.join("data", "cifar-10-batches-bin")
