@@ -8,7 +8,6 @@
 #include <memory>
 
 #include "cnnzoo/analysis.h"
-#include "cnnzoo/checkpoint.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/init.h"
 #include "cnnzoo/io.h"
@@ -37,15 +36,14 @@ Quantization stored_ranges(const ExportArgs& args) {
         "--precision int8: give --weights FILE with int8 ranges (a checkpoint or state_dict that `cnnzoo quantize` "
         "wrote)");
   }
-  const auto metadata = read_safetensors_metadata(args.weights);
-  const auto ranges = metadata.find(kQuantizationKey);
-  if (ranges == metadata.end()) {
+  const auto ranges = stored_quantization(read_safetensors_metadata(args.weights), args.weights);
+  if (!ranges) {
     throw InvalidArgument(
         fmt::format("--precision int8: {} holds no int8 ranges; calibrate it first with `cnnzoo "
                     "quantize` and export the file it writes",
                     args.weights));
   }
-  return quantization_from_json(ranges->second, args.weights);
+  return *ranges;
 }
 
 // Digits grouped by commas, whatever the user's locale: "11,689,512".

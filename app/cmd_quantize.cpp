@@ -34,11 +34,6 @@ struct QuantizeArgs {
   std::string output;
 };
 
-bool is_model_name(const std::string& name) {
-  const auto& models = list_models();
-  return std::any_of(models.begin(), models.end(), [&](const ModelInfo& m) { return m.name == name; });
-}
-
 // `path` must not be a file the command reads: writing it would destroy the input.
 void refuse_overwriting(const std::string& output, const std::string& path, const std::string& what) {
   std::error_code ec;  // a path that does not exist yet is no other spelling of the input
@@ -108,8 +103,16 @@ Quantization quantize_zoo_model(const QuantizeArgs& args) {
   const std::unique_ptr<Dataset> data = open_dataset(args.data, Split::Train, {.image_size = info.default_input.at(1)});
   options.batch = calibration_batch(args, *data);
   const Graph graph = build_model(info.name, options);
+  // Read once: checked, calibrated on and written again. A checkpoint's optimizer state is no weight (as
+  // load_weights reads it) but is kept in the file.
   TensorFile file = read_safetensors(args.weights);
-  const Parameters parameters = load_weights(graph, args.weights);  // checks that every tensor fits
+  NamedTensors weights;
+  for (const auto& [name, tensor] : file.tensors) {
+    if (!name.starts_with(kOptimizerPrefix)) weights.emplace_back(name, &tensor);
+  }
+  require_fit(check_parameters(graph, weights), fmt::format("{}: weights do not fit {}", args.weights, info.name));
+  Parameters parameters;
+  for (const auto& [name, tensor] : weights) parameters.emplace(name, *tensor);
   const Quantization q = calibrate_with_progress(args, graph, parameters, *data);
   // The user's file as it was (every tensor, its metadata), plus the ranges and the model they belong to.
   file.metadata[kQuantizationKey] = quantization_json(q);
@@ -120,7 +123,7 @@ Quantization quantize_zoo_model(const QuantizeArgs& args) {
 
 void run_quantize(const QuantizeArgs& args) {
   check_output_file(args.output, "--output");
-  const bool model = is_model_name(args.target) && !std::filesystem::exists(args.target);
+  const bool model = has_model(args.target) && !std::filesystem::exists(args.target);
   const Quantization q = model ? quantize_zoo_model(args) : quantize_checkpoint(args);
   std::cout << fmt::format(
       "wrote {}: int8 ranges of {} values from {} images of {} ({}{})\n", args.output, q.ranges.size(), q.images,

@@ -34,11 +34,6 @@ constexpr int64_t kDefaultBatch = 32;
 // many of the inputs themselves.
 constexpr int64_t kMaxSelfCalibrationInputs = 64;
 
-bool is_model_name(const std::string& name) {
-  const auto& models = list_models();
-  return std::any_of(models.begin(), models.end(), [&](const ModelInfo& m) { return m.name == name; });
-}
-
 // A safetensors file whose metadata says it is a cnnzoo training checkpoint; only its header is read.
 bool is_training_checkpoint(const std::string& path) {
   try {
@@ -97,10 +92,8 @@ RunModel from_checkpoint(const RunArgs& a, const std::string& checkpoint, const 
         fmt::format("--input {}: the checkpoint {} sets the input size ({}); images are resized to it", input_flag.size,
                     checkpoint, to_string(preprocessing.input)));
   }
-  std::shared_ptr<const Quantization> quantization;
-  if (const auto it = trained.meta.find(kQuantizationKey); it != trained.meta.end() && a.precision == "int8") {
-    quantization = std::make_shared<const Quantization>(quantization_from_json(it->second, checkpoint));
-  }
+  std::shared_ptr<const Quantization> quantization =
+      a.precision == "int8" ? stored_quantization(trained.meta, checkpoint) : nullptr;
   return {.name = trained.model,
           .options = trained.options,
           .input_origin = "from the checkpoint",
@@ -116,14 +109,13 @@ RunModel from_checkpoint(const RunArgs& a, const std::string& checkpoint, const 
 // are refused.
 std::shared_ptr<const Quantization> stored_ranges(const std::string& weights, const std::string& model) {
   const auto metadata = read_safetensors_metadata(weights);
-  const auto ranges = metadata.find(kQuantizationKey);
-  if (ranges == metadata.end()) return nullptr;
+  std::shared_ptr<const Quantization> ranges = stored_quantization(metadata, weights);
   const auto owner = metadata.find(kCheckpointModelKey);
-  if (owner != metadata.end() && owner->second != model) {
+  if (ranges && owner != metadata.end() && owner->second != model) {
     throw InvalidArgument(
         fmt::format("--weights {}: its int8 ranges were calibrated for {}, not {}", weights, owner->second, model));
   }
-  return std::make_shared<const Quantization>(quantization_from_json(ranges->second, weights));
+  return ranges;
 }
 
 // A zoo model: its input size from --input CxHxW, else the height and width of the first array, else its own.
@@ -471,7 +463,7 @@ void run_inputs(const RunArgs& a) {
                                                                      : std::string();
   std::string model = a.model;
   std::vector<std::string> paths = a.inputs;
-  if (!checkpoint.empty() && !model.empty() && !is_model_name(model)) {
+  if (!checkpoint.empty() && !model.empty() && !has_model(model)) {
     paths.insert(paths.begin(), model);  // `run --checkpoint FILE IMAGE...`: no model name
     model.clear();
   }

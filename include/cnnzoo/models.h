@@ -71,6 +71,9 @@ struct ModelInfo {
 /// Every registered model, in a stable order (by family, then as the papers list them).
 const std::vector<ModelInfo>& list_models();
 
+/// Whether `name` is a registered model (find_model() would return it).
+bool has_model(std::string_view name);
+
 /// The model of that name; throws UnknownNameError listing the known names.
 const ModelInfo& find_model(std::string_view name);
 

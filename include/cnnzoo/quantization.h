@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -92,6 +93,10 @@ inline constexpr const char* kQuantizationKey = "cnnzoo.quantization";
 std::string quantization_json(const Quantization& quantization);
 /// Reads quantization_json()'s text; an Error naming `origin` (a file) and what is wrong otherwise.
 Quantization quantization_from_json(const std::string& text, const std::string& origin);
+/// The ranges stored under kQuantizationKey in a safetensors file's metadata (a checkpoint or a weights file
+/// that `cnnzoo quantize` wrote), read by quantization_from_json; nullptr when there are none.
+std::shared_ptr<const Quantization> stored_quantization(const std::map<std::string, std::string>& metadata,
+                                                        const std::string& origin);
 
 /// The values of `graph` an int8 plan needs a range for but `quantization` lacks (a file calibrated for
 /// another model): their names, in graph order.

@@ -19,9 +19,8 @@ CheckpointEvaluation evaluate_checkpoint(const std::string& path, const Checkpoi
   model_options.batch = std::min<int64_t>(options.batch, data->size());
   const Graph graph = build_model(out.model.model, model_options);
   if (options.precision == Precision::INT8) {
-    if (const auto it = out.model.meta.find(kQuantizationKey); it != out.model.meta.end()) {
-      out.quantization = std::make_shared<const Quantization>(quantization_from_json(it->second, path));
-    } else {
+    out.quantization = stored_quantization(out.model.meta, path);
+    if (!out.quantization) {
       const std::unique_ptr<Dataset> train = open_dataset(out.model.data, Split::Train, {.budgets = options.budgets});
       CalibrationOptions calibration = options.calibration;
       calibration.threads = options.threads;

@@ -68,6 +68,11 @@ const std::vector<ModelInfo>& list_models() {
   return registry;
 }
 
+bool has_model(std::string_view name) {
+  const auto& all = list_models();
+  return std::any_of(all.begin(), all.end(), [&](const ModelInfo& m) { return m.name == name; });
+}
+
 const ModelInfo& find_model(std::string_view name) {
   const auto& all = list_models();
   auto it = std::find_if(all.begin(), all.end(), [&](const ModelInfo& m) { return m.name == name; });

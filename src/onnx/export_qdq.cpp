@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 
 #include "cnnzoo/error.h"
 #include "onnx/export_proto.h"
@@ -17,6 +18,12 @@ namespace {
 template <typename T>
 T saturate(double x, double lo, double hi) {
   return static_cast<T>(std::clamp(std::nearbyint(x), lo, hi));
+}
+
+// int8 has no NaN or infinity: a parameter holding one cannot be quantized (and would be undefined to convert).
+void require_finite(const std::string& key, std::span<const float> values) {
+  if (std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) return;
+  throw Error(fmt::format("{}: holds a value that is not finite, which int8 cannot represent; export it in fp32", key));
 }
 
 }  // namespace
@@ -61,6 +68,7 @@ std::string QdqWriter::activation(const std::string& tensor, const std::string& 
 }
 
 std::string QdqWriter::weight(const std::string& key, const Tensor& weight, std::vector<float>& scales) {
+  require_finite(key, weight.f32());
   const int64_t channels = weight.shape().at(0);
   scales = weight_scales(weight, channels);
   const auto w = weight.f32();
@@ -80,6 +88,7 @@ std::string QdqWriter::weight(const std::string& key, const Tensor& weight, std:
 
 std::string QdqWriter::bias(const std::string& key, const Tensor& bias, float input_scale,
                             const std::vector<float>& weight_scales) {
+  require_finite(key, bias.f32());
   const auto b = bias.f32();
   std::vector<float> scales(b.size());
   std::vector<int32_t> q(b.size());

@@ -77,4 +77,11 @@ Quantization quantization_from_json(const std::string& text, const std::string& 
   return q;
 }
 
+std::shared_ptr<const Quantization> stored_quantization(const std::map<std::string, std::string>& metadata,
+                                                        const std::string& origin) {
+  const auto it = metadata.find(kQuantizationKey);
+  if (it == metadata.end()) return nullptr;
+  return std::make_shared<const Quantization>(quantization_from_json(it->second, origin));
+}
+
 }  // namespace cnnzoo

@@ -399,5 +399,23 @@ TEST(OnnxExport, Int8IsQdqWithTheEnginesScales) {
   }
 }
 
+// int8 has no NaN: a weight holding one is refused, naming it (converting it would be undefined behaviour).
+TEST(OnnxExport, Int8RefusesAWeightThatIsNotFinite) {
+  Builder b("tiny", {1, 1, 2, 2});
+  b.output(b.conv(b.input(), "conv", {.out = 2, .kernel = 1}));
+  const Graph g = b.finish();
+  Parameters p = zero_parameters(g);
+  p.at("conv.weight").f32()[1] = std::numeric_limits<float>::quiet_NaN();
+  Quantization q;
+  q.ranges = {{"input", {-1, 1}}, {"conv", {-1, 1}}};
+  try {
+    export_onnx_bytes(g, p, &q);
+    ADD_FAILURE() << "a NaN weight was quantized";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "conv.weight: holds a value that is not finite, which int8 cannot represent; export it in fp32");
+  }
+}
+
 }  // namespace
 }  // namespace cnnzoo
