@@ -97,9 +97,9 @@ std::string finding_of(const ModelSummary& p20, const ModelSummary& p56, const M
 
 }  // namespace
 
-// Measured at the default schedule on 2 cores shared with a fuzzer, builds and tests (docs/experiments.md):
-// 35 min with the evaluations.
-std::string degradation_default_time() { return "about 35 min on 2 busy cores"; }
+// Measured at the default schedule on 2 otherwise idle cores (docs/experiments.md): 32 min 45 s for 3 seeds,
+// 11 min a seed with the evaluations (35 min for one seed when the cores were shared with a fuzzer and tests).
+std::string degradation_default_time() { return "about 11 min on 2 cores"; }
 
 ExperimentOutcome run_degradation(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                   ExperimentFolder& folder) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "cnnzoo/ensemble.h"
@@ -11,13 +12,58 @@
 
 namespace cnnzoo::experiments {
 
+namespace {
+
+// Whether each image's most probable class is its label.
+std::vector<bool> right_answers(const Evaluation& e) {
+  const auto classes = static_cast<std::ptrdiff_t>(e.probabilities.shape()[1]);
+  std::vector<bool> right;
+  for (std::size_t i = 0; i < e.labels.size(); ++i) {
+    const auto row = e.probabilities.f32().begin() + static_cast<std::ptrdiff_t>(i) * classes;
+    right.push_back(std::max_element(row, row + classes) - row == e.labels[i]);
+  }
+  return right;
+}
+
+PairedComparison compare(const Evaluation& ensemble, const Evaluation& best) {
+  const std::vector<bool> a = right_answers(ensemble), b = right_answers(best);
+  PairedComparison out;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    out.fixed += a[i] && !b[i];
+    out.broken += !a[i] && b[i];
+  }
+  out.p_value = mcnemar_p_value(out.fixed, out.broken);
+  return out;
+}
+
+}  // namespace
+
+double mcnemar_p_value(int64_t fixed, int64_t broken) {
+  const int64_t n = fixed + broken, fewer = std::min(fixed, broken);
+  if (n == 0) return 1;
+  // P(X <= fewer) for X ~ Binomial(n, 1/2), summed in logs (C(10000, 5000) overflows a double), doubled.
+  double tail = 0;
+  for (int64_t k = 0; k <= fewer; ++k) {
+    const auto nd = static_cast<double>(n), kd = static_cast<double>(k);
+    tail += std::exp(std::lgamma(nd + 1) - std::lgamma(kd + 1) - std::lgamma(nd - kd + 1) - nd * std::log(2.0));
+  }
+  return std::min(1.0, 2 * tail);
+}
+
 nlohmann::json EnsembleScore::to_json() const {
   nlohmann::json j = {{"order", "members by their own top-1, best first; ensemble_top1[k-1]: the first k averaged"},
                       {"members", nlohmann::json::array()},
                       {"ensemble_top1", top1},
                       {"best_member_top1", best_member()},
                       {"ensemble_top1_all", full()},
-                      {"left_out", left_out}};
+                      {"left_out", left_out},
+                      {"against_best",
+                       {{"fixed", against_best.fixed},
+                        {"broken", against_best.broken},
+                        {"p_value", against_best.p_value},
+                        {"what",
+                         "test images the full ensemble gets right and its best member wrong (fixed), the "
+                         "reverse (broken), McNemar's exact two-sided p-value"}}}};
   for (const MemberScore& m : members) {
     j["members"].push_back({{"model", m.run.key},
                             {"seed", m.run.seed},
@@ -68,8 +114,9 @@ EnsembleScore score_ensemble(const std::string& name, const std::vector<MemberRu
   }
   out.members = std::move(members);
   for (std::size_t k = 1; k <= sorted.size(); ++k) {
-    out.top1.push_back(
-        ensemble_evaluation(std::span(sorted).first(k), std::span<const std::string>(names).first(k)).top1);
+    const Evaluation e = ensemble_evaluation(std::span(sorted).first(k), std::span<const std::string>(names).first(k));
+    out.top1.push_back(e.top1);
+    if (k == sorted.size()) out.against_best = compare(e, sorted.front());
   }
   return out;
 }

@@ -26,6 +26,18 @@ struct MemberScore {
   double top1 = 0, top5 = 0, loss = 0;
 };
 
+/// The full ensemble against its best member, image by image: the test images it classifies right that the best
+/// member got wrong (`fixed`), the reverse (`broken`), and McNemar's exact two-sided p-value of that split (the
+/// chance of a split at least as uneven if the two were equally good: a binomial test of fixed against
+/// fixed + broken at one half). Top-1 figures alone cannot tell a gain of 15 images in 10,000 from noise.
+struct PairedComparison {
+  int64_t fixed = 0, broken = 0;
+  double p_value = 1;
+};
+
+/// McNemar's exact two-sided p-value for `fixed` and `broken` discordant images (1 when there are none).
+double mcnemar_p_value(int64_t fixed, int64_t broken);
+
 /// One ensemble's scores. The members are in the order they are added: best top-1 first (ties in the stated
 /// order), so the first point of the curve is the best member and every later one asks whether a weaker member
 /// still helps.
@@ -34,6 +46,7 @@ struct EnsembleScore {
   std::vector<MemberScore> members;   ///< best first
   std::vector<double> top1;           ///< the ensemble of the first k members, k = 1..members
   std::vector<std::string> left_out;  ///< runs that diverged, with where
+  PairedComparison against_best{};    ///< the full ensemble against members.front()
 
   double best_member() const { return members.empty() ? 0 : members.front().top1; }
   double full() const { return top1.empty() ? 0 : top1.back(); }

@@ -50,7 +50,7 @@ const std::vector<Entry>& entries() {
        experiments::run_ensemble},
       {{"cost",
         "time and memory of ResNet-50 against batch size (1 to 64) and of the CIFAR ResNets against depth (20 to "
-        "1202), fp32, bf16 and int8 inference and an fp32 training step: both grow linearly",
+        "1202), fp32, bf16 and int8 inference and training steps in fp32 and bf16: both grow linearly",
         experiments::cost_default_time(), false},
        experiments::run_cost},
   };

@@ -232,6 +232,7 @@ std::string svg_bar_chart(const BarChart& chart) {
 std::string svg_line_chart(const LineChart& chart) {
   require(!chart.panels.empty(), "a line chart needs a panel");
   double lo = std::numeric_limits<double>::infinity(), hi = -lo, x_hi = 1;
+  bool whole_x = true;  // x counts epochs, steps or members: no tick between two of them
   for (const LinePanel& p : chart.panels) {
     for (const LineSeries& s : p.series) {
       require(s.x.size() == s.y.size(), "series '" + s.label + "' needs as many x as y values");
@@ -240,6 +241,7 @@ std::string svg_line_chart(const LineChart& chart) {
         lo = std::min(lo, s.y[i]);
         hi = std::max(hi, s.y[i]);
         x_hi = std::max(x_hi, s.x[i]);
+        whole_x = whole_x && s.x[i] == std::floor(s.x[i]);
       }
     }
   }
@@ -265,7 +267,11 @@ std::string svg_line_chart(const LineChart& chart) {
   const double panels_width =
       left0 + kRight + (chart.panel_width + gap) * static_cast<double>(chart.panels.size()) - gap;
   const double width = std::max(panels_width, 9.5 * static_cast<double>(chart.title.size()) + 2 * kRight);
-  const std::vector<double> x_ticks = nice_ticks(0, x_hi, 6);
+  std::vector<double> x_ticks = nice_ticks(0, x_hi, 6);
+  if (whole_x && x_ticks[1] < 1) {  // a run of 3 epochs: 0, 1, 2, 3 rather than 0, 0.5, ..., 3
+    x_ticks.clear();
+    for (double t = 0; t < x_hi + 1; ++t) x_ticks.push_back(t);
+  }
   const double x_max = x_ticks.back();
   const int width_px = static_cast<int>(std::ceil(width));
   std::string out = svg_open(width_px, chart.height) + title_text(width_px, chart.title);

@@ -15,6 +15,7 @@
 
 #include "cli/run_cli.h"
 #include "cnnzoo/ensemble.h"
+#include "experiments/ensemble_scoring.h"
 #include "support/chromium.h"
 #include "support/experiment_run.h"
 #include "support/xml_check.h"
@@ -57,7 +58,7 @@ TEST_F(ExperimentEnsemble, QuickRunTrainsEveryMemberOnceAndScoresBothEnsembles) 
 
   const std::map<std::string, std::set<std::string>> expected = {
       {"seeds", {"ResNet-20 seed 0", "ResNet-20 seed 1"}},
-      {"families", {"GoogLeNet (32x32)", "ResNet-20", "WRN-16-2"}}};
+      {"families", {"GoogLeNet (64x64)", "ResNet-20", "WRN-16-2"}}};
   for (const auto& [name, labels] : expected) {
     SCOPED_TRACE(name);
     const nlohmann::json& e = j["summary"][name];
@@ -133,7 +134,7 @@ TEST_F(ExperimentEnsemble, EnsembleTop1IsTheArgmaxOfTheMembersMeanProbabilities)
   }
   const std::size_t images = members[0].labels.size(), classes = 10;
   ASSERT_EQ(images, 128u);
-  int64_t right = 0;
+  int64_t right = 0, fixed = 0, broken = 0;
   for (std::size_t i = 0; i < images; ++i) {
     std::vector<double> mean(classes, 0.0);
     for (const Evaluation& m : members) {
@@ -141,9 +142,31 @@ TEST_F(ExperimentEnsemble, EnsembleTop1IsTheArgmaxOfTheMembersMeanProbabilities)
       for (std::size_t c = 0; c < classes; ++c) mean[c] += m.probabilities.f32()[i * classes + c];
     }
     const auto best = std::max_element(mean.begin(), mean.end()) - mean.begin();
-    right += best == members[0].labels[i];
+    const bool ensemble_right = best == members[0].labels[i];
+    // members[0] is the best member (the results list them best first).
+    const auto first = members[0].probabilities.f32().begin() + static_cast<std::ptrdiff_t>(i * classes);
+    const bool member_right = std::max_element(first, first + classes) - first == members[0].labels[i];
+    right += ensemble_right;
+    fixed += ensemble_right && !member_right;
+    broken += member_right && !ensemble_right;
   }
   EXPECT_NEAR(e["ensemble_top1_all"].get<double>(), static_cast<double>(right) / 128.0, 1e-12);
+  EXPECT_EQ(e["against_best"]["fixed"], fixed);
+  EXPECT_EQ(e["against_best"]["broken"], broken);
+  EXPECT_DOUBLE_EQ(e["against_best"]["p_value"].get<double>(), experiments::mcnemar_p_value(fixed, broken));
+}
+
+// McNemar's exact test by hand: 8 images fixed and 1 broken is as uneven as 9 coin flips with at most one tail,
+// (1 + 9) / 2^9 on each side, so p = 20 / 512; an even split is no evidence (p = 1, capped); 163 against 122 (the
+// default run's seed ensemble, docs/experiments.md) is p = 0.018, and 144 against 129 (its mixed one) p = 0.40.
+TEST(EnsembleSignificance, McNemarExactTestMatchesHandCounts) {
+  EXPECT_NEAR(experiments::mcnemar_p_value(8, 1), 20.0 / 512.0, 1e-12);
+  EXPECT_NEAR(experiments::mcnemar_p_value(1, 8), 20.0 / 512.0, 1e-12);
+  EXPECT_EQ(experiments::mcnemar_p_value(5, 5), 1.0);
+  EXPECT_EQ(experiments::mcnemar_p_value(0, 0), 1.0);
+  EXPECT_NEAR(experiments::mcnemar_p_value(10, 0), 2.0 / 1024.0, 1e-15);
+  EXPECT_NEAR(experiments::mcnemar_p_value(163, 122), 0.0176627534, 1e-8);  // Python: exact integer sums
+  EXPECT_NEAR(experiments::mcnemar_p_value(144, 129), 0.3968589885, 1e-8);
 }
 
 TEST_F(ExperimentEnsemble, FiguresParseAndTheReportRendersInChromium) {
@@ -154,7 +177,7 @@ TEST_F(ExperimentEnsemble, FiguresParseAndTheReportRendersInChromium) {
     EXPECT_EQ(test::xml_problem(svg), "") << file;
   }
   const std::string families = run_->file("ensemble_families.svg");
-  for (const char* category : {"GoogLeNet (32x32)", "WRN-16-2", "ensemble of 3"}) {
+  for (const char* category : {"GoogLeNet (64x64)", "WRN-16-2", "ensemble of 3"}) {
     EXPECT_NE(families.find(fmt::format("data-category=\"{}\"", category)), std::string::npos) << category;
   }
   const std::string growth = run_->file("ensemble_growth.svg");

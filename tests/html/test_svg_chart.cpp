@@ -130,6 +130,23 @@ TEST(SvgChart, LineChartPanelsSideBySideWithDashedSeries) {
   EXPECT_NE(svg.find(">error (%)</text>"), std::string::npos);
 }
 
+// Epochs and members are whole: a 3-epoch run is ticked 0, 1, 2, 3 and not at every half epoch; a series with
+// fractions keeps the finer ticks.
+TEST(SvgChart, WholeXValuesGetWholeTicks) {
+  const auto tick_labels = [](std::vector<double> x) {
+    html::LineChart chart{.title = "t", .x_label = "epoch", .y_label = "error (%)"};
+    chart.panels = {{"p", {{.label = "s", .x = x, .y = std::vector<double>(x.size(), 70.0)}}}};
+    const std::string svg = html::svg_line_chart(chart);
+    std::vector<std::string> labels;
+    const std::regex tick("<text x=\"[^\"]*\" y=\"[^\"]*\" text-anchor=\"middle\"[^>]*>([0-9.]+)</text>");
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tick); it != std::sregex_iterator(); ++it)
+      labels.push_back((*it)[1]);
+    return labels;
+  };
+  EXPECT_EQ(tick_labels({1, 2, 3}), (std::vector<std::string>{"0", "1", "2", "3"}));
+  EXPECT_EQ(tick_labels({0.5, 1, 1.5, 2, 2.5, 3}), (std::vector<std::string>{"0", "0.5", "1", "1.5", "2", "2.5", "3"}));
+}
+
 // One narrow panel under a long title: the picture widens to the title (about 9.5 pixels a character at 16 pixels
 // bold, plus 24 each side), so that the title, centred, is not cut at the edges.
 TEST(SvgChart, ALongTitleWidensANarrowChart) {
