@@ -81,7 +81,25 @@ TEST_F(ExperimentEnsemble, QuickRunTrainsEveryMemberOnceAndScoresBothEnsembles) 
     EXPECT_EQ(e["best_member_top1"], e["members"][0]["top1"]);
     EXPECT_EQ(e["ensemble_top1_all"], e["ensemble_top1"].back());
     EXPECT_TRUE(e["left_out"].empty());
+    const nlohmann::json& paired = e["against_best"];
+    EXPECT_GE(paired["fixed"].get<int64_t>(), 0);
+    EXPECT_GE(paired["broken"].get<int64_t>(), 0);
+    // Fixing F of the best member's errors and breaking B moves the top-1 by (F - B) of the 128 test images.
+    EXPECT_NEAR(e["ensemble_top1_all"].get<double>() - e["best_member_top1"].get<double>(),
+                static_cast<double>(paired["fixed"].get<int64_t>() - paired["broken"].get<int64_t>()) / 128.0, 1e-12);
   }
+  // --quick scores the mixed ensemble of seed 0 alone: the list per seed holds it, and the pooled figures are its own.
+  const nlohmann::json& summary = j["summary"];
+  ASSERT_EQ(summary["families_by_seed"].size(), 1u);
+  EXPECT_EQ(summary["families_by_seed"][0], summary["families"]);
+  const nlohmann::json& pooled = summary["families_pooled"];
+  EXPECT_EQ(pooled["fixed"], summary["families"]["against_best"]["fixed"]);
+  EXPECT_EQ(pooled["broken"], summary["families"]["against_best"]["broken"]);
+  EXPECT_EQ(pooled["p_value"], summary["families"]["against_best"]["p_value"]);
+  ASSERT_EQ(pooled["gain_per_seed"].size(), 1u);
+  EXPECT_DOUBLE_EQ(pooled["gain_per_seed"][0].get<double>(), summary["families"]["ensemble_top1_all"].get<double>() -
+                                                                 summary["families"]["best_member_top1"].get<double>());
+
   // The finding follows the data: its numbers are the ensembles' own, and "Not reproduced" when they disagree.
   const std::string finding = j["finding"];
   EXPECT_EQ(j["reproduced"].get<bool>(), finding.rfind("Not reproduced", 0) != 0) << finding;
@@ -182,7 +200,7 @@ TEST_F(ExperimentEnsemble, FiguresParseAndTheReportRendersInChromium) {
   }
   const std::string growth = run_->file("ensemble_growth.svg");
   EXPECT_NE(growth.find("data-label=\"ResNet-20 seeds\""), std::string::npos);
-  EXPECT_NE(growth.find("data-label=\"mixed families\""), std::string::npos);
+  EXPECT_NE(growth.find("data-label=\"mixed families, seed 0\""), std::string::npos);
   const char* shots = std::getenv("CNNZOO_SCREENSHOT_DIR");
   const std::string png = (fs::path(shots ? shots : ::testing::TempDir()) / "experiment_ensemble.png").string();
   const test::RenderedPage page = test::render_in_chromium((run_->dir / "report.html").string(), png, 1500);
