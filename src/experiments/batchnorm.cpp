@@ -119,7 +119,9 @@ html::LineChart error_chart(const std::vector<RunRecord>& runs) {
 
 }  // namespace
 
-std::string batchnorm_default_time() { return "about 15 min on 2 busy cores"; }
+// Measured at the default schedule on 2 otherwise idle cores (docs/experiments.md): 11 min 26 s for 3 seeds (15 min
+// for one seed on cores shared with a fuzzer and builds).
+std::string batchnorm_default_time() { return "about 4 min on 2 cores"; }
 
 ExperimentOutcome run_batchnorm(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                 ExperimentFolder& folder) {
