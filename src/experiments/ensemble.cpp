@@ -294,7 +294,8 @@ ExperimentOutcome run_ensemble(const ExperimentOptions& options, const Experimen
       "seed s is the ResNet of the mixed ensemble of seed s. A dip of up to " +
       fmt::format("{:.1f}", 100 * kTolerance) +
       " points as a member is added counts as noise. The full ensemble is compared with its best member image by "
-      "image (McNemar's exact test on the images one gets right and the other wrong): its gain counts when p < " +
+      "image (McNemar's exact test on the images one gets right and the other wrong; for the mixed ensembles on "
+      "those images summed over the seeds, each of which must beat its best member): its gain counts when p < " +
       fmt::format("{}", kSignificance) + ". " + setting + "."};
   for (const EnsembleScore* e : all) {
     for (const std::string& why : e->left_out)
