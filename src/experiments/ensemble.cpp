@@ -225,9 +225,9 @@ double seconds_of(const std::vector<RunRecord>& runs, const MemberRun& m) {
 
 }  // namespace
 
-// Measured at the default schedule on 2 otherwise idle cores (docs/experiments.md, "ensemble"): 19 min 32 s,
-// of which training 1,144 s (GoogLeNet at 64x64 499 s).
-std::string ensemble_default_time() { return "about 20 min on 2 cores"; }
+// Measured at the default schedule on 2 otherwise idle cores (docs/experiments.md, "ensemble"): 45 min 55 s (19 min
+// 32 s for seed 0's five networks, 26 min 23 s for the other seeds' WRN-16-2 and GoogLeNet).
+std::string ensemble_default_time() { return "about 46 min on 2 cores"; }
 
 ExperimentOutcome run_ensemble(const ExperimentOptions& options, const ExperimentCallbacks& callbacks,
                                ExperimentFolder& folder) {
