@@ -1,6 +1,8 @@
 // cnnzoo list: the registry, with each model's default input, parameters and multiply-adds.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,9 +25,11 @@ void run_list(const ListArgs& args) {
     throw InvalidArgument(fmt::format("--format: unknown format '{}'; known: text, json", args.format));
   }
   nlohmann::json items = nlohmann::json::array();
+  std::size_t name_width = 0;  // the longest name sets the first column
+  for (const ModelInfo& m : list_models()) name_width = std::max(name_width, m.name.size());
   if (!json)
-    fmt::print("{:<18} {:<14} {:>11} {:>8} {:>15} {:>10}  {}\n", "model", "family", "input", "classes", "params",
-               "GMACs", "description");
+    fmt::print("{:<{}} {:<14} {:>11} {:>8} {:>15} {:>10}  {}\n", "model", name_width, "family", "input", "classes",
+               "params", "GMACs", "description");
   for (const ModelInfo& m : list_models()) {
     const Totals t = analyze(build_model(m.name)).total;
     if (json) {
@@ -39,8 +43,8 @@ void run_list(const ListArgs& args) {
                        {"macs", t.macs}});
       continue;
     }
-    fmt::print("{:<18} {:<14} {:>11} {:>8} {:>15} {:>10.3f}  {}\n", m.name, m.family, to_string(m.default_input),
-               m.default_classes, t.params, t.macs / 1e9, m.description);
+    fmt::print("{:<{}} {:<14} {:>11} {:>8} {:>15} {:>10.3f}  {}\n", m.name, name_width, m.family,
+               to_string(m.default_input), m.default_classes, t.params, t.macs / 1e9, m.description);
   }
   if (json) std::cout << items.dump(2) << "\n";
 }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "budget_flags.h"
 #include "cnnzoo/checked.h"
@@ -21,6 +22,7 @@ struct TrainArgs {
   FitOptions fit;
   std::optional<int64_t> depth, width, groups, growth_rate;
   bool aux_logits = false;
+  std::vector<double> residual_scales;
   bool no_bn = false;
   bool no_nesterov = false;
   std::string precision = "fp32";
@@ -34,6 +36,7 @@ void run_train(TrainArgs args) {
   o.model_options.groups = args.groups;
   o.model_options.growth_rate = args.growth_rate;
   o.model_options.aux_logits = args.aux_logits;
+  if (!args.residual_scales.empty()) o.model_options.residual_scales = args.residual_scales;
   o.model_options.no_bn = args.no_bn;
   if (args.no_nesterov) o.optimizer.nesterov = false;
   o.precision = args.precision == "bf16" ? Precision::BF16 : Precision::F32;
@@ -170,7 +173,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--width", args->width, "Widen factor or width per group")->check(at_least(1));
   cmd->add_option("--groups", args->groups, "Groups of the bottleneck convolution (ResNeXt)")->check(at_least(1));
   cmd->add_option("--growth-rate", args->growth_rate, "DenseNet growth rate")->check(at_least(1));
-  cmd->add_flag("--aux-logits", args->aux_logits, "GoogLeNet: train with the auxiliary classifiers (weight 0.3)");
+  cmd->add_flag("--aux-logits", args->aux_logits,
+                "GoogLeNet, Inception-v3: train with the auxiliary classifiers (weight: --aux-weight)");
+  cmd->add_option("--aux-weight", o.aux_loss_weight,
+                  "Weight of each auxiliary loss (default: the authors', GoogLeNet 0.3, Inception-v3 0.4)")
+      ->check(within(0, 1));
+  cmd->add_option("--residual-scales", args->residual_scales,
+                  "Inception-ResNet-v2: the 35x35, 17x17 and 8x8 blocks' residual scales (default 0.17,0.1,0.2)")
+      ->delimiter(',')
+      ->expected(3);
   cmd->add_flag("--no-bn", args->no_bn,
                 "Without batch normalisation (CIFAR ResNets and plain nets, VGG *_bn); convolutions get biases");
   args->budget_flags.add_to(*cmd, BudgetFlags::kImages | BudgetFlags::kGzip);

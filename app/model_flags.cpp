@@ -45,7 +45,12 @@ void ModelFlags::add_to(CLI::App& command) {
   command.add_option("--groups", options.groups, "Groups of the bottleneck 3x3 convolution (ResNeXt)")
       ->check(at_least(1));
   command.add_option("--growth-rate", options.growth_rate, "Growth rate k (DenseNet)")->check(at_least(1));
-  command.add_flag("--aux-logits", options.aux_logits, "Add GoogLeNet's auxiliary classifiers");
+  command.add_flag("--aux-logits", options.aux_logits, "Add GoogLeNet's or Inception-v3's auxiliary classifiers");
+  command
+      .add_option("--residual-scales", residual_scales,
+                  "Inception-ResNet-v2: the 35x35, 17x17 and 8x8 blocks' residual scales (default 0.17,0.1,0.2)")
+      ->delimiter(',')
+      ->expected(3);
   command.add_flag("--wide", options.wide, "ZFNet's 512/1024/512 variant of layers 3-5");
   command.add_flag("--no-bn", options.no_bn,
                    "Without batch normalisation (CIFAR ResNets and plain nets, VGG *_bn); convolutions get biases");
@@ -54,6 +59,7 @@ void ModelFlags::add_to(CLI::App& command) {
 ModelOptions ModelFlags::resolve() const {
   ModelOptions o = options;
   if (!input.empty()) o.input = parse_chw(input, "--input");
+  if (!residual_scales.empty()) o.residual_scales = residual_scales;
   return o;
 }
 

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "cnnzoo/models.h"
 
@@ -10,9 +11,11 @@ namespace cnnzoo::cli {
 
 struct ModelFlags {
   std::string input;  ///< "CxHxW" as typed
+  std::vector<double> residual_scales;
   ModelOptions options;
 
-  /// Registers --input, --batch, --num-classes, --depth, --width, --groups, --growth-rate, --aux-logits, --wide.
+  /// Registers --input, --batch, --num-classes, --depth, --width, --groups, --growth-rate, --aux-logits, --wide,
+  /// --no-bn, --residual-scales.
   void add_to(CLI::App& command);
   /// The options with --input parsed; throws InvalidArgument naming --input when it is malformed.
   ModelOptions resolve() const;

@@ -39,26 +39,37 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torchvision_models  # noqa: E402
 import cnnzoo_rng  # noqa: E402
+import inception_paper_models  # noqa: E402
+import torchvision_models  # noqa: E402
 
 SCRIPT = "scripts/pytorch_parity.py"
 DEFAULT_OUTPUT_DIR = "tests/data/parity"
 SEED = 2024  # also kSeed in tests/engine/test_pytorch_parity.cpp
-INPUT_SHAPE = (2, 3, 224, 224)
-INPUT_RULE = 'test_uniform("input", [2, 3, 224, 224], seed, -1, 1)'
+INPUT_RULE = 'test_uniform("input", [2, 3, %d, %d], seed, -1, 1)'
 
-MODELS = {k: v for k, v in torchvision_models.MODELS.items() if k != "googlenet_aux"}
+# Every torchvision model of the zoo (the aux variants give the same eval logits), and Inception-v4 and
+# Inception-ResNet-v2 as scripts/inception_paper_models.py writes them from the paper.
+MODELS = {k: v for k, v in torchvision_models.MODELS.items() if not k.endswith("_aux")}
+MODELS.update({k: ("scripts/inception_paper_models.py", {}) for k in inception_paper_models.MODELS})
+
+
+def input_shape(name):
+    size = torchvision_models.input_size(name)
+    return (2, 3, size, size)
 
 
 def build(name):
-    model = torchvision_models.build(name)
+    if name in inception_paper_models.MODELS:
+        model = inception_paper_models.build(name)
+    else:
+        model = torchvision_models.build(name)
     model.load_state_dict(cnnzoo_rng.test_state_dict(model, SEED), strict=True)
     return model.eval()
 
 
-def test_input():
-    return torch.from_numpy(cnnzoo_rng.test_uniform("input", INPUT_SHAPE, SEED, -1.0, 1.0))
+def test_input(shape):
+    return torch.from_numpy(cnnzoo_rng.test_uniform("input", shape, SEED, -1.0, 1.0))
 
 
 def forward(model, x):
@@ -68,7 +79,8 @@ def forward(model, x):
 
 def measure(name):
     model = build(name)
-    x = test_input()
+    shape = input_shape(name)
+    x = test_input(shape)
     logits32 = forward(model, x).double()
     logits = forward(model.double(), x.double())
     assert logits.dtype == torch.float64 and tuple(logits.shape) == (2, 1000), logits.shape
@@ -79,8 +91,8 @@ def measure(name):
         "torchvision_builder": MODELS[name][0],
         "kwargs": MODELS[name][1],
         "seed": SEED,
-        "input": list(INPUT_SHAPE),
-        "input_rule": INPUT_RULE,
+        "input": list(shape),
+        "input_rule": INPUT_RULE % shape[2:],
         "dtype": "float64",
         "logits_shape": list(values.shape),
         "logits": rounded,

@@ -10,7 +10,8 @@ test_parameters(graph, SEED), and the input is test_uniform("input", (2, 3, 112,
 
 The step: model.train() with every nn.Dropout in eval mode (C++ TrainingOptions{.dropout = false}),
 batch statistics in batch norm, F.cross_entropy (mean over the batch); for "googlenet_aux" (aux_logits
-True) the loss is main + 0.3 * (aux1 + aux2), as the C++ engine's aux_loss_weight. It runs in float64
+True) the loss is main + 0.3 * (aux1 + aux2), for "inception_v3_aux" (at 299x299, which its auxiliary head
+needs) main + 0.4 * aux, as the C++ engine's aux_loss_weight. It runs in float64
 (the exact answer, to about 1e-15) and FLOAT32_RUNS times in float32 from the same weights -- on the
 input and on two copies moved by one float32 ulp -- to measure PyTorch's own float32 error, the
 yardstick for ours: the worst of those runs, since which way a near-tie in a max pool or ReLU goes
@@ -66,13 +67,27 @@ SIZE = 112
 INPUT_SHAPE = (2, 3, SIZE, SIZE)
 INPUT_RULE = 'test_uniform("input", [2, 3, %d, %d], seed, -1, 1)' % (SIZE, SIZE)
 LABELS = [3, 7]
-AUX_LOSS_WEIGHT = 0.3
+# The weight of each auxiliary loss, as the zoo's models train them: GoogLeNet's paper, TF-slim's for Inception-v3.
+AUX_LOSS_WEIGHTS = {"googlenet": 0.3, "inception_v3": 0.4}
+# Inception-v3's auxiliary head needs the 17x17 map of a 299x299 input.
+CASE_SIZES = {"inception_v3_aux": 299}
 FULL_LIMIT = 1024  # gradients up to this many elements are stored whole
 SAMPLE = 256       # elements sampled from a larger one
 FLOAT32_RUNS = 3   # PyTorch float32 steps: on the input and on two copies one ulp away
 
 # Every zoo model under its own name, plus GoogLeNet with its auxiliary heads.
 CASES = torchvision_models.MODELS
+
+
+def input_shape(case):
+    if case not in CASE_SIZES:
+        return INPUT_SHAPE
+    return (INPUT_SHAPE[0], 3, CASE_SIZES[case], CASE_SIZES[case])
+
+
+def aux_loss_weight(case):
+    builder, kwargs = CASES[case]
+    return AUX_LOSS_WEIGHTS[builder] if kwargs.get("aux_logits") else 0.0
 
 
 def build(case):
@@ -102,18 +117,20 @@ def chosen_modules(case, model):
     chosen.append(("last_linear", modules[linears[-1]][0]))
     if case == "googlenet_aux":
         chosen += [("aux1_fc2", "aux1.fc2"), ("aux2_fc2", "aux2.fc2")]
+    if case == "inception_v3_aux":
+        chosen += [("aux_fc", "AuxLogits.fc")]
     return chosen
 
 
-def step(model, x, dtype):
+def step(model, x, dtype, aux_weight):
     """Loss and named gradients of one step in dtype, and the model's buffers after it."""
     model = model.to(dtype)
     model.zero_grad(set_to_none=True)
     labels = torch.tensor(LABELS, dtype=torch.int64)
     out = model(x.to(dtype))
-    if isinstance(out, tuple):  # GoogLeNetOutputs(logits, aux_logits2, aux_logits1)
-        loss = F.cross_entropy(out[0], labels) + AUX_LOSS_WEIGHT * (
-            F.cross_entropy(out[1], labels) + F.cross_entropy(out[2], labels))
+    # GoogLeNetOutputs(logits, aux_logits2, aux_logits1), InceptionOutputs(logits, aux_logits)
+    if isinstance(out, tuple):
+        loss = F.cross_entropy(out[0], labels) + aux_weight * sum(F.cross_entropy(o, labels) for o in out[1:])
     else:
         loss = F.cross_entropy(out, labels)
     loss.backward()
@@ -137,10 +154,11 @@ def perturbed_inputs(x):
 
 
 def measure(case):
-    x = torch.from_numpy(cnnzoo_rng.test_uniform("input", INPUT_SHAPE, SEED, -1.0, 1.0))
+    shape = input_shape(case)
+    x = torch.from_numpy(cnnzoo_rng.test_uniform("input", shape, SEED, -1.0, 1.0))
     model = build(case)
     chosen = chosen_modules(case, model)
-    loss64, grads64, buffers64 = step(model, x, torch.float64)
+    loss64, grads64, buffers64 = step(model, x, torch.float64, aux_loss_weight(case))
     del model
 
     gradients = {}
@@ -188,7 +206,7 @@ def measure(case):
     # understates how far a float32 step may land.
     loss_error = 0.0
     for x32 in perturbed_inputs(x):
-        loss32, grads32, buffers32 = step(build(case), x32, torch.float32)
+        loss32, grads32, buffers32 = step(build(case), x32, torch.float32, aux_loss_weight(case))
         loss_error = max(loss_error, abs(loss32 - loss64) / abs(loss64))
         for name, (record, indices, full_scale) in gradients.items():
             g64, g32 = grads64[name].numpy().reshape(-1), grads32[name].numpy().reshape(-1)
@@ -214,10 +232,10 @@ def measure(case):
         "torchvision_builder": builder,
         "kwargs": kwargs,
         "seed": SEED,
-        "input": list(INPUT_SHAPE),
-        "input_rule": INPUT_RULE,
+        "input": list(shape),
+        "input_rule": INPUT_RULE if shape == INPUT_SHAPE else INPUT_RULE.replace(str(SIZE), str(shape[2])),
         "labels": LABELS,
-        "aux_loss_weight": AUX_LOSS_WEIGHT if kwargs.get("aux_logits") else 0.0,
+        "aux_loss_weight": aux_loss_weight(case),
         "loss": loss64,
         "torch_float32_loss_error": float("%.3g" % loss_error),
         "float32_runs": FLOAT32_RUNS,

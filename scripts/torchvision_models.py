@@ -1,5 +1,6 @@
 """The torchvision-compatible models of the cnnzoo zoo and how torchvision builds them (shared by the
-reference scripts). Zoo names equal torchvision's; "googlenet_aux" is googlenet with its auxiliary heads.
+reference scripts). Zoo names equal torchvision's; "googlenet_aux" and "inception_v3_aux" are built with their
+auxiliary heads.
 """
 
 import torchvision
@@ -17,6 +18,8 @@ MODELS = {
     "vgg19_bn": ("vgg19_bn", {}),
     "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False}),
     "googlenet_aux": ("googlenet", {"aux_logits": True, "init_weights": False}),
+    "inception_v3": ("inception_v3", {"aux_logits": False, "init_weights": False}),
+    "inception_v3_aux": ("inception_v3", {"aux_logits": True, "init_weights": False}),
     "resnet18": ("resnet18", {}),
     "resnet34": ("resnet34", {}),
     "resnet50": ("resnet50", {}),
@@ -31,6 +34,11 @@ MODELS = {
     "resnext50_32x4d": ("resnext50_32x4d", {}),
     "resnext101_32x8d": ("resnext101_32x8d", {}),
 }
+
+
+def input_size(name):
+    """The side of the model's default input, as the zoo's default: 299 for the Inceptions from v3 on, else 224."""
+    return 299 if name.startswith("inception") else 224
 
 
 def build(name):

@@ -3,9 +3,12 @@
 table that cnnzoo's C++ tests compare our model zoo against.
 
 For each classic ImageNet CNN in torchvision (AlexNet, VGG 11/13/16/19 with and
-without BN, GoogLeNet with and without aux heads, ResNet 18-152, DenseNet
-121/161/169/201, Wide ResNet 50/101, ResNeXt 50/101) built with random init
-(no weight download), num_classes=1000 and a 1x3x224x224 input, it records:
+without BN, GoogLeNet and Inception-v3 with and without aux heads, ResNet 18-152,
+DenseNet 121/161/169/201, Wide ResNet 50/101, ResNeXt 50/101), and for
+Inception-v4 and Inception-ResNet-v2 as scripts/inception_paper_models.py
+defines them with timm's names, built with random init (no weight download),
+num_classes=1000 and a 1x3x224x224 input (299x299 for the Inceptions from v3
+on), it records:
 
   params              sum of p.numel() over model.parameters()
   buffers             sum of b.numel() over model.buffers()
@@ -51,12 +54,16 @@ import torch.nn as nn
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import inception_paper_models  # noqa: E402
 import torchvision_models  # noqa: E402
 
 SCRIPT = "scripts/torchvision_reference.py"
 DEFAULT_OUTPUT = "tests/data/torchvision_reference.json"
 
 MODELS = torchvision_models.MODELS
+# The zoo's timm-named models, from the paper's tables (scripts/inception_paper_models.py): not torchvision's, but
+# counted and listed the same way.
+PAPER_MODELS = inception_paper_models.MODELS
 
 # Models whose hooked pass runs in train mode.  In eval mode GoogLeNet with
 # aux_logits=True skips its two auxiliary heads (they only run when
@@ -64,14 +71,20 @@ MODELS = torchvision_models.MODELS
 # missing.  Train mode runs them; BN in train mode with batch 1 is fine for
 # counting (every channel still has >1 spatial value), and dropout does not
 # change shapes.  "output" is still taken from an eval-mode pass.
-TRAIN_MODE_HOOK_PASS = {"googlenet_aux"}
+# Batch norm stays in eval mode in that pass: Inception-v3's auxiliary head ends in a 1x1 map, whose batch
+# statistics need more than one sample.
+TRAIN_MODE_HOOK_PASS = {"googlenet_aux", "inception_v3_aux"}
 
 HOOKED_TYPES = (nn.Conv2d, nn.Linear, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
-INPUT_SHAPE = (1, 3, 224, 224)
+def input_shape(name):
+    size = torchvision_models.input_size(name)
+    return (1, 3, size, size)
 NUM_CLASSES = 1000
 
 
 def build(name):
+    if name in PAPER_MODELS:
+        return inception_paper_models.build(name)
     builder_name, kwargs = MODELS[name]
     builder = getattr(torchvision.models, builder_name)
     return builder(weights=None, num_classes=NUM_CLASSES, **kwargs)
@@ -127,12 +140,15 @@ def measure(name):
     # but keep the model untouched anyway).
     state_dict = [[k, list(v.shape)] for k, v in model.state_dict().items()]
 
-    x = torch.randn(*INPUT_SHAPE, generator=torch.Generator().manual_seed(0))
+    x = torch.randn(*input_shape(name), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         output = list(main_output(model(x)).shape)
 
     hook_mode = "train" if name in TRAIN_MODE_HOOK_PASS else "eval"
     model.train(hook_mode == "train")
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
     macs, calls = hooked_pass(model, x)
     model.eval()
 
@@ -147,9 +163,18 @@ def measure(name):
     }
 
 
+# Models whose published weights keep their auxiliary heads (Inception-v3's 27,161,264 parameters); GoogLeNet's
+# published weights drop them.
+PUBLISHED_WITH_AUX = {"inception_v3"}
+
+
 def published_params(name):
-    """torchvision's published num_params (metadata only, nothing is downloaded)."""
-    if name == "googlenet_aux":  # published weights drop the aux heads
+    """torchvision's published num_params (metadata only, nothing is downloaded), for the variant it counts."""
+    if name in PAPER_MODELS:
+        return None
+    with_aux = name.endswith("_aux")
+    base = name[:-len("_aux")] if with_aux else name
+    if with_aux != (base in PUBLISHED_WITH_AUX):
         return None
     builder = getattr(torchvision.models, MODELS[name][0])
     try:
@@ -213,8 +238,8 @@ def main(argv=None):
     ap.add_argument("--models", nargs="*", default=None, help="subset of models (default: all)")
     args = ap.parse_args(argv)
 
-    names = args.models if args.models else list(MODELS)
-    unknown = [n for n in names if n not in MODELS]
+    names = args.models if args.models else list(MODELS) + list(PAPER_MODELS)
+    unknown = [n for n in names if n not in MODELS and n not in PAPER_MODELS]
     if unknown:
         ap.error("unknown model(s): %s" % ", ".join(unknown))
 

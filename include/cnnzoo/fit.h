@@ -58,6 +58,8 @@ struct FitOptions {
       .kind = "sgd", .momentum = 0.9, .nesterov = true, .weight_decay = 5e-4, .decay_bn_and_bias = false};
   ScheduleOptions schedule{.kind = "cosine", .base_lr = 0.1, .warmup_epochs = 0.2};
   double label_smoothing = 0.0;
+  /// The weight of each auxiliary classifier's loss (--aux-logits); unset: the model's own (ModelInfo).
+  std::optional<double> aux_loss_weight{};
   std::string out_dir;     ///< required
   bool resume = false;     ///< continue from out_dir/last.safetensors
   bool overwrite = false;  ///< start afresh even when out_dir holds a run (else that is an error)

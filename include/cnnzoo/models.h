@@ -24,9 +24,11 @@ struct ModelOptions {
   std::optional<int64_t> width{};  ///< widen factor (WRN), width per group (ResNeXt), base width
   std::optional<int64_t> groups{};
   std::optional<int64_t> growth_rate{};
-  bool aux_logits = false;  ///< GoogLeNet's auxiliary classifiers
+  bool aux_logits = false;  ///< GoogLeNet's and Inception-v3's auxiliary classifiers
   bool wide = false;        ///< ZFNet's 512/1024/512 variant
   bool no_bn = false;       ///< without batch normalisation (its convolutions then have biases)
+  /// Inception-ResNet's residual scales of its 35x35, 17x17 and 8x8 blocks (0.17, 0.1, 0.2 in the paper's port).
+  std::optional<std::vector<double>> residual_scales{};
 };
 
 /// The options a model takes, as a bit set; passing another one is an error that names it.
@@ -38,6 +40,7 @@ enum ModelOptionBits : unsigned {
   kTakesAuxLogits = 1u << 4,
   kTakesWide = 1u << 5,
   kTakesNoBn = 1u << 6,
+  kTakesResidualScales = 1u << 7,
 };
 
 /// The options after defaults are applied, as a model function receives them.
@@ -53,6 +56,7 @@ struct ModelConfig {
   bool aux_logits = false;
   bool wide = false;
   bool no_bn = false;
+  std::optional<std::vector<double>> residual_scales{};
   /// N, C, H, W of the graph input.
   Dims input_shape() const;
 };
@@ -66,6 +70,8 @@ struct ModelInfo {
   bool torchvision = false;  ///< parameter names and counts equal torchvision's
   unsigned options = 0;      ///< ModelOptionBits it takes
   std::function<Graph(const ModelConfig&)> build;
+  /// The weight of each auxiliary classifier's loss in training, as the model's authors trained it (0: none).
+  double aux_loss_weight = 0.0;
 };
 
 /// Every registered model, in a stable order (by family, then as the papers list them).

@@ -51,7 +51,8 @@ enum class OpFamily : uint8_t {
   X(Lrn, "lrn", attr::Lrn, Lrn)                                       /* local response normalisation */     \
   X(Relu, "relu", attr::None, Activation)                                                                    \
   X(Sigmoid, "sigmoid", attr::None, Activation)                                                              \
-  X(Elu, "elu", attr::Elu, Activation) /* x > 0 ? x : alpha (e^x - 1) */                                     \
+  X(Elu, "elu", attr::Elu, Activation)       /* x > 0 ? x : alpha (e^x - 1) */                               \
+  X(Scale, "scale", attr::Scale, Activation) /* factor x: Inception-ResNet's scaled residual */              \
   X(Dropout, "dropout", attr::Dropout, Dropout)                                                              \
   X(Linear, "linear", attr::Linear, Linear)                  /* y = x W^T + b on an N x F input */           \
   X(Flatten, "flatten", attr::Flatten, View)                 /* dimensions from `axis` as one */             \
@@ -151,6 +152,12 @@ struct Elu {
   double alpha = 1.0;
 };
 
+/// y = factor x: Inception-ResNet scales each residual branch by 0.1 to 0.3 before the sum (Szegedy et al. 2016,
+/// section 3.3), which keeps very wide residual networks from dying early in training.
+struct Scale {
+  double factor = 1.0;
+};
+
 struct Dropout {
   double p = 0.5;
 };
@@ -203,8 +210,9 @@ struct Constant {
 
 }  // namespace attr
 
-using Attrs = std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn,
-                           attr::Elu, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad,
-                           attr::Softmax, attr::Clip, attr::Reshape, attr::Transpose, attr::Gather, attr::Constant>;
+using Attrs =
+    std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn, attr::Elu,
+                 attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad, attr::Softmax,
+                 attr::Clip, attr::Reshape, attr::Transpose, attr::Gather, attr::Constant>;
 
 }  // namespace cnnzoo

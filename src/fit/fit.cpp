@@ -234,6 +234,7 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
                         {.threads = options.threads,
                          .seed = options.seed,
                          .label_smoothing = options.label_smoothing,
+                         .aux_loss_weight = options.aux_loss_weight.value_or(find_model(options.model).aux_loss_weight),
                          .fused_update = true,
                          .precision = options.precision});
   ModelOptions eval_options = run.model_options;

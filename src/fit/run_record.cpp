@@ -79,6 +79,7 @@ std::string model_options_json(const ModelOptions& o) {
   put_optional(j, "width", o.width);
   put_optional(j, "groups", o.groups);
   put_optional(j, "growth_rate", o.growth_rate);
+  put_optional(j, "residual_scales", o.residual_scales);
   return j.dump();
 }
 
@@ -95,6 +96,7 @@ ModelOptions model_options_from_json(const std::string& text, const std::string&
     o.width = get_optional<int64_t>(j, "width");
     o.groups = get_optional<int64_t>(j, "groups");
     o.growth_rate = get_optional<int64_t>(j, "growth_rate");
+    o.residual_scales = get_optional<std::vector<double>>(j, "residual_scales");
     return o;
   } catch (const json::exception& e) {
     throw Error(fmt::format("{}: metadata 'model_options' is malformed: {}", file, e.what()));

@@ -12,6 +12,8 @@
 //   densenet121..264                    densenet
 //   densenet_bc100                      resnet         the DenseNet authors' CIFAR code (built on
 //                                                      fb.resnet.torch) uses the same fan_out rule
+//   inception_v3                        inception_v3   torchvision's trunc_normal_(std 0.1)
+//   inception_v4, inception_resnet_v2   torch_default  timm's ports have no init loop
 #include <fmt/format.h>
 
 #include "cnnzoo/error.h"
@@ -27,12 +29,13 @@ struct Row {
 };
 
 // Exact model names first: they override their family's scheme.
-constexpr Row kByName[] = {{"densenet_bc100", "resnet"}, {"googlenet_paper", "caffe_googlenet"}};
+constexpr Row kByName[] = {
+    {"densenet_bc100", "resnet"}, {"googlenet_paper", "caffe_googlenet"}, {"inception_v3", "inception_v3"}};
 
 constexpr Row kByFamily[] = {
-    {"alexnet", "torch_default"}, {"vgg", "vgg"},           {"googlenet", "googlenet"},  {"resnet", "resnet"},
-    {"wide_resnet", "resnet"},    {"resnext", "resnet"},    {"preact_resnet", "resnet"}, {"se_resnet", "resnet"},
-    {"cifar_resnet", "resnet"},   {"densenet", "densenet"},
+    {"alexnet", "torch_default"}, {"vgg", "vgg"},           {"googlenet", "googlenet"},     {"resnet", "resnet"},
+    {"wide_resnet", "resnet"},    {"resnext", "resnet"},    {"preact_resnet", "resnet"},    {"se_resnet", "resnet"},
+    {"cifar_resnet", "resnet"},   {"densenet", "densenet"}, {"inception", "torch_default"},
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ enum class WeightRule : uint8_t {
   KaimingNormalFanIn,   ///< kaiming_normal_() defaults (fan_in, leaky_relu a=0): N(0, sqrt(2/fan_in))
   Normal001,            ///< normal_(0, 0.01)
   TruncNormal001,       ///< trunc_normal_(mean=0, std=0.01, a=-2, b=2)
+  TruncNormal01,        ///< trunc_normal_(mean=0, std=0.1, a=-2, b=2): inception.py's default stddev
   CaffeXavier,          ///< Caffe's XavierFiller (variance_norm FAN_IN): U(+-sqrt(3/fan_in))
 };
 
@@ -43,7 +44,7 @@ struct Scheme {
   BiasRule linear_bias;
 };
 
-constexpr std::array<Scheme, 6> kSchemes{{
+constexpr std::array<Scheme, 7> kSchemes{{
     {"torch_default", WeightRule::TorchDefault, BiasRule::TorchDefault, WeightRule::TorchDefault,
      BiasRule::TorchDefault},
     {"vgg", WeightRule::KaimingNormalFanOut, BiasRule::Zero, WeightRule::Normal001, BiasRule::Zero},
@@ -53,6 +54,10 @@ constexpr std::array<Scheme, 6> kSchemes{{
     {"googlenet", WeightRule::TruncNormal001, BiasRule::TorchDefault, WeightRule::TruncNormal001,
      BiasRule::TorchDefault},
     {"caffe_googlenet", WeightRule::CaffeXavier, BiasRule::Constant02, WeightRule::CaffeXavier, BiasRule::Zero},
+    // torchvision's Inception3 draws every conv and linear weight from trunc_normal_(std=m.stddev or 0.1); only
+    // the auxiliary head's conv1 (0.01) and fc (0.001) set a stddev, which this table, per layer kind, leaves at 0.1.
+    {"inception_v3", WeightRule::TruncNormal01, BiasRule::TorchDefault, WeightRule::TruncNormal01,
+     BiasRule::TorchDefault},
 }};
 
 constexpr std::array<std::string_view, kSchemes.size()> kSchemeNames = [] {
@@ -83,6 +88,8 @@ void fill_weight(std::span<float> out, uint64_t key, WeightRule rule, const Para
       return fill_normal(out, key, 0.0, 0.01);
     case WeightRule::TruncNormal001:
       return fill_truncated_normal(out, key, 0.0, 0.01, -2.0, 2.0);
+    case WeightRule::TruncNormal01:
+      return fill_truncated_normal(out, key, 0.0, 0.1, -2.0, 2.0);
     case WeightRule::CaffeXavier:
       return fill_uniform(out, key, -std::sqrt(3.0) * inverse_sqrt(r.fan_in), std::sqrt(3.0) * inverse_sqrt(r.fan_in));
   }

@@ -35,8 +35,18 @@ inline ModelConfig named(ModelConfig config, std::string name) {
   return config;
 }
 
+/// BasicConv2d of torchvision's GoogLeNet and Inception-v3 and of timm's Inception-v4 and Inception-ResNet-v2: a
+/// convolution without bias (`name.conv`), batch norm with eps 0.001 as TensorFlow trained them (`name.bn`), ReLU.
+inline ValueId basic_conv2d(Builder& b, ValueId x, const std::string& name, attr::Conv a) {
+  a.bias = false;
+  x = b.batch_norm(b.conv(x, name + ".conv", a), name + ".bn", {.eps = 1e-3});
+  return b.relu(x, name + ".relu");
+}
+
 /// The ImageNet defaults: 3x224x224, 1000 classes.
 inline const Dims kImageNetInput{3, 224, 224};
 inline const Dims kCifarInput{3, 32, 32};
+/// The Inceptions from v3 on: 3x299x299.
+inline const Dims kInceptionInput{3, 299, 299};
 
 }  // namespace cnnzoo::models

@@ -7,9 +7,11 @@
 
 namespace cnnzoo::models {
 
-void add_alexnet_family(std::vector<ModelInfo>& out);    // alexnet.cpp: alexnet, alexnet_paper, zfnet
-void add_vgg_family(std::vector<ModelInfo>& out);        // vgg.cpp
-void add_googlenet_family(std::vector<ModelInfo>& out);  // googlenet.cpp
+void add_alexnet_family(std::vector<ModelInfo>& out);       // alexnet.cpp: alexnet, alexnet_paper, zfnet
+void add_vgg_family(std::vector<ModelInfo>& out);           // vgg.cpp
+void add_googlenet_family(std::vector<ModelInfo>& out);     // googlenet.cpp
+void add_inception_v3_family(std::vector<ModelInfo>& out);  // inception_v3.cpp
+void add_inception_v4_family(std::vector<ModelInfo>& out);  // inception_v4.cpp: v4 and Inception-ResNet-v2
 void add_resnet_family(
     std::vector<ModelInfo>& out);  // resnet.cpp: ImageNet ResNets, v1, wide, ResNeXt, SE, pre-activation
 void add_cifar_resnet_family(std::vector<ModelInfo>& out);  // resnet_cifar.cpp: resnetN, plainN, preact_resnetN, wrn

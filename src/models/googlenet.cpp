@@ -70,9 +70,7 @@ constexpr Plan kPaper{.batch_norm = false,
 // or the paper's biased convolution named `name` itself.
 ValueId conv_unit(Builder& b, ValueId x, const std::string& name, attr::Conv a, const Plan& p) {
   if (!p.batch_norm) return b.relu(b.conv(x, name, a), name + ".relu");
-  a.bias = false;
-  x = b.batch_norm(b.conv(x, name + ".conv", a), name + ".bn", {.eps = 1e-3});
-  return b.relu(x, name + ".relu");
+  return basic_conv2d(b, x, name, a);
 }
 
 ValueId inception(Builder& b, ValueId x, const InceptionRow& r, const Plan& p) {
@@ -136,17 +134,21 @@ Graph googlenet(const ModelConfig& config, const Plan& p) {
   return b.finish();
 }
 
+// The paper's section 5: "their loss gets added to the total loss of the network with a discount weight (the
+// losses of the auxiliary classifiers were weighted by 0.3)".
+constexpr double kAuxLossWeight = 0.3;
+
 }  // namespace
 
 void add_googlenet_family(std::vector<ModelInfo>& out) {
   out.push_back({"googlenet", "googlenet",
                  "GoogLeNet as torchvision: BN after every conv, 3x3 in the '5x5' branch; --aux-logits adds aux1/aux2",
                  kImageNetInput, 1000, true, kTakesAuxLogits,
-                 [](const ModelConfig& config) { return googlenet(config, kTorchvision); }});
+                 [](const ModelConfig& config) { return googlenet(config, kTorchvision); }, kAuxLossWeight});
   out.push_back({"googlenet_paper", "googlenet",
                  "GoogLeNet as Szegedy et al. 2014: no BN, LRN, true 5x5 branch, dropout 0.4; --aux-logits",
                  kImageNetInput, 1000, false, kTakesAuxLogits,
-                 [](const ModelConfig& config) { return googlenet(config, kPaper); }});
+                 [](const ModelConfig& config) { return googlenet(config, kPaper); }, kAuxLossWeight});
 }
 
 }  // namespace cnnzoo::models

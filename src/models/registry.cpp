@@ -16,6 +16,8 @@ std::vector<ModelInfo> make_registry() {
   models::add_alexnet_family(all);
   models::add_vgg_family(all);
   models::add_googlenet_family(all);
+  models::add_inception_v3_family(all);
+  models::add_inception_v4_family(all);
   models::add_resnet_family(all);
   models::add_cifar_resnet_family(all);
   models::add_densenet_family(all);
@@ -38,6 +40,8 @@ constexpr OptionalOption kOptionalOptions[] = {
     {kTakesAuxLogits, "ModelOptions::aux_logits", [](const ModelOptions& options) { return options.aux_logits; }},
     {kTakesWide, "ModelOptions::wide", [](const ModelOptions& options) { return options.wide; }},
     {kTakesNoBn, "ModelOptions::no_bn", [](const ModelOptions& options) { return options.no_bn; }},
+    {kTakesResidualScales, "ModelOptions::residual_scales",
+     [](const ModelOptions& options) { return options.residual_scales.has_value(); }},
 };
 
 // The optional options a model takes (`bits`), as the fields an error about them names.
@@ -124,6 +128,7 @@ Graph build_model(std::string_view name, const ModelOptions& options) {
       .aux_logits = options.aux_logits,
       .wide = options.wide,
       .no_bn = options.no_bn,
+      .residual_scales = options.residual_scales,
   };
   if (config.input.size() != 3) {
     throw OptionError({"ModelOptions::input"},

@@ -199,7 +199,11 @@ void Exporter::export_node(const Node& node) {
       add_attribute(n, "bias", static_cast<float>(a.k));
       return;
     }
-    case OpFamily::Activation: {  // one to one, by the op's traits
+    case OpFamily::Activation: {  // one to one, by the op's traits; ONNX has no scale but a Mul by a scalar
+      if (node.op == OpKind::Scale) {
+        emit(node, "Mul", {input(node), float_scalar(node, "factor", std::get<attr::Scale>(node.attrs).factor)});
+        return;
+      }
       const ops::OpTraits& traits = ops::traits(node.op);
       onnx::NodeProto& n = emit(node, traits.onnx_name, {input(node)});
       for (const ops::OnnxFloatAttribute& a : traits.onnx_attributes(node.attrs)) {

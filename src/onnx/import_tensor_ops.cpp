@@ -83,6 +83,22 @@ void convert_elementwise(Importer& im, ref::BinaryOp op, OpKind kind, bool varia
   im.set_output(im.add(kind, attr::None{}, std::move(inputs)));
 }
 
+// A Mul of a tensor by one float constant is a scale (what the exporter writes for Inception-ResNet's scaled
+// residuals), which trains and runs on oneDNN; any other Mul is the general broadcast product.
+void convert_mul(Importer& im) {
+  if (im.input_count() == 2 && im.attr("axis") == nullptr && !all_constant(im)) {
+    for (std::size_t k = 0; k < 2; ++k) {
+      if (!im.is_constant(k) || im.constant(k).dtype() != DType::F32 || numel(im.constant(k).shape()) != 1) continue;
+      const std::size_t x = 1 - k;
+      if (im.shape(k).size() > im.shape(x).size()) break;  // the scalar would add dimensions
+      im.accept_attrs({"broadcast"});
+      const double factor = im.constant(k).f32()[0];
+      return im.set_output(im.add(OpKind::Scale, attr::Scale{factor}, {im.value(x)}));
+    }
+  }
+  convert_elementwise(im, ref::BinaryOp::Mul, OpKind::Mul, false);
+}
+
 // Slices along `axis` of a constant, at `indices` shaped `index_shape`.
 Tensor fold_gather(const Importer& im, const Tensor& t, int64_t axis, const std::vector<int64_t>& indices,
                    const Dims& index_shape) {
@@ -317,7 +333,7 @@ void convert_pad(Importer& im) {
 void add_tensor_converters(std::map<std::string, Converter>& t) {
   t["Add"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Add, OpKind::Add, false); };
   t["Sum"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Add, OpKind::Add, true); };
-  t["Mul"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Mul, OpKind::Mul, false); };
+  t["Mul"] = convert_mul;
   t["Gather"] = convert_gather;
   t["Shape"] = convert_shape;
   t["Constant"] = convert_constant;

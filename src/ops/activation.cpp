@@ -1,5 +1,7 @@
-// Shape-preserving elementwise ops of one input: ReLU, sigmoid, ELU, clip, dropout, softmax.
+// Shape-preserving elementwise ops of one input: ReLU, sigmoid, ELU, scale, clip, dropout, softmax.
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ops/rules.h"
 
@@ -8,6 +10,7 @@ namespace cnnzoo::ops {
 using ReluRule = Rule<OpKind::Relu>;
 using SigmoidRule = Rule<OpKind::Sigmoid>;
 using EluRule = Rule<OpKind::Elu>;
+using ScaleRule = Rule<OpKind::Scale>;
 using DropoutRule = Rule<OpKind::Dropout>;
 using SoftmaxRule = Rule<OpKind::Softmax>;
 using ClipRule = Rule<OpKind::Clip>;
@@ -32,6 +35,15 @@ Dims EluRule::shape(const OpContext& ctx) {
 std::vector<ParamShape> EluRule::params(const OpContext& ctx) { return no_params(ctx); }
 // Counted as sigmoid's: a comparison, an exponential, a subtraction and a multiplication per element.
 Cost EluRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 4)}; }
+
+Dims ScaleRule::shape(const OpContext& ctx) {
+  const auto& a = std::get<Attr>(ctx.attrs);
+  if (!std::isfinite(a.factor)) fail(ctx, name, fmt::format("needs a finite factor, got {}", a.factor));
+  return same_shape(ctx, name);
+}
+std::vector<ParamShape> ScaleRule::params(const OpContext& ctx) { return no_params(ctx); }
+// One multiplication per element.
+Cost ScaleRule::cost(const OpContext&, const Dims& out) { return {0, flops_per_element(out, 1)}; }
 
 Dims ClipRule::shape(const OpContext& ctx) {
   const auto& a = std::get<Attr>(ctx.attrs);
@@ -90,6 +102,9 @@ const OpTraits EluRule::traits{
           return std::vector<OnnxFloatAttribute>{{"alpha", std::get<attr::Elu>(a).alpha}};
         },
     .from_onnx = [](const OnnxFloatReader& read) -> Attrs { return attr::Elu{.alpha = read("alpha", 1.0)}; }};
+// Scale's backward, dx = factor dy, reads no values; the engines hand it the output as ELU's. ONNX has no
+// scale op: the exporter writes a Mul by a scalar, and the importer reads such a Mul back as a scale.
+const OpTraits ScaleRule::traits{.trains = true, .backward_reads_output = true, .folds_into_previous_row = true};
 // Softmax's backward reads its output: dx = y (dy - sum(dy y)).
 const OpTraits SoftmaxRule::traits{.trains = true, .backward_reads_output = true};
 // At inference dropout is the identity, and its output a view of its input.

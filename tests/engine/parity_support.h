@@ -28,6 +28,14 @@ inline std::vector<std::string> torchvision_models() {
   return names;
 }
 
+/// The models of scripts/pytorch_parity.py: the torchvision ones, and Inception-v4 and Inception-ResNet-v2 as
+/// scripts/inception_paper_models.py defines them from the paper (timm's names).
+inline std::vector<std::string> eval_parity_models() {
+  std::vector<std::string> names = torchvision_models();
+  names.insert(names.end(), {"inception_v4", "inception_resnet_v2"});
+  return names;
+}
+
 /// tests/data/<folder>/<name>.json; a missing file is an error naming `script`, which makes it.
 inline nlohmann::json load_fixture(std::string_view folder, std::string_view name, std::string_view script) {
   const std::string path =

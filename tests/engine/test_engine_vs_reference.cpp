@@ -68,7 +68,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"densenet121", {3, 64, 64}, "dense concat, transitions, avgpool"},
                       Case{"alexnet_paper", {3, 127, 127}, "grouped convolutions, LRN, dropout"},
                       Case{"vgg11_bn", {3, 64, 64}, "adaptive pool 2 -> 7 (overlapping windows)"},
-                      Case{"resnext50_32x4d", {3, 64, 64}, "grouped bottlenecks"}),
+                      Case{"resnext50_32x4d", {3, 64, 64}, "grouped bottlenecks"},
+                      Case{"inception_v4", {3, 75, 75}, "1x7/7x1 kernels, average pools without their padding"},
+                      Case{"inception_resnet_v2", {3, 75, 75}, "scaled residual sums, last block without ReLU"}),
     [](const auto& info) { return info.param.model; });
 
 TEST(Engine, FusesWhatResNetAllows) {

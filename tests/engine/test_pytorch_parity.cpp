@@ -1,6 +1,7 @@
-// Parity with PyTorch: every torchvision-compatible zoo model, with the deterministic test weights
-// (random weights, randomised BN statistics) and a random 2x3x224x224 input, gives in eval mode the
-// logits PyTorch gives, within 1e-4 of their range.
+// Parity with PyTorch: every torchvision-compatible zoo model, and Inception-v4 and Inception-ResNet-v2 against
+// their PyTorch definition from the paper (scripts/inception_paper_models.py), with the deterministic test
+// weights (random weights, randomised BN statistics) and a random batch of 2 at the model's default input
+// (224x224, 299x299 for the Inceptions), gives in eval mode the logits PyTorch gives, within 1e-4 of their range.
 //
 // No weights are committed: scripts/pytorch_parity.py fills the torchvision model with
 // cnnzoo_rng.test_state_dict(model, seed), bit-identical to test_parameters(graph, seed) here, runs it
@@ -38,7 +39,8 @@ TEST_P(PyTorchParity, EvalLogitsMatch) {
   ASSERT_EQ(fixture.at("model").get<std::string>(), name);
   ASSERT_EQ(fixture.at("seed").get<uint64_t>(), kSeed) << "fixture made with another seed";
   const Dims input_shape = fixture.at("input").get<Dims>();
-  ASSERT_EQ(input_shape, (Dims{2, 3, 224, 224}));
+  const Dims& input = find_model(name).default_input;
+  ASSERT_EQ(input_shape, (Dims{2, input[0], input[1], input[2]}));
   const auto torch = fixture.at("logits").get<std::vector<double>>();
 
   const Graph g = build_model(name, {.batch = 2});
@@ -82,7 +84,7 @@ TEST_P(PyTorchParity, EvalLogitsMatch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, PyTorchParity, ::testing::ValuesIn(parity::torchvision_models()),
+INSTANTIATE_TEST_SUITE_P(Zoo, PyTorchParity, ::testing::ValuesIn(parity::eval_parity_models()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -43,10 +43,11 @@ constexpr double kGradientFloor = 1e-4;  // relative L2 over the recorded entrie
 // Running statistics are averages of the batch; largest |error| relative to the largest value.
 constexpr double kBufferTolerance = 1e-4;
 
-// Every torchvision model under its own name, and GoogLeNet with aux_logits as "googlenet_aux".
+// Every torchvision model under its own name, and GoogLeNet and Inception-v3 with aux_logits as "googlenet_aux"
+// and "inception_v3_aux" (at 299x299, which its auxiliary head needs).
 std::vector<std::string> cases() {
   std::vector<std::string> names = parity::torchvision_models();
-  names.push_back("googlenet_aux");
+  names.insert(names.end(), {"googlenet_aux", "inception_v3_aux"});
   return names;
 }
 
@@ -85,7 +86,12 @@ TEST_P(PyTorchTrainingParity, OneStepMatches) {
                                .aux_logits = aux_logits});
   Parameters parameters = test_parameters(g, kSeed);
   const Tensor x = test_uniform("input", input_shape, kSeed, -1, 1);
-  TrainingEngine engine(g, parameters, {.aux_loss_weight = 0.3, .dropout = false});
+  // The fixture's weight is the model's own (GoogLeNet 0.3, Inception-v3 0.4), which the engine's callers pass.
+  const double aux_weight = fixture.at("aux_loss_weight").get<double>();
+  if (aux_logits) {
+    EXPECT_EQ(aux_weight, find_model(g.name()).aux_loss_weight);
+  }
+  TrainingEngine engine(g, parameters, {.aux_loss_weight = aux_weight, .dropout = false});
   const double loss = engine.step(x, labels);
 
   const double torch_loss = fixture.at("loss").get<double>();

@@ -42,8 +42,11 @@ std::pair<double, double> l2(std::span<const float> a, std::span<const float> b)
 // (densenet121 at 64x64, batch 2) and 9.2e-3 (resnet50) in relative L2 over all gradients; shallow
 // networks agree to about 1e-6. Each case states the bound it is held to.
 struct Tolerance {
-  double per_tensor;  ///< relative L2 error of each parameter's gradient
-  double overall;     ///< relative L2 error of all gradients together
+  double per_tensor;      ///< relative L2 error of each parameter's gradient
+  double overall;         ///< relative L2 error of all gradients together
+  double loss = 1e-5;     ///< relative (to the loss, or 1 if it is smaller)
+  double outputs = 1e-4;  ///< largest error relative to the largest logit
+  double buffers = 1e-4;  ///< batch norm's running statistics, likewise
 };
 
 std::vector<int64_t> labels_for(int64_t batch, int64_t classes) {
@@ -63,8 +66,8 @@ void expect_step_matches(const Graph& g, const TrainingOptions& options, Toleran
   const double loss = engine.step(x, labels);
   const ReferenceStep expected = reference_training_step(g, reference_params, x, labels, options);
 
-  EXPECT_NEAR(loss, expected.loss, 1e-5 * std::max(1.0, expected.loss));
-  EXPECT_LT(relative_error(engine.outputs()[0].f32(), expected.outputs[0].f32()), 1e-4);
+  EXPECT_NEAR(loss, expected.loss, tolerance.loss * std::max(1.0, expected.loss));
+  EXPECT_LT(relative_error(engine.outputs()[0].f32(), expected.outputs[0].f32()), tolerance.outputs);
   ASSERT_EQ(engine.gradients().size(), expected.gradients.size());
   double distance = 0, norm = 0;
   for (const auto& [name, grad] : expected.gradients) {
@@ -88,7 +91,7 @@ void expect_step_matches(const Graph& g, const TrainingOptions& options, Toleran
   EXPECT_LT(worst, tolerance.per_tensor) << "worst gradient: " << worst_name;
   for (const auto& [name, buffer] : expected.buffers) {
     if (name.ends_with("num_batches_tracked")) continue;
-    EXPECT_LT(relative_error(engine_params.at(name).f32(), buffer.f32()), 1e-4) << name;
+    EXPECT_LT(relative_error(engine_params.at(name).f32(), buffer.f32()), tolerance.buffers) << name;
   }
   for (const auto& [name, t] : engine_params) {
     if (name.ends_with("num_batches_tracked")) {
@@ -115,13 +118,27 @@ TEST_P(TrainingVsReference, OneStepAgrees) {
 
 INSTANTIATE_TEST_SUITE_P(
     Zoo, TrainingVsReference,
-    ::testing::Values(Case{"resnet20", {3, 32, 32}, 4, "option-A shortcuts, BN batch statistics, residual sums"},
-                      Case{"resnet18", {3, 64, 64}, 2, "max pool, projection shortcuts"},
-                      Case{"se_resnet18", {3, 64, 64}, 2, "SE gate: global pool, sigmoid, channel product"},
-                      Case{"densenet121", {3, 64, 64}, 2, "dense concatenation, average pools", {0.05, 5e-3}},
-                      Case{"resnet50", {3, 64, 64}, 2, "bottlenecks", {0.05, 0.03}},
-                      Case{"googlenet", {3, 96, 96}, 2, "inception concat, ceil-mode pools, dropout", {0.05, 0.03}},
-                      Case{"alexnet_paper", {3, 99, 99}, 2, "LRN, grouped convolutions, dropout"}),
+    ::testing::Values(
+        Case{"resnet20", {3, 32, 32}, 4, "option-A shortcuts, BN batch statistics, residual sums"},
+        Case{"resnet18", {3, 64, 64}, 2, "max pool, projection shortcuts"},
+        Case{"se_resnet18", {3, 64, 64}, 2, "SE gate: global pool, sigmoid, channel product"},
+        Case{"densenet121", {3, 64, 64}, 2, "dense concatenation, average pools", {0.05, 5e-3}},
+        Case{"resnet50", {3, 64, 64}, 2, "bottlenecks", {0.05, 0.03}},
+        Case{"googlenet", {3, 96, 96}, 2, "inception concat, ceil-mode pools, dropout", {0.05, 0.03}},
+        Case{"alexnet_paper", {3, 99, 99}, 2, "LRN, grouped convolutions, dropout"},
+        // The Inceptions' 8x8 stage is 3x3 here and its batch norms see 18 values a channel; more
+        // pixels cost more than the test may take. Inception-ResNet-v2 has every op of Inception-v4
+        // (1x7/7x1 kernels, average pools without their padding) and meets the usual bounds.
+        Case{"inception_resnet_v2", {3, 139, 139}, 2, "scaled residual sums, pools without padding", {0.05, 0.03}},
+        // Inception-v4 at 107x107 (2x2 maps at the end) is ill-conditioned in training: PyTorch's own
+        // float32 step on scripts/inception_paper_models.py, against its float64 step on these test
+        // weights, is off by 9.1e-5 in the loss, 0.094 overall and 0.12 in the worst gradient (ours:
+        // 1.6e-4, 0.17, 0.24). Held to about 4 times PyTorch's error, as the parity tests are.
+        Case{"inception_v4",
+             {3, 107, 107},
+             2,
+             "1x7/7x1 kernels, deep concatenations",
+             {.per_tensor = 0.5, .overall = 0.4, .loss = 4e-4, .outputs = 1e-2, .buffers = 1e-3}}),
     [](const auto& info) { return info.param.model; });
 
 TEST(Training, AuxiliaryLossesAndLabelSmoothing) {

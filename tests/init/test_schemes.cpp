@@ -105,6 +105,23 @@ TEST(Schemes, GooglenetTruncatesAtPlusMinusTwoAbsolute) {
   expect_batch_norm_identity(p, "conv1.bn");
 }
 
+// torchvision's Inception3: trunc_normal_(std=0.1, a=-2, b=2), 20 std: no visible cut either.
+TEST(Schemes, InceptionV3DrawsFromTruncatedNormalOfOneTenth) {
+  EXPECT_EQ(init_scheme_for("inception_v3"), "inception_v3");
+  const Parameters p = init_parameters(build_model("inception_v3"), "inception_v3", 0);
+  for (const char* name : {"Mixed_6b.branch7x7_2.conv.weight", "fc.weight"}) {
+    const Moments m = moments(p.at(name));
+    EXPECT_NEAR(m.std, 0.1, 0.003) << name;
+    EXPECT_LE(m.max, 2.0) << name;
+    EXPECT_GE(m.min, -2.0) << name;
+  }
+  expect_uniform_bound(p.at("fc.bias"), 1.0 / std::sqrt(2048.0), "fc.bias");
+  expect_batch_norm_identity(p, "Mixed_7c.branch_pool.bn");
+  // timm's Inception-v4 and Inception-ResNet-v2 have no init loop: PyTorch's layer defaults.
+  EXPECT_EQ(init_scheme_for("inception_v4"), "torch_default");
+  EXPECT_EQ(init_scheme_for("inception_resnet_v2"), "torch_default");
+}
+
 // Caffe's xavier: U(+-sqrt(3 / fan_in)), a variance of 1 / fan_in; convolution biases 0.2, classifier biases 0.
 TEST(Schemes, CaffeGooglenetIsXavierWithConvolutionBiasesOfTwoTenths) {
   const Parameters p = init_parameters(build_model("googlenet_paper"), "caffe_googlenet", 0);

@@ -25,7 +25,7 @@ const std::map<std::string, double> kPublishedGflops{
     {"vgg19_bn", 19.63},         {"googlenet", 1.50},       {"resnet18", 1.81},          {"resnet34", 3.66},
     {"resnet50", 4.09},          {"resnet101", 7.80},       {"resnet152", 11.51},        {"densenet121", 2.83},
     {"densenet161", 7.73},       {"densenet169", 3.36},     {"densenet201", 4.29},       {"wide_resnet50_2", 11.40},
-    {"wide_resnet101_2", 22.75}, {"resnext50_32x4d", 4.23}, {"resnext101_32x8d", 16.41},
+    {"wide_resnet101_2", 22.75}, {"resnext50_32x4d", 4.23}, {"resnext101_32x8d", 16.41}, {"inception_v3", 5.71},
 };
 
 std::vector<std::string> model_names(bool torchvision_only) {
@@ -92,7 +92,10 @@ TEST(Registry, HasEveryModelTheIssueNames) {
                            "preact_resnet164",
                            "preact_resnet1001",
                            "densenet_bc100",
-                           "wrn28_10"}) {
+                           "wrn28_10",
+                           "inception_v3",
+                           "inception_v4",
+                           "inception_resnet_v2"}) {
     EXPECT_NO_THROW(find_model(name)) << name;
   }
 }
@@ -210,10 +213,17 @@ std::vector<TorchvisionCase> torchvision_cases() {
   std::vector<TorchvisionCase> cases;
   for (const std::string& name : model_names(true)) cases.push_back({name});
   cases.push_back({"googlenet", true});
+  cases.push_back({"inception_v3", true});
   return cases;
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Torchvision, ::testing::ValuesIn(torchvision_cases()),
+                         [](const auto& info) { return info.param.key(); });
+
+// Inception-v4 and Inception-ResNet-v2 against scripts/inception_paper_models.py, their second definition from the
+// paper with timm's names, counted and hooked by the same script.
+INSTANTIATE_TEST_SUITE_P(PaperWithTimmNames, Torchvision,
+                         ::testing::Values(TorchvisionCase{"inception_v4"}, TorchvisionCase{"inception_resnet_v2"}),
                          [](const auto& info) { return info.param.key(); });
 
 }  // namespace

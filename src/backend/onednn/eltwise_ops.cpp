@@ -45,6 +45,17 @@ struct Eltwise<OpKind::Elu> {
                                     }};
 };
 
+// eltwise_linear (alpha x + beta) has no use_dst form; its derivative is the constant alpha, so its backward
+// reads no values and the trainer's output buffer serves as its input (backward_eltwise).
+template <>
+struct Eltwise<OpKind::Scale> {
+  static constexpr Algorithms value{algorithm::eltwise_linear, algorithm::eltwise_linear,
+                                    [](const Algorithms& a, const Attrs& attrs) {
+                                      const auto factor = static_cast<float>(std::get<attr::Scale>(attrs).factor);
+                                      return EltwiseOp{a.inference, a.training, factor, 0.0f};
+                                    }};
+};
+
 constexpr auto kAlgorithms = ops::family_table<OpFamily::Activation, Eltwise, Algorithms>();
 
 }  // namespace

@@ -32,8 +32,11 @@ void backward_eltwise(Trainer& t, const Node& n) {
   dnnl::eltwise_backward::desc desc(op.training, fwd.dst_desc(), fwd.src_desc(), op.alpha, op.beta);
   dnnl::eltwise_backward::primitive_desc pd(desc, t.engine(), fwd);
   const BufferId dx = t.plan().add_buffer(pd.diff_src_desc(), n.name + ".dx");
+  // A use_dst algorithm reads DNNL_ARG_DST; eltwise_linear (scale) asks for DNNL_ARG_SRC but reads no values of
+  // it (eltwise_ops.cpp), and the output has the input's descriptor.
   t.step(n.name, dnnl::eltwise_backward(pd),
          {{DNNL_ARG_DST, s.output},
+          {DNNL_ARG_SRC, s.output},
           {DNNL_ARG_DIFF_DST, t.as_layout(t.gradient(n.output)->buffer, pd.diff_dst_desc(), n.name)},
           {DNNL_ARG_DIFF_SRC, dx}});
   t.add_gradient(n.inputs[0], dx, n.name);

@@ -1,4 +1,4 @@
-// Reference elementwise activations (relu, sigmoid, elu, dropout with a given mask) and softmax.
+// Reference elementwise activations (relu, sigmoid, elu, scale, dropout with a given mask) and softmax.
 #include <cmath>
 
 #include "backend/ref/common.h"
@@ -77,6 +77,19 @@ struct Activation<OpKind::Elu> {
   template <typename T>
   static T backward(const Attr& a, T y, T dy) {
     return y > T(0) ? dy : dy * (y + static_cast<T>(a.alpha));
+  }
+};
+
+template <>
+struct Activation<OpKind::Scale> {
+  using Attr = attr::Scale;
+  template <typename T>
+  static T forward(const Attr& a, T x) {
+    return static_cast<T>(a.factor) * x;
+  }
+  template <typename T>
+  static T backward(const Attr& a, T, T dy) {
+    return static_cast<T>(a.factor) * dy;
   }
 };
 
