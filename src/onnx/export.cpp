@@ -2,6 +2,7 @@
 // and the parameters as initializers named by their state_dict keys.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <optional>
@@ -101,6 +102,21 @@ class Exporter {
     const std::string k = key(node, suffix);
     onnx_export::fill_float_scalar(*proto_.add_initializer(), k, static_cast<float>(value));
     return k;
+  }
+
+  // `x` padded with zeros by `pads` (top, left, bottom, right) in a Pad node of its own, named NODE.pad; returns
+  // the padded value's name.
+  std::string zero_pad(const Node& node, const std::string& x, const std::vector<int64_t>& pads) {
+    const int64_t p[] = {0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]};
+    const std::string pads_name = int64s(node, "pads", p, {8});
+    onnx::NodeProto& n = *proto_.add_node();
+    n.set_name(node.name + ".pad");
+    n.set_op_type("Pad");
+    n.add_input(x);
+    n.add_input(pads_name);
+    n.add_output(node.name + ".padded");
+    add_attribute(n, "mode", std::string("constant"));
+    return node.name + ".padded";
   }
 
   // Reshape to `shape`, given as an int64 initializer.
@@ -274,8 +290,16 @@ void Exporter::export_pool(const Node& node) {
   }
   const auto& a = std::get<attr::Pool>(node.attrs);
   const bool max = node.op == OpKind::MaxPool;
-  const onnx_export::PoolWindow w = onnx_export::pool_window(node.name, a, input_shape(node), out);
-  onnx::NodeProto& n = emit(node, max ? "MaxPool" : "AveragePool", {input(node)});
+  onnx_export::PoolWindow w = onnx_export::pool_window(node.name, a, input_shape(node), out);
+  std::string x = input(node);
+  const bool padded = std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; });
+  if (!max && a.count_include_pad && padded) {
+    // Zeros counted in the average are zeros padded in: an explicit Pad, then a pool without padding. The same
+    // numbers, and runtimes that ignore count_include_pad=1 (OpenCV 4.6 divides by the inner pixels only) get them.
+    x = zero_pad(node, x, w.pads);
+    w.pads.assign(4, 0);
+  }
+  onnx::NodeProto& n = emit(node, max ? "MaxPool" : "AveragePool", {x});
   add_attribute(n, "kernel_shape", w.kernel);
   add_attribute(n, "strides", w.strides);
   add_attribute(n, "pads", w.pads);

@@ -77,6 +77,12 @@ const Tensor& Importer::constant(std::size_t i) const {
 ValueId Importer::value(std::size_t i) {
   const std::string& name = input_name(i);
   Symbol& s = symbol(name);
+  if (s.zero_pad) {
+    fail(
+        fmt::format("input {} ('{}') is spatially zero-padded by a Pad, which cnnzoo runs only before an "
+                    "AveragePool (as its counted padding)",
+                    i + 1, name));
+  }
   if (!s.value) {
     if (s.constant->dtype() != DType::F32) {
       fail(fmt::format("input {} ('{}') is an int64 tensor used as data; cnnzoo runs float32 data", i + 1, name));
@@ -84,6 +90,12 @@ ValueId Importer::value(std::size_t i) {
     s.value = constant_value(*s.constant, fmt::format("const{}", i));
   }
   return *s.value;
+}
+
+std::pair<ValueId, std::optional<std::array<int64_t, 4>>> Importer::value_and_zero_pad(std::size_t i) {
+  Symbol& s = symbol(input_name(i));
+  if (!s.zero_pad) return {value(i), std::nullopt};
+  return {*s.value, s.zero_pad};
 }
 
 const Dims& Importer::shape(std::size_t i) const {
@@ -198,6 +210,10 @@ void Importer::set_output(ValueId v, std::size_t i) {
   symbols_[node_->output(static_cast<int>(i))] = Symbol{v, std::nullopt};
 }
 
+void Importer::set_zero_padded_output(ValueId v, const std::array<int64_t, 4>& pads) {
+  symbols_[node_->output(0)] = Symbol{v, std::nullopt, pads};
+}
+
 void Importer::set_output(Tensor constant, std::size_t i) {
   if (static_cast<int>(i) >= node_->output_size()) return;
   symbols_[node_->output(static_cast<int>(i))] = Symbol{std::nullopt, std::move(constant)};
@@ -286,6 +302,12 @@ void Importer::add_graph_outputs(const onnx::GraphProto& g) {
       throw Error(fmt::format("{}: output '{}' is not produced by any node", source_, out.name()));
     model_.output_names.push_back(out.name());
     Symbol& s = it->second;
+    if (s.zero_pad) {
+      throw Error(
+          fmt::format("{}: output '{}' is spatially zero-padded by a Pad, which cnnzoo runs only before an "
+                      "AveragePool",
+                      source_, out.name()));
+    }
     if (!s.value) {
       model_.constant_outputs[out.name()] = *s.constant;
       continue;

@@ -129,21 +129,31 @@ void convert_pool(Importer& im, OpKind op) {
   im.accept_attrs(known);
   im.expect_outputs(1, "the argmax indices");
   if (im.int_attr("storage_order", 0) != 0) im.fail("storage_order 1 (column-major indices) is not supported");
-  const ValueId x = im.value(0);
-  const std::size_t rank = im.shape(0).size();
+  // An average pool may read a Pad's zeros: they are then its own padding, counted in the average.
+  const auto [x, zero_pad] = average ? im.value_and_zero_pad(0) : std::pair(im.value(0), std::nullopt);
+  const std::size_t rank = im.graph().shape(x).size();
   const ValueId x4 = as_2d(im, x);
   const std::size_t axes = rank - 2;
   if (!im.attr("kernel_shape")) im.fail("needs the attribute kernel_shape");
   const Hw kernel = spatial(im, im.ints_attr("kernel_shape"), axes, 1, "kernel_shape");
   const Hw stride = im.attr("strides") ? spatial(im, im.ints_attr("strides"), axes, 1, "strides") : Hw(1);
-  const Window win = window_attrs(im, axes, im.graph().shape(x4), kernel, stride);
+  Window win = window_attrs(im, axes, im.graph().shape(x4), kernel, stride);
   if (win.dilation != Hw(1)) im.fail("dilations other than 1 are not supported in pooling");
+  bool count_include_pad = im.int_attr("count_include_pad", 0) != 0;
+  if (zero_pad) {
+    if (win.pad_begin != Hw(0) || win.pad_end != Hw(0) || im.string_attr("auto_pad", "NOTSET") != "NOTSET") {
+      im.fail("pads both by the Pad before it and by its own pads or auto_pad; not supported");
+    }
+    win.pad_begin = Hw((*zero_pad)[0], (*zero_pad)[1]);
+    win.pad_end = Hw((*zero_pad)[2], (*zero_pad)[3]);
+    count_include_pad = true;
+  }
   const bool ceil_mode = im.int_attr("ceil_mode", 0) != 0;
   const attr::Pool a{.kernel = kernel,
                      .stride = win.stride,
                      .pad = win.pad_begin,
                      .ceil_mode = ceil_mode,
-                     .count_include_pad = im.int_attr("count_include_pad", 0) != 0,
+                     .count_include_pad = count_include_pad,
                      .pad_end = win.pad_end};
   const ValueId y = im.add(op, a, {x4});
   const Dims& in = im.graph().shape(x4);

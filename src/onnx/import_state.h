@@ -4,11 +4,13 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cnnzoo/onnx.h"
@@ -19,6 +21,9 @@ namespace cnnzoo::onnx_import {
 struct Symbol {
   std::optional<ValueId> value;
   std::optional<Tensor> constant;
+  /// Spatial zero padding (top, left, bottom, right) that a Pad put on `value` and that only an AveragePool may
+  /// take over (as padding it counts); every other reader of the name is refused (Importer::value).
+  std::optional<std::array<int64_t, 4>> zero_pad{};
 };
 
 /// TensorProto to Tensor (float, double and float16-free types as F32; int64, int32, int8/16/uint8 as
@@ -45,6 +50,8 @@ class Importer {
   bool has_input(std::size_t i) const;
   /// The node's input `i` as an IR value; a constant input becomes a Constant node (float only).
   ValueId value(std::size_t i);
+  /// The node's input `i` and the spatial zero padding a Pad left on it (a Pad before an AveragePool).
+  std::pair<ValueId, std::optional<std::array<int64_t, 4>>> value_and_zero_pad(std::size_t i);
   /// The node's input `i`, which must be known at import time (a weight, a shape).
   const Tensor& constant(std::size_t i) const;
   bool is_constant(std::size_t i) const;
@@ -76,6 +83,9 @@ class Importer {
   /// Sets output `i` of the node.
   void set_output(ValueId v, std::size_t i = 0);
   void set_output(Tensor constant, std::size_t i = 0);
+  /// Sets the node's output to `v` padded spatially with zeros by `pads` (top, left, bottom, right), which the
+  /// AveragePool that reads it takes over.
+  void set_zero_padded_output(ValueId v, const std::array<int64_t, 4>& pads);
 
   const Graph& graph() const { return model_.graph; }
 

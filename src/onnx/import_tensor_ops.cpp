@@ -304,8 +304,9 @@ void convert_dropout(Importer& im) {
   pass_through(im);
 }
 
-// Pad, as exporters write it before a pooling: zero padding only, of nothing (an identity) or of channels
-// (the IR's channel padding).
+// Pad, as exporters write it before a pooling: zero padding only, of nothing (an identity), of channels (the IR's
+// channel padding), or of height and width before an AveragePool that counts it (what cnnzoo's exporter writes
+// for count_include_pad=1, and torch.onnx at old opsets).
 void convert_pad(Importer& im) {
   im.accept_attrs({"mode", "pads", "value"});
   if (im.string_attr("mode", "constant") != "constant") im.fail("only mode 'constant' is supported");
@@ -319,6 +320,9 @@ void convert_pad(Importer& im) {
   if (zero) return pass_through(im);
   bool channels_only = s.size() == 4 && value == 0.0 && pads[1] >= 0 && pads[5] >= 0;
   for (std::size_t i = 0; i < pads.size(); ++i) channels_only = channels_only && (i % 4 == 1 || pads[i] == 0);
+  const bool spatial_only = s.size() == 4 && value == 0.0 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0 &&
+                            pads[5] == 0 && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p >= 0; });
+  if (spatial_only) return im.set_zero_padded_output(im.value(0), {pads[2], pads[3], pads[6], pads[7]});
   if (!channels_only) {
     im.fail(
         fmt::format("pads ({}) are not supported: only zero padding of channels (or none) is; spatial padding "

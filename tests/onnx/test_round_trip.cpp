@@ -79,8 +79,28 @@ INSTANTIATE_TEST_SUITE_P(Zoo, FamilyModel,
                          testing::Values("alexnet", "alexnet_paper", "zfnet", "vgg11_bn", "googlenet",
                                          "googlenet_paper", "resnet18", "resnet50", "resnext50_32x4d",
                                          "preact_resnet18", "se_resnet18", "resnet20", "preact_resnet110", "wrn28_10",
-                                         "densenet121", "densenet_bc100"),
+                                         "densenet121", "densenet_bc100", "inception_v3", "inception_resnet_v2"),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// Inception-ResNet's scale is exported as a Mul by a scalar and comes back as a scale (oneDNN, trainable), and
+// Inception-v3's padded average pools, exported as a zero Pad and an unpadded pool (OpenCV 4.6 ignores
+// count_include_pad=1), come back as one pool that counts its padding.
+TEST(RoundTrip, ScalesAndCountedPaddingComeBackAsTheirOps) {
+  const RoundTrip res = round_trip("inception_resnet_v2");
+  int64_t scales = 0;
+  for (const Node& n : res.imported.graph.nodes()) {
+    EXPECT_NE(n.op, OpKind::Mul) << n.name;
+    if (n.op == OpKind::Scale) ++scales;
+  }
+  EXPECT_EQ(scales, 39);  // 10 + 20 + 9 scaled blocks; the last Block8 is not scaled
+  const RoundTrip v3 = round_trip("inception_v3");
+  const auto pool = v3.imported.graph.find_node("Mixed_5b.avg_pool");
+  ASSERT_TRUE(pool.has_value());
+  const auto& a = std::get<attr::Pool>(v3.imported.graph.node(*pool).attrs);
+  EXPECT_TRUE(a.count_include_pad);
+  EXPECT_EQ(a.pad, Hw(1));
+  EXPECT_EQ(a.effective_pad_end(), Hw(1));
+}
 
 }  // namespace
 }  // namespace cnnzoo
