@@ -67,6 +67,26 @@ TEST(RefGradient, Elu) {
   }
 }
 
+// Scale: dx = factor dy, for a shrinking, a negative and the unit factor.
+TEST(RefGradient, Scale) {
+  std::mt19937 rng(25);
+  for (const double factor : {0.17, -2.0, 1.0}) {
+    SCOPED_TRACE(testing::Message() << "factor " << factor);
+    const attr::Scale a{.factor = factor};
+    Buf x = random_buf(rng, {2, 3, 4});
+    const Buf r = random_buf(rng, x.shape);
+    Buf y(x.shape), dx(x.shape);
+    ref::activation_forward<double>(OpKind::Scale, a, x.v, y.v);
+    for (std::size_t i = 0; i < x.v.size(); ++i) EXPECT_EQ(y.v[i], factor * x.v[i]);
+    ref::activation_backward<double>(OpKind::Scale, a, y.v, r.v, dx.v);
+    expect_gradient("scale dx", x.v, dx.v, [&] {
+      Buf z(x.shape);
+      ref::activation_forward<double>(OpKind::Scale, a, x.v, z.v);
+      return dot(r.v, z.v);
+    });
+  }
+}
+
 TEST(RefGradient, ReluSigmoidDropout) {
   std::mt19937 rng(23);
   Buf x = away_from_zero(rng, {2, 3, 4});

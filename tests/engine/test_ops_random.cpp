@@ -136,6 +136,9 @@ TEST(OpsRandom, Activations) {
   check_op("elu", [](Builder& b, ValueId x, std::mt19937& rng) {
     return b.append(OpKind::Elu, "op", attr::Elu{.alpha = 0.5 * static_cast<double>(pick(rng, 0, 3))}, {x});
   });
+  check_op("scale", [](Builder& b, ValueId x, std::mt19937& rng) {
+    return b.append(OpKind::Scale, "op", attr::Scale{.factor = 0.1 * static_cast<double>(pick(rng, -3, 3))}, {x});
+  });
   check_op("dropout", [](Builder& b, ValueId x, std::mt19937& rng) {
     return b.dropout(x, "op", 0.1 * static_cast<double>(pick(rng, 1, 6)));
   });

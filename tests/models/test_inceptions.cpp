@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/error.h"
@@ -100,6 +101,21 @@ TEST(Inceptions, BadOptionsAreNamed) {
     FAIL() << "expected OptionError";
   } catch (const OptionError& e) {
     EXPECT_NE(std::string(e.what()).find("needs Mixed_6e's map to be at least 17x17"), std::string::npos) << e.what();
+  }
+}
+
+// --until takes each network's module names, as its state_dict spells them.
+TEST(Inceptions, UntilTakesTheirModuleNames) {
+  for (const auto& [model, module] :
+       {std::pair{"inception_v3", "Mixed_5b"}, std::pair{"inception_v3", "AuxLogits"},
+        std::pair{"inception_v4", "features.9"}, std::pair{"inception_resnet_v2", "mixed_6a"},
+        std::pair{"inception_resnet_v2", "repeat_1"}}) {
+    SCOPED_TRACE(std::string(model) + " --until " + module);
+    const Graph g = build_model(model, {.aux_logits = std::string(module) == "AuxLogits"});
+    const Analysis whole = analyze(g);
+    const Analysis part = analyze(g, {.until = module});
+    EXPECT_LT(part.total.macs, whole.total.macs);
+    EXPECT_GT(part.total.macs, 0);
   }
 }
 

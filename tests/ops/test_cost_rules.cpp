@@ -81,6 +81,9 @@ TEST(ElementwiseCost, DocumentedCounts) {
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.sigmoid(x, "s"); }).flops, 4 * 256);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.append(OpKind::Elu, "e", attr::Elu{}, {x}); }).flops,
             4 * 256);
+  EXPECT_EQ(
+      cost_of(in, [](Builder& b, ValueId x) { return b.append(OpKind::Scale, "s", attr::Scale{0.2}, {x}); }).flops,
+      256);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.dropout(x, "d", 0.5); }).flops, 0);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.lrn(x, "l", {.size = 5}); }).flops, 13 * 256);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.add({x, x, x}, "a"); }).flops, 2 * 256);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/buffer_sharing.h"
@@ -97,6 +98,22 @@ TEST(OpTraits, EluRefusesANegativeOrNaNAlpha) {
       EXPECT_NE(std::string(e.what()).find("act: elu needs 0 <= alpha <= 1e6, got"), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(OpTraits, ScaleRefusesANonFiniteFactorAndHasNoOnnxNameOfItsOwn) {
+  for (const double factor : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+    Builder b("t", {1, 3, 4, 4});
+    try {
+      b.append(OpKind::Scale, "s", attr::Scale{.factor = factor}, {b.input()});
+      ADD_FAILURE() << "factor " << factor << " was taken";
+    } catch (const ShapeError& e) {
+      EXPECT_NE(std::string(e.what()).find("s: scale needs a finite factor, got"), std::string::npos) << e.what();
+    }
+  }
+  // Exported as a Mul by a scalar and read back from one (src/onnx/): no one-to-one converter of its own.
+  EXPECT_EQ(op_family(OpKind::Scale), OpFamily::Activation);
+  EXPECT_TRUE(ops::traits(OpKind::Scale).onnx_name.empty());
+  EXPECT_TRUE(ops::traits(OpKind::Scale).trains);
 }
 
 }  // namespace
