@@ -18,6 +18,7 @@ WEIGHTS = {
     "resnet152": "ResNet152", "wide_resnet50_2": "Wide_ResNet50_2", "wide_resnet101_2": "Wide_ResNet101_2",
     "resnext50_32x4d": "ResNeXt50_32X4D", "resnext101_32x8d": "ResNeXt101_32X8D", "densenet121": "DenseNet121",
     "densenet161": "DenseNet161", "densenet169": "DenseNet169", "densenet201": "DenseNet201",
+    "inception_v3": "Inception_V3",
 }
 
 

@@ -57,6 +57,7 @@ TEST(ModelReport, PublishedAccuracyIsTorchvisionsForItsModelsOnly) {
   EXPECT_DOUBLE_EQ(published_accuracy("resnet50")->top1, 76.13);
   EXPECT_EQ(published_accuracy("resnet50")->weights, "ResNet50_Weights.IMAGENET1K_V1");
   EXPECT_DOUBLE_EQ(published_accuracy("googlenet")->top5, 89.53);
+  EXPECT_DOUBLE_EQ(published_accuracy("inception_v3")->top1, 77.294);
   EXPECT_FALSE(published_accuracy("resnet50_v1")) << "not torchvision's architecture";
   EXPECT_FALSE(published_accuracy("resnet20"));
 }
