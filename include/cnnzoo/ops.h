@@ -34,6 +34,7 @@ enum class OpFamily : uint8_t {
   Add,
   ChannelMul,
   ChannelPad,
+  ChannelAffine,
   TensorOp,  ///< the general tensor ops of imported graphs, run by reference kernels: mul, clip, matmul, ...
   Constant,
 };
@@ -41,32 +42,33 @@ enum class OpFamily : uint8_t {
 /// Every op, once: X(kind, name as summaries show it, attribute type, family). The OpKind enum, the rule
 /// table (src/ops/rules.h) and the family of each op are all made from this list, so an op added here
 /// without its rules, its traits or its family's entries in each backend does not build.
-#define CNNZOO_OPS(X)                                                                                        \
-  X(Conv, "conv", attr::Conv, Conv)                                   /* 2-D convolution */                  \
-  X(MaxPool, "maxpool", attr::Pool, Pool)                             /* 2-D max pooling */                  \
-  X(AvgPool, "avgpool", attr::Pool, Pool)                             /* 2-D average pooling */              \
-  X(AdaptiveAvgPool, "adaptive_avgpool", attr::AdaptiveAvgPool, Pool) /* to a fixed output size */           \
-  X(GlobalAvgPool, "global_avgpool", attr::None, Pool)                /* average over all of H and W */      \
-  X(BatchNorm, "batchnorm", attr::BatchNorm, BatchNorm)               /* scale, shift, running statistics */ \
-  X(Lrn, "lrn", attr::Lrn, Lrn)                                       /* local response normalisation */     \
-  X(Relu, "relu", attr::None, Activation)                                                                    \
-  X(Sigmoid, "sigmoid", attr::None, Activation)                                                              \
-  X(Elu, "elu", attr::Elu, Activation)       /* x > 0 ? x : alpha (e^x - 1) */                               \
-  X(Scale, "scale", attr::Scale, Activation) /* factor x: Inception-ResNet's scaled residual */              \
-  X(Dropout, "dropout", attr::Dropout, Dropout)                                                              \
-  X(Linear, "linear", attr::Linear, Linear)                  /* y = x W^T + b on an N x F input */           \
-  X(Flatten, "flatten", attr::Flatten, View)                 /* dimensions from `axis` as one */             \
-  X(Concat, "concat", attr::Concat, Concat)                  /* join inputs along an axis */                 \
-  X(Add, "add", attr::None, Add)                             /* elementwise sum, numpy broadcast */          \
-  X(ChannelMul, "channel_mul", attr::None, ChannelMul)       /* x times an NxCx1x1 scale: SE gate */         \
-  X(ChannelPad, "channel_pad", attr::ChannelPad, ChannelPad) /* zero channels: option-A shortcut */          \
-  X(Softmax, "softmax", attr::Softmax, Softmax)                                                              \
-  X(Mul, "mul", attr::None, TensorOp)                  /* elementwise product, broadcast */                  \
-  X(Clip, "clip", attr::Clip, TensorOp)                /* min(max(x, min), max) */                           \
-  X(MatMul, "matmul", attr::None, TensorOp)            /* numpy's matmul, batch broadcast */                 \
-  X(Reshape, "reshape", attr::Reshape, View)           /* another static shape */                            \
-  X(Transpose, "transpose", attr::Transpose, TensorOp) /* dimensions permuted */                             \
-  X(Gather, "gather", attr::Gather, TensorOp)          /* slices picked by fixed indices */                  \
+#define CNNZOO_OPS(X)                                                                                            \
+  X(Conv, "conv", attr::Conv, Conv)                                   /* 2-D convolution */                      \
+  X(MaxPool, "maxpool", attr::Pool, Pool)                             /* 2-D max pooling */                      \
+  X(AvgPool, "avgpool", attr::Pool, Pool)                             /* 2-D average pooling */                  \
+  X(AdaptiveAvgPool, "adaptive_avgpool", attr::AdaptiveAvgPool, Pool) /* to a fixed output size */               \
+  X(GlobalAvgPool, "global_avgpool", attr::None, Pool)                /* average over all of H and W */          \
+  X(BatchNorm, "batchnorm", attr::BatchNorm, BatchNorm)               /* scale, shift, running statistics */     \
+  X(Lrn, "lrn", attr::Lrn, Lrn)                                       /* local response normalisation */         \
+  X(Relu, "relu", attr::None, Activation)                                                                        \
+  X(Sigmoid, "sigmoid", attr::None, Activation)                                                                  \
+  X(Elu, "elu", attr::Elu, Activation)       /* x > 0 ? x : alpha (e^x - 1) */                                   \
+  X(Scale, "scale", attr::Scale, Activation) /* factor x: Inception-ResNet's scaled residual */                  \
+  X(Dropout, "dropout", attr::Dropout, Dropout)                                                                  \
+  X(Linear, "linear", attr::Linear, Linear)                              /* y = x W^T + b on an N x F input */   \
+  X(Flatten, "flatten", attr::Flatten, View)                             /* dimensions from `axis` as one */     \
+  X(Concat, "concat", attr::Concat, Concat)                              /* join inputs along an axis */         \
+  X(Add, "add", attr::None, Add)                                         /* elementwise sum, numpy broadcast */  \
+  X(ChannelMul, "channel_mul", attr::None, ChannelMul)                   /* x times an NxCx1x1 scale: SE gate */ \
+  X(ChannelPad, "channel_pad", attr::ChannelPad, ChannelPad)             /* zero channels: option-A shortcut */  \
+  X(ChannelAffine, "channel_affine", attr::ChannelAffine, ChannelAffine) /* fixed scale[c] x + shift[c] */       \
+  X(Softmax, "softmax", attr::Softmax, Softmax)                                                                  \
+  X(Mul, "mul", attr::None, TensorOp)                  /* elementwise product, broadcast */                      \
+  X(Clip, "clip", attr::Clip, TensorOp)                /* min(max(x, min), max) */                               \
+  X(MatMul, "matmul", attr::None, TensorOp)            /* numpy's matmul, batch broadcast */                     \
+  X(Reshape, "reshape", attr::Reshape, View)           /* another static shape */                                \
+  X(Transpose, "transpose", attr::Transpose, TensorOp) /* dimensions permuted */                                 \
+  X(Gather, "gather", attr::Gather, TensorOp)          /* slices picked by fixed indices */                      \
   X(Constant, "constant", attr::Constant, Constant)    /* a fixed tensor, parameter "value" */
 
 enum class OpKind : uint8_t {
@@ -181,6 +183,14 @@ struct ChannelPad {
   int64_t after = 0;
 };
 
+/// y[n, c] = scale[c] x[n, c] + shift[c], with fixed numbers (no parameters, nothing learnt). torchvision's
+/// Inception-v3 with transform_input=True begins with one: it turns input normalised by ImageNet's mean and
+/// std into the (x - 0.5) / 0.5 input that its weights, ported from Google's, were trained on.
+struct ChannelAffine {
+  std::vector<double> scale;  ///< one per channel
+  std::vector<double> shift;  ///< one per channel
+};
+
 struct Softmax {
   int64_t axis = 1;
 };
@@ -210,9 +220,9 @@ struct Constant {
 
 }  // namespace attr
 
-using Attrs =
-    std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn, attr::Elu,
-                 attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad, attr::Softmax,
-                 attr::Clip, attr::Reshape, attr::Transpose, attr::Gather, attr::Constant>;
+using Attrs = std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn,
+                           attr::Elu, attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat,
+                           attr::ChannelPad, attr::ChannelAffine, attr::Softmax, attr::Clip, attr::Reshape,
+                           attr::Transpose, attr::Gather, attr::Constant>;
 
 }  // namespace cnnzoo

@@ -182,6 +182,15 @@ void channel_pad_forward(const attr::ChannelPad& a, In<T> x, Out<T> y);
 template <typename T>
 void channel_pad_backward(const attr::ChannelPad& a, In<T> dy, Out<T> dx);
 
+// ---- channel_affine (channel_affine.cpp) ----------------------------------------------------------------
+
+/// y[n, c] = scale[c] x[n, c] + shift[c] on x (N, C, H, W).
+template <typename T>
+void channel_affine_forward(const attr::ChannelAffine& a, In<T> x, Out<T> y);
+/// dx[n, c] = scale[c] dy[n, c].
+template <typename T>
+void channel_affine_backward(const attr::ChannelAffine& a, In<T> dy, Out<T> dx);
+
 // Flatten is a reshape of a row-major buffer: its data passes through unchanged, forward and backward.
 
 // ---- general tensor ops of imported graphs (tensor_ops.cpp), forward only -----------------------------

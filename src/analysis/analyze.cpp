@@ -133,6 +133,7 @@ Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {
     case OpFamily::Linear:
     case OpFamily::Concat:
     case OpFamily::ChannelPad:
+    case OpFamily::ChannelAffine:
     case OpFamily::Constant:
       return widest_of(in);
   }

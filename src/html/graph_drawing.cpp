@@ -324,6 +324,7 @@ std::string_view fill_of(OpKind op) {
     case OpFamily::ChannelMul:
     case OpFamily::ChannelPad:
       return "#f8dcc9";
+    case OpFamily::ChannelAffine:  // a fixed input transform, drawn as the preprocessing it is
     case OpFamily::View:
     case OpFamily::TensorOp:
     case OpFamily::Constant:

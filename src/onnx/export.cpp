@@ -104,19 +104,34 @@ class Exporter {
     return k;
   }
 
+  // A float32 initializer NODE.SUFFIX of `shape` holding `values`.
+  std::string floats(const Node& node, std::string_view suffix, const std::vector<double>& values, const Dims& shape) {
+    const std::string k = key(node, suffix);
+    const std::vector<float> data(values.begin(), values.end());
+    onnx_export::fill_raw(*proto_.add_initializer(), k, onnx::TensorProto::FLOAT, shape, data.data(),
+                          data.size() * sizeof(float));
+    return k;
+  }
+
+  // One of the ONNX nodes an IR node is written as, before the one that carries its output: named NODE.STEP,
+  // its output NODE.OUTPUT.
+  onnx::NodeProto& emit_step(const Node& node, std::string_view step, std::string_view op_type,
+                             const std::vector<std::string>& inputs, std::string_view output) {
+    onnx::NodeProto& n = *proto_.add_node();
+    n.set_name(fmt::format("{}.{}", node.name, step));
+    n.set_op_type(std::string(op_type));
+    for (const std::string& in : inputs) n.add_input(in);
+    n.add_output(key(node, output));
+    return n;
+  }
+
   // `x` padded with zeros by `pads` (top, left, bottom, right) in a Pad node of its own, named NODE.pad; returns
   // the padded value's name.
   std::string zero_pad(const Node& node, const std::string& x, const std::vector<int64_t>& pads) {
     const int64_t p[] = {0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]};
-    const std::string pads_name = int64s(node, "pads", p, {8});
-    onnx::NodeProto& n = *proto_.add_node();
-    n.set_name(node.name + ".pad");
-    n.set_op_type("Pad");
-    n.add_input(x);
-    n.add_input(pads_name);
-    n.add_output(node.name + ".padded");
+    onnx::NodeProto& n = emit_step(node, "pad", "Pad", {x, int64s(node, "pads", p, {8})}, "padded");
     add_attribute(n, "mode", std::string("constant"));
-    return node.name + ".padded";
+    return n.output(0);
   }
 
   // Reshape to `shape`, given as an int64 initializer.
@@ -251,6 +266,16 @@ void Exporter::export_node(const Node& node) {
       const auto& a = std::get<attr::ChannelPad>(node.attrs);
       const int64_t p[] = {0, a.before, 0, 0, 0, a.after, 0, 0};
       add_attribute(emit(node, "Pad", {input(node), int64s(node, "pads", p, {8})}), "mode", std::string("constant"));
+      return;
+    }
+    case OpFamily::ChannelAffine: {
+      // x * NODE.scale + NODE.shift, each C x 1 x 1, which Mul and Add broadcast over N, H and W. (OpenCV 4.6 cannot
+      // take a 1 x C x 1 x 1 constant there: it fails an assertion in shape_utils.hpp.)
+      const auto& a = std::get<attr::ChannelAffine>(node.attrs);
+      const Dims per_channel{static_cast<int64_t>(a.scale.size()), 1, 1};
+      const onnx::NodeProto& mul =
+          emit_step(node, "mul", "Mul", {input(node), floats(node, "scale", a.scale, per_channel)}, "scaled");
+      emit(node, "Add", {mul.output(0), floats(node, "shift", a.shift, per_channel)});
       return;
     }
     case OpFamily::Softmax:

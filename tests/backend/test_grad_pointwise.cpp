@@ -87,6 +87,29 @@ TEST(RefGradient, Scale) {
   }
 }
 
+// A fixed per-channel affine map: y = scale[c] x + shift[c] exactly, dx = scale[c] dy, and a count of scales or
+// shifts other than the channels' is refused.
+TEST(RefGradient, ChannelAffine) {
+  std::mt19937 rng(26);
+  const attr::ChannelAffine a{.scale = {0.5, -2.0, 1.0}, .shift = {0.1, 0.0, -3.0}};
+  Buf x = random_buf(rng, {2, 3, 2, 2});
+  const Buf r = random_buf(rng, x.shape);
+  Buf y(x.shape), dx(x.shape);
+  ref::channel_affine_forward<double>(a, x.in(), y.out());
+  for (std::size_t i = 0; i < x.v.size(); ++i) {
+    const std::size_t c = (i / 4) % 3;
+    EXPECT_EQ(y.v[i], a.scale[c] * x.v[i] + a.shift[c]) << i;
+  }
+  ref::channel_affine_backward<double>(a, r.in(), dx.out());
+  expect_gradient("channel_affine dx", x.v, dx.v, [&] {
+    Buf z(x.shape);
+    ref::channel_affine_forward<double>(a, x.in(), z.out());
+    return dot(r.v, z.v);
+  });
+  const attr::ChannelAffine two{.scale = {1.0, 1.0}, .shift = {0.0, 0.0}};
+  EXPECT_THROW(ref::channel_affine_forward<double>(two, x.in(), y.out()), ShapeError);
+}
+
 TEST(RefGradient, ReluSigmoidDropout) {
   std::mt19937 rng(23);
   Buf x = away_from_zero(rng, {2, 3, 4});

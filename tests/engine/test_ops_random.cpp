@@ -163,5 +163,16 @@ TEST(OpsRandom, ConcatAddMulPad) {
   });
 }
 
+TEST(OpsRandom, ChannelAffine) {
+  check_op("channel_affine", [](Builder& b, ValueId x, std::mt19937& rng) {
+    attr::ChannelAffine a;
+    for (int64_t c = 0; c < b.channels(x); ++c) {
+      a.scale.push_back(0.25 * static_cast<double>(pick(rng, -8, 8)));
+      a.shift.push_back(0.25 * static_cast<double>(pick(rng, -8, 8)));
+    }
+    return b.append(OpKind::ChannelAffine, "op", a, {x});
+  });
+}
+
 }  // namespace
 }  // namespace cnnzoo

@@ -85,6 +85,11 @@ TEST(ElementwiseCost, DocumentedCounts) {
       cost_of(in, [](Builder& b, ValueId x) { return b.append(OpKind::Scale, "s", attr::Scale{0.2}, {x}); }).flops,
       256);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.dropout(x, "d", 0.5); }).flops, 0);
+  const auto affine = [](Builder& b, ValueId x) {
+    return b.append(OpKind::ChannelAffine, "t", attr::ChannelAffine{std::vector(8, 2.0), std::vector(8, 1.0)}, {x});
+  };
+  EXPECT_EQ(cost_of(in, affine).flops, 2 * 256);  // a multiplication and an addition
+  EXPECT_EQ(cost_of(in, affine).macs, 0);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.lrn(x, "l", {.size = 5}); }).flops, 13 * 256);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.add({x, x, x}, "a"); }).flops, 2 * 256);
   EXPECT_EQ(cost_of(in, [](Builder& b, ValueId x) { return b.concat({x, x}, "c"); }).flops, 0);

@@ -116,5 +116,29 @@ TEST(OpTraits, ScaleRefusesANonFiniteFactorAndHasNoOnnxNameOfItsOwn) {
   EXPECT_TRUE(ops::traits(OpKind::Scale).trains);
 }
 
+// A channel affine map needs one finite scale and shift per channel; it has no parameters, and trains.
+TEST(OpTraits, ChannelAffineNeedsOneFiniteScaleAndShiftPerChannel) {
+  const auto refused = [](const attr::ChannelAffine& a, const std::string& message) {
+    Builder b("t", {1, 3, 4, 4});
+    try {
+      b.append(OpKind::ChannelAffine, "t", a, {b.input()});
+      ADD_FAILURE() << "taken: " << message;
+    } catch (const ShapeError& e) {
+      EXPECT_NE(std::string(e.what()).find("t: channel_affine " + message), std::string::npos) << e.what();
+    }
+  };
+  refused({.scale = {1, 2}, .shift = {0, 0, 0}}, "needs one scale and one shift per input channel (3), got 2 and 3");
+  refused({.scale = {1, 2, 3}, .shift = {}}, "needs one scale and one shift per input channel (3), got 3 and 0");
+  refused({.scale = {1, std::nan(""), 3}, .shift = {0, 0, 0}}, "needs finite scales and shifts");
+  refused({.scale = {1, 2, 3}, .shift = {0, std::numeric_limits<double>::infinity(), 0}},
+          "needs finite scales and shifts");
+  Builder b("t", {1, 3, 4, 4});
+  b.output(b.append(OpKind::ChannelAffine, "t", attr::ChannelAffine{{1, 2, 3}, {0, 0, 0}}, {b.input()}));
+  const Graph g = b.finish();
+  EXPECT_TRUE(g.node(0).params.empty());
+  EXPECT_EQ(g.shape(g.outputs()[0]), (Dims{1, 3, 4, 4}));
+  EXPECT_TRUE(ops::traits(OpKind::ChannelAffine).trains);
+}
+
 }  // namespace
 }  // namespace cnnzoo

@@ -100,6 +100,8 @@ class Interpreter {
         return ref::channel_mul_forward(in(x(n, 0)), in(x(n, 1)), out(y));
       case OpFamily::ChannelPad:
         return ref::channel_pad_forward(std::get<attr::ChannelPad>(n.attrs), in(x(n)), out(y));
+      case OpFamily::ChannelAffine:
+        return ref::channel_affine_forward(std::get<attr::ChannelAffine>(n.attrs), in(x(n)), out(y));
       case OpFamily::Softmax:
         return ref::softmax_forward(std::get<attr::Softmax>(n.attrs), in(x(n)), out(y));
       case OpFamily::TensorOp:

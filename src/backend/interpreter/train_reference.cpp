@@ -170,6 +170,9 @@ class TrainInterpreter {
       case OpFamily::ChannelPad:
         ref::channel_pad_forward<double>(std::get<attr::ChannelPad>(n.attrs), view(x), out(y, n.output));
         break;
+      case OpFamily::ChannelAffine:
+        ref::channel_affine_forward<double>(std::get<attr::ChannelAffine>(n.attrs), view(x), out(y, n.output));
+        break;
       case OpFamily::TensorOp:
       case OpFamily::Constant:  // refused by require_trainable() before any step
         throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
@@ -247,6 +250,9 @@ class TrainInterpreter {
       }
       case OpFamily::ChannelPad:
         ref::channel_pad_backward<double>(std::get<attr::ChannelPad>(n.attrs), dy, out(dx, x));
+        break;
+      case OpFamily::ChannelAffine:
+        ref::channel_affine_backward<double>(std::get<attr::ChannelAffine>(n.attrs), dy, out(dx, x));
         break;
       case OpFamily::TensorOp:
       case OpFamily::Constant:  // refused by require_trainable() before any step

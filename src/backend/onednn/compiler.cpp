@@ -179,6 +179,7 @@ bool Compiler::takes_int8(const Node& n) const {
     case OpFamily::Add:
     case OpFamily::ChannelMul:
     case OpFamily::ChannelPad:
+    case OpFamily::ChannelAffine:
     case OpFamily::TensorOp:
     case OpFamily::Constant:
       return false;
@@ -231,6 +232,8 @@ void Compiler::lower_family(const Node& n) {
       return lower_channel_mul(*this, n);
     case OpFamily::ChannelPad:
       return lower_channel_pad(*this, n);
+    case OpFamily::ChannelAffine:
+      return lower_channel_affine(*this, n);
     case OpFamily::Softmax:
       return lower_softmax(*this, n);
     case OpFamily::TensorOp:

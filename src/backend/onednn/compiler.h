@@ -181,6 +181,7 @@ void lower_concat(Lowering& lowering, const Node& n);
 void lower_add(Lowering& lowering, const Node& n);
 void lower_channel_mul(Compiler& compiler, const Node& n);
 void lower_channel_pad(Lowering& lowering, const Node& n);
+void lower_channel_affine(Lowering& lowering, const Node& n);
 /// The general tensor ops of imported graphs (mul, clip, matmul, transpose, gather, a broadcast add):
 /// their reference kernels on plain buffers.
 void lower_plain(Lowering& lowering, const Node& n);

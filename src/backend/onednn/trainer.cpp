@@ -163,6 +163,8 @@ void Trainer::forward(const Node& n) {
       return forward_channel_mul(*this, n);
     case OpFamily::ChannelPad:
       return forward_channel_pad(*this, n);
+    case OpFamily::ChannelAffine:
+      return forward_channel_affine(*this, n);
     case OpFamily::TensorOp:
     case OpFamily::Constant:  // refused by require_trainable() when the engine is made
       throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));
@@ -204,6 +206,8 @@ void Trainer::backward_node(const Node& n) {
       return backward_channel_mul(*this, n);
     case OpFamily::ChannelPad:
       return backward_channel_pad(*this, n);
+    case OpFamily::ChannelAffine:
+      return backward_channel_affine(*this, n);
     case OpFamily::TensorOp:
     case OpFamily::Constant:
       throw Error(fmt::format("{}: op {} cannot be trained", n.name, op_name(n.op)));

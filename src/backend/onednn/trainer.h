@@ -122,6 +122,8 @@ void forward_channel_mul(Trainer& t, const Node& n);
 void backward_channel_mul(Trainer& t, const Node& n);
 void forward_channel_pad(Trainer& t, const Node& n);
 void backward_channel_pad(Trainer& t, const Node& n);
+void forward_channel_affine(Trainer& t, const Node& n);
+void backward_channel_affine(Trainer& t, const Node& n);
 
 /// The output of batch norm `n` and its fused ReLU again, from the input and statistics its forward saved.
 BufferId recompute_batch_norm_relu(Trainer& t, const Node& n);
