@@ -22,6 +22,7 @@ struct TrainArgs {
   FitOptions fit;
   std::optional<int64_t> depth, width, groups, growth_rate;
   bool aux_logits = false;
+  bool transform_input = false;
   std::vector<double> residual_scales;
   bool no_bn = false;
   bool no_nesterov = false;
@@ -36,6 +37,7 @@ void run_train(TrainArgs args) {
   o.model_options.groups = args.groups;
   o.model_options.growth_rate = args.growth_rate;
   o.model_options.aux_logits = args.aux_logits;
+  o.model_options.transform_input = args.transform_input;
   if (!args.residual_scales.empty()) o.model_options.residual_scales = args.residual_scales;
   o.model_options.no_bn = args.no_bn;
   if (args.no_nesterov) o.optimizer.nesterov = false;
@@ -178,6 +180,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--aux-weight", o.aux_loss_weight,
                   "Weight of each auxiliary loss (default: the authors', GoogLeNet 0.3, Inception-v3 0.4)")
       ->check(within(0, 1));
+  cmd->add_flag(
+      "--transform-input", args->transform_input,
+      "GoogLeNet, Inception-v3: begin with torchvision's transform_input, which maps input normalised by ImageNet's "
+      "mean and std to the (x - 0.5) / 0.5 range of Google's weights");
   cmd->add_option("--residual-scales", args->residual_scales,
                   "Inception-ResNet-v2: the 35x35, 17x17 and 8x8 blocks' residual scales (default 0.17,0.1,0.2)")
       ->delimiter(',')

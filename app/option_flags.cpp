@@ -13,7 +13,7 @@ namespace {
 
 // Every option field the library's errors name, and the flag that sets it. A field missing here would be
 // printed as the field: tests/cli/test_option_flags.cpp runs the library's option errors through it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 42> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kFlags{{
     {"ModelOptions::batch", "--batch"},
     {"ModelOptions::num_classes", "--num-classes"},
     {"ModelOptions::input", "--input"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 42> kFlags{{
     {"ModelOptions::aux_logits", "--aux-logits"},
     {"ModelOptions::wide", "--wide"},
     {"ModelOptions::no_bn", "--no-bn"},
+    {"ModelOptions::transform_input", "--transform-input"},
     {"ModelOptions::residual_scales", "--residual-scales"},
     {"AnalysisOptions::until", "--until"},
     {"AnalysisOptions::all_nodes", "--all-nodes"},
@@ -39,6 +40,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 42> kFlags{{
     {"FitOptions::image_size", "--image-size"},
     {"FitOptions::schedule.base_lr", "--lr"},
     {"FitOptions::label_smoothing", "--label-smoothing"},
+    {"FitOptions::aux_loss_weight", "--aux-weight"},
     {"FitOptions::validation_split", "--val-split"},
     {"FitOptions::resume", "--resume"},
     {"FitOptions::overwrite", "--overwrite"},

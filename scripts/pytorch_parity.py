@@ -14,6 +14,9 @@ the truth rather than against PyTorch's own float32 rounding. Each file records,
 how far PyTorch's float32 forward lands from that answer ("torch_float32_max_error"), the yardstick
 for the tolerance (1e-4 of the logits' range).
 
+The variants (VARIANTS: GoogLeNet's and Inception-v3's transform_input) are fixtures of their own, named
+MODEL_OPTION.
+
 Each file: {"model", "torchvision_builder", "kwargs", "seed", "input": [2, 3, 224, 224],
 "input_rule", "dtype": "float64", "logits_shape": [2, 1000], "logits": [... 2000 values, row-major,
 9 significant digits], "range", "argmax", "torch_float32_max_error", "torch", "torchvision",
@@ -53,6 +56,14 @@ INPUT_RULE = 'test_uniform("input", [2, 3, %d, %d], seed, -1, 1)'
 MODELS = {k: v for k, v in torchvision_models.MODELS.items() if not k.endswith("_aux")}
 MODELS.update({k: ("scripts/inception_paper_models.py", {}) for k in inception_paper_models.MODELS})
 
+# Options that change a torchvision model's outputs but not its weights, each a fixture of its own: fixture name ->
+# (zoo model, torchvision kwargs added). tests/engine/test_pytorch_parity.cpp builds each with the same option.
+VARIANTS = {
+    "googlenet_transform_input": ("googlenet", {"transform_input": True}),
+    "inception_v3_transform_input": ("inception_v3", {"transform_input": True}),
+}
+MODELS.update({k: (MODELS[base][0], {**MODELS[base][1], **extra}) for k, (base, extra) in VARIANTS.items()})
+
 
 def input_shape(name):
     size = torchvision_models.input_size(name)
@@ -63,7 +74,8 @@ def build(name):
     if name in inception_paper_models.MODELS:
         model = inception_paper_models.build(name)
     else:
-        model = torchvision_models.build(name)
+        builder, kwargs = MODELS[name]
+        model = getattr(torchvision.models, builder)(weights=None, **kwargs)
     model.load_state_dict(cnnzoo_rng.test_state_dict(model, SEED), strict=True)
     return model.eval()
 

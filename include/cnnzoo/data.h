@@ -12,6 +12,7 @@
 // list of files and decode an image (JPEG with libjpeg-turbo, PNG with libpng) on every access.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -37,6 +38,16 @@ struct Normalization {
   std::vector<float> mean{};
   std::vector<float> stddev{};
 };
+
+/// The mean and std of ImageNet's RGB pixels in [0, 1]: torchvision's pretrained models take their input
+/// normalised by these, and its GoogLeNet and Inception-v3 undo them in transform_input.
+inline constexpr std::array<double, 3> kImageNetMean{0.485, 0.456, 0.406};
+inline constexpr std::array<double, 3> kImageNetStd{0.229, 0.224, 0.225};
+
+/// kImageNetMean and kImageNetStd as a Normalization.
+inline Normalization imagenet_normalization() {
+  return {{kImageNetMean.begin(), kImageNetMean.end()}, {kImageNetStd.begin(), kImageNetStd.end()}};
+}
 
 /// A labelled set of images. All const members are safe to call from several threads at once.
 class Dataset {

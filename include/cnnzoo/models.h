@@ -25,8 +25,10 @@ struct ModelOptions {
   std::optional<int64_t> groups{};
   std::optional<int64_t> growth_rate{};
   bool aux_logits = false;  ///< GoogLeNet's and Inception-v3's auxiliary classifiers
-  bool wide = false;        ///< ZFNet's 512/1024/512 variant
-  bool no_bn = false;       ///< without batch normalisation (its convolutions then have biases)
+  /// Inception-v3's transform_input: its input, normalised by ImageNet's mean and std, is mapped to (x - 0.5) / 0.5
+  bool transform_input = false;
+  bool wide = false;   ///< ZFNet's 512/1024/512 variant
+  bool no_bn = false;  ///< without batch normalisation (its convolutions then have biases)
   /// Inception-ResNet's residual scales of its 35x35, 17x17 and 8x8 blocks (0.17, 0.1, 0.2 in the paper's port).
   std::optional<std::vector<double>> residual_scales{};
 };
@@ -41,6 +43,7 @@ enum ModelOptionBits : unsigned {
   kTakesWide = 1u << 5,
   kTakesNoBn = 1u << 6,
   kTakesResidualScales = 1u << 7,
+  kTakesTransformInput = 1u << 8,
 };
 
 /// The options after defaults are applied, as a model function receives them.
@@ -54,6 +57,7 @@ struct ModelConfig {
   std::optional<int64_t> groups{};
   std::optional<int64_t> growth_rate{};
   bool aux_logits = false;
+  bool transform_input = false;
   bool wide = false;
   bool no_bn = false;
   std::optional<std::vector<double>> residual_scales{};

@@ -70,7 +70,7 @@ class FolderDataset final : public Dataset {
   Dims image_shape() const override { return {3, image_size_, image_size_}; }
   std::string name() const override { return "folder"; }
   std::string location() const override { return dir_.string(); }
-  Normalization normalization() const override { return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}}; }
+  Normalization normalization() const override { return imagenet_normalization(); }
   bool in_memory() const override { return false; }
 
  private:

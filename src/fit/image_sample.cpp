@@ -41,7 +41,7 @@ ImagePreprocessing checkpoint_preprocessing(const TrainedModel& trained) {
 }
 
 ImagePreprocessing imagenet_preprocessing(const Dims& input) {
-  Normalization n{.mean = {0.485f, 0.456f, 0.406f}, .stddev = {0.229f, 0.224f, 0.225f}};
+  Normalization n = imagenet_normalization();
   if (input[0] == 1) n = {.mean = {luma(n.mean)}, .stddev = {luma(n.stddev)}};
   return {.input = input, .resize = imagenet_resize(input), .normalization = n};
 }

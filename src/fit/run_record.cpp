@@ -72,7 +72,7 @@ double csv_number(std::string_view field, const std::string& path, int line) {
 }  // namespace
 
 std::string model_options_json(const ModelOptions& o) {
-  json j{{"aux_logits", o.aux_logits}, {"wide", o.wide}, {"no_bn", o.no_bn}};
+  json j{{"aux_logits", o.aux_logits}, {"transform_input", o.transform_input}, {"wide", o.wide}, {"no_bn", o.no_bn}};
   put_optional(j, "num_classes", o.num_classes);
   put_optional(j, "input", o.input);
   put_optional(j, "depth", o.depth);
@@ -88,6 +88,7 @@ ModelOptions model_options_from_json(const std::string& text, const std::string&
   try {
     ModelOptions o;
     o.aux_logits = j.value("aux_logits", false);
+    o.transform_input = j.value("transform_input", false);
     o.wide = j.value("wide", false);
     o.no_bn = j.value("no_bn", false);
     o.num_classes = get_optional<int64_t>(j, "num_classes");

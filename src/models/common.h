@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <string_view>
 
 #include "cnnzoo/builder.h"
+#include "cnnzoo/data.h"
+#include "cnnzoo/error.h"
 #include "cnnzoo/models.h"
 
 namespace cnnzoo::models {
@@ -41,6 +44,30 @@ inline ValueId basic_conv2d(Builder& b, ValueId x, const std::string& name, attr
   a.bias = false;
   x = b.batch_norm(b.conv(x, name + ".conv", a), name + ".bn", {.eps = 1e-3});
   return b.relu(x, name + ".relu");
+}
+
+/// The factorised convolutions of Inception-v3 on (Szegedy et al. 2015, figure 6): a 1 x k row or a k x 1 column
+/// of `out` channels, padded to keep the map's size.
+inline attr::Conv row(int64_t out, int64_t k) { return {.out = out, .kernel = Hw(1, k), .pad = Hw(0, k / 2)}; }
+inline attr::Conv column(int64_t out, int64_t k) { return {.out = out, .kernel = Hw(k, 1), .pad = Hw(k / 2, 0)}; }
+
+/// torchvision's transform_input of GoogLeNet and Inception-v3, a node named "transform_input": input normalised
+/// by ImageNet's mean and std becomes the same image normalised to (x - 0.5) / 0.5, the range of the weights Google
+/// trained, by x std / 0.5 + (mean - 0.5) / 0.5 in each channel.
+inline ValueId transform_input(Builder& b, ValueId x, std::string_view model) {
+  const int64_t channels = b.shape(x)[1];
+  if (channels != 3) {
+    throw OptionError({"ModelOptions::transform_input"},
+                      fmt::format("{}'s transform_input maps the 3 channels of an RGB image normalised by ImageNet's "
+                                  "mean and std; this input has {}: drop the option or give a 3-channel input",
+                                  model, channels));
+  }
+  attr::ChannelAffine a;
+  for (std::size_t c = 0; c < 3; ++c) {
+    a.scale.push_back(kImageNetStd[c] / 0.5);
+    a.shift.push_back((kImageNetMean[c] - 0.5) / 0.5);
+  }
+  return b.append(OpKind::ChannelAffine, "transform_input", std::move(a), {x});
 }
 
 /// The ImageNet defaults: 3x224x224, 1000 classes.

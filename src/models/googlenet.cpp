@@ -105,7 +105,8 @@ ValueId aux_head(Builder& b, ValueId x, const std::string& name, const Plan& p, 
 Graph googlenet(const ModelConfig& config, const Plan& p) {
   Builder b(config.name, config.input_shape());
   const attr::Pool pool{.kernel = 3, .stride = 2, .ceil_mode = true};
-  ValueId x = conv_unit(b, b.input(), "conv1", {.out = 64, .kernel = 7, .stride = 2, .pad = 3}, p);
+  ValueId x = config.transform_input ? transform_input(b, b.input(), config.name) : b.input();
+  x = conv_unit(b, x, "conv1", {.out = 64, .kernel = 7, .stride = 2, .pad = 3}, p);
   x = b.max_pool(x, "maxpool1", pool);
   if (p.lrn) x = b.lrn(x, "lrn1", kGoogLeNetLrn);
   x = conv_unit(b, x, "conv2", {.out = 64}, p);
@@ -143,7 +144,7 @@ constexpr double kAuxLossWeight = 0.3;
 void add_googlenet_family(std::vector<ModelInfo>& out) {
   out.push_back({"googlenet", "googlenet",
                  "GoogLeNet as torchvision: BN after every conv, 3x3 in the '5x5' branch; --aux-logits adds aux1/aux2",
-                 kImageNetInput, 1000, true, kTakesAuxLogits,
+                 kImageNetInput, 1000, true, kTakesAuxLogits | kTakesTransformInput,
                  [](const ModelConfig& config) { return googlenet(config, kTorchvision); }, kAuxLossWeight});
   out.push_back({"googlenet_paper", "googlenet",
                  "GoogLeNet as Szegedy et al. 2014: no BN, LRN, true 5x5 branch, dropout 0.4; --aux-logits",

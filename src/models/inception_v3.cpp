@@ -22,10 +22,6 @@ namespace {
 constexpr attr::Pool kSamePool{.kernel = 3, .stride = 1, .pad = 1};
 constexpr attr::Pool kReducingPool{.kernel = 3, .stride = 2};
 
-/// A 1 x 7 (or 7 x 1, 1 x 3, 3 x 1) convolution that keeps the map's size.
-attr::Conv row(int64_t out, int64_t k) { return {.out = out, .kernel = Hw(1, k), .pad = Hw(0, k / 2)}; }
-attr::Conv column(int64_t out, int64_t k) { return {.out = out, .kernel = Hw(k, 1), .pad = Hw(k / 2, 0)}; }
-
 // Block A (35 x 35): 1x1; 1x1 then 5x5; 1x1 then two 3x3; 3x3 average pool then 1x1.
 ValueId block_a(Builder& b, ValueId x, const std::string& n, int64_t pool_features) {
   const ValueId b1 = basic_conv2d(b, x, n + ".branch1x1", {.out = 64});
@@ -122,7 +118,8 @@ Graph inception_v3(const ModelConfig& config) {
                                   "leave nothing of a smaller one), got {}x{}",
                                   in[1], in[2]));
   }
-  ValueId x = basic_conv2d(b, b.input(), "Conv2d_1a_3x3", {.out = 32, .kernel = 3, .stride = 2});
+  ValueId x = config.transform_input ? transform_input(b, b.input(), config.name) : b.input();
+  x = basic_conv2d(b, x, "Conv2d_1a_3x3", {.out = 32, .kernel = 3, .stride = 2});
   x = basic_conv2d(b, x, "Conv2d_2a_3x3", {.out = 32, .kernel = 3});
   x = basic_conv2d(b, x, "Conv2d_2b_3x3", {.out = 64, .kernel = 3, .pad = 1});
   x = b.max_pool(x, "maxpool1", kReducingPool);
@@ -155,15 +152,17 @@ Graph inception_v3(const ModelConfig& config) {
 void add_inception_v3_family(std::vector<ModelInfo>& out) {
   // The auxiliary loss weight 0.4 is TF-slim's (train_image_classifier.py, `weights=0.4` on the AuxLogits loss),
   // with which Google trained the published Inception-v3; the paper gives none.
-  out.push_back({.name = "inception_v3",
-                 .family = "inception",
-                 .description = "Inception-v3 as torchvision: factorised 7x7/3x3, grid reductions; --aux-logits",
-                 .default_input = kInceptionInput,
-                 .default_classes = 1000,
-                 .torchvision = true,
-                 .options = kTakesAuxLogits,
-                 .build = inception_v3,
-                 .aux_loss_weight = 0.4});
+  out.push_back(
+      {.name = "inception_v3",
+       .family = "inception",
+       .description =
+           "Inception-v3 as torchvision: factorised 7x7/3x3, grid reductions; --aux-logits, --transform-input",
+       .default_input = kInceptionInput,
+       .default_classes = 1000,
+       .torchvision = true,
+       .options = kTakesAuxLogits | kTakesTransformInput,
+       .build = inception_v3,
+       .aux_loss_weight = 0.4});
 }
 
 }  // namespace cnnzoo::models

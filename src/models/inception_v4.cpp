@@ -28,8 +28,6 @@ namespace {
 constexpr attr::Pool kReducingPool{.kernel = 3, .stride = 2};
 constexpr attr::Pool kSameAveragePool{.kernel = 3, .stride = 1, .pad = 1, .count_include_pad = false};
 
-attr::Conv row(int64_t out, int64_t k) { return {.out = out, .kernel = Hw(1, k), .pad = Hw(0, k / 2)}; }
-attr::Conv column(int64_t out, int64_t k) { return {.out = out, .kernel = Hw(k, 1), .pad = Hw(k / 2, 0)}; }
 attr::Conv same3x3(int64_t out) { return {.out = out, .kernel = 3, .pad = 1}; }
 attr::Conv valid3x3(int64_t out, int64_t stride = 1) { return {.out = out, .kernel = 3, .stride = stride}; }
 

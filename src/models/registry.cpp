@@ -40,6 +40,8 @@ constexpr OptionalOption kOptionalOptions[] = {
     {kTakesAuxLogits, "ModelOptions::aux_logits", [](const ModelOptions& options) { return options.aux_logits; }},
     {kTakesWide, "ModelOptions::wide", [](const ModelOptions& options) { return options.wide; }},
     {kTakesNoBn, "ModelOptions::no_bn", [](const ModelOptions& options) { return options.no_bn; }},
+    {kTakesTransformInput, "ModelOptions::transform_input",
+     [](const ModelOptions& options) { return options.transform_input; }},
     {kTakesResidualScales, "ModelOptions::residual_scales",
      [](const ModelOptions& options) { return options.residual_scales.has_value(); }},
 };
@@ -126,6 +128,7 @@ Graph build_model(std::string_view name, const ModelOptions& options) {
       .groups = options.groups,
       .growth_rate = options.growth_rate,
       .aux_logits = options.aux_logits,
+      .transform_input = options.transform_input,
       .wide = options.wide,
       .no_bn = options.no_bn,
       .residual_scales = options.residual_scales,

@@ -2,7 +2,8 @@
 """End to end: `cnnzoo export` writes ONNX models that ONNX accepts and that another runtime runs to
 cnnzoo's logits.
 
-For each model: `cnnzoo export MODEL --seed 1 --batch 2`, then
+For each model (a name, or a name and model flags in one argument: "inception_v3 --transform-input"):
+`cnnzoo export MODEL --seed 1 --batch 2`, then
   - onnx.checker.check_model(full_check=True);
   - onnx's shape inference gives every node's output the shape `cnnzoo summary --all-nodes` reports;
   - the model's own initialisation leaves some logits nearly independent of the input (GoogLeNet's
@@ -37,9 +38,10 @@ def cnnzoo(binary, *args):
     return subprocess.run([binary, *args], check=True, capture_output=True, text=True).stdout
 
 
-def expected_shapes(binary, name):
+def expected_shapes(binary, name, flags):
     """cnnzoo's output shape of every node, batch included, and the model's input C, H, W."""
-    summary = json.loads(cnnzoo(binary, "summary", name, "--all-nodes", "--batch", str(BATCH), "--format", "json"))
+    summary = json.loads(cnnzoo(binary, "summary", name, *flags, "--all-nodes", "--batch", str(BATCH), "--format",
+                                "json"))
     return {row["name"]: [BATCH] + row["output"] for row in summary["layers"]}, summary["input"]
 
 
@@ -69,27 +71,31 @@ def save_test_weights(model, path):
     save_safetensors(path, tensors, {"format": "pt"})
 
 
-def check(binary, name, folder):
+def check(binary, spec, folder):
+    name, *flags = spec.split()
     path = os.path.join(folder, name + ".onnx")
-    print(cnnzoo(binary, "export", name, "--seed", "1", "--batch", str(BATCH), "--output", path).strip())
+    print(cnnzoo(binary, "export", name, *flags, "--seed", "1", "--batch", str(BATCH), "--output", path).strip())
     model = onnx.load(path)
     onnx.checker.check_model(model, full_check=True)
 
-    expected, chw = expected_shapes(binary, name)
+    expected, chw = expected_shapes(binary, name, flags)
     inferred = inferred_shapes(model)
-    # A helper node the exporter adds (the zero Pad before a pool that counts its padding) is named after its
-    # cnnzoo node: NODE.pad. Every other ONNX node is a cnnzoo node.
+    # A helper node the exporter adds before the one that carries a cnnzoo node's output is named after that node:
+    # NODE.pad (the zero Pad before a pool that counts its padding), NODE.mul (a channel affine map's Mul before its
+    # Add). Every other ONNX node is a cnnzoo node.
+    helpers = {"Pad": "pad", "Mul": "mul"}
     outputs = {node.output[0]: node.name for node in model.graph.node
-               if not (node.op_type == "Pad" and node.name.endswith(".pad") and node.name[:-4] in expected)}
+               if not (node.op_type in helpers and node.name.rsplit(".", 1)[-1] == helpers[node.op_type]
+                       and node.name.rsplit(".", 1)[0] in expected)}
     wrong = [f"{node}: onnx {inferred.get(value)}, cnnzoo {expected.get(node)}" for value, node in outputs.items()
              if inferred.get(value) != expected.get(node)]
 
     weights = os.path.join(folder, name + ".safetensors")
     save_test_weights(model, weights)
-    cnnzoo(binary, "export", name, "--weights", weights, "--batch", str(BATCH), "--output", path)
+    cnnzoo(binary, "export", name, *flags, "--weights", weights, "--batch", str(BATCH), "--output", path)
     x = np.random.default_rng(2).uniform(-1, 1, (BATCH, *chw)).astype(np.float32)
     np.save(os.path.join(folder, "x.npy"), x)
-    cnnzoo(binary, "run", name, "--weights", weights, "--input", os.path.join(folder, "x.npy"), "--output",
+    cnnzoo(binary, "run", name, *flags, "--weights", weights, "--input", os.path.join(folder, "x.npy"), "--output",
            os.path.join(folder, "y.npy"))
     ours = np.load(os.path.join(folder, "y.npy"))
     net = cv2.dnn.readNetFromONNX(path)
@@ -99,7 +105,7 @@ def check(binary, name, folder):
     error = float(np.abs(ours - theirs).max())
     span = float(ours.max() - ours.min())
     ok = not wrong and ours.shape == theirs.shape and error <= 1e-4 * span
-    print(f"{name}: checker ok, {len(outputs)} node shapes {'equal' if not wrong else 'DIFFER'}; "
+    print(f"{spec}: checker ok, {len(outputs)} node shapes {'equal' if not wrong else 'DIFFER'}; "
           f"max |cnnzoo - opencv| = {error:.3g}, {error / span:.3g} of the range {span:.3g}: "
           f"{'ok' if ok else 'FAILED'}")
     for line in wrong[:10]:

@@ -31,19 +31,18 @@ nlohmann::json load_fixture(const std::string& model) {
   return parity::load_fixture("parity", model, "scripts/pytorch_parity.py");
 }
 
-class PyTorchParity : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(PyTorchParity, EvalLogitsMatch) {
-  const std::string& name = GetParam();
+// The fixture `name` against zoo model `model` built with `options` (batch 2).
+void expect_eval_logits_match(const std::string& name, const std::string& model, ModelOptions options) {
   const nlohmann::json fixture = load_fixture(name);
   ASSERT_EQ(fixture.at("model").get<std::string>(), name);
   ASSERT_EQ(fixture.at("seed").get<uint64_t>(), kSeed) << "fixture made with another seed";
   const Dims input_shape = fixture.at("input").get<Dims>();
-  const Dims& input = find_model(name).default_input;
+  const Dims& input = find_model(model).default_input;
   ASSERT_EQ(input_shape, (Dims{2, input[0], input[1], input[2]}));
   const auto torch = fixture.at("logits").get<std::vector<double>>();
 
-  const Graph g = build_model(name, {.batch = 2});
+  options.batch = 2;
+  const Graph g = build_model(model, options);
   const Tensor x = test_uniform("input", input_shape, kSeed, -1, 1);
   const std::vector<Tensor> outputs = InferenceEngine(g, test_parameters(g, kSeed)).run(x);
   ASSERT_FALSE(outputs.empty());
@@ -70,7 +69,7 @@ TEST_P(PyTorchParity, EvalLogitsMatch) {
                                     << ")";
   char relative[32];
   std::snprintf(relative, sizeof relative, "%.3g", worst_error / range);
-  RecordProperty("relative_error", relative);
+  ::testing::Test::RecordProperty("relative_error", relative);
 
   // The predicted class agrees per row (a near-tie within the tolerance may go either way).
   for (std::size_t row = 0; row < 2; ++row) {
@@ -84,8 +83,22 @@ TEST_P(PyTorchParity, EvalLogitsMatch) {
   }
 }
 
+class PyTorchParity : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PyTorchParity, EvalLogitsMatch) { expect_eval_logits_match(GetParam(), GetParam(), {}); }
+
 INSTANTIATE_TEST_SUITE_P(Zoo, PyTorchParity, ::testing::ValuesIn(parity::eval_parity_models()),
                          [](const auto& info) { return info.param; });
+
+// torchvision's transform_input (VARIANTS in the script): the same weights, input normalised by ImageNet's mean and
+// std mapped to (x - 0.5) / 0.5 first.
+TEST(PyTorchParityVariants, GoogLeNetTransformInput) {
+  expect_eval_logits_match("googlenet_transform_input", "googlenet", {.transform_input = true});
+}
+
+TEST(PyTorchParityVariants, InceptionV3TransformInput) {
+  expect_eval_logits_match("inception_v3_transform_input", "inception_v3", {.transform_input = true});
+}
 
 }  // namespace
 }  // namespace cnnzoo

@@ -119,6 +119,40 @@ TEST(Inceptions, UntilTakesTheirModuleNames) {
   }
 }
 
+// torchvision's transform_input: a first node that maps x to x std / 0.5 + (mean - 0.5) / 0.5 per channel, with
+// ImageNet's mean and std; no parameter, 2 FLOPs per input element. The logits are test_pytorch_parity.cpp's.
+TEST(Inceptions, TransformInputIsTorchvisionsFirstNode) {
+  for (const char* model : {"inception_v3", "googlenet"}) {
+    SCOPED_TRACE(model);
+    const Graph plain = build_model(model);
+    const Graph g = build_model(model, {.transform_input = true});
+    const Node& first = g.node(0);
+    ASSERT_EQ(first.op, OpKind::ChannelAffine);
+    EXPECT_EQ(first.name, "transform_input");
+    EXPECT_EQ(first.inputs, std::vector<ValueId>{g.inputs()[0]});
+    const auto& a = std::get<attr::ChannelAffine>(first.attrs);
+    // torchvision: x[:, 0] * (0.229 / 0.5) + (0.485 - 0.5) / 0.5, and so on for 0.224, 0.456 and 0.225, 0.406.
+    EXPECT_EQ(a.scale, (std::vector<double>{0.229 / 0.5, 0.224 / 0.5, 0.225 / 0.5}));
+    EXPECT_EQ(a.shift, (std::vector<double>{(0.485 - 0.5) / 0.5, (0.456 - 0.5) / 0.5, (0.406 - 0.5) / 0.5}));
+    const Analysis with = analyze(g), without = analyze(plain);
+    EXPECT_EQ(with.total.params, without.total.params);
+    EXPECT_EQ(with.total.macs, without.total.macs);
+    const Dims& in = find_model(model).default_input;
+    EXPECT_EQ(with.total.flops - without.total.flops, 2 * in[0] * in[1] * in[2]);
+  }
+  try {
+    build_model("inception_v3", {.input = Dims{1, 299, 299}, .transform_input = true});
+    FAIL() << "expected OptionError";
+  } catch (const OptionError& e) {
+    EXPECT_STREQ(e.what(),
+                 "inception_v3's transform_input maps the 3 channels of an RGB image normalised by ImageNet's mean and "
+                 "std; this input has 1: drop the option or give a 3-channel input");
+  }
+  // Only the models torchvision gives the option to take it.
+  EXPECT_THROW(build_model("inception_v4", {.transform_input = true}), OptionError);
+  EXPECT_THROW(build_model("resnet18", {.transform_input = true}), OptionError);
+}
+
 TEST(Inceptions, AuxiliaryLossWeightsAreTheAuthors) {
   EXPECT_EQ(find_model("googlenet").aux_loss_weight, 0.3);
   EXPECT_EQ(find_model("inception_v3").aux_loss_weight, 0.4);

@@ -58,9 +58,10 @@ INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel, testing::ValuesIn(every_model()),
 // channel padding, the SE gate, grouped convolutions, dense concatenation) runs to the same outputs.
 class FamilyModel : public testing::TestWithParam<std::string> {};
 
-TEST_P(FamilyModel, OutputsSurviveTheRoundTrip) {
-  const std::string name = GetParam();
-  const RoundTrip r = round_trip(name, {.batch = 2});
+// The model `name` built with `options` (batch 2) runs to the same outputs after the round trip.
+void expect_outputs_survive(const std::string& name, ModelOptions options) {
+  options.batch = 2;
+  const RoundTrip r = round_trip(name, options);
   const Tensor x = test_uniform("input", r.graph.shape(r.graph.inputs()[0]), 3, -1, 1);
   const std::vector<Tensor> want = InferenceEngine(r.graph, r.parameters).run(x);
   const std::vector<Tensor> got = InferenceEngine(r.imported.graph, r.imported.parameters).run(x);
@@ -75,6 +76,8 @@ TEST_P(FamilyModel, OutputsSurviveTheRoundTrip) {
   }
 }
 
+TEST_P(FamilyModel, OutputsSurviveTheRoundTrip) { expect_outputs_survive(GetParam(), {}); }
+
 INSTANTIATE_TEST_SUITE_P(Zoo, FamilyModel,
                          testing::Values("alexnet", "alexnet_paper", "zfnet", "vgg11_bn", "googlenet",
                                          "googlenet_paper", "resnet18", "resnet50", "resnext50_32x4d",
@@ -85,6 +88,10 @@ INSTANTIATE_TEST_SUITE_P(Zoo, FamilyModel,
 // Inception-ResNet's scale is exported as a Mul by a scalar and comes back as a scale (oneDNN, trainable), and
 // Inception-v3's padded average pools, exported as a zero Pad and an unpadded pool (OpenCV 4.6 ignores
 // count_include_pad=1), come back as one pool that counts its padding.
+// transform_input is exported as a Mul and an Add by 3 x 1 x 1 constants, which come back as the general
+// broadcast product and sum: the same outputs.
+TEST(RoundTrip, TransformInputSurvives) { expect_outputs_survive("googlenet", {.transform_input = true}); }
+
 TEST(RoundTrip, ScalesAndCountedPaddingComeBackAsTheirOps) {
   const RoundTrip res = round_trip("inception_resnet_v2");
   int64_t scales = 0;
