@@ -43,6 +43,9 @@ inline constexpr const char* kCheckpointPrecisionKey = "precision";
 /// JSON {batches, loss_sum, correct, seen, seconds}: the position inside epoch `epoch` + 1 of a checkpoint
 /// written mid-epoch (a run stopped by a signal); absent or {batches: 0} at an epoch boundary.
 inline constexpr const char* kCheckpointEpochProgressKey = "epoch_progress";
+/// JSON {label_smoothing, aux_loss_weight}: the loss the run trains, which a resumed run must train too; absent in
+/// checkpoints written before it was recorded, which resume without that check.
+inline constexpr const char* kCheckpointLossKey = "loss";
 
 struct Checkpoint {
   Parameters model;      ///< torchvision state_dict names, buffers included; none may start with "optim."

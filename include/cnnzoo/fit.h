@@ -134,6 +134,9 @@ Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Data
 /// "confusion": [[...]]} (`cnnzoo eval --format json`, a run's evaluation.json).
 nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::string>& class_names);
 
+/// The most probable class of each row of N x K scores (logits or probabilities), the first on a tie.
+std::vector<int64_t> top1_classes(const Tensor& scores);
+
 /// The share of rows whose most probable class is the same in `a` and `b` (N x K probabilities).
 double top1_agreement(const Tensor& a, const Tensor& b);
 

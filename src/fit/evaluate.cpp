@@ -62,19 +62,25 @@ Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64
   return e;
 }
 
+std::vector<int64_t> top1_classes(const Tensor& scores) {
+  if (scores.shape().size() != 2) throw ShapeError(fmt::format("top-1 classes of {}", to_string(scores.shape())));
+  const auto classes = static_cast<std::ptrdiff_t>(scores.shape()[1]);
+  std::vector<int64_t> out;
+  for (int64_t r = 0; r < scores.shape()[0]; ++r) {
+    const auto row = scores.f32().begin() + static_cast<std::ptrdiff_t>(r) * classes;
+    out.push_back(std::max_element(row, row + classes) - row);
+  }
+  return out;
+}
+
 double top1_agreement(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape() || a.shape().size() != 2) {
     throw ShapeError(fmt::format("top-1 agreement of {} and {}", to_string(a.shape()), to_string(b.shape())));
   }
-  const auto rows = static_cast<std::size_t>(a.shape()[0]);
-  const auto classes = static_cast<std::ptrdiff_t>(a.shape()[1]);
+  const std::vector<int64_t> top_a = top1_classes(a), top_b = top1_classes(b);
   std::size_t same = 0;
-  for (std::size_t r = 0; r < rows; ++r) {
-    const auto row_a = a.f32().begin() + static_cast<std::ptrdiff_t>(r) * classes;
-    const auto row_b = b.f32().begin() + static_cast<std::ptrdiff_t>(r) * classes;
-    same += std::max_element(row_a, row_a + classes) - row_a == std::max_element(row_b, row_b + classes) - row_b;
-  }
-  return rows == 0 ? 1.0 : static_cast<double>(same) / static_cast<double>(rows);
+  for (std::size_t r = 0; r < top_a.size(); ++r) same += top_a[r] == top_b[r];
+  return top_a.empty() ? 1.0 : static_cast<double>(same) / static_cast<double>(top_a.size());
 }
 
 Evaluation evaluate(const Graph& graph, const Parameters& parameters, const Dataset& data, int threads,

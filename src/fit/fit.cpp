@@ -57,8 +57,18 @@ std::string data_json(const FitOptions& options, const Dataset& train) {
   return j.dump();
 }
 
-// The run a checkpoint continues must be the same run: same model, data, seed and batch.
-void check_resumable(const FitOptions& options, const Checkpoint& checkpoint, const std::string& path,
+// The weight of each auxiliary classifier's loss: the option, else the model's authors'.
+double aux_loss_weight(const FitOptions& options) {
+  return options.aux_loss_weight.value_or(find_model(options.model).aux_loss_weight);
+}
+
+std::string loss_json(const FitOptions& options) {
+  return nlohmann::json{{"label_smoothing", options.label_smoothing}, {"aux_loss_weight", aux_loss_weight(options)}}
+      .dump();
+}
+
+// The run a checkpoint continues must be the same run: same model and options, data, seed, batch and loss.
+void check_resumable(const FitOptions& options, const Run& run, const Checkpoint& checkpoint, const std::string& path,
                      const std::string& data) {
   auto differs = [&](const std::string& key, const std::string& ours) {
     const std::string& theirs = meta_value(checkpoint.meta, key, path);
@@ -69,8 +79,16 @@ void check_resumable(const FitOptions& options, const Checkpoint& checkpoint, co
     }
   };
   differs(kCheckpointModelKey, options.model);
+  // Options that add no parameter (transform_input, residual scales) would otherwise change the network unseen;
+  // read back and written again, so that options recorded before a field existed compare by its default.
+  const ModelOptions recorded =
+      model_options_from_json(meta_value(checkpoint.meta, kCheckpointModelOptionsKey, path), path);
+  if (model_options_json(recorded) != model_options_json(run.model_options)) {
+    differs(kCheckpointModelOptionsKey, model_options_json(run.model_options));
+  }
   differs(kCheckpointSeedKey, std::to_string(options.seed));
   differs(kCheckpointDataKey, data);
+  if (checkpoint.meta.contains(kCheckpointLossKey)) differs(kCheckpointLossKey, loss_json(options));
   const auto precision = checkpoint.meta.find(kCheckpointPrecisionKey);
   const std::string theirs = precision != checkpoint.meta.end() ? precision->second : "fp32";
   if (theirs != precision_name(options.precision)) {
@@ -108,6 +126,12 @@ Run prepare(const FitOptions& options) {
   }
   require_memory(options.model, run.model_options, true, sizes);
   run.graph = build_model(options.model, run.model_options);
+  if (options.aux_loss_weight && run.graph.outputs().size() < 2) {
+    throw OptionError({"FitOptions::aux_loss_weight", "ModelOptions::aux_logits"},
+                      fmt::format("FitOptions::aux_loss_weight: {} as built has no auxiliary classifier to weigh; add "
+                                  "ModelOptions::aux_logits (GoogLeNet, Inception-v3) or drop the weight",
+                                  options.model));
+  }
   run.parameters = init_parameters(run.graph, init_scheme_for(options.model), options.seed);
   run.optimizer = make_optimizer(options.optimizer, run.graph);
   run.schedule = options.schedule;
@@ -118,7 +142,7 @@ Run prepare(const FitOptions& options) {
 
 void restore(const FitOptions& options, Run& run, const std::string& path) {
   Checkpoint checkpoint = load_checkpoint(path);
-  check_resumable(options, checkpoint, path, data_json(options, *run.train));
+  check_resumable(options, run, checkpoint, path, data_json(options, *run.train));
   require_fit(check_parameters(run.graph, checkpoint.model),
               fmt::format("{}: weights do not fit {}", path, options.model));
   run.parameters = std::move(checkpoint.model);
@@ -146,17 +170,15 @@ void save(const FitOptions& options, const Run& run, const std::string& path, in
                      {kCheckpointBestMetricKey, fmt::format("{:.17g}", run.result.best_top1)},
                      {kCheckpointPrecisionKey, precision_name(options.precision)},
                      {kCheckpointEpochProgressKey, epoch_progress_json(progress)},
+                     {kCheckpointLossKey, loss_json(options)},
                      {"history", history_json(run.result.history)}};
   save_checkpoint(path, checkpoint);
 }
 
 int64_t correct_predictions(const Tensor& logits, const std::vector<int64_t>& labels) {
-  const int64_t classes = logits.shape()[1];
+  const std::vector<int64_t> predicted = top1_classes(logits);
   int64_t correct = 0;
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    const auto row = logits.f32().subspan(i * static_cast<std::size_t>(classes), static_cast<std::size_t>(classes));
-    correct += std::max_element(row.begin(), row.end()) - row.begin() == labels[i];
-  }
+  for (std::size_t i = 0; i < labels.size(); ++i) correct += predicted.at(i) == labels[i];
   return correct;
 }
 
@@ -234,7 +256,7 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
                         {.threads = options.threads,
                          .seed = options.seed,
                          .label_smoothing = options.label_smoothing,
-                         .aux_loss_weight = options.aux_loss_weight.value_or(find_model(options.model).aux_loss_weight),
+                         .aux_loss_weight = aux_loss_weight(options),
                          .fused_update = true,
                          .precision = options.precision});
   ModelOptions eval_options = run.model_options;

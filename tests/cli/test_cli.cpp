@@ -145,6 +145,14 @@ TEST(Cli, InputTooSmallNamesTheNode) {
 TEST(Cli, OtherMistakes) {
   EXPECT_EQ(run_cli("summary vgg16 --depth 20").err,
             "cnnzoo: error: model 'vgg16' does not take --depth (it takes: none)\n");
+  EXPECT_EQ(run_cli("summary resnet18 --transform-input").err,
+            "cnnzoo: error: model 'resnet18' does not take --transform-input (it takes: none)\n");
+  EXPECT_EQ(run_cli("summary inception_v3 --transform-input --input 1x299x299").err,
+            "cnnzoo: error: inception_v3's transform_input maps the 3 channels of an RGB image normalised by "
+            "ImageNet's mean and std; this input has 1: drop the option or give a 3-channel input\n");
+  EXPECT_EQ(run_cli("train --aux-weight 0.5 --epochs 1 --out " + ::testing::TempDir() + "cnnzoo_aux_weight").err,
+            "cnnzoo: error: --aux-weight: resnet20 as built has no auxiliary classifier to weigh; add --aux-logits "
+            "(GoogLeNet, Inception-v3) or drop the weight\n");
   EXPECT_EQ(run_cli("summary vgg16 --format yaml").err,
             "cnnzoo: error: --format: unknown format 'yaml'; known: table, markdown, csv, json\n");
   EXPECT_EQ(run_cli("summary resnet18 --until layer9").exit_code, 1);

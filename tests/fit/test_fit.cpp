@@ -139,6 +139,30 @@ TEST(Fit, ResumeRefusesAnotherRun) {
     EXPECT_NE(std::string(e.what()).find("was trained with seed 3, this run asks for 4"), std::string::npos)
         << e.what();
   }
+  // Another loss, or a model option that adds no parameter, is another run too.
+  FitOptions smoothed = small_run(out, 2);
+  smoothed.resume = true;
+  smoothed.label_smoothing = 0.1;
+  try {
+    fit(smoothed);
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "was trained with loss {\"aux_loss_weight\":0.0,\"label_smoothing\":0.0}, this run asks for "
+                  "{\"aux_loss_weight\":0.0,\"label_smoothing\":0.1}"),
+              std::string::npos)
+        << e.what();
+  }
+  FitOptions unnormalised = small_run(out, 2);
+  unnormalised.resume = true;
+  unnormalised.model_options.no_bn = true;
+  try {
+    fit(unnormalised);
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("was trained with model_options {"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\"no_bn\":true"), std::string::npos) << e.what();
+  }
   FitOptions again = small_run(out, 1);
   try {
     fit(again);
@@ -149,6 +173,21 @@ TEST(Fit, ResumeRefusesAnotherRun) {
   FitOptions missing = small_run(test::temp_dir("cnnzoo_fit") + "/none", 1);
   missing.resume = true;
   EXPECT_THROW(fit(missing), Error);
+}
+
+// An auxiliary loss weight for a network without auxiliary classifiers weighs nothing: refused before any step.
+TEST(Fit, AnAuxiliaryWeightNeedsAuxiliaryClassifiers) {
+  FitOptions o = small_run(test::temp_dir("cnnzoo_fit") + "/aux", 1);
+  o.aux_loss_weight = 0.5;
+  try {
+    fit(o);
+    FAIL() << "expected OptionError";
+  } catch (const OptionError& e) {
+    EXPECT_STREQ(e.what(),
+                 "FitOptions::aux_loss_weight: resnet20 as built has no auxiliary classifier to weigh; add "
+                 "ModelOptions::aux_logits (GoogLeNet, Inception-v3) or drop the weight");
+    EXPECT_EQ(e.fields(), (std::vector<std::string>{"FitOptions::aux_loss_weight", "ModelOptions::aux_logits"}));
+  }
 }
 
 TEST(Evaluate, ScoreCountsTopKAndConfusion) {
