@@ -16,12 +16,9 @@ namespace {
 
 // Whether each image's most probable class is its label.
 std::vector<bool> right_answers(const Evaluation& e) {
-  const auto classes = static_cast<std::ptrdiff_t>(e.probabilities.shape()[1]);
+  const std::vector<int64_t> predicted = top1_classes(e.probabilities);
   std::vector<bool> right;
-  for (std::size_t i = 0; i < e.labels.size(); ++i) {
-    const auto row = e.probabilities.f32().begin() + static_cast<std::ptrdiff_t>(i) * classes;
-    right.push_back(std::max_element(row, row + classes) - row == e.labels[i]);
-  }
+  for (std::size_t i = 0; i < e.labels.size(); ++i) right.push_back(predicted.at(i) == e.labels[i]);
   return right;
 }
 
@@ -78,7 +75,7 @@ nlohmann::json EnsembleScore::to_json() const {
 
 EnsembleScore score_ensemble(const std::string& name, const std::vector<MemberRun>& candidates,
                              const std::vector<RunRecord>& runs, const Schedule& schedule,
-                             const ExperimentOptions& options) {
+                             const ExperimentOptions& options, EvaluationCache& evaluated) {
   EnsembleScore out{.name = name, .members = {}, .top1 = {}, .left_out = {}};
   std::vector<Evaluation> evaluations;
   for (const MemberRun& c : candidates) {
@@ -91,13 +88,17 @@ EnsembleScore score_ensemble(const std::string& name, const std::vector<MemberRu
     }
     const std::string relative =
         (std::filesystem::path("runs") / fmt::format("{}_seed{}", c.key, c.seed) / "last.safetensors").string();
-    // The test images of the schedule, as fit() evaluated each epoch: the members' top-1 are their runs' last.
-    CheckpointEvaluation e =
-        evaluate_checkpoint((std::filesystem::path(options.out_dir) / relative).string(),
-                            {.data = schedule.data, .subset = schedule.val_subset, .threads = schedule.threads});
-    out.members.push_back(
-        {.run = c, .checkpoint = relative, .top1 = e.result.top1, .top5 = e.result.top5, .loss = e.result.loss});
-    evaluations.push_back(std::move(e.result));
+    auto cached = evaluated.find(relative);
+    if (cached == evaluated.end()) {
+      // The test images of the schedule, as fit() evaluated each epoch: the members' top-1 are their runs' last.
+      CheckpointEvaluation e =
+          evaluate_checkpoint((std::filesystem::path(options.out_dir) / relative).string(),
+                              {.data = schedule.data, .subset = schedule.val_subset, .threads = schedule.threads});
+      cached = evaluated.emplace(relative, std::move(e.result)).first;
+    }
+    const Evaluation& e = cached->second;
+    out.members.push_back({.run = c, .checkpoint = relative, .top1 = e.top1, .top5 = e.top5, .loss = e.loss});
+    evaluations.push_back(e);
   }
   // Best first; a stable sort keeps the stated order among equals.
   std::vector<std::size_t> order(out.members.size());

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "cnnzoo/fit.h"
 #include "experiments/training_runs.h"
 
 namespace cnnzoo::experiments {
@@ -53,10 +55,14 @@ struct EnsembleScore {
   nlohmann::json to_json() const;
 };
 
+/// The evaluations of the checkpoints scored so far, by path relative to the experiment folder: a run that
+/// belongs to two ensembles (a ResNet-20 seed) is evaluated once.
+using EvaluationCache = std::map<std::string, Evaluation>;
+
 /// Scores the ensemble `name` of `candidates`, each a finished run of `runs` (a diverged one is left out and
-/// named in left_out). Each checkpoint is evaluated once per call.
+/// named in left_out). A checkpoint not in `evaluated` is evaluated and added to it.
 EnsembleScore score_ensemble(const std::string& name, const std::vector<MemberRun>& candidates,
                              const std::vector<RunRecord>& runs, const Schedule& schedule,
-                             const ExperimentOptions& options);
+                             const ExperimentOptions& options, EvaluationCache& evaluated);
 
 }  // namespace cnnzoo::experiments

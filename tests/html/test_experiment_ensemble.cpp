@@ -195,7 +195,7 @@ TEST_F(ExperimentEnsemble, FiguresParseAndTheReportRendersInChromium) {
     EXPECT_EQ(test::xml_problem(svg), "") << file;
   }
   const std::string families = run_->file("ensemble_families.svg");
-  for (const char* category : {"GoogLeNet (64x64)", "WRN-16-2", "ensemble of 3"}) {
+  for (const char* category : {"GoogLeNet (64x64)", "WRN-16-2", "their ensemble"}) {
     EXPECT_NE(families.find(fmt::format("data-category=\"{}\"", category)), std::string::npos) << category;
   }
   const std::string growth = run_->file("ensemble_growth.svg");
