@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "cnnzoo/checked.h"
@@ -84,7 +85,8 @@ void convert_elementwise(Importer& im, ref::BinaryOp op, OpKind kind, bool varia
 }
 
 // A Mul of a tensor by one float constant is a scale (what the exporter writes for Inception-ResNet's scaled
-// residuals), which trains and runs on oneDNN; any other Mul is the general broadcast product.
+// residuals), which trains and runs on oneDNN; any other Mul is the general broadcast product, a non-finite
+// factor too (a scale refuses it, the product computes what the file says).
 void convert_mul(Importer& im) {
   if (im.input_count() == 2 && im.attr("axis") == nullptr && !all_constant(im)) {
     for (std::size_t k = 0; k < 2; ++k) {
@@ -93,6 +95,7 @@ void convert_mul(Importer& im) {
       if (im.shape(k).size() > im.shape(x).size()) break;  // the scalar would add dimensions
       im.accept_attrs({"broadcast"});
       const double factor = im.constant(k).f32()[0];
+      if (!std::isfinite(factor)) break;
       return im.set_output(im.add(OpKind::Scale, attr::Scale{factor}, {im.value(x)}));
     }
   }

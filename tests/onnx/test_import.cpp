@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <iostream>
+#include <limits>
 #include <random>
 
 #include "cnnzoo/analysis.h"
@@ -163,6 +164,27 @@ TEST(OnnxImport, OddRanksAndScalarsAreHandled) {
   EXPECT_EQ(y.shape(), (Dims{2, 1}));
   EXPECT_FLOAT_EQ(y.f32()[0], 6.5f);  // 1 + 2 + 3 + 0.5
   EXPECT_FLOAT_EQ(y.f32()[1], 2.5f);  // 2 + 0.5
+}
+
+// A Mul by one finite float is a scale (oneDNN, trainable); by an infinite one it is the general product, which
+// computes what the file says rather than being refused as a scale would be.
+TEST(OnnxImport, AMulByAScalarIsAScaleWhenTheScalarIsFinite) {
+  const auto import_mul = [](float factor) {
+    return import_onnx_bytes(one_node_model("Mul", {{"x", {1, 2, 1, 2}}}, {{"c", Tensor(Dims{}, std::vector{factor})}}),
+                             "mul.onnx");
+  };
+  const Tensor x({1, 2, 1, 2}, std::vector<float>{1, -2, 0.5f, 4});
+  const OnnxModel finite = import_mul(0.25f);
+  ASSERT_EQ(finite.graph.nodes().size(), 1u);
+  EXPECT_EQ(finite.graph.node(0).op, OpKind::Scale);
+  const Tensor scaled = InferenceEngine(finite.graph, finite.parameters).run(x).at(0);
+  EXPECT_EQ(std::vector<float>(scaled.f32().begin(), scaled.f32().end()),
+            (std::vector<float>{0.25f, -0.5f, 0.125f, 1}));
+  const OnnxModel infinite = import_mul(std::numeric_limits<float>::infinity());
+  EXPECT_NE(infinite.graph.node(infinite.graph.nodes().size() - 1).op, OpKind::Scale);
+  const Tensor product = InferenceEngine(infinite.graph, infinite.parameters).run(x).at(0);
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(std::vector<float>(product.f32().begin(), product.f32().end()), (std::vector<float>{inf, -inf, inf, inf}));
 }
 
 TEST(OnnxImport, NotAModelAndMissingFilesAreClearErrors) {
