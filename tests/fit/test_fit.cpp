@@ -126,50 +126,36 @@ TEST(Fit, AFixedSizeSetIsResizedToTheImageSize) {
   EXPECT_THROW(fit(other), InvalidArgument);  // the same run at 28x28 is not this one
 }
 
+// fit(options) is refused with a message that holds each of `parts`.
+void expect_refused(const FitOptions& options, const std::vector<std::string>& parts) {
+  try {
+    fit(options);
+    ADD_FAILURE() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
 TEST(Fit, ResumeRefusesAnotherRun) {
   const std::string out = test::temp_dir("cnnzoo_fit") + "/other";
   fit(small_run(out, 1));
-  FitOptions other = small_run(out, 2);
-  other.resume = true;
+  const FitOptions resume = [&] {
+    FitOptions o = small_run(out, 2);
+    o.resume = true;
+    return o;
+  }();
+  FitOptions other = resume;
   other.seed = 4;
-  try {
-    fit(other);
-    FAIL() << "expected InvalidArgument";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("was trained with seed 3, this run asks for 4"), std::string::npos)
-        << e.what();
-  }
+  expect_refused(other, {"was trained with seed 3, this run asks for 4"});
   // Another loss, or a model option that adds no parameter, is another run too.
-  FitOptions smoothed = small_run(out, 2);
-  smoothed.resume = true;
+  FitOptions smoothed = resume;
   smoothed.label_smoothing = 0.1;
-  try {
-    fit(smoothed);
-    FAIL() << "expected InvalidArgument";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(
-                  "was trained with loss {\"aux_loss_weight\":0.0,\"label_smoothing\":0.0}, this run asks for "
-                  "{\"aux_loss_weight\":0.0,\"label_smoothing\":0.1}"),
-              std::string::npos)
-        << e.what();
-  }
-  FitOptions unnormalised = small_run(out, 2);
-  unnormalised.resume = true;
+  expect_refused(smoothed, {"was trained with loss {\"aux_loss_weight\":0.0,\"label_smoothing\":0.0}, this run asks "
+                            "for {\"aux_loss_weight\":0.0,\"label_smoothing\":0.1}"});
+  FitOptions unnormalised = resume;
   unnormalised.model_options.no_bn = true;
-  try {
-    fit(unnormalised);
-    FAIL() << "expected InvalidArgument";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("was trained with model_options {"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("\"no_bn\":true"), std::string::npos) << e.what();
-  }
-  FitOptions again = small_run(out, 1);
-  try {
-    fit(again);
-    FAIL() << "expected InvalidArgument: the folder holds a run";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("already holds a run"), std::string::npos) << e.what();
-  }
+  expect_refused(unnormalised, {"was trained with model_options {", "\"no_bn\":true"});
+  expect_refused(small_run(out, 1), {"already holds a run"});
   FitOptions missing = small_run(test::temp_dir("cnnzoo_fit") + "/none", 1);
   missing.resume = true;
   EXPECT_THROW(fit(missing), Error);
