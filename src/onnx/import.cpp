@@ -83,6 +83,7 @@ ValueId Importer::value(std::size_t i) {
                     "AveragePool (as its counted padding)",
                     i + 1, name));
   }
+  if (s.channel_scale) return add_pending_scale(s);
   if (!s.value) {
     if (s.constant->dtype() != DType::F32) {
       fail(fmt::format("input {} ('{}') is an int64 tensor used as data; cnnzoo runs float32 data", i + 1, name));
@@ -96,6 +97,19 @@ std::pair<ValueId, std::optional<std::array<int64_t, 4>>> Importer::value_and_ze
   Symbol& s = symbol(input_name(i));
   if (!s.zero_pad) return {value(i), std::nullopt};
   return {*s.value, s.zero_pad};
+}
+
+bool Importer::has_channel_scale(std::size_t i) const { return symbol(input_name(i)).channel_scale.has_value(); }
+
+std::pair<ValueId, attr::ChannelAffine> Importer::value_and_channel_scale(std::size_t i) const {
+  const Symbol& s = symbol(input_name(i));
+  return {*s.value, *s.channel_scale};
+}
+
+ValueId Importer::add_pending_scale(Symbol& s) {
+  s.value = model_.graph.add_node(s.scale_node, OpKind::ChannelAffine, *s.channel_scale, {*s.value});
+  s.channel_scale.reset();
+  return *s.value;
 }
 
 const Dims& Importer::shape(std::size_t i) const {
@@ -214,6 +228,15 @@ void Importer::set_zero_padded_output(ValueId v, const std::array<int64_t, 4>& p
   symbols_[node_->output(0)] = Symbol{v, std::nullopt, pads};
 }
 
+void Importer::set_channel_scaled_output(ValueId v, std::vector<double> scale) {
+  const std::size_t channels = scale.size();
+  symbols_[node_->output(0)] =
+      Symbol{.value = v,
+             .constant = std::nullopt,
+             .channel_scale = attr::ChannelAffine{std::move(scale), std::vector(channels, 0.0)},
+             .scale_node = unique_name(node_name_)};
+}
+
 void Importer::set_output(Tensor constant, std::size_t i) {
   if (static_cast<int>(i) >= node_->output_size()) return;
   symbols_[node_->output(static_cast<int>(i))] = Symbol{std::nullopt, std::move(constant)};
@@ -312,6 +335,7 @@ void Importer::add_graph_outputs(const onnx::GraphProto& g) {
       model_.constant_outputs[out.name()] = *s.constant;
       continue;
     }
+    if (s.channel_scale) add_pending_scale(s);
     ValueId v = *s.value;
     // A graph output that is a graph input (an Identity model) gets a node of its own to copy it.
     if (model_.graph.value(v).producer == kNoNode) {

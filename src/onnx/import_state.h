@@ -24,6 +24,11 @@ struct Symbol {
   /// Spatial zero padding (top, left, bottom, right) that a Pad put on `value` and that only an AveragePool may
   /// take over (as padding it counts); every other reader of the name is refused (Importer::value).
   std::optional<std::array<int64_t, 4>> zero_pad{};
+  /// A per-channel scale that a Mul put on `value`, not yet a node: an Add of one float per channel takes it over as
+  /// one channel_affine map (how cnnzoo exports one); any other reader makes it a channel_affine node of its own,
+  /// named `scale_node`.
+  std::optional<attr::ChannelAffine> channel_scale{};
+  std::string scale_node{};
 };
 
 /// TensorProto to Tensor (float, double and float16-free types as F32; int64, int32, int8/16/uint8 as
@@ -52,6 +57,10 @@ class Importer {
   ValueId value(std::size_t i);
   /// The node's input `i` and the spatial zero padding a Pad left on it (a Pad before an AveragePool).
   std::pair<ValueId, std::optional<std::array<int64_t, 4>>> value_and_zero_pad(std::size_t i);
+  /// Whether the node's input `i` carries a per-channel scale not yet added as a node (Symbol::channel_scale).
+  bool has_channel_scale(std::size_t i) const;
+  /// The node's input `i` before its pending per-channel scale, and that scale (has_channel_scale(i) must hold).
+  std::pair<ValueId, attr::ChannelAffine> value_and_channel_scale(std::size_t i) const;
   /// The node's input `i`, which must be known at import time (a weight, a shape).
   const Tensor& constant(std::size_t i) const;
   bool is_constant(std::size_t i) const;
@@ -86,6 +95,8 @@ class Importer {
   /// Sets the node's output to `v` padded spatially with zeros by `pads` (top, left, bottom, right), which the
   /// AveragePool that reads it takes over.
   void set_zero_padded_output(ValueId v, const std::array<int64_t, 4>& pads);
+  /// Sets the node's output to `v` times the per-channel `scale`, left pending for an Add to take over.
+  void set_channel_scaled_output(ValueId v, std::vector<double> scale);
 
   const Graph& graph() const { return model_.graph; }
 
@@ -94,6 +105,8 @@ class Importer {
   const Symbol& symbol(const std::string& name) const;
   const std::string& input_name(std::size_t i) const;
   std::string unique_name(std::string base);
+  /// The channel_affine node of a pending per-channel scale, added now; `s` then holds its output.
+  ValueId add_pending_scale(Symbol& s);
   void refuse_quantized(const onnx::GraphProto& g) const;
   void add_graph_inputs(const onnx::GraphProto& g);
   void convert(const onnx::NodeProto& n);

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
@@ -84,22 +86,68 @@ void convert_elementwise(Importer& im, ref::BinaryOp op, OpKind kind, bool varia
   im.set_output(im.add(kind, attr::None{}, std::move(inputs)));
 }
 
+// Constant input `k`'s one finite float, when it multiplies input `x` without adding dimensions.
+std::optional<double> finite_scalar(const Importer& im, std::size_t k, std::size_t x) {
+  if (!im.is_constant(k) || im.constant(k).dtype() != DType::F32 || numel(im.constant(k).shape()) != 1 ||
+      im.shape(k).size() > im.shape(x).size()) {
+    return std::nullopt;
+  }
+  const double value = im.constant(k).f32()[0];
+  return std::isfinite(value) ? std::optional(value) : std::nullopt;
+}
+
+// Constant input `k`'s values when they are one finite float for each channel of the 4-D input `x` (shaped C x 1 x 1
+// or 1 x C x 1 x 1, which broadcast over N, H and W).
+std::optional<std::vector<double>> per_channel_floats(const Importer& im, std::size_t k, std::size_t x) {
+  if (im.is_constant(x) || !im.is_constant(k) || im.constant(k).dtype() != DType::F32 || im.shape(x).size() != 4) {
+    return std::nullopt;
+  }
+  const int64_t channels = im.shape(x)[1];
+  const Dims& shape = im.shape(k);
+  if (shape != Dims{channels, 1, 1} && shape != Dims{1, channels, 1, 1}) return std::nullopt;
+  const auto values = im.constant(k).f32();
+  if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) return std::nullopt;
+  return std::vector<double>(values.begin(), values.end());
+}
+
 // A Mul of a tensor by one float constant is a scale (what the exporter writes for Inception-ResNet's scaled
-// residuals), which trains and runs on oneDNN; any other Mul is the general broadcast product, a non-finite
-// factor too (a scale refuses it, the product computes what the file says).
+// residuals), which trains and runs on oneDNN; a Mul of a 4-D tensor by one float per channel is the scale of a
+// channel_affine map (what the exporter writes first for one), left pending for an Add of its shift to take over.
+// Any other Mul is the general broadcast product, a non-finite factor too (a scale refuses it, the product
+// computes what the file says).
 void convert_mul(Importer& im) {
   if (im.input_count() == 2 && im.attr("axis") == nullptr && !all_constant(im)) {
     for (std::size_t k = 0; k < 2; ++k) {
-      if (!im.is_constant(k) || im.constant(k).dtype() != DType::F32 || numel(im.constant(k).shape()) != 1) continue;
       const std::size_t x = 1 - k;
-      if (im.shape(k).size() > im.shape(x).size()) break;  // the scalar would add dimensions
-      im.accept_attrs({"broadcast"});
-      const double factor = im.constant(k).f32()[0];
-      if (!std::isfinite(factor)) break;
-      return im.set_output(im.add(OpKind::Scale, attr::Scale{factor}, {im.value(x)}));
+      if (const auto factor = finite_scalar(im, k, x)) {
+        im.accept_attrs({"broadcast"});
+        return im.set_output(im.add(OpKind::Scale, attr::Scale{*factor}, {im.value(x)}));
+      }
+      if (auto scale = per_channel_floats(im, k, x)) {
+        im.accept_attrs({"broadcast"});
+        return im.set_channel_scaled_output(im.value(x), std::move(*scale));
+      }
     }
   }
   convert_elementwise(im, ref::BinaryOp::Mul, OpKind::Mul, false);
+}
+
+// An Add of one float per channel to a tensor that a Mul scaled per channel just before is one channel_affine map;
+// any other Add is the elementwise sum.
+void convert_add(Importer& im) {
+  if (im.input_count() == 2 && im.attr("axis") == nullptr) {
+    for (std::size_t k = 0; k < 2; ++k) {
+      const std::size_t x = 1 - k;
+      if (!im.has_channel_scale(x)) continue;
+      if (auto shift = per_channel_floats(im, k, x)) {
+        im.accept_attrs({"broadcast"});
+        auto [input, affine] = im.value_and_channel_scale(x);
+        affine.shift = std::move(*shift);
+        return im.set_output(im.add(OpKind::ChannelAffine, std::move(affine), {input}));
+      }
+    }
+  }
+  convert_elementwise(im, ref::BinaryOp::Add, OpKind::Add, false);
 }
 
 // Slices along `axis` of a constant, at `indices` shaped `index_shape`.
@@ -338,7 +386,7 @@ void convert_pad(Importer& im) {
 }  // namespace
 
 void add_tensor_converters(std::map<std::string, Converter>& t) {
-  t["Add"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Add, OpKind::Add, false); };
+  t["Add"] = convert_add;
   t["Sum"] = [](Importer& im) { convert_elementwise(im, ref::BinaryOp::Add, OpKind::Add, true); };
   t["Mul"] = convert_mul;
   t["Gather"] = convert_gather;

@@ -187,6 +187,49 @@ TEST(OnnxImport, AMulByAScalarIsAScaleWhenTheScalarIsFinite) {
   EXPECT_EQ(std::vector<float>(product.f32().begin(), product.f32().end()), (std::vector<float>{inf, -inf, inf, inf}));
 }
 
+// A Mul of a 4-D tensor by one float per channel is a channel_affine map; an Add of one float per channel right
+// after it joins it, and a second reader of the Mul's output gets the scale as a node of its own.
+TEST(OnnxImport, PerChannelMulAndAddAreAChannelAffineMap) {
+  const Tensor x({1, 2, 1, 2}, std::vector<float>{1, -2, 0.5f, 4});
+  const OnnxModel scaled = import_onnx_bytes(
+      one_node_model("Mul", {{"x", {1, 2, 1, 2}}}, {{"s", Tensor({2, 1, 1}, std::vector<float>{3, -1})}}), "mul.onnx");
+  ASSERT_EQ(scaled.graph.nodes().size(), 1u);
+  EXPECT_EQ(scaled.graph.node(0).op, OpKind::ChannelAffine);
+  const Tensor y = InferenceEngine(scaled.graph, scaled.parameters).run(x).at(0);
+  EXPECT_EQ(std::vector<float>(y.f32().begin(), y.f32().end()), (std::vector<float>{3, -6, -0.5f, -4}));
+
+  // x * s + b, with x * s also a graph output.
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(
+      one_node_model("Mul", {{"x", {1, 2, 1, 2}}}, {{"s", Tensor({1, 2, 1, 1}, std::vector<float>{3, -1})}})));
+  onnx::GraphProto* g = m.mutable_graph();
+  g->mutable_node(0)->set_name("scale");
+  onnx::NodeProto* add = g->add_node();
+  add->set_name("affine");
+  add->set_op_type("Add");
+  add->add_input("y");
+  add->add_input("b");
+  add->add_output("z");
+  onnx::TensorProto* b = g->add_initializer();
+  b->set_name("b");
+  b->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {2, 1, 1}) b->add_dims(d);
+  for (float v : {0.5f, 10.0f}) b->add_float_data(v);
+  g->add_output()->set_name("z");
+  const OnnxModel affine = import_onnx_bytes(m.SerializeAsString(), "affine.onnx");
+  ASSERT_EQ(affine.graph.nodes().size(), 2u);
+  for (const Node& n : affine.graph.nodes()) {
+    EXPECT_EQ(n.op, OpKind::ChannelAffine) << n.name;
+    EXPECT_EQ(n.inputs, std::vector<ValueId>{affine.graph.inputs()[0]}) << n.name;
+  }
+  const std::vector<Tensor> outputs = InferenceEngine(affine.graph, affine.parameters).run(x);
+  ASSERT_EQ(outputs.size(), 2u);
+  EXPECT_EQ(std::vector<float>(outputs[0].f32().begin(), outputs[0].f32().end()),
+            (std::vector<float>{3, -6, -0.5f, -4}));
+  EXPECT_EQ(std::vector<float>(outputs[1].f32().begin(), outputs[1].f32().end()),
+            (std::vector<float>{3.5f, -5.5f, 9.5f, 6}));
+}
+
 TEST(OnnxImport, NotAModelAndMissingFilesAreClearErrors) {
   EXPECT_EQ(error_of([] { import_onnx_bytes("this is not protobuf at all", "text.onnx"); }),
             "text.onnx: not a valid ONNX model (the protobuf data is malformed or truncated, 27 bytes)");

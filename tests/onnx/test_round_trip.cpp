@@ -88,9 +88,25 @@ INSTANTIATE_TEST_SUITE_P(Zoo, FamilyModel,
 // Inception-ResNet's scale is exported as a Mul by a scalar and comes back as a scale (oneDNN, trainable), and
 // Inception-v3's padded average pools, exported as a zero Pad and an unpadded pool (OpenCV 4.6 ignores
 // count_include_pad=1), come back as one pool that counts its padding.
-// transform_input is exported as a Mul and an Add by 3 x 1 x 1 constants, which come back as the general
-// broadcast product and sum: the same outputs.
-TEST(RoundTrip, TransformInputSurvives) { expect_outputs_survive("googlenet", {.transform_input = true}); }
+// transform_input is exported as a Mul and an Add by 3 x 1 x 1 constants, which come back as one channel_affine
+// node (float32 numbers now) and give the same outputs.
+TEST(RoundTrip, TransformInputSurvives) {
+  expect_outputs_survive("googlenet", {.transform_input = true});
+  const RoundTrip r = round_trip("googlenet", {.transform_input = true});
+  const auto node = r.imported.graph.find_node("transform_input");
+  ASSERT_TRUE(node.has_value());
+  const Node& imported = r.imported.graph.node(*node);
+  ASSERT_EQ(imported.op, OpKind::ChannelAffine);
+  const auto& want = std::get<attr::ChannelAffine>(r.graph.node(0).attrs);
+  const auto& got = std::get<attr::ChannelAffine>(imported.attrs);
+  ASSERT_EQ(got.scale.size(), 3u);
+  ASSERT_EQ(got.shift.size(), 3u);
+  for (std::size_t c = 0; c < 3; ++c) {
+    EXPECT_EQ(got.scale[c], static_cast<float>(want.scale[c])) << c;
+    EXPECT_EQ(got.shift[c], static_cast<float>(want.shift[c])) << c;
+  }
+  EXPECT_EQ(analyze(r.imported.graph).total.flops, analyze(r.graph).total.flops);
+}
 
 TEST(RoundTrip, ScalesAndCountedPaddingComeBackAsTheirOps) {
   const RoundTrip res = round_trip("inception_resnet_v2");
