@@ -155,7 +155,10 @@ void Importer::accept_attrs(const std::set<std::string>& known) const {
 
 void Importer::expect_outputs(std::size_t count, const std::string& what) const {
   for (int i = static_cast<int>(count); i < node_->output_size(); ++i) {
-    if (!node_->output(i).empty()) fail(fmt::format("output {} ({}) is not supported", i + 1, what));
+    // Older exporters (Caffe2's) declare a Dropout's mask that nothing reads: a name without readers is no output.
+    if (!node_->output(i).empty() && read_names_.contains(node_->output(i))) {
+      fail(fmt::format("output {} ({}) is not supported, and '{}' is read", i + 1, what, node_->output(i)));
+    }
   }
 }
 
@@ -365,6 +368,8 @@ OnnxModel Importer::run(const onnx::ModelProto& model) {
   }
   check_single_assignment(g, source_);
   refuse_quantized(g);
+  for (const onnx::NodeProto& n : g.node()) read_names_.insert(n.input().begin(), n.input().end());
+  for (const onnx::ValueInfoProto& out : g.output()) read_names_.insert(out.name());
   model_.graph = Graph(g.name().empty() ? "onnx" : g.name());
   add_graph_inputs(g);
   for (const onnx::NodeProto& n : g.node()) convert(n);

@@ -74,7 +74,8 @@ class Importer {
   const onnx::AttributeProto* attr(const std::string& name) const;
   /// Fails when the node has an attribute outside `known`, naming it and the supported ones.
   void accept_attrs(const std::set<std::string>& known) const;
-  /// Fails when the node has more outputs than `count` (a mask, indices).
+  /// Fails when an output of the node after the first `count` (a mask, indices) is read by a node or is a graph
+  /// output; one declared but never read is left alone.
   void expect_outputs(std::size_t count, const std::string& what) const;
   /// Before a constant of `shape` is folded (computed at import) in elements of `element_bytes`: fails,
   /// naming the size, the budget and DecodeBudgets::folded_bytes (an OptionError), when it would take more than
@@ -120,6 +121,7 @@ class Importer {
   std::string node_name_;
   std::map<std::string, Symbol> symbols_;
   std::set<std::string> names_taken_;
+  std::set<std::string> read_names_;  ///< every name a node reads or the graph outputs
 };
 
 /// Converts the current node of `im`; one function per ONNX op, found by op type.

@@ -230,6 +230,21 @@ TEST(OnnxImport, PerChannelMulAndAddAreAChannelAffineMap) {
             (std::vector<float>{3.5f, -5.5f, 9.5f, 6}));
 }
 
+// A Dropout's mask declared but read by nothing (how Caffe2-era exporters write it) is left alone; a mask that
+// is read, here as a graph output, is refused by name.
+TEST(OnnxImport, ADeclaredButUnreadMaskIsNoOutput) {
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(one_node_model("Dropout", {{"x", {1, 2, 1, 2}}}, {})));
+  m.mutable_graph()->mutable_node(0)->add_output("mask");
+  const OnnxModel model = import_onnx_bytes(m.SerializeAsString(), "dropout.onnx");
+  const Tensor x({1, 2, 1, 2}, std::vector<float>{1, -2, 0.5f, 4});
+  const Tensor y = InferenceEngine(model.graph, model.parameters).run(x).at(0);
+  EXPECT_EQ(std::vector<float>(y.f32().begin(), y.f32().end()), (std::vector<float>{1, -2, 0.5f, 4}));
+  m.mutable_graph()->add_output()->set_name("mask");
+  EXPECT_EQ(error_of([&] { import_onnx_bytes(m.SerializeAsString(), "dropout.onnx"); }),
+            "dropout.onnx: node 'y' (Dropout): output 2 (the mask) is not supported, and 'mask' is read");
+}
+
 TEST(OnnxImport, NotAModelAndMissingFilesAreClearErrors) {
   EXPECT_EQ(error_of([] { import_onnx_bytes("this is not protobuf at all", "text.onnx"); }),
             "text.onnx: not a valid ONNX model (the protobuf data is malformed or truncated, 27 bytes)");
