@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <thread>
@@ -14,11 +15,13 @@
 namespace cnnzoo::cli {
 namespace {
 
-// The number a flag's text holds; nothing when it is not one (CLI11's conversion then reports it).
+// The number a flag's text holds; nothing when it is not one (CLI11's conversion then reports it). A number
+// beyond a double's range is what CLI11 then converts it to, +-infinity or zero (so 1e400 meets the range check).
 std::optional<double> number(const std::string& text) {
   double value = 0;
   const char* end = text.data() + text.size();
   auto [next, ec] = std::from_chars(text.data(), end, value);
+  if (ec == std::errc::result_out_of_range && next == end) return std::strtod(text.c_str(), nullptr);
   if (ec != std::errc() || next != end) return std::nullopt;
   return value;
 }

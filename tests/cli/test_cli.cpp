@@ -153,6 +153,9 @@ TEST(Cli, OtherMistakes) {
   EXPECT_EQ(run_cli("train --aux-weight 0.5 --epochs 1 --out " + ::testing::TempDir() + "cnnzoo_aux_weight").err,
             "cnnzoo: error: --aux-weight: resnet20 as built has no auxiliary classifier to weigh; add --aux-logits "
             "(GoogLeNet, Inception-v3) or drop the weight\n");
+  // Beyond a double's range is still outside [0, 1] (it was taken as infinity).
+  EXPECT_EQ(run_cli("train --aux-weight 1e400 --epochs 1 --out " + ::testing::TempDir() + "cnnzoo_aux_weight").err,
+            "cnnzoo: error: --aux-weight: must lie in [0, 1], got 1e400 (see `cnnzoo train --help`)\n");
   EXPECT_EQ(run_cli("summary vgg16 --format yaml").err,
             "cnnzoo: error: --format: unknown format 'yaml'; known: table, markdown, csv, json\n");
   EXPECT_EQ(run_cli("summary resnet18 --until layer9").exit_code, 1);
