@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "flag_checks.h"
 #include "machine_peak.h"
+#include "model_flags.h"
 #include "progress.h"
 #include "stop_signals.h"
 
@@ -180,10 +181,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--aux-weight", o.aux_loss_weight,
                   "Weight of each auxiliary loss (default: the authors', GoogLeNet 0.3, Inception-v3 0.4)")
       ->check(within(0, 1));
-  cmd->add_flag(
-      "--transform-input", args->transform_input,
-      "GoogLeNet, Inception-v3: begin with torchvision's transform_input, which maps input normalised by ImageNet's "
-      "mean and std to the (x - 0.5) / 0.5 range of Google's weights");
+  cmd->add_flag("--transform-input", args->transform_input, kTransformInputHelp);
   cmd->add_option("--residual-scales", args->residual_scales,
                   "Inception-ResNet-v2: the 35x35, 17x17 and 8x8 blocks' residual scales (default 0.17,0.1,0.2)")
       ->delimiter(',')

@@ -46,10 +46,7 @@ void ModelFlags::add_to(CLI::App& command) {
       ->check(at_least(1));
   command.add_option("--growth-rate", options.growth_rate, "Growth rate k (DenseNet)")->check(at_least(1));
   command.add_flag("--aux-logits", options.aux_logits, "Add GoogLeNet's or Inception-v3's auxiliary classifiers");
-  command.add_flag(
-      "--transform-input", options.transform_input,
-      "GoogLeNet, Inception-v3: begin with torchvision's transform_input, which maps input normalised by ImageNet's "
-      "mean and std to the (x - 0.5) / 0.5 range of Google's weights");
+  command.add_flag("--transform-input", options.transform_input, kTransformInputHelp);
   command
       .add_option("--residual-scales", residual_scales,
                   "Inception-ResNet-v2: the 35x35, 17x17 and 8x8 blocks' residual scales (default 0.17,0.1,0.2)")

@@ -9,6 +9,11 @@
 
 namespace cnnzoo::cli {
 
+/// The help of --transform-input, which the model-building commands and train both take.
+inline constexpr const char* kTransformInputHelp =
+    "GoogLeNet, Inception-v3: begin with torchvision's transform_input, which maps input normalised by ImageNet's "
+    "mean and std to the (x - 0.5) / 0.5 range of Google's weights";
+
 struct ModelFlags {
   std::string input;  ///< "CxHxW" as typed
   std::vector<double> residual_scales;
