@@ -35,7 +35,7 @@ enum class OpFamily : uint8_t {
   ChannelMul,
   ChannelPad,
   ChannelAffine,
-  TensorOp,  ///< the general tensor ops of imported graphs, run by reference kernels: mul, clip, matmul, ...
+  TensorOp,  ///< the general tensor ops of imported graphs, inference only, run by reference kernels: mul, clip, ...
   Constant,
 };
 
@@ -69,7 +69,26 @@ enum class OpFamily : uint8_t {
   X(Reshape, "reshape", attr::Reshape, View)           /* another static shape */                                \
   X(Transpose, "transpose", attr::Transpose, TensorOp) /* dimensions permuted */                                 \
   X(Gather, "gather", attr::Gather, TensorOp)          /* slices picked by fixed indices */                      \
-  X(Constant, "constant", attr::Constant, Constant)    /* a fixed tensor, parameter "value" */
+  X(Sub, "sub", attr::None, TensorOp)                  /* a - b, broadcast */                                    \
+  X(Div, "div", attr::None, TensorOp)                  /* a / b, broadcast */                                    \
+  X(Pow, "pow", attr::None, TensorOp)                  /* a to the power b, broadcast */                         \
+  X(Min, "min", attr::None, TensorOp)                  /* the smaller of a and b, broadcast */                   \
+  X(Max, "max", attr::None, TensorOp)                  /* the larger of a and b, broadcast */                    \
+  X(Sqrt, "sqrt", attr::None, TensorOp)                                                                          \
+  X(Exp, "exp", attr::None, TensorOp)                                                                            \
+  X(Erf, "erf", attr::None, TensorOp) /* the error function: GELU's, as exporters write it */                    \
+  X(Tanh, "tanh", attr::None, TensorOp)                                                                          \
+  X(Abs, "abs", attr::None, TensorOp)                                                                            \
+  X(Neg, "neg", attr::None, TensorOp)                                                                            \
+  X(HardSigmoid, "hardsigmoid", attr::HardSigmoid, TensorOp) /* max(0, min(1, alpha x + beta)) */                \
+  X(HardSwish, "hardswish", attr::None, TensorOp)            /* x max(0, min(1, x / 6 + 1 / 2)) */               \
+  X(ReduceMean, "reduce_mean", attr::Reduce, TensorOp)       /* mean over some axes */                           \
+  X(ReduceSum, "reduce_sum", attr::Reduce, TensorOp)                                                             \
+  X(ReduceMax, "reduce_max", attr::Reduce, TensorOp)                                                             \
+  X(ReduceMin, "reduce_min", attr::Reduce, TensorOp)                                                             \
+  X(Slice, "slice", attr::Slice, TensorOp)              /* a strided box of the input */                         \
+  X(LayerNorm, "layer_norm", attr::LayerNorm, TensorOp) /* normalised over the last axes; scale, bias inputs */  \
+  X(Constant, "constant", attr::Constant, Constant)     /* a fixed tensor, parameter "value" */
 
 enum class OpKind : uint8_t {
 #define CNNZOO_OP_KIND(KIND, NAME, ATTR, FAMILY) KIND,
@@ -214,15 +233,44 @@ struct Gather {
   Dims indices_shape;            ///< replaces dimension `axis` of the input in the output
 };
 
+/// ONNX's HardSigmoid: max(0, min(1, alpha x + beta)). PyTorch's nn.Hardsigmoid is alpha = 1/6, beta = 1/2
+/// (MobileNetV3's squeeze-and-excitation gate); ONNX's defaults are 0.2 and 0.5.
+struct HardSigmoid {
+  double alpha = 0.2;
+  double beta = 0.5;
+};
+
+/// A reduction (mean, sum, max, min) over `axes` of its input.
+struct Reduce {
+  std::vector<int64_t> axes;  ///< ascending, each in [0, rank); every axis when empty
+  bool keepdims = true;       ///< the reduced axes stay as size 1
+};
+
+/// Output element i along dimension d is input element starts[d] + i steps[d]; ONNX's Slice with its bounds
+/// already clamped to the input, one entry per dimension.
+struct Slice {
+  std::vector<int64_t> starts;  ///< in [0, size) where the slice is not empty
+  std::vector<int64_t> ends;    ///< one past the last (step > 0) or one before it (step < 0); -1 allowed then
+  std::vector<int64_t> steps;   ///< non-zero
+};
+
+/// ONNX's LayerNormalization (ConvNeXt's norm): each sample normalised over the dimensions from `axis` on, by its own
+/// mean and variance, then times the scale input and plus the bias input (shaped as those dimensions).
+struct LayerNorm {
+  int64_t axis = -1;  ///< in [0, rank) once in a graph
+  double epsilon = 1e-5;
+};
+
 struct Constant {
   Dims shape;
 };
 
 }  // namespace attr
 
-using Attrs = std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn,
-                           attr::Elu, attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat,
-                           attr::ChannelPad, attr::ChannelAffine, attr::Softmax, attr::Clip, attr::Reshape,
-                           attr::Transpose, attr::Gather, attr::Constant>;
+using Attrs =
+    std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn, attr::Elu,
+                 attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad,
+                 attr::ChannelAffine, attr::Softmax, attr::Clip, attr::Reshape, attr::Transpose, attr::Gather,
+                 attr::HardSigmoid, attr::Reduce, attr::Slice, attr::LayerNorm, attr::Constant>;
 
 }  // namespace cnnzoo

@@ -195,8 +195,13 @@ void channel_affine_backward(const attr::ChannelAffine& a, In<T> dy, Out<T> dx);
 
 // ---- general tensor ops of imported graphs (tensor_ops.cpp), forward only -----------------------------
 
-enum class BinaryOp : uint8_t { Add, Mul };
-/// y = a + b or a * b, broadcast as numpy does (y has the broadcast shape).
+/// Runs any op of OpFamily::TensorOp on its inputs `xs` (checked by its shape rule): the one entry the engines'
+/// plain steps and the reference interpreter call.
+template <typename T>
+void tensor_op_forward(OpKind op, const Attrs& a, std::span<const In<T>> xs, Out<T> y);
+
+enum class BinaryOp : uint8_t { Add, Mul, Sub, Div, Pow, Min, Max };
+/// y = a op b, broadcast as numpy does (y has the broadcast shape). Min and Max keep a NaN, as numpy's do.
 template <typename T>
 void broadcast_binary_forward(BinaryOp op, In<T> a, In<T> b, Out<T> y);
 /// y = the sum of every x, each broadcast as numpy does to y's shape (added in order).
@@ -214,6 +219,20 @@ void transpose_forward(const attr::Transpose& a, In<T> x, Out<T> y);
 /// Slices of x along `axis` at the given indices.
 template <typename T>
 void gather_forward(const attr::Gather& a, In<T> x, Out<T> y);
+/// The strided box of x that `a` names.
+template <typename T>
+void slice_forward(const attr::Slice& a, In<T> x, Out<T> y);
+/// y = f(x) elementwise for the functions of one input (math_ops.cpp): sqrt, exp, erf, tanh, abs, neg,
+/// hardsigmoid, hardswish.
+template <typename T>
+void function_forward(OpKind op, const Attrs& a, std::span<const T> x, std::span<T> y);
+/// The mean, sum, maximum or minimum (op: ReduceMean, ...) of x over `a.axes` (reduce.cpp). NaN propagates.
+template <typename T>
+void reduce_forward(OpKind op, const attr::Reduce& a, In<T> x, Out<T> y);
+/// ONNX's LayerNormalization (reduce.cpp): per sample over the dimensions from `a.axis`, (x - mean) /
+/// sqrt(variance + epsilon) * scale + bias; an empty `bias` view is no bias.
+template <typename T>
+void layer_norm_forward(const attr::LayerNorm& a, In<T> x, In<T> scale, In<T> bias, Out<T> y);
 
 // ---- loss (loss.cpp) --------------------------------------------------------------------------------
 

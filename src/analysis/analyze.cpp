@@ -93,6 +93,19 @@ Field field_of_broadcast(const Graph& g, const Node& n, const std::vector<Field>
   return full.empty() ? in[0] : widest_of(full);
 }
 
+// Elementwise ops of two inputs broadcast; a reduction over height or width sees the whole map; the others (a
+// transpose, a slice) are followed as their widest input.
+Field field_of_tensor_op(const Graph& g, const Node& n, const Dims& x, const std::vector<Field>& in) {
+  if (n.inputs.size() == 2 && !ops::traits(n.op).onnx_name.empty()) return field_of_broadcast(g, n, in);
+  if (const auto* reduce = std::get_if<attr::Reduce>(&n.attrs); reduce != nullptr && x.size() == 4) {
+    const auto& axes = reduce->axes;
+    const bool spatial = axes.empty() || std::any_of(axes.begin(), axes.end(), [](int64_t a) { return a >= 2; });
+    if (spatial) return window(in[0], {x[2], x[3]}, {x[2], x[3]});
+  }
+  if (n.op == OpKind::Mul) return field_of_broadcast(g, n, in);
+  return widest_of(in);
+}
+
 Field field_of_pool(const Node& n, const Dims& x, const Field& in) {
   if (n.op == OpKind::AdaptiveAvgPool) {
     const Hw out = std::get<attr::AdaptiveAvgPool>(n.attrs).output;
@@ -124,7 +137,7 @@ Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {
     case OpFamily::Add:
       return field_of_broadcast(g, n, in);
     case OpFamily::TensorOp:
-      return n.op == OpKind::Mul ? field_of_broadcast(g, n, in) : widest_of(in);
+      return field_of_tensor_op(g, n, x, in);
     case OpFamily::BatchNorm:
     case OpFamily::Lrn:
     case OpFamily::Activation:

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -54,6 +55,9 @@ class Exporter {
   void export_pool(const Node& node);
   void export_view(const Node& node);
   void export_tensor_op(const Node& node);
+  void export_reduce(const Node& node);
+  void export_slice(const Node& node);
+  void export_layer_norm(const Node& node);
 
   const std::string& name(ValueId v) const { return names_.at(static_cast<std::size_t>(v)); }
   const std::string& input(const Node& node, std::size_t i = 0) const { return name(node.inputs.at(i)); }
@@ -346,10 +350,17 @@ void Exporter::export_view(const Node& node) {
   reshape(node, out);
 }
 
-static_assert(ops::family_size(OpFamily::TensorOp) == 5, "export_tensor_op() tells apart 5 tensor ops");
 void Exporter::export_tensor_op(const Node& node) {
-  if (node.op == OpKind::Mul) {
-    emit(node, "Mul", inputs(node));
+  const ops::OpTraits& traits = ops::traits(node.op);
+  if (!traits.onnx_name.empty()) {  // elementwise, one to one: the same inputs, float attributes
+    onnx::NodeProto& n = emit(node, traits.onnx_name, inputs(node));
+    for (const ops::OnnxFloatAttribute& a : traits.onnx_attributes(node.attrs)) {
+      add_attribute(n, std::string(a.name), static_cast<float>(a.value));
+    }
+    return;
+  }
+  if (node.op == OpKind::Mul || node.op == OpKind::MatMul) {
+    emit(node, node.op == OpKind::Mul ? "Mul" : "MatMul", inputs(node));
   } else if (node.op == OpKind::Clip) {
     // An infinite bound is an absent input; a trailing absent input is left out.
     const auto& a = std::get<attr::Clip>(node.attrs);
@@ -357,17 +368,82 @@ void Exporter::export_tensor_op(const Node& node) {
     if (!std::isinf(a.max)) inputs.push_back(float_scalar(node, "max", a.max));
     if (inputs.back().empty()) inputs.pop_back();
     emit(node, "Clip", inputs);
-  } else if (node.op == OpKind::MatMul) {
-    emit(node, "MatMul", inputs(node));
   } else if (node.op == OpKind::Transpose) {
     add_attribute(emit(node, "Transpose", {input(node)}), "perm", std::get<attr::Transpose>(node.attrs).perm);
   } else if (node.op == OpKind::Gather) {
     const auto& a = std::get<attr::Gather>(node.attrs);
     add_attribute(emit(node, "Gather", {input(node), int64s(node, "indices", a.indices, a.indices_shape)}), "axis",
                   a.axis);
+  } else if (std::holds_alternative<attr::Reduce>(node.attrs)) {
+    export_reduce(node);
+  } else if (node.op == OpKind::Slice) {
+    export_slice(node);
+  } else if (node.op == OpKind::LayerNorm) {
+    export_layer_norm(node);
   } else {
     refuse(node, fmt::format("op {} has no ONNX mapping", op_name(node.op)));
   }
+}
+
+// Opset 13: the axes of ReduceSum are an input, of the others an attribute. No axes is every axis.
+void Exporter::export_reduce(const Node& node) {
+  static const std::map<OpKind, std::string_view> kOnnx{{OpKind::ReduceMean, "ReduceMean"},
+                                                        {OpKind::ReduceSum, "ReduceSum"},
+                                                        {OpKind::ReduceMax, "ReduceMax"},
+                                                        {OpKind::ReduceMin, "ReduceMin"}};
+  const auto& a = std::get<attr::Reduce>(node.attrs);
+  const bool axes_input = node.op == OpKind::ReduceSum;
+  std::vector<std::string> in{input(node)};
+  if (axes_input && !a.axes.empty()) in.push_back(int64s(node, "axes", a.axes, {static_cast<int64_t>(a.axes.size())}));
+  onnx::NodeProto& n = emit(node, kOnnx.at(node.op), in);
+  if (!axes_input && !a.axes.empty()) add_attribute(n, "axes", a.axes);
+  add_attribute(n, "keepdims", int64_t{a.keepdims});
+}
+
+// Starts, ends, axes and steps as initializers, one entry per dimension. ONNX reads a negative end as counted
+// from the back, so "before the first element" (end -1 with a negative step) is written as -(size + 1).
+void Exporter::export_slice(const Node& node) {
+  const auto& a = std::get<attr::Slice>(node.attrs);
+  const Dims& in = input_shape(node);
+  std::vector<int64_t> ends = a.ends;
+  std::vector<int64_t> axes;
+  for (std::size_t d = 0; d < in.size(); ++d) {
+    if (ends[d] < 0) ends[d] = -(in[d] + 1);
+    axes.push_back(static_cast<int64_t>(d));
+  }
+  const Dims count{static_cast<int64_t>(in.size())};
+  emit(node, "Slice",
+       {input(node), int64s(node, "starts", a.starts, count), int64s(node, "ends", ends, count),
+        int64s(node, "axes", axes, count), int64s(node, "steps", a.steps, count)});
+}
+
+// Opset 13 has no LayerNormalization (opset 17 does): it is written as torch.onnx writes it there, the mean and
+// the variance by ReduceMean, then (x - mean) / sqrt(variance + epsilon) * scale + bias.
+void Exporter::export_layer_norm(const Node& node) {
+  const auto& a = std::get<attr::LayerNorm>(node.attrs);
+  const auto rank = static_cast<int64_t>(input_shape(node).size());
+  std::vector<int64_t> axes;
+  for (int64_t d = a.axis; d < rank; ++d) axes.push_back(d);
+  auto mean_of = [&](std::string_view step, const std::string& x, std::string_view output) {
+    onnx::NodeProto& n = emit_step(node, step, "ReduceMean", {x}, output);
+    add_attribute(n, "axes", axes);
+    return n.output(0);
+  };
+  const std::string mean = mean_of("mean", input(node), "mean");
+  const std::string centred = emit_step(node, "centre", "Sub", {input(node), mean}, "centred").output(0);
+  const std::string squared = emit_step(node, "square", "Mul", {centred, centred}, "squared").output(0);
+  const std::string variance = mean_of("variance", squared, "variance");
+  const std::string shifted =
+      emit_step(node, "add_epsilon", "Add", {variance, float_scalar(node, "epsilon", a.epsilon)}, "var_eps").output(0);
+  const std::string deviation = emit_step(node, "sqrt", "Sqrt", {shifted}, "std").output(0);
+  const std::string normalized = emit_step(node, "divide", "Div", {centred, deviation}, "normalized").output(0);
+  const std::vector<std::string> in = inputs(node);
+  if (in.size() == 2) {
+    emit(node, "Mul", {normalized, in[1]});
+    return;
+  }
+  const std::string scaled = emit_step(node, "scale", "Mul", {normalized, in[1]}, "scaled").output(0);
+  emit(node, "Add", {scaled, in[2]});
 }
 
 }  // namespace

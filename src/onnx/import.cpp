@@ -389,6 +389,8 @@ const std::map<std::string, Converter>& converters() {
     std::map<std::string, Converter> t;
     add_nn_converters(t);
     add_tensor_converters(t);
+    add_math_converters(t);
+    add_layout_converters(t);
     return t;
   }();
   return table;

@@ -356,7 +356,9 @@ void add_nn_converters(std::map<std::string, Converter>& t) {
   for (std::size_t k = 0; k < kOpCount; ++k) {
     const auto op = static_cast<OpKind>(k);
     const std::string_view onnx_name = ops::traits(op).onnx_name;
-    if (!onnx_name.empty()) t[std::string(onnx_name)] = [op](Importer& im) { convert_one_to_one(im, op); };
+    // The tensor ops' are import_math_ops.cpp's: they fold constants and take two inputs.
+    if (!onnx_name.empty() && op_family(op) != OpFamily::TensorOp)
+      t[std::string(onnx_name)] = [op](Importer& im) { convert_one_to_one(im, op); };
   }
 }
 

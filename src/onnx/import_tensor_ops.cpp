@@ -1,4 +1,4 @@
-// Converters of the tensor ops: elementwise sums and products, Concat, Flatten, Reshape, Unsqueeze,
+// Converters of the tensor ops: elementwise sums and products, Concat, Flatten, Reshape, Unsqueeze, Squeeze,
 // Gather, Shape, Constant, Identity and Dropout. Whatever is known at import time (the Shape, Gather,
 // Unsqueeze, Concat chain exporters write before a Reshape) is computed here, so only data moves at run
 // time.
@@ -13,49 +13,10 @@
 #include "cnnzoo/checked.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/reference.h"
-#include "onnx/import_state.h"
+#include "onnx/import_constants.h"
 
 namespace cnnzoo::onnx_import {
 namespace {
-
-bool all_constant(const Importer& im) {
-  for (std::size_t i = 0; i < im.input_count(); ++i) {
-    if (!im.is_constant(i)) return false;
-  }
-  return true;
-}
-
-std::vector<int64_t> int_values(const Importer& im, std::size_t i) {
-  const Tensor& t = im.constant(i);
-  if (t.dtype() != DType::I64) im.fail(fmt::format("input {} must be an integer tensor", i + 1));
-  return {t.i64().begin(), t.i64().end()};
-}
-
-// A tensor of another dtype's values, converted elementwise (I64 <-> F32 in double precision).
-std::vector<double> as_doubles(const Tensor& t) {
-  if (t.dtype() == DType::I64) return {t.i64().begin(), t.i64().end()};
-  return {t.f32().begin(), t.f32().end()};
-}
-
-// The single value of constant input `i` (a Pad's value, a Dropout's training_mode); an empty or longer
-// tensor is the node's error.
-double scalar_input(const Importer& im, std::size_t i, const char* what) {
-  const std::vector<double> v = as_doubles(im.constant(i));
-  if (v.size() != 1) im.fail(fmt::format("input {} ({}) must hold one value, holds {}", i + 1, what, v.size()));
-  return v[0];
-}
-
-Tensor from_doubles(const std::vector<double>& v, const Dims& shape, DType dtype) {
-  Tensor t(shape, dtype);
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (dtype == DType::I64) {
-      t.i64()[i] = static_cast<int64_t>(v[i]);
-    } else {
-      t.f32()[i] = static_cast<float>(v[i]);
-    }
-  }
-  return t;
-}
 
 // Add, Mul and Sum of constants (shape arithmetic), broadcast.
 Tensor fold_binary(const Importer& im, ref::BinaryOp op) {
@@ -340,6 +301,33 @@ void convert_unsqueeze(Importer& im) {
   reshape_to(im, out);
 }
 
+// Squeeze: the named axes of size 1 removed (their attribute before opset 13, an input after), or every axis of
+// size 1 when none is named.
+void convert_squeeze(Importer& im) {
+  std::vector<int64_t> axes;
+  if (im.opset() < 13) {
+    im.accept_attrs({"axes"});
+    axes = im.ints_attr("axes");
+  } else {
+    im.accept_attrs({});
+    if (im.has_input(1)) axes = int_values(im, 1);
+  }
+  const Dims in = im.shape(0);
+  for (int64_t& a : axes) {
+    a = normalize_axis(im, a, in.size());
+    if (in[static_cast<std::size_t>(a)] != 1) {
+      im.fail(
+          fmt::format("axis {} has size {}; only axes of size 1 can be squeezed", a, in[static_cast<std::size_t>(a)]));
+    }
+  }
+  Dims out;
+  for (std::size_t d = 0; d < in.size(); ++d) {
+    const bool named = std::find(axes.begin(), axes.end(), static_cast<int64_t>(d)) != axes.end();
+    if (axes.empty() ? in[d] != 1 : !named) out.push_back(in[d]);
+  }
+  reshape_to(im, out);
+}
+
 // Identity, and Dropout at inference: the output is the input.
 void pass_through(Importer& im) {
   if (im.is_constant(0)) return im.set_output(im.constant(0));
@@ -396,6 +384,7 @@ void add_tensor_converters(std::map<std::string, Converter>& t) {
   t["Reshape"] = convert_reshape;
   t["Flatten"] = convert_flatten;
   t["Unsqueeze"] = convert_unsqueeze;
+  t["Squeeze"] = convert_squeeze;
   t["Identity"] = [](Importer& im) {
     im.accept_attrs({});
     pass_through(im);

@@ -1,4 +1,4 @@
-// Ops that move data without arithmetic: reshape, transpose, gather; and the constant that feeds them.
+// Ops that move data without arithmetic: reshape, transpose, gather, slice; and the constant that feeds them.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@ namespace cnnzoo::ops {
 using ReshapeRule = Rule<OpKind::Reshape>;
 using TransposeRule = Rule<OpKind::Transpose>;
 using GatherRule = Rule<OpKind::Gather>;
+using SliceRule = Rule<OpKind::Slice>;
 using ConstantRule = Rule<OpKind::Constant>;
 
 Dims ReshapeRule::shape(const OpContext& ctx) {
@@ -67,6 +68,38 @@ Dims GatherRule::shape(const OpContext& ctx) {
 std::vector<ParamShape> GatherRule::params(const OpContext& ctx) { return no_params(ctx); }
 Cost GatherRule::cost(const OpContext&, const Dims&) { return {0, 0}; }
 
+Dims SliceRule::shape(const OpContext& ctx) {
+  expect_inputs(ctx, name, 1, 0);
+  const auto& a = std::get<Attr>(ctx.attrs);
+  const Dims& x = ctx.in[0];
+  if (a.starts.size() != x.size() || a.ends.size() != x.size() || a.steps.size() != x.size()) {
+    fail(ctx, name,
+         fmt::format("needs a start, end and step for each of the input's {} dimensions, has {}, {} and {}", x.size(),
+                     a.starts.size(), a.ends.size(), a.steps.size()));
+  }
+  Dims out;
+  for (std::size_t d = 0; d < x.size(); ++d) {
+    const int64_t start = a.starts[d];
+    const int64_t end = a.ends[d];
+    const int64_t step = a.steps[d];
+    // Bounds come clamped from the importer; anything else is a malformed graph. Ranges keep the arithmetic small.
+    const bool bounded = step > 0 ? (start >= 0 && start <= x[d] && end >= 0 && end <= x[d])
+                                  : (step < 0 && start >= -1 && start < x[d] && end >= -1 && end < x[d]);
+    if (!bounded) {
+      fail(ctx, name,
+           fmt::format("dimension {} of size {}: start {}, end {}, step {} are not a slice inside it", d, x[d], start,
+                       end, step));
+    }
+    const int64_t span = step > 0 ? end - start : start - end;
+    const int64_t stride = step > 0 ? step : -step;
+    out.push_back(span <= 0 ? 0 : (span - 1) / stride + 1);
+  }
+  if (numel(out) == 0) fail(ctx, name, fmt::format("takes no elements of {}", to_string(x)));
+  return out;
+}
+std::vector<ParamShape> SliceRule::params(const OpContext& ctx) { return no_params(ctx); }
+Cost SliceRule::cost(const OpContext&, const Dims&) { return {0, 0}; }
+
 Dims ConstantRule::shape(const OpContext& ctx) {
   expect_inputs(ctx, name, 0, 0);
   return std::get<Attr>(ctx.attrs).shape;
@@ -80,6 +113,7 @@ Cost ConstantRule::cost(const OpContext&, const Dims&) { return {0, 0}; }
 const OpTraits ReshapeRule::traits{.view_at_inference = true, .view_in_training = true, .mixes_batch = true};
 const OpTraits TransposeRule::traits{.mixes_batch = true};
 const OpTraits GatherRule::traits{.mixes_batch = true};
+const OpTraits SliceRule::traits{.mixes_batch = true};
 const OpTraits ConstantRule::traits{.mixes_batch = true};
 
 }  // namespace cnnzoo::ops

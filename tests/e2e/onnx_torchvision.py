@@ -1,15 +1,18 @@
 #!/usr/bin/python3
 """torchvision models exported by torch.onnx.export run in `cnnzoo run FILE.onnx` with PyTorch's outputs.
 
-Usage: onnx_torchvision.py CNNZOO_BINARY [CASE ...]
+Usage: onnx_torchvision.py CNNZOO_BINARY [CASE ...]   (CASE: a name of CASES, or "small" or "224" for a group)
 
 Each case exports a model with random weights (fixed seed) in eval mode, runs a fixed random input through
 PyTorch and through cnnzoo, and asserts that the largest difference is at most 1e-4 of the range of
 PyTorch's outputs. The cases cover the exporters' patterns: batch norm folded into convolutions (opset 13),
 batch norm kept (training=TrainingMode.PRESERVE is not eval; so export_params with do_constant_folding
 off), initializers listed as graph inputs (opset 9, keep_initializers_as_inputs), ceil-mode pooling,
-Clip (ReLU6), and x.view(x.size(0), -1), which exports as Shape, Gather, Unsqueeze, Concat and Reshape.
+Clip (ReLU6), and x.view(x.size(0), -1), which exports as Shape, Gather, Unsqueeze, Concat and Reshape. And a
+loop over torchvision's CNN families (FAMILIES), each exported at opsets 13 and 17: small inputs in the default
+suite, full size under the `long` label.
 """
+import copy
 import os
 import subprocess
 import sys
@@ -67,12 +70,43 @@ CASES = {
 }
 
 
-def randomize(model):
+# The exporters' patterns: what runs when no case is named.
+PATTERNS = list(CASES)
+
+# torchvision 0.14's CNN classifiers, one of each family (its transformers, ViT, Swin and MaxViT, are not CNNs), with
+# the input side each runs at. AlexNet and VGG need 224 (their adaptive pooling to 6x6 and 7x7 must be an identity
+# to export), Inception-v3 its 299.
+FAMILIES = {
+    "alexnet": 224, "vgg16_bn": 224, "resnet50": 224, "resnext50_32x4d": 224, "wide_resnet50_2": 224,
+    "densenet121": 224, "googlenet": 224, "inception_v3": 299, "squeezenet1_0": 224, "mobilenet_v2": 224,
+    "mobilenet_v3_large": 224, "mobilenet_v3_small": 224, "mnasnet1_0": 224, "shufflenet_v2_x1_0": 224,
+    "efficientnet_b0": 224, "efficientnet_v2_s": 224, "regnet_x_400mf": 224, "regnet_y_400mf": 224,
+    "convnext_tiny": 224,
+}
+# The families whose graphs need the ops beyond the zoo's own (HardSigmoid, HardSwish, ReduceMean, Transpose, Slice,
+# Split, Sub, Div, Pow, Sqrt, Erf, LayerNormalization): the default suite runs these small at both opsets.
+SMALL = {
+    "mobilenet_v3_small": 96, "mnasnet0_5": 96, "shufflenet_v2_x0_5": 96, "squeezenet1_1": 96, "efficientnet_b0": 96,
+    "regnet_y_400mf": 96, "convnext_tiny": 64, "inception_v3": 128, "efficientnet_v2_s": 64,
+}
+TORCHVISION_DEFAULTS = {"googlenet": {"aux_logits": False, "init_weights": False},
+                        "inception_v3": {"aux_logits": False, "init_weights": False}}
+for table, suffix in ((FAMILIES, "224"), (SMALL, "small")):
+    for family, side in table.items():
+        for opset in (13, 17):
+            CASES[f"{family}_{suffix}_opset{opset}"] = (
+                torchvision_model(family, **TORCHVISION_DEFAULTS.get(family, {})), (1, 3, side, side),
+                {"opset_version": opset})
+
+
+def randomize(model, weights=True):
     """Weights that keep activations of order one, and batch norm statistics far from the identity, so that
-    every model's outputs spread and folding batch norm is exercised."""
+    every model's outputs spread and folding batch norm is exercised. With weights=False the convolutions and
+    linear layers keep torchvision's own initialisation (the families' deep nets, EfficientNetV2's 40-odd blocks,
+    grow their activations to 1e9 under the Kaiming weights, where float32 itself loses the output)."""
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+            if weights and isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
                 torch.nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
                 if module.bias is not None:
                     module.bias.uniform_(-0.1, 0.1)
@@ -92,10 +126,17 @@ def op_types(path):
 def run_case(binary, name, folder):
     make, shape, export_args = CASES[name]
     torch.manual_seed(0)
-    model = randomize(make()).eval()
+    family = "_opset" in name
+    model = randomize(make(), weights=not family).eval()
     x = torch.from_numpy(np.random.default_rng(1).standard_normal(shape, dtype=np.float32))
     with torch.no_grad():
         want = model(x).numpy()
+        if family:
+            # The comparison means something only where float32 keeps the output: PyTorch's own float32 and
+            # float64 must agree far inside the tolerance.
+            exact = copy.deepcopy(model).double()(x.double()).numpy()
+            drift = float(np.abs(want - exact).max() / (exact.max() - exact.min()))
+            assert drift <= 1e-5, f"{name}: ill-conditioned case, PyTorch float32 is {drift:.3g} of the range off float64"
     path = os.path.join(folder, name + ".onnx")
     torch.onnx.export(model, x, path, input_names=["image"], output_names=["logits"], **export_args)
     np.save(os.path.join(folder, "x.npy"), x.numpy())
@@ -113,7 +154,10 @@ def run_case(binary, name, folder):
 
 def main():
     binary = sys.argv[1]
-    names = sys.argv[2:] or list(CASES)
+    names = sys.argv[2:] or PATTERNS
+    # Groups of cases by pattern: "small" (the default suite's families), "224" (every family at full size).
+    groups = {"small": [n for n in CASES if "_small_opset" in n], "224": [n for n in CASES if "_224_opset" in n]}
+    names = [case for name in names for case in groups.get(name, [name])]
     failed = []
     with tempfile.TemporaryDirectory() as folder:
         for name in names:

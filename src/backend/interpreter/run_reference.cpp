@@ -136,14 +136,10 @@ class Interpreter {
     ref::add_forward(std::span<const std::span<const float>>(xs), y.f32());
   }
 
-  static_assert(ops::family_size(OpFamily::TensorOp) == 5, "tensor_op() tells apart 5 tensor ops");
   void tensor_op(const Node& n, Tensor& y) {
-    if (n.op == OpKind::Mul) return ref::broadcast_binary_forward(ref::BinaryOp::Mul, in(x(n, 0)), in(x(n, 1)), out(y));
-    if (n.op == OpKind::Clip) return ref::clip_forward(std::get<attr::Clip>(n.attrs), x(n).f32(), y.f32());
-    if (n.op == OpKind::MatMul) return ref::matmul_forward(in(x(n, 0)), in(x(n, 1)), out(y));
-    if (n.op == OpKind::Transpose) return ref::transpose_forward(std::get<attr::Transpose>(n.attrs), in(x(n)), out(y));
-    if (n.op == OpKind::Gather) return ref::gather_forward(std::get<attr::Gather>(n.attrs), in(x(n)), out(y));
-    throw Error(fmt::format("{}: op {} has no reference kernel", n.name, op_name(n.op)));
+    std::vector<In<float>> xs;
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) xs.push_back(in(x(n, i)));
+    ref::tensor_op_forward(n.op, n.attrs, std::span<const In<float>>(xs), out(y));
   }
 
   const Graph& g_;

@@ -6,7 +6,6 @@
 #include "backend/onednn/compiler.h"
 #include "backend/onednn/plain_fallback.h"
 #include "cnnzoo/error.h"
-#include "ops/family_table.h"
 
 namespace cnnzoo::onednn {
 
@@ -14,36 +13,17 @@ namespace {
 
 using Kernel = std::function<void(std::span<const ref::In<float>>, ref::Out<float>)>;
 
-// The tensor ops, and a broadcast add.
-static_assert(ops::family_size(OpFamily::TensorOp) == 5, "reference_kernel() tells apart 5 tensor ops");
+// A broadcast add (the Add family's plain fallback), or a tensor op's reference kernel.
 Kernel reference_kernel(const Node& n) {
   if (n.op == OpKind::Add) {
     return [](std::span<const ref::In<float>> xs, ref::Out<float> y) { ref::broadcast_sum_forward(xs, y); };
   }
-  if (n.op == OpKind::Mul) {
-    return [](std::span<const ref::In<float>> xs, ref::Out<float> y) {
-      ref::broadcast_binary_forward(ref::BinaryOp::Mul, xs[0], xs[1], y);
-    };
+  if (op_family(n.op) != OpFamily::TensorOp) {
+    throw Error(fmt::format("{}: op {} has no plain kernel", n.name, op_name(n.op)));
   }
-  if (n.op == OpKind::Clip) {
-    return [a = std::get<attr::Clip>(n.attrs)](std::span<const ref::In<float>> xs, ref::Out<float> y) {
-      ref::clip_forward(a, xs[0].data, y.data);
-    };
-  }
-  if (n.op == OpKind::MatMul) {
-    return [](std::span<const ref::In<float>> xs, ref::Out<float> y) { ref::matmul_forward(xs[0], xs[1], y); };
-  }
-  if (n.op == OpKind::Transpose) {
-    return [a = std::get<attr::Transpose>(n.attrs)](std::span<const ref::In<float>> xs, ref::Out<float> y) {
-      ref::transpose_forward(a, xs[0], y);
-    };
-  }
-  if (n.op == OpKind::Gather) {
-    return [a = std::get<attr::Gather>(n.attrs)](std::span<const ref::In<float>> xs, ref::Out<float> y) {
-      ref::gather_forward(a, xs[0], y);
-    };
-  }
-  throw Error(fmt::format("{}: op {} has no plain kernel", n.name, op_name(n.op)));
+  return [op = n.op, a = n.attrs](std::span<const ref::In<float>> xs, ref::Out<float> y) {
+    ref::tensor_op_forward(op, a, xs, y);
+  };
 }
 
 }  // namespace
