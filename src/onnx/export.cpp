@@ -417,8 +417,9 @@ void Exporter::export_slice(const Node& node) {
         int64s(node, "axes", axes, count), int64s(node, "steps", a.steps, count)});
 }
 
-// Opset 13 has no LayerNormalization (opset 17 does): it is written as torch.onnx writes it there, the mean and
-// the variance by ReduceMean, then (x - mean) / sqrt(variance + epsilon) * scale + bias.
+// Opset 13 has no LayerNormalization (opset 17 does): it is written much as torch.onnx writes it there, the mean
+// and the variance by ReduceMean, then (x - mean) / sqrt(variance + epsilon) * scale + bias; the square is a Mul
+// (torch.onnx writes Pow by 2), which every runtime computes exactly.
 void Exporter::export_layer_norm(const Node& node) {
   const auto& a = std::get<attr::LayerNorm>(node.attrs);
   const auto rank = static_cast<int64_t>(input_shape(node).size());

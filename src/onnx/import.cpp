@@ -153,10 +153,15 @@ void Importer::accept_attrs(const std::set<std::string>& known) const {
   }
 }
 
+bool Importer::output_read(std::size_t i) const {
+  const int k = static_cast<int>(i);
+  return k < node_->output_size() && !node_->output(k).empty() && read_names_.contains(node_->output(k));
+}
+
 void Importer::expect_outputs(std::size_t count, const std::string& what) const {
   for (int i = static_cast<int>(count); i < node_->output_size(); ++i) {
     // Older exporters (Caffe2's) declare a Dropout's mask that nothing reads: a name without readers is no output.
-    if (!node_->output(i).empty() && read_names_.contains(node_->output(i))) {
+    if (output_read(static_cast<std::size_t>(i))) {
       fail(fmt::format("output {} ({}) is not supported, and '{}' is read", i + 1, what, node_->output(i)));
     }
   }

@@ -119,14 +119,31 @@ void convert_split(Importer& im) {
   }
 }
 
-// Expand of a constant (shape arithmetic): numpy broadcasting to the shape input. Expanding data at run time is
-// not supported.
+// Expand: numpy broadcasting of the input to the shape input. A constant (shape arithmetic) is expanded now; data
+// is multiplied by ones shaped as the dimensions it gains, which broadcasts it exactly (x * 1 is x, -0 and NaN too).
 void convert_expand(Importer& im) {
   im.accept_attrs({});
   const std::vector<int64_t> shape = int_values(im, 1);
-  if (!im.is_constant(0)) im.fail("expands data known only at run time, which is not supported (a constant is)");
+  for (int64_t d : shape) {
+    if (d < 1 || d > kMaxDim) {
+      im.fail(fmt::format("shape ({}) has a dimension outside 1..{}", fmt::join(shape, ", "), kMaxDim));
+    }
+  }
   const std::optional<Dims> out = broadcast(im.shape(0), shape);
   if (!out) im.fail(fmt::format("cannot expand {} to ({})", to_string(im.shape(0)), fmt::join(shape, ", ")));
+  if (!im.is_constant(0)) {
+    const Dims& x = im.shape(0);
+    Dims ones_shape(out->size(), 1);
+    const std::size_t lead = out->size() - x.size();
+    for (std::size_t d = 0; d < out->size(); ++d) {
+      if (d < lead || x[d - lead] == 1) ones_shape[d] = (*out)[d];
+    }
+    im.check_fold(ones_shape, sizeof(double));
+    const ValueId ones = im.constant_value(
+        from_doubles(std::vector<double>(static_cast<std::size_t>(numel(ones_shape)), 1.0), ones_shape, DType::F32),
+        "ones");
+    return im.set_output(im.add(OpKind::Mul, attr::None{}, {im.value(0), ones}));
+  }
   im.check_fold(*out, sizeof(double));
   const Tensor& x = im.constant(0);
   const std::vector<double> zeros(static_cast<std::size_t>(numel(Dims(shape.begin(), shape.end()))), 0.0);
@@ -141,10 +158,12 @@ void convert_expand(Importer& im) {
 bool is_float_type(int64_t to) { return to == 1 || to == 10 || to == 11 || to == 16; }
 bool is_integer_type(int64_t to) { return (to >= 2 && to <= 7) || to == 9 || to == 12 || to == 13; }
 
-// Cast of a constant to a float or integer type; of data, to a float type only (an identity: data is float32).
+// Cast of a constant to float, double or an integer type; of data, to float or double (an identity: data is float32,
+// and double holds every float exactly). The 16-bit floats would round, which cnnzoo does not model.
 void convert_cast(Importer& im) {
   im.accept_attrs({"to", "saturate"});
   const int64_t to = im.int_attr("to", 0);
+  if (to == 10 || to == 16) im.fail("casts to a 16-bit float type (float16, bfloat16); cnnzoo runs float32");
   if (!is_float_type(to) && !is_integer_type(to))
     im.fail(fmt::format("casts to data type {}, which is not supported", to));
   if (im.is_constant(0)) {

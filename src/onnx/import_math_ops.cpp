@@ -120,17 +120,36 @@ void convert_reduce(Importer& im, OpKind op) {
   im.set_output(im.add(op, std::move(a), {im.value(0)}));
 }
 
-// LayerNormalization (opset 17): X, Scale and an optional B; its optional Mean and InvStdDev outputs are for
-// training.
+// LayerNormalization's optional outputs, the Mean and InvStdDev of each sample (shaped as X with the normalised
+// axes 1), where something reads them: built of reductions and arithmetic, in float32 as stash_type 1 says.
+void layer_norm_statistics(Importer& im, const attr::LayerNorm& a, ValueId x) {
+  attr::Reduce over{.axes = {}, .keepdims = true};
+  for (auto d = a.axis; d < static_cast<int64_t>(im.shape(0).size()); ++d) over.axes.push_back(d);
+  const auto scalar = [&im](double v, const std::string& suffix) {
+    return im.constant_value(from_doubles({v}, Dims{}, DType::F32), suffix);
+  };
+  const ValueId mean = im.add(OpKind::ReduceMean, over, {x}, "mean");
+  const ValueId centred = im.add(OpKind::Sub, attr::None{}, {x, mean}, "centred");
+  const ValueId square = im.add(OpKind::Mul, attr::None{}, {centred, centred}, "square");
+  const ValueId variance = im.add(OpKind::ReduceMean, over, {square}, "variance");
+  const ValueId shifted = im.add(OpKind::Add, attr::None{}, {variance, scalar(a.epsilon, "epsilon")}, "shifted");
+  const ValueId deviation = im.add(OpKind::Sqrt, attr::None{}, {shifted}, "deviation");
+  if (im.output_read(1)) im.set_output(mean, 1);
+  if (im.output_read(2)) {
+    im.set_output(im.add(OpKind::Div, attr::None{}, {scalar(1.0, "one"), deviation}, "inv_std_dev"), 2);
+  }
+}
+
+// LayerNormalization (opset 17): X, Scale and an optional B.
 void convert_layer_norm(Importer& im) {
   im.accept_attrs({"axis", "epsilon", "stash_type"});
   if (im.int_attr("stash_type", 1) != 1) im.fail("stash_type must be 1 (float32 statistics)");
-  im.expect_outputs(1, "the mean and inverse standard deviation of training");
   if (im.input_count() < 2) im.fail(fmt::format("expects 2 or 3 inputs (X, Scale, B), got {}", im.input_count()));
   const attr::LayerNorm a{.axis = normalize_axis(im, im.int_attr("axis", -1), im.shape(0).size()),
                           .epsilon = im.float_attr("epsilon", 1e-5)};
   std::vector<ValueId> inputs;
   for (std::size_t i = 0; i < im.input_count(); ++i) inputs.push_back(float_value(im, i));
+  if (im.output_read(1) || im.output_read(2)) layer_norm_statistics(im, a, inputs[0]);
   im.set_output(im.add(OpKind::LayerNorm, a, std::move(inputs)));
 }
 

@@ -77,6 +77,8 @@ class Importer {
   /// Fails when an output of the node after the first `count` (a mask, indices) is read by a node or is a graph
   /// output; one declared but never read is left alone.
   void expect_outputs(std::size_t count, const std::string& what) const;
+  /// Whether output `i` of the node exists and is read by a node or is a graph output.
+  bool output_read(std::size_t i) const;
   /// Before a constant of `shape` is folded (computed at import) in elements of `element_bytes`: fails,
   /// naming the size, the budget and DecodeBudgets::folded_bytes (an OptionError), when it would take more than
   /// OnnxImportOptions::budgets.folded_bytes (or its size overflows 64 bits). A few bytes of ONNX can

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/engine.h"
@@ -123,6 +124,70 @@ TEST(RoundTrip, ScalesAndCountedPaddingComeBackAsTheirOps) {
   EXPECT_TRUE(a.count_include_pad);
   EXPECT_EQ(a.pad, Hw(1));
   EXPECT_EQ(a.effective_pad_end(), Hw(1));
+}
+
+// The ops of imported graphs (issue 18) exported and imported again run to the same outputs. Layer norm leaves as its
+// opset-13 decomposition, so it comes back as nine nodes of the same value.
+TEST(RoundTrip, ImportedGraphOpsSurvive) {
+  Graph g("imported_ops");
+  const ValueId x = g.add_input("input", {2, 3, 4, 5});
+  const ValueId c = g.add_node("c", OpKind::Constant, attr::Constant{.shape = {5}}, {});
+  const ValueId sub = g.add_node("sub", OpKind::Sub, attr::None{}, {x, c});
+  const ValueId div =
+      g.add_node("div", OpKind::Div, attr::None{}, {sub, g.add_node("exp", OpKind::Exp, attr::None{}, {c})});
+  const ValueId pow =
+      g.add_node("pow", OpKind::Pow, attr::None{}, {g.add_node("e", OpKind::Exp, attr::None{}, {div}), c});
+  const ValueId mn =
+      g.add_node("min", OpKind::Min, attr::None{}, {pow, g.add_node("abs", OpKind::Abs, attr::None{}, {x})});
+  const ValueId mx =
+      g.add_node("max", OpKind::Max, attr::None{}, {mn, g.add_node("neg", OpKind::Neg, attr::None{}, {x})});
+  const ValueId sq =
+      g.add_node("sqrt", OpKind::Sqrt, attr::None{}, {g.add_node("a2", OpKind::Abs, attr::None{}, {mx})});
+  const ValueId erf = g.add_node("erf", OpKind::Erf, attr::None{}, {sq});
+  const ValueId tanh = g.add_node("tanh", OpKind::Tanh, attr::None{}, {x});
+  const ValueId hsig = g.add_node("hsig", OpKind::HardSigmoid, attr::HardSigmoid{1.0 / 6, 0.5}, {tanh});
+  const ValueId hsw =
+      g.add_node("hswish", OpKind::HardSwish, attr::None{}, {g.add_node("m", OpKind::Mul, attr::None{}, {erf, hsig})});
+  const ValueId sl =
+      g.add_node("slice", OpKind::Slice, attr::Slice{{0, 2, 0, 4}, {2, -1, 4, -1}, {1, -1, 2, -2}}, {hsw});
+  const ValueId scale = g.add_node("scale", OpKind::Constant, attr::Constant{.shape = {2, 3}}, {});
+  const ValueId bias = g.add_node("bias", OpKind::Constant, attr::Constant{.shape = {2, 3}}, {});
+  const ValueId ln = g.add_node("ln", OpKind::LayerNorm, attr::LayerNorm{2, 1e-5}, {sl, scale, bias});
+  g.add_output(g.add_node("rmean", OpKind::ReduceMean, attr::Reduce{{1}, true}, {ln}));
+  g.add_output(g.add_node("rsum", OpKind::ReduceSum, attr::Reduce{{2, 3}, false}, {ln}));
+  g.add_output(g.add_node("rmax", OpKind::ReduceMax, attr::Reduce{{0}, false}, {x}));
+  g.add_output(g.add_node("rmin", OpKind::ReduceMin, attr::Reduce{{}, true}, {x}));
+  g.add_output(ln);
+  Parameters parameters;
+  for (const char* constant : {"c", "scale", "bias"}) {
+    const std::string key = std::string(constant) + ".value";
+    parameters.emplace(key, test_uniform(key, g.shape(g.node(*g.find_node(constant)).output), 5, -1, 1));
+  }
+  const OnnxModel back = import_onnx_bytes(export_onnx_bytes(g, parameters), "imported_ops.onnx");
+  const Tensor input = test_uniform("input", g.shape(x), 3, -2, 2);
+  const std::vector<Tensor> want = InferenceEngine(g, parameters).run(input);
+  const std::vector<Tensor> got = InferenceEngine(back.graph, back.parameters).run(input);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(got[i].shape(), want[i].shape()) << i;
+    for (std::size_t k = 0; k < want[i].f32().size(); ++k) {
+      ASSERT_TRUE(std::isfinite(want[i].f32()[k])) << i << " " << k;
+      ASSERT_NEAR(got[i].f32()[k], want[i].f32()[k], 1e-5 * (1 + std::abs(want[i].f32()[k])))
+          << "output " << i << " element " << k;
+    }
+  }
+  // Layer norm comes back as its decomposition, ending in the Add of its bias under its own name.
+  for (const Node& n : back.graph.nodes()) EXPECT_NE(n.op, OpKind::LayerNorm) << n.name;
+  const auto ln_back = back.graph.find_node("ln");
+  ASSERT_TRUE(ln_back.has_value());
+  EXPECT_EQ(back.graph.node(*ln_back).op, OpKind::Add);
+  // The other ops come back one to one, under their names.
+  for (const Node& n : g.nodes()) {
+    if (n.op == OpKind::Constant || n.op == OpKind::LayerNorm || n.name == "exp") continue;  // exp(c) is folded
+    const auto same = back.graph.find_node(n.name);
+    ASSERT_TRUE(same.has_value()) << n.name;
+    EXPECT_EQ(back.graph.node(*same).op, n.op) << n.name;
+  }
 }
 
 }  // namespace

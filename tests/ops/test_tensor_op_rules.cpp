@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "cnnzoo/analysis.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/graph.h"
@@ -75,6 +77,63 @@ TEST(TensorOpRules, ClipAndConstant) {
   EXPECT_EQ(g.node(0).params[0].name, "c.value");
   EXPECT_EQ(g.node(0).params[0].kind, ParamKind::Buffer);
   EXPECT_EQ(g.shape(0), (Dims{2, 3}));
+}
+
+TEST(TensorOpRules, ArithmeticOfImportedGraphsCountsOnePerOutput) {
+  // The binary ops broadcast as Add does and count one operation per output element.
+  for (OpKind op : {OpKind::Sub, OpKind::Div, OpKind::Pow, OpKind::Min, OpKind::Max}) {
+    const OneNode t = one(op, attr::None{}, {{2, 1, 4}, {3, 1}});
+    EXPECT_EQ(t.shape(), (Dims{2, 3, 4})) << op_name(op);
+    EXPECT_EQ(t.cost().flops, 24) << op_name(op);
+    EXPECT_EQ(t.cost().macs, 0) << op_name(op);
+  }
+  EXPECT_EQ(error_of(OpKind::Div, attr::None{}, {{2, 3}, {4}}), "n: div cannot broadcast 2x3 with 4 (input 1)");
+  for (OpKind op : {OpKind::Sqrt, OpKind::Exp, OpKind::Erf, OpKind::Tanh, OpKind::Abs, OpKind::Neg}) {
+    EXPECT_EQ(one(op, attr::None{}, {{2, 5}}).cost().flops, 10) << op_name(op);
+  }
+  // hardsigmoid: a multiplication, an addition and two comparisons; hardswish one multiplication more.
+  EXPECT_EQ(one(OpKind::HardSigmoid, attr::HardSigmoid{}, {{2, 5}}).cost().flops, 40);
+  EXPECT_EQ(one(OpKind::HardSwish, attr::None{}, {{2, 5}}).cost().flops, 50);
+  EXPECT_EQ(error_of(OpKind::HardSigmoid, attr::HardSigmoid{std::nan(""), 0.5}, {{2}}),
+            "n: hardsigmoid needs a finite alpha and beta, got nan and 0.5");
+}
+
+TEST(TensorOpRules, ReductionsKeepOrDropTheirAxes) {
+  const OneNode mean = one(OpKind::ReduceMean, attr::Reduce{{2, 3}, true}, {{2, 8, 5, 5}});
+  EXPECT_EQ(mean.shape(), (Dims{2, 8, 1, 1}));
+  // 400 additions and 16 divisions.
+  EXPECT_EQ(mean.cost().flops, 416);
+  const OneNode sum = one(OpKind::ReduceSum, attr::Reduce{{1}, false}, {{2, 8, 5, 5}});
+  EXPECT_EQ(sum.shape(), (Dims{2, 5, 5}));
+  EXPECT_EQ(sum.cost().flops, 400);
+  EXPECT_EQ(one(OpKind::ReduceMax, attr::Reduce{{}, false}, {{2, 3}}).shape(), Dims{});
+  EXPECT_EQ(error_of(OpKind::ReduceMin, attr::Reduce{{1, 1}, true}, {{2, 3}}),
+            "n: reduce_min axes (1, 1) must ascend without repeats inside the input's 2 dimensions");
+  EXPECT_EQ(error_of(OpKind::ReduceMin, attr::Reduce{{2}, true}, {{2, 3}}),
+            "n: reduce_min axes (2) must ascend without repeats inside the input's 2 dimensions");
+}
+
+TEST(TensorOpRules, SliceCountsItsStrides) {
+  // 10 elements from 1 by 3: 1, 4, 7; backwards from 9 to before 0 by 4: 9, 5, 1.
+  EXPECT_EQ(one(OpKind::Slice, attr::Slice{{1, 9}, {10, -1}, {3, -4}}, {{10, 10}}).shape(), (Dims{3, 3}));
+  EXPECT_EQ(one(OpKind::Slice, attr::Slice{{0}, {10}, {1}}, {{10}}).cost().flops, 0);
+  EXPECT_EQ(error_of(OpKind::Slice, attr::Slice{{0}, {11}, {1}}, {{10}}),
+            "n: slice dimension 0 of size 10: start 0, end 11, step 1 are not a slice inside it");
+  EXPECT_EQ(error_of(OpKind::Slice, attr::Slice{{5}, {5}, {1}}, {{10}}), "n: slice takes no elements of 10");
+  EXPECT_EQ(error_of(OpKind::Slice, attr::Slice{{0}, {10}, {1}}, {{10, 2}}),
+            "n: slice needs a start, end and step for each of the input's 2 dimensions, has 1, 1 and 1");
+}
+
+TEST(TensorOpRules, LayerNormChecksScaleAndBias) {
+  // 7 operations per element with a bias, 6 without.
+  EXPECT_EQ(one(OpKind::LayerNorm, attr::LayerNorm{2, 1e-6}, {{2, 3, 4}, {4}, {4}}).cost().flops, 168);
+  EXPECT_EQ(one(OpKind::LayerNorm, attr::LayerNorm{1, 1e-6}, {{2, 3, 4}, {3, 4}}).cost().flops, 144);
+  EXPECT_EQ(error_of(OpKind::LayerNorm, attr::LayerNorm{1, 1e-6}, {{2, 3, 4}, {4}}),
+            "n: layer_norm expects its scale shaped 3x4, the input's dimensions from axis 1; got 4");
+  EXPECT_EQ(error_of(OpKind::LayerNorm, attr::LayerNorm{3, 1e-6}, {{2, 3, 4}, {4}}),
+            "n: layer_norm axis 3 is outside the input's 3 dimensions");
+  EXPECT_EQ(error_of(OpKind::LayerNorm, attr::LayerNorm{2, 0}, {{2, 3, 4}, {4}}),
+            "n: layer_norm needs a finite epsilon > 0, got 0");
 }
 
 TEST(TensorOpRules, OnlyTheZoosOpsTrain) {
