@@ -88,6 +88,7 @@ enum class OpFamily : uint8_t {
   X(ReduceMin, "reduce_min", attr::Reduce, TensorOp)                                                             \
   X(Slice, "slice", attr::Slice, TensorOp)              /* a strided box of the input */                         \
   X(LayerNorm, "layer_norm", attr::LayerNorm, TensorOp) /* normalised over the last axes; scale, bias inputs */  \
+  X(Pad, "pad", attr::Pad, TensorOp)                    /* borders of a constant, mirrored or edge values */     \
   X(Constant, "constant", attr::Constant, Constant)     /* a fixed tensor, parameter "value" */
 
 enum class OpKind : uint8_t {
@@ -261,6 +262,17 @@ struct LayerNorm {
   double epsilon = 1e-5;
 };
 
+/// ONNX's Pad on every dimension: `begin[d]` elements before dimension d and `end[d]` after (negative: that many
+/// removed), filled with `value` (constant), the mirror image without the edge (reflect, numpy's "reflect") or
+/// copies of the edge (edge).
+struct Pad {
+  enum class Mode : uint8_t { Constant, Reflect, Edge };
+  std::vector<int64_t> begin;
+  std::vector<int64_t> end;
+  Mode mode = Mode::Constant;
+  double value = 0.0;
+};
+
 struct Constant {
   Dims shape;
 };
@@ -271,6 +283,6 @@ using Attrs =
     std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn, attr::Elu,
                  attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad,
                  attr::ChannelAffine, attr::Softmax, attr::Clip, attr::Reshape, attr::Transpose, attr::Gather,
-                 attr::HardSigmoid, attr::Reduce, attr::Slice, attr::LayerNorm, attr::Constant>;
+                 attr::HardSigmoid, attr::Reduce, attr::Slice, attr::LayerNorm, attr::Pad, attr::Constant>;
 
 }  // namespace cnnzoo

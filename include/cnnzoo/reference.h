@@ -222,6 +222,9 @@ void gather_forward(const attr::Gather& a, In<T> x, Out<T> y);
 /// The strided box of x that `a` names.
 template <typename T>
 void slice_forward(const attr::Slice& a, In<T> x, Out<T> y);
+/// x padded as `a` says (pad.cpp): constant, reflect or edge borders; negative amounts crop.
+template <typename T>
+void pad_forward(const attr::Pad& a, In<T> x, Out<T> y);
 /// y = f(x) elementwise for the functions of one input (math_ops.cpp): sqrt, exp, erf, tanh, abs, neg,
 /// hardsigmoid, hardswish.
 template <typename T>

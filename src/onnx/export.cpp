@@ -58,6 +58,7 @@ class Exporter {
   void export_reduce(const Node& node);
   void export_slice(const Node& node);
   void export_layer_norm(const Node& node);
+  void export_pad(const Node& node);
 
   const std::string& name(ValueId v) const { return names_.at(static_cast<std::size_t>(v)); }
   const std::string& input(const Node& node, std::size_t i = 0) const { return name(node.inputs.at(i)); }
@@ -380,6 +381,8 @@ void Exporter::export_tensor_op(const Node& node) {
     export_slice(node);
   } else if (node.op == OpKind::LayerNorm) {
     export_layer_norm(node);
+  } else if (node.op == OpKind::Pad) {
+    export_pad(node);
   } else {
     refuse(node, fmt::format("op {} has no ONNX mapping", op_name(node.op)));
   }
@@ -415,6 +418,18 @@ void Exporter::export_slice(const Node& node) {
   emit(node, "Slice",
        {input(node), int64s(node, "starts", a.starts, count), int64s(node, "ends", ends, count),
         int64s(node, "axes", axes, count), int64s(node, "steps", a.steps, count)});
+}
+
+// Pad (opset 13): pads an int64 input (every begin, then every end), the mode, and the value an input.
+void Exporter::export_pad(const Node& node) {
+  static const std::map<attr::Pad::Mode, std::string> kModes{
+      {attr::Pad::Mode::Constant, "constant"}, {attr::Pad::Mode::Reflect, "reflect"}, {attr::Pad::Mode::Edge, "edge"}};
+  const auto& a = std::get<attr::Pad>(node.attrs);
+  std::vector<int64_t> pads = a.begin;
+  pads.insert(pads.end(), a.end.begin(), a.end.end());
+  std::vector<std::string> in{input(node), int64s(node, "pads", pads, {static_cast<int64_t>(pads.size())})};
+  if (a.mode == attr::Pad::Mode::Constant && a.value != 0.0) in.push_back(float_scalar(node, "value", a.value));
+  add_attribute(emit(node, "Pad", in), "mode", kModes.at(a.mode));
 }
 
 // Opset 13 has no LayerNormalization (opset 17 does): it is written much as torch.onnx writes it there, the mean

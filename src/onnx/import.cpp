@@ -77,12 +77,7 @@ const Tensor& Importer::constant(std::size_t i) const {
 ValueId Importer::value(std::size_t i) {
   const std::string& name = input_name(i);
   Symbol& s = symbol(name);
-  if (s.zero_pad) {
-    fail(
-        fmt::format("input {} ('{}') is spatially zero-padded by a Pad, which cnnzoo runs only before an "
-                    "AveragePool (as its counted padding)",
-                    i + 1, name));
-  }
+  if (s.zero_pad) return add_pending_pad(s);
   if (s.channel_scale) return add_pending_scale(s);
   if (!s.value) {
     if (s.constant->dtype() != DType::F32) {
@@ -106,6 +101,14 @@ std::pair<ValueId, attr::ChannelAffine> Importer::value_and_channel_scale(std::s
   return {*s.value, *s.channel_scale};
 }
 
+ValueId Importer::add_pending_pad(Symbol& s) {
+  const auto& p = *s.zero_pad;
+  const attr::Pad a{.begin = {0, 0, p[0], p[1]}, .end = {0, 0, p[2], p[3]}, .mode = attr::Pad::Mode::Constant};
+  s.value = model_.graph.add_node(s.pad_node, OpKind::Pad, a, {*s.value});
+  s.zero_pad.reset();
+  return *s.value;
+}
+
 ValueId Importer::add_pending_scale(Symbol& s) {
   s.value = model_.graph.add_node(s.scale_node, OpKind::ChannelAffine, *s.channel_scale, {*s.value});
   s.channel_scale.reset();
@@ -114,6 +117,7 @@ ValueId Importer::add_pending_scale(Symbol& s) {
 
 const Dims& Importer::shape(std::size_t i) const {
   const Symbol& s = symbol(input_name(i));
+  if (s.zero_pad) return s.padded_shape;
   return s.value ? model_.graph.shape(*s.value) : s.constant->shape();
 }
 
@@ -233,7 +237,14 @@ void Importer::set_output(ValueId v, std::size_t i) {
 }
 
 void Importer::set_zero_padded_output(ValueId v, const std::array<int64_t, 4>& pads) {
-  symbols_[node_->output(0)] = Symbol{v, std::nullopt, pads};
+  Dims padded = model_.graph.shape(v);
+  padded[2] += pads[0] + pads[2];  // the Pad's converter checked a rank of 4 and the pads' range
+  padded[3] += pads[1] + pads[3];
+  symbols_[node_->output(0)] = Symbol{.value = v,
+                                      .constant = std::nullopt,
+                                      .zero_pad = pads,
+                                      .pad_node = unique_name(node_name_),
+                                      .padded_shape = std::move(padded)};
 }
 
 void Importer::set_channel_scaled_output(ValueId v, std::vector<double> scale) {
@@ -333,12 +344,7 @@ void Importer::add_graph_outputs(const onnx::GraphProto& g) {
       throw Error(fmt::format("{}: output '{}' is not produced by any node", source_, out.name()));
     model_.output_names.push_back(out.name());
     Symbol& s = it->second;
-    if (s.zero_pad) {
-      throw Error(
-          fmt::format("{}: output '{}' is spatially zero-padded by a Pad, which cnnzoo runs only before an "
-                      "AveragePool",
-                      source_, out.name()));
-    }
+    if (s.zero_pad) add_pending_pad(s);
     if (!s.value) {
       model_.constant_outputs[out.name()] = *s.constant;
       continue;

@@ -79,7 +79,12 @@ ValueId back_to_rank(Importer& im, ValueId y, std::size_t rank) {
 
 void convert_conv(Importer& im) {
   im.accept_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
-  const ValueId x = im.value(0);
+  // Zero padding of height and width by a Pad before it (TensorFlow's converters write one) becomes its own, which
+  // oneDNN runs; not under SAME auto_pad, whose padding depends on the padded size.
+  const std::string auto_pad = im.string_attr("auto_pad", "NOTSET");
+  const auto [x, zero_pad] = auto_pad == "NOTSET" || auto_pad == "VALID"
+                                 ? im.value_and_zero_pad(0)
+                                 : std::pair(im.value(0), std::optional<std::array<int64_t, 4>>{});
   const std::size_t rank = im.shape(0).size();
   if (rank != 3 && rank != 4) {
     im.fail(fmt::format("expects a 1-D or 2-D (rank 3 or 4) input, got shape {}", to_string(im.shape(0))));
@@ -98,7 +103,11 @@ void convert_conv(Importer& im) {
   }
   const Hw stride = im.attr("strides") ? spatial(im, im.ints_attr("strides"), axes, 1, "strides") : Hw(1);
   const ValueId x4 = as_2d(im, x);
-  const Window win = window_attrs(im, axes, im.graph().shape(x4), kernel, stride);
+  Window win = window_attrs(im, axes, im.graph().shape(x4), kernel, stride);
+  if (zero_pad) {
+    win.pad_begin = Hw(win.pad_begin.h + (*zero_pad)[0], win.pad_begin.w + (*zero_pad)[1]);
+    win.pad_end = Hw(win.pad_end.h + (*zero_pad)[2], win.pad_end.w + (*zero_pad)[3]);
+  }
   const int64_t groups = im.int_attr("group", 1);
   std::map<std::string, Tensor> params{{"weight", std::move(w)}};
   if (im.has_input(2)) params["bias"] = im.constant(2);

@@ -21,9 +21,12 @@ namespace cnnzoo::onnx_import {
 struct Symbol {
   std::optional<ValueId> value;
   std::optional<Tensor> constant;
-  /// Spatial zero padding (top, left, bottom, right) that a Pad put on `value` and that only an AveragePool may
-  /// take over (as padding it counts); every other reader of the name is refused (Importer::value).
+  /// Spatial zero padding (top, left, bottom, right) that a Pad put on `value`, not yet a node: a Conv or an
+  /// AveragePool takes it over as its own padding (the pool's counted in its average); any other reader makes it
+  /// a pad node of its own, named `pad_node` (Importer::value).
   std::optional<std::array<int64_t, 4>> zero_pad{};
+  std::string pad_node{};
+  Dims padded_shape{};  ///< the shape of `value` padded by `zero_pad`: the name's shape while the pad is pending
   /// A per-channel scale that a Mul put on `value`, not yet a node: an Add of one float per channel takes it over as
   /// one channel_affine map (how cnnzoo exports one); any other reader makes it a channel_affine node of its own,
   /// named `scale_node`.
@@ -110,6 +113,7 @@ class Importer {
   std::string unique_name(std::string base);
   /// The channel_affine node of a pending per-channel scale, added now; `s` then holds its output.
   ValueId add_pending_scale(Symbol& s);
+  ValueId add_pending_pad(Symbol& s);
   void refuse_quantized(const onnx::GraphProto& g) const;
   void add_graph_inputs(const onnx::GraphProto& g);
   void convert(const onnx::NodeProto& n);

@@ -14,6 +14,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/reference.h"
 #include "onnx/import_constants.h"
+#include "ops/rules.h"
 
 namespace cnnzoo::onnx_import {
 namespace {
@@ -343,32 +344,60 @@ void convert_dropout(Importer& im) {
   pass_through(im);
 }
 
-// Pad, as exporters write it before a pooling: zero padding only, of nothing (an identity), of channels (the IR's
-// channel padding), or of height and width before an AveragePool that counts it (what cnnzoo's exporter writes
-// for count_include_pad=1, and torch.onnx at old opsets).
+// ONNX's Pad modes by name.
+attr::Pad::Mode pad_mode(const Importer& im) {
+  const std::string mode = im.string_attr("mode", "constant");
+  if (mode == "constant") return attr::Pad::Mode::Constant;
+  if (mode == "reflect") return attr::Pad::Mode::Reflect;
+  if (mode == "edge") return attr::Pad::Mode::Edge;
+  im.fail(fmt::format("mode '{}' is not supported (constant, reflect and edge are)", mode));
+}
+
+// Pad in every mode, on any axes. Zero padding of nothing is an identity; of channels, the IR's channel padding
+// (the zoo's, which trains); of height and width, padding left pending for a Conv or AveragePool that reads it to
+// take over as its own (oneDNN runs it there); everything else a pad node.
 void convert_pad(Importer& im) {
   im.accept_attrs({"mode", "pads", "value"});
-  if (im.string_attr("mode", "constant") != "constant") im.fail("only mode 'constant' is supported");
-  const std::vector<int64_t> pads = im.opset() < 11 ? im.ints_attr("pads") : int_values(im, 1);
-  const double value =
-      im.opset() < 11 ? im.float_attr("value", 0.0) : (im.has_input(2) ? scalar_input(im, 2, "constant_value") : 0.0);
+  const attr::Pad::Mode mode = pad_mode(im);
   const Dims s = im.shape(0);
-  if (pads.size() != 2 * s.size()) im.fail(fmt::format("has {} pads for a rank-{} input", pads.size(), s.size()));
-  if (im.has_input(3)) im.fail("the axes input is not supported");
-  const bool zero = std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
-  if (zero) return pass_through(im);
-  bool channels_only = s.size() == 4 && value == 0.0 && pads[1] >= 0 && pads[5] >= 0;
-  for (std::size_t i = 0; i < pads.size(); ++i) channels_only = channels_only && (i % 4 == 1 || pads[i] == 0);
-  const bool spatial_only = s.size() == 4 && value == 0.0 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0 &&
-                            pads[5] == 0 && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p >= 0; });
-  if (spatial_only) return im.set_zero_padded_output(im.value(0), {pads[2], pads[3], pads[6], pads[7]});
-  if (!channels_only) {
-    im.fail(
-        fmt::format("pads ({}) are not supported: only zero padding of channels (or none) is; spatial padding "
-                    "belongs in the Conv or pooling that follows",
-                    fmt::join(pads, ", ")));
+  std::vector<int64_t> pads = im.opset() < 11 ? im.ints_attr("pads") : int_values(im, 1);
+  const double value = mode != attr::Pad::Mode::Constant ? 0.0
+                       : im.opset() < 11                 ? im.float_attr("value", 0.0)
+                       : im.has_input(2)                 ? scalar_input(im, 2, "constant_value")
+                                                         : 0.0;
+  // Opset 18's axes input names the dimensions `pads` is for; the others are not padded.
+  std::vector<int64_t> axes;
+  if (im.has_input(3)) {
+    for (int64_t a : int_values(im, 3)) axes.push_back(normalize_axis(im, a, s.size()));
+  } else {
+    for (std::size_t d = 0; d < s.size(); ++d) axes.push_back(static_cast<int64_t>(d));
   }
-  im.set_output(im.add(OpKind::ChannelPad, attr::ChannelPad{pads[1], pads[5]}, {im.value(0)}));
+  if (pads.size() != 2 * axes.size()) {
+    im.fail(fmt::format("has {} pads for {} padded dimensions (2 each)", pads.size(), axes.size()));
+  }
+  attr::Pad a{.begin = Dims(s.size(), 0), .end = Dims(s.size(), 0), .mode = mode, .value = value};
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    const auto d = static_cast<std::size_t>(axes[i]);
+    a.begin[d] = pads[i];
+    a.end[d] = pads[i + axes.size()];
+  }
+  // The pad's shape rule checks the amounts (no overflow, no empty output, reflect within the input) on every path.
+  ops::rules(OpKind::Pad).shape(ops::OpContext{im.node().name(), a, {s}});
+  const auto zero = [](const Dims& v, std::size_t from, std::size_t to) {
+    return std::all_of(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to),
+                       [](int64_t p) { return p == 0; });
+  };
+  if (zero(a.begin, 0, s.size()) && zero(a.end, 0, s.size())) return pass_through(im);
+  const bool zeros = mode == attr::Pad::Mode::Constant && value == 0.0 && s.size() == 4 && !im.is_constant(0);
+  const bool growing = std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p >= 0; });
+  if (zeros && growing && zero(a.begin, 2, 4) && zero(a.end, 2, 4) && a.begin[0] == 0 && a.end[0] == 0) {
+    return im.set_output(im.add(OpKind::ChannelPad, attr::ChannelPad{a.begin[1], a.end[1]}, {im.value(0)}));
+  }
+  if (zeros && growing && zero(a.begin, 0, 2) && zero(a.end, 0, 2)) {
+    return im.set_zero_padded_output(im.value(0), {a.begin[2], a.begin[3], a.end[2], a.end[3]});
+  }
+  if (im.is_constant(0)) return im.set_output(fold_op(im, OpKind::Pad, a, {im.constant(0)}));
+  im.set_output(im.add(OpKind::Pad, std::move(a), {im.value(0)}));
 }
 
 }  // namespace

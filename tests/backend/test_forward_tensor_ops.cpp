@@ -141,6 +141,25 @@ TEST(RefTensorOps, LayerNormOverTheLastAxis) {
   EXPECT_FLOAT_EQ(all[3], static_cast<float>(3 / std::sqrt(3.5 + eps)));
 }
 
+TEST(RefTensorOps, PadModes) {
+  using Mode = attr::Pad::Mode;
+  const Buf<float> x({2, 3}, {1, 2, 3, 4, 5, 6});
+  Dims shape;
+  // Constant 9: a row above, a column on the right.
+  EXPECT_EQ(run(OpKind::Pad, attr::Pad{{1, 0}, {0, 1}, Mode::Constant, 9}, {x}, &shape),
+            (std::vector<float>{9, 9, 9, 9, 1, 2, 3, 9, 4, 5, 6, 9}));
+  EXPECT_EQ(shape, (Dims{3, 4}));
+  // Reflect: the mirror image without the edge, two columns on the left.
+  EXPECT_EQ(run(OpKind::Pad, attr::Pad{{0, 2}, {0, 0}, Mode::Reflect, 0}, {x}),
+            (std::vector<float>{3, 2, 1, 2, 3, 6, 5, 4, 5, 6}));
+  // Edge: copies of the first and last values; a row below.
+  EXPECT_EQ(run(OpKind::Pad, attr::Pad{{0, 1}, {1, 1}, Mode::Edge, 0}, {x}),
+            (std::vector<float>{1, 1, 2, 3, 3, 4, 4, 5, 6, 6, 4, 4, 5, 6, 6}));
+  // Negative amounts crop: the first row and the last column go.
+  EXPECT_EQ(run(OpKind::Pad, attr::Pad{{-1, 0}, {0, -1}, Mode::Constant, 0}, {x}, &shape), (std::vector<float>{4, 5}));
+  EXPECT_EQ(shape, (Dims{1, 2}));
+}
+
 TEST(RefTensorOps, WrongInputsAreRefused) {
   const Buf<float> a({2, 3}, {1, 2, 3, 4, 5, 6});
   Buf<float> y({2, 3});

@@ -50,7 +50,7 @@ const std::set<std::string> kOps{"Conv",          "MaxPool",
                                  "Split",         "LayerNormalization",
                                  "Transpose",     "Squeeze",
                                  "Cast",          "ConstantOfShape",
-                                 "Expand"};
+                                 "Expand",        "Pad"};
 
 // In-scope cases that are not run, and why.
 const std::map<std::string, std::string> kExcluded{
@@ -145,14 +145,16 @@ const std::map<std::string, std::string> kExcluded{
 
 // Inputs that the importer needs known at load time (weights, shapes, bounds): the harness makes them
 // initializers, as an exported model has them.
-const std::map<std::string, std::set<int>> kConstantInputs{{"Conv", {1, 2}},    {"BatchNormalization", {1, 2, 3, 4}},
-                                                           {"Reshape", {1}},    {"Clip", {1, 2}},
-                                                           {"Gather", {1}},     {"Unsqueeze", {1}},
-                                                           {"Dropout", {1, 2}}, {"Slice", {1, 2, 3, 4}},
-                                                           {"ReduceSum", {1}},  {"ReduceMean", {1}},
-                                                           {"ReduceMax", {1}},  {"ReduceMin", {1}},
-                                                           {"Split", {1}},      {"Squeeze", {1}},
-                                                           {"Expand", {1}},     {"ConstantOfShape", {0}}};
+const std::map<std::string, std::set<int>> kConstantInputs{
+    {"Conv", {1, 2}},        {"BatchNormalization", {1, 2, 3, 4}},
+    {"Reshape", {1}},        {"Clip", {1, 2}},
+    {"Gather", {1}},         {"Unsqueeze", {1}},
+    {"Dropout", {1, 2}},     {"Slice", {1, 2, 3, 4}},
+    {"ReduceSum", {1}},      {"ReduceMean", {1}},
+    {"ReduceMax", {1}},      {"ReduceMin", {1}},
+    {"Split", {1}},          {"Squeeze", {1}},
+    {"Expand", {1}},         {"Pad", {1, 2, 3}},
+    {"ConstantOfShape", {0}}};
 
 std::string read_file(const fs::path& path) {
   std::ifstream f(path, std::ios::binary);

@@ -158,6 +158,9 @@ TEST(RoundTrip, ImportedGraphOpsSurvive) {
   g.add_output(g.add_node("rmax", OpKind::ReduceMax, attr::Reduce{{0}, false}, {x}));
   g.add_output(g.add_node("rmin", OpKind::ReduceMin, attr::Reduce{{}, true}, {x}));
   g.add_output(ln);
+  using Mode = attr::Pad::Mode;
+  g.add_output(g.add_node("reflect", OpKind::Pad, attr::Pad{{0, 0, 1, 2}, {0, 0, 2, 1}, Mode::Reflect, 0}, {tanh}));
+  g.add_output(g.add_node("border", OpKind::Pad, attr::Pad{{0, 1, 0, 0}, {1, 0, -1, 3}, Mode::Constant, 0.5}, {x}));
   Parameters parameters;
   for (const char* constant : {"c", "scale", "bias"}) {
     const std::string key = std::string(constant) + ".value";

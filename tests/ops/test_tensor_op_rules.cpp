@@ -136,6 +136,21 @@ TEST(TensorOpRules, LayerNormChecksScaleAndBias) {
             "n: layer_norm needs a finite epsilon > 0, got 0");
 }
 
+TEST(TensorOpRules, PadChecksItsAmounts) {
+  using Mode = attr::Pad::Mode;
+  const OneNode p = one(OpKind::Pad, attr::Pad{{0, 0, 1, 2}, {0, 0, 3, -1}, Mode::Edge, 0}, {{1, 2, 5, 5}});
+  EXPECT_EQ(p.shape(), (Dims{1, 2, 9, 6}));
+  EXPECT_EQ(p.cost().flops, 0);
+  EXPECT_EQ(error_of(OpKind::Pad, attr::Pad{{0}, {-3}, Mode::Constant, 0}, {{3}}),
+            "n: pad padding dimension 0 of size 3 by 0 and -3 leaves 0; it must be 1..2147483647");
+  EXPECT_EQ(error_of(OpKind::Pad, attr::Pad{{3}, {0}, Mode::Reflect, 0}, {{3}}),
+            "n: pad reflect padding of dimension 0 by 3 and 0 needs at most 2 (its size - 1)");
+  EXPECT_EQ(error_of(OpKind::Pad, attr::Pad{{0}, {0}, Mode::Constant, INFINITY}, {{3}}),
+            "n: pad needs a finite value, got inf");
+  EXPECT_EQ(error_of(OpKind::Pad, attr::Pad{{0}, {0}, Mode::Constant, 0}, {{3, 3}}),
+            "n: pad needs a begin and end for each of the input's 2 dimensions, has 1 and 1");
+}
+
 TEST(TensorOpRules, OnlyTheZoosOpsTrain) {
   EXPECT_TRUE(op_trains(OpKind::Conv));
   EXPECT_TRUE(op_trains(OpKind::Softmax));

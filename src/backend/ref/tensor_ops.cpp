@@ -234,6 +234,7 @@ struct TensorKernelOf<OpKind::ReduceMin> : ReduceKernel<OpKind::ReduceMin> {};
 CNNZOO_ONE_INPUT_KERNEL(Transpose, attr::Transpose, transpose_forward)
 CNNZOO_ONE_INPUT_KERNEL(Gather, attr::Gather, gather_forward)
 CNNZOO_ONE_INPUT_KERNEL(Slice, attr::Slice, slice_forward)
+CNNZOO_ONE_INPUT_KERNEL(Pad, attr::Pad, pad_forward)
 #undef CNNZOO_ONE_INPUT_KERNEL
 
 template <>
