@@ -17,8 +17,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("model", args->model,
                   "Model name (see `cnnzoo list`) or FILE.onnx; with --checkpoint it may be omitted (or must be the "
                   "checkpoint's)");
-  cmd->add_option("inputs", args->inputs,
-                  "Images (PNG/JPEG), float32 N x C x H x W .npy arrays, or folders of images (sorted by name)");
+  cmd->add_option(
+      "inputs", args->inputs,
+      "Images (PNG/JPEG), N x C x H x W .npy arrays (float32; float64, float16 and integers read as float32), or "
+      "folders of images (sorted by name)");
   add_run_options(*cmd, *args);
   cmd->footer(
       "Images are prepared as the model's data: a checkpoint's as its data set's evaluation (its channels, size "

@@ -41,8 +41,10 @@ std::map<std::string, std::string> read_safetensors_metadata(const std::string& 
 /// Throws Error for duplicate or empty names, a tensor without storage, or an IO failure.
 void write_safetensors(const std::string& path, const TensorFile& file);
 
-/// Reads a NumPy .npy file (format 1.0, 2.0 or 3.0) holding a little-endian float32 C-order array.
-/// Throws Error naming the file for another dtype, Fortran order, or a malformed or truncated file.
+/// Reads a NumPy .npy file (format 1.0, 2.0 or 3.0) holding a little-endian C-order array of float32, or of
+/// float64, float16 or integers (8 to 64 bits) converted to float32: doubles rounded to nearest, integers only up to
+/// 2^24 in magnitude (exact). Throws Error naming the file for another dtype, a number float32 cannot hold, Fortran
+/// order, or a malformed or truncated file.
 Tensor read_npy(const std::string& path);
 
 /// Writes an F32 tensor as .npy format 1.0, atomically, with exactly the header numpy.save writes.

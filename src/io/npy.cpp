@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -159,8 +160,67 @@ std::string describe_descr(const std::string& d) {
   if (d == "|u1") return "uint8";
   if (d == "|i1") return "int8";
   if (d == "|b1") return "bool";
+  if (d == "<f4") return "float32";
+  if (d == "<i2") return "int16";
+  if (d == "<u2") return "uint16";
   return "unsupported";
 }
+
+// IEEE half precision (sign, 5 exponent bits, 10 fraction bits) to float, exactly.
+float half_to_float(uint16_t h) {
+  const int exponent = (h >> 10) & 0x1f;
+  const int fraction = h & 0x3ff;
+  float magnitude = 0.0f;
+  if (exponent == 0) {
+    magnitude = std::ldexp(static_cast<float>(fraction), -24);  // subnormal: fraction x 2^-24
+  } else if (exponent == 0x1f) {
+    magnitude = fraction == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+  } else {
+    magnitude = std::ldexp(static_cast<float>(fraction + 0x400), exponent - 25);
+  }
+  return (h & 0x8000) != 0 ? -magnitude : magnitude;
+}
+
+template <typename T>
+T load(const unsigned char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));  // the host is little-endian, as the accepted descrs are
+  return v;
+}
+
+// The element types read_npy takes, and how one element becomes a float32 (or why it cannot: nullopt).
+struct ElementType {
+  std::string_view descr;
+  uint64_t bytes;
+  std::optional<float> (*to_float)(const unsigned char*);
+};
+
+// An integer or double converts only when float32 holds it: integers up to 2^24 in magnitude, doubles of float
+// range (rounded to nearest, as numpy's astype(float32) does; NaN and infinities pass).
+template <typename Int>
+std::optional<float> exact_integer(const unsigned char* p) {
+  const auto v = load<Int>(p);
+  constexpr auto kExact = int64_t{1} << 24;
+  if (static_cast<int64_t>(v) > kExact || static_cast<int64_t>(v) < -kExact) return std::nullopt;
+  return static_cast<float>(v);
+}
+std::optional<float> from_double(const unsigned char* p) {
+  const auto v = load<double>(p);
+  if (std::isfinite(v) && std::abs(v) > std::numeric_limits<float>::max()) return std::nullopt;
+  return static_cast<float>(v);
+}
+
+constexpr ElementType kElementTypes[] = {
+    {"<f4", 4, [](const unsigned char* p) -> std::optional<float> { return load<float>(p); }},
+    {"<f8", 8, from_double},
+    {"<f2", 2, [](const unsigned char* p) -> std::optional<float> { return half_to_float(load<uint16_t>(p)); }},
+    {"<i8", 8, exact_integer<int64_t>},
+    {"<i4", 4, exact_integer<int32_t>},
+    {"<i2", 2, exact_integer<int16_t>},
+    {"|i1", 1, exact_integer<int8_t>},
+    {"|u1", 1, exact_integer<uint8_t>},
+    {"<u2", 2, exact_integer<uint16_t>},
+};
 
 // numpy's repr of a shape tuple: "()", "(5,)", "(2, 3)".
 std::string python_tuple(const Dims& dims) {
@@ -204,9 +264,13 @@ Tensor read_npy(const std::string& path) {
   in.read_at(header_at, text.data(), text.size(), "header");
   const Header h = HeaderParser(path, text).parse();
 
-  if (*h.descr != "<f4") {
-    throw Error(fmt::format("{}: dtype '{}' ({}) is not supported; cnnzoo reads little-endian float32 ('<f4')", path,
-                            *h.descr, describe_descr(*h.descr)));
+  const ElementType* type = nullptr;
+  for (const ElementType& t : kElementTypes) type = t.descr == *h.descr ? &t : type;
+  if (type == nullptr) {
+    throw Error(
+        fmt::format("{}: dtype '{}' ({}) is not supported; cnnzoo reads little-endian float32, float64, float16 and "
+                    "integers of up to 64 bits, as float32",
+                    path, *h.descr, describe_descr(*h.descr)));
   }
   if (*h.fortran_order) {
     throw Error(
@@ -217,7 +281,7 @@ Tensor read_npy(const std::string& path) {
   const uint64_t data_at = header_at + header_len;
   const uint64_t available = in.size() - data_at;  // data_at <= size: the header was read
   // Count bytes against what the file holds, so a huge shape cannot overflow or allocate.
-  uint64_t bytes = 4;
+  uint64_t bytes = type->bytes;
   bool zero = false;
   for (int64_t d : *h.shape) zero = zero || d == 0;
   if (zero) bytes = 0;
@@ -230,11 +294,27 @@ Tensor read_npy(const std::string& path) {
     bytes *= static_cast<uint64_t>(d);
   }
   if (bytes != available) {
-    throw Error(fmt::format("{}: {}: shape {} of float32 needs {} data bytes, the file has {}", path,
-                            bytes > available ? "truncated" : "trailing bytes", to_string(*h.shape), bytes, available));
+    throw Error(fmt::format("{}: {}: shape {} of {} needs {} data bytes, the file has {}", path,
+                            bytes > available ? "truncated" : "trailing bytes", to_string(*h.shape),
+                            describe_descr(*h.descr), bytes, available));
   }
   Tensor t(*h.shape, DType::F32);
-  in.read_at(data_at, t.bytes(), static_cast<std::size_t>(bytes), "data");
+  if (type->descr == "<f4") {
+    in.read_at(data_at, t.bytes(), static_cast<std::size_t>(bytes), "data");
+    return t;
+  }
+  std::vector<unsigned char> raw(static_cast<std::size_t>(bytes));
+  in.read_at(data_at, raw.data(), raw.size(), "data");
+  float* out = t.f32().data();
+  for (std::size_t i = 0; i < raw.size() / type->bytes; ++i) {
+    const std::optional<float> v = type->to_float(raw.data() + i * type->bytes);
+    if (!v) {
+      throw Error(fmt::format(
+          "{}: element {} of this {} array is not a float32 number ({}); cnnzoo computes in float32", path, i,
+          describe_descr(*h.descr), type->descr == "<f8" ? "beyond its range" : "an integer beyond 2^24"));
+    }
+    out[i] = *v;
+  }
   return t;
 }
 

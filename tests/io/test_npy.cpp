@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -73,14 +75,55 @@ TEST(Npy, ReadsScalarAndVector) {
   EXPECT_EQ(std::vector<float>(v.f32().begin(), v.f32().end()), (std::vector<float>{1, -2, 3.5f, 0, 7}));
 }
 
-TEST(Npy, OtherDtypesAndFortranOrderAreNamedErrors) {
-  EXPECT_NE(read_error(data("arange_f64.npy")).find("'<f8' (float64)"), std::string::npos);
-  EXPECT_NE(read_error(data("arange_i64.npy")).find("'<i8' (int64)"), std::string::npos);
+// Little-endian bytes of each value, as numpy stores them.
+template <typename T>
+std::string le_bytes(std::initializer_list<T> values) {
+  std::string out;
+  for (T v : values) out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  return out;
+}
+
+std::vector<float> values_of(const Tensor& t) { return {t.f32().begin(), t.f32().end()}; }
+
+TEST(Npy, OtherNumberTypesBecomeFloat32) {
+  // numpy.arange(6).reshape(2, 3) saved as float64 and as int64 (scripts/make_io_fixtures.py).
+  for (const char* name : {"arange_f64.npy", "arange_i64.npy"}) {
+    const Tensor t = read_npy(data(name));
+    EXPECT_EQ(t.shape(), (Dims{2, 3})) << name;
+    EXPECT_EQ(values_of(t), (std::vector<float>{0, 1, 2, 3, 4, 5})) << name;
+  }
+  const std::string dir = temp_dir();
+  // float16: 1, -2, 65504 (the largest), 2^-24 (the smallest subnormal), infinity.
+  put(dir + "/f2.npy", npy_file("{'descr': '<f2', 'fortran_order': False, 'shape': (5,), }",
+                                le_bytes<uint16_t>({0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00})));
+  EXPECT_EQ(values_of(read_npy(dir + "/f2.npy")),
+            (std::vector<float>{1, -2, 65504, std::ldexp(1.0f, -24), std::numeric_limits<float>::infinity()}));
+  put(dir + "/u8.npy", npy_file("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", "\x00\xff"));
+  EXPECT_EQ(values_of(read_npy(dir + "/u8.npy")), (std::vector<float>{0, 255}));
+  // float64 rounds to the nearest float32, as numpy's astype(float32) does.
+  put(dir + "/f8.npy", npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", le_bytes<double>({0.1})));
+  EXPECT_EQ(values_of(read_npy(dir + "/f8.npy")), std::vector<float>{0.1f});
+}
+
+TEST(Npy, NumbersFloat32CannotHoldAndOtherFormsAreNamedErrors) {
+  const std::string dir = temp_dir();
+  put(dir + "/big.npy", npy_file("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
+                                 le_bytes<int64_t>({1, (int64_t{1} << 24) + 1})));
+  EXPECT_NE(read_error(dir + "/big.npy")
+                .find("element 1 of this int64 array is not a float32 number (an integer beyond 2^24)"),
+            std::string::npos);
+  put(dir + "/huge.npy",
+      npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", le_bytes<double>({1e39})));
+  EXPECT_NE(
+      read_error(dir + "/huge.npy").find("element 0 of this float64 array is not a float32 number (beyond its range)"),
+      std::string::npos);
   EXPECT_NE(read_error(data("big_endian_f32.npy")).find("'>f4' (big-endian)"), std::string::npos);
   EXPECT_NE(read_error(data("fortran_f32.npy")).find("Fortran"), std::string::npos);
-  const std::string dir = temp_dir();
-  put(dir + "/u8.npy", npy_file("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", "ab"));
-  EXPECT_NE(read_error(dir + "/u8.npy").find("'|u1' (uint8)"), std::string::npos);
+  put(dir + "/b1.npy", npy_file("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", "\x01\x00"));
+  EXPECT_NE(read_error(dir + "/b1.npy").find("'|b1' (bool)"), std::string::npos);
+  // The data's size is that of the element type: 3 int16 need 6 bytes.
+  put(dir + "/short.npy", npy_file("{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", "abcd"));
+  EXPECT_NE(read_error(dir + "/short.npy").find("shape 3 needs more than the 4 data bytes"), std::string::npos);
 }
 
 TEST(Npy, WriterMatchesNumpyByteForByte) {
