@@ -328,6 +328,12 @@ void Importer::convert(const onnx::NodeProto& n) {
     it->second(*this);
   } catch (const OverflowError& e) {
     fail(e.what());  // the arithmetic names the figure; the node is this one
+  } catch (const ShapeError& e) {
+    // An IR shape rule refused a node this converter added: said as this ONNX node's fault, without the IR node's
+    // name where it is this node's own.
+    const std::string_view what = e.what();
+    const std::string own = node_name_ + ": ";
+    fail(std::string(what.starts_with(own) ? what.substr(own.size()) : what));
   } catch (const Error&) {
     throw;
   } catch (const std::logic_error& e) {

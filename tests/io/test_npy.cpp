@@ -98,7 +98,8 @@ TEST(Npy, OtherNumberTypesBecomeFloat32) {
                                 le_bytes<uint16_t>({0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00})));
   EXPECT_EQ(values_of(read_npy(dir + "/f2.npy")),
             (std::vector<float>{1, -2, 65504, std::ldexp(1.0f, -24), std::numeric_limits<float>::infinity()}));
-  put(dir + "/u8.npy", npy_file("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", "\x00\xff"));
+  put(dir + "/u8.npy",
+      npy_file("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", std::string("\x00\xff", 2)));
   EXPECT_EQ(values_of(read_npy(dir + "/u8.npy")), (std::vector<float>{0, 255}));
   // float64 rounds to the nearest float32, as numpy's astype(float32) does.
   put(dir + "/f8.npy", npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", le_bytes<double>({0.1})));
@@ -119,7 +120,8 @@ TEST(Npy, NumbersFloat32CannotHoldAndOtherFormsAreNamedErrors) {
       std::string::npos);
   EXPECT_NE(read_error(data("big_endian_f32.npy")).find("'>f4' (big-endian)"), std::string::npos);
   EXPECT_NE(read_error(data("fortran_f32.npy")).find("Fortran"), std::string::npos);
-  put(dir + "/b1.npy", npy_file("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", "\x01\x00"));
+  put(dir + "/b1.npy",
+      npy_file("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", std::string("\x01\x00", 2)));
   EXPECT_NE(read_error(dir + "/b1.npy").find("'|b1' (bool)"), std::string::npos);
   // The data's size is that of the element type: 3 int16 need 6 bytes.
   put(dir + "/short.npy", npy_file("{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", "abcd"));

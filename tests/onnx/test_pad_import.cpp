@@ -70,11 +70,11 @@ TEST(OnnxPad, ReflectAndEdgeModes) {
   // A row above, reflected: the second row; a negative pad crops the last column.
   EXPECT_EQ(run(pad_model({0, 0, 1, 0, 0, 0, 0, -1}, "reflect")).y, (std::vector<float>{4, 5, 1, 2, 4, 5}));
   // Reflecting 2 rows off a height of 2 would need a second reflection.
-  EXPECT_EQ(error_of([] {
-              run(pad_model({0, 0, 2, 0, 0, 0, 0, 0}, "reflect"));
-            }),
-            "pad.onnx: node 'padded' (Pad): pad reflect padding of dimension 2 by 2 and 0 needs at most 1 (its size - "
-            "1)");
+  EXPECT_EQ(
+      error_of([] {
+        run(pad_model({0, 0, 2, 0, 0, 0, 0, 0}, "reflect"));
+      }),
+      "pad.onnx: node 'padded' (Pad): pad reflect padding of dimension 2 by 2 and 0 needs at most 1 (its size - 1)");
   EXPECT_EQ(error_of([] {
               run(pad_model({0, 0, 0, 0, 0, 0, 0, 0}, "wrap"));
             }),
