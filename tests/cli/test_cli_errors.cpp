@@ -287,7 +287,8 @@ TEST(CliErrors, EmptyPadAndDropoutValuesNameTheNode) {
   // An empty pads input is a pads count that does not fit the input.
   model = one_node_onnx("Pad", {{"pads", Tensor(Dims{0}, DType::I64)}});
   r = run_cli(fmt::format("summary {}", model));
-  expect_one_line_error(r, 1, fmt::format("{}: node 'the_node' (Pad): has 0 pads for 4 padded dimensions (2 each)", model));
+  expect_one_line_error(r, 1,
+                        fmt::format("{}: node 'the_node' (Pad): has 0 pads for 4 padded dimensions (2 each)", model));
 }
 
 // Item 9: an ONNX file is recognised by its content, whatever its name; a checkpoint is recognised as one.
