@@ -18,7 +18,7 @@ namespace {
 // Files of opsets before 7 load when their ops are as in later ones; the legacy attributes of those
 // opsets (consumed_inputs, broadcast axis) are refused by the converters.
 constexpr int64_t kMinOpset = 1;
-constexpr int64_t kMaxOpset = 17;
+constexpr int64_t kMaxOpset = 18;
 constexpr int64_t kMaxInputElements = int64_t{1} << 32;  // 16 GiB of float32: more is a corrupted shape
 
 bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }

@@ -14,35 +14,17 @@ namespace {
 
 using test::error_of;
 
-void add_int64s(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& values) {
-  onnx::TensorProto* t = g.add_initializer();
-  t->set_name(name);
-  t->set_data_type(onnx::TensorProto::INT64);
-  t->add_dims(static_cast<int64_t>(values.size()));
-  for (int64_t v : values) t->add_int64_data(v);
-}
-
-onnx::NodeProto& add_node(onnx::GraphProto& g, const std::string& op, const std::vector<std::string>& inputs,
-                          const std::string& output) {
-  onnx::NodeProto* n = g.add_node();
-  n->set_name(output);
-  n->set_op_type(op);
-  for (const std::string& in : inputs) n->add_input(in);
-  n->add_output(output);
-  return *n;
-}
-
 // x (1x1x2x3) through a Pad of `pads` in `mode`, then `next` (an op of one input, or none), as the output.
 onnx::ModelProto pad_model(const std::vector<int64_t>& pads, const std::string& mode, const std::string& next = "") {
   onnx::ModelProto m = test::onnx_model_header(13);
   onnx::GraphProto& g = *m.mutable_graph();
   test::add_float_input(g, "x", {1, 1, 2, 3});
-  add_int64s(g, "pads", pads);
-  onnx::AttributeProto* a = add_node(g, "Pad", {"x", "pads"}, "padded").add_attribute();
+  test::add_int64s(g, "pads", pads);
+  onnx::AttributeProto* a = test::add_node(g, "Pad", {"x", "pads"}, "padded").add_attribute();
   a->set_name("mode");
   a->set_type(onnx::AttributeProto::STRING);
   a->set_s(mode);
-  if (!next.empty()) add_node(g, next, {"padded"}, "y");
+  if (!next.empty()) test::add_node(g, next, {"padded"}, "y");
   g.add_output()->set_name(next.empty() ? "padded" : "y");
   return m;
 }
@@ -107,7 +89,7 @@ TEST(OnnxPad, AConvTakesOverZeroPaddingBeforeIt) {
   w->set_data_type(onnx::TensorProto::FLOAT);
   for (int64_t d : {1, 1, 2, 2}) w->add_dims(d);
   for (int i = 0; i < 4; ++i) w->add_float_data(1);
-  add_node(g, "Conv", {"padded", "w"}, "y");
+  test::add_node(g, "Conv", {"padded", "w"}, "y");
   g.mutable_output(0)->set_name("y");
   // The bordered input, 3x6: rows (0 0 0 0 0 0), (0 0 1 2 3 0), (0 0 4 5 6 0).
   const Ran conv = run(m);

@@ -35,4 +35,32 @@ inline void add_float_input(onnx::GraphProto& g, const std::string& name, const 
   }
 }
 
+/// Adds an int64 vector initializer `name`.
+inline void add_int64s(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& values) {
+  onnx::TensorProto* t = g.add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  t->add_dims(static_cast<int64_t>(values.size()));
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+/// Adds a node of `op` named as its one output.
+inline onnx::NodeProto& add_node(onnx::GraphProto& g, const std::string& op, const std::vector<std::string>& inputs,
+                                 const std::string& output) {
+  onnx::NodeProto* n = g.add_node();
+  n->set_name(output);
+  n->set_op_type(op);
+  for (const std::string& in : inputs) n->add_input(in);
+  n->add_output(output);
+  return *n;
+}
+
+/// Adds an integer attribute to `n`.
+inline void add_int_attribute(onnx::NodeProto& n, const std::string& name, int64_t value) {
+  onnx::AttributeProto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(value);
+}
+
 }  // namespace cnnzoo::test
