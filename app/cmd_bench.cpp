@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "flag_checks.h"
 #include "machine_peak.h"
 #include "model_flags.h"
+#include "model_graph.h"
 #include "progress.h"
 #include "timing.h"
 
@@ -122,9 +124,39 @@ Precision precision_from_flag(const std::string& precision) {
   return precision == "bf16" ? Precision::BF16 : precision == "int8" ? Precision::INT8 : Precision::F32;
 }
 
+struct BenchModel {
+  std::string name;
+  Graph graph;
+  Parameters parameters;
+  /// The weights again, for a run on the reference interpreter (values not finite).
+  std::function<Parameters()> reload;
+};
+
+// A zoo model with random weights from --seed, its memory checked first; or an ONNX file with its own weights, at
+// --batch (a file that fixes batch 1 is taken at --batch, as `run` takes any).
+BenchModel bench_model(const BenchArgs& args) {
+  if (names_onnx_file(args.model)) {
+    OnnxModel m = imported_model(args.model, args.flags, BudgetFlags{}, true);
+    return {std::filesystem::path(args.model).filename().string(), std::move(m.graph), std::move(m.parameters),
+            [args] { return imported_model(args.model, args.flags, BudgetFlags{}, true).parameters; }};
+  }
+  const ModelInfo& info = find_model(args.model);
+  const ModelOptions resolved = args.flags.resolve();
+  std::vector<OptionValue> sizes{{"ModelOptions::batch", std::to_string(resolved.batch)}};
+  if (!args.flags.input.empty()) sizes.push_back({"ModelOptions::input", args.flags.input});
+  require_memory(info.name, resolved, args.train, sizes);
+  Graph graph = build_model(info.name, resolved);
+  Parameters parameters = init_parameters(graph, init_scheme_for(info.name), args.seed);
+  auto reload = [graph, scheme = init_scheme_for(info.name), seed = args.seed] {
+    return init_parameters(graph, scheme, seed);
+  };
+  return {info.name, std::move(graph), std::move(parameters), std::move(reload)};
+}
+
 // One iteration of the chosen mode, ready to time: the engine compiled, inputs drawn.
-std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Parameters& parameters, int threads,
-                                   BenchResult& r) {
+std::function<void()> prepare_work(const BenchArgs& args, BenchModel& model, int threads, BenchResult& r) {
+  const Graph& graph = model.graph;
+  Parameters& parameters = model.parameters;
   const Tensor x = test_uniform("bench.input", graph.shape(graph.inputs().at(0)), args.seed, -1, 1);
   if (!args.train) {
     const Precision precision = precision_from_flag(args.precision);
@@ -135,8 +167,7 @@ std::function<void()> prepare_work(const BenchArgs& args, const Graph& graph, Pa
         .threads = threads,
         .precision = precision,
         .slice = args.slice,
-        .reload_parameters = [graph, model = find_model(args.model).name,
-                              seed = args.seed] { return init_parameters(graph, init_scheme_for(model), seed); },
+        .reload_parameters = model.reload,
         .quantization = precision == Precision::INT8
                             ? std::make_shared<const Quantization>(calibrate_on_random(
                                   graph, parameters, kCalibrationImages, args.seed, {.threads = threads}))
@@ -182,17 +213,13 @@ BenchResult bench(const BenchArgs& args) {
   if (iterations < 1) throw InvalidArgument(fmt::format("--iterations must be at least 1, got {}", iterations));
   if (args.warmup < 0) throw InvalidArgument(fmt::format("--warmup must not be negative, got {}", args.warmup));
 
-  const ModelInfo& info = find_model(args.model);
-  const ModelOptions resolved = args.flags.resolve();
-  std::vector<OptionValue> sizes{{"ModelOptions::batch", std::to_string(resolved.batch)}};
-  if (!args.flags.input.empty()) sizes.push_back({"ModelOptions::input", args.flags.input});
-  require_memory(info.name, resolved, args.train, sizes);
-  const Graph graph = build_model(info.name, resolved);
-  Parameters parameters = init_parameters(graph, init_scheme_for(info.name), args.seed);
+  BenchModel model = bench_model(args);
+  const Graph& graph = model.graph;
+  const std::string& name = model.name;
   const Analysis analysis = analyze(graph);
 
   BenchResult r;
-  r.model = info.name;
+  r.model = name;
   r.mode = mode;
   r.input = analysis.input;
   r.batch = analysis.batch;
@@ -209,8 +236,8 @@ BenchResult bench(const BenchArgs& args) {
   // well under a millisecond by default), so neither shares the cores with the engine's threads.
   const MachinePeak before = measure_machine_peak(threads, kPeakSeconds / 2);
   const std::optional<MachinePeak> unit_before = measure_unit_peak(args.precision, threads, kPeakSeconds / 2);
-  std::function<void()> work = prepare_work(args, graph, parameters, threads, r);
-  r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", info.name, mode));
+  std::function<void()> work = prepare_work(args, model, threads, r);
+  r.latency = time_iterations(work, args.warmup, iterations, fmt::format("{} {}", name, mode));
   work = nullptr;
   if (r.reference_runs > 0) {
     // Timing the interpreter would be a silently wrong figure for the engine.
@@ -343,14 +370,17 @@ void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand(
       "bench",
-      "Time inference (or training steps) of a zoo model on the CPU engine with random weights and inputs: "
+      "Time inference (or training steps) of a zoo model with random weights, or of an ONNX file with its own, on "
+      "the CPU engine with random inputs: "
       "median/min/max latency, images/s, achieved GFLOP/s and its fraction of the machine's peak for the "
       "precision (measured on the same threads, before and after: fp32 with FMA chains; bf16 with the bf16 unit "
       "the CPU has, AMX or AVX-512 BF16; int8 with its int8 unit, AMX or VNNI), and the process' peak RSS. FLOPs "
       "(int8: integer operations) per iteration: "
       "inference 2 x MACs of the batch; training (--train) 3 x that, the usual forward + backward = 2 x "
       "forward convention. A training iteration is one step (forward, loss, backward) and an SGD update.");
-  cmd->add_option("model", args->model, "Model name (see `cnnzoo list`)")->required();
+  cmd->add_option("model", args->model,
+                  "Model name (see `cnnzoo list`), or an ONNX file (FILE.onnx) run with its own weights at --batch")
+      ->required();
   args->flags.add_to(*cmd);
   cmd->add_flag("--train", args->train, "Time training steps instead of inference");
   add_threads_option(*cmd, args->threads);

@@ -11,10 +11,9 @@
 #include "option_flags.h"
 
 namespace cnnzoo::cli {
-namespace {
 
-Graph imported_graph(const std::string& file, const ModelFlags& flags, const BudgetFlags& budget_flags,
-                     bool batch_given) {
+OnnxModel imported_model(const std::string& file, const ModelFlags& flags, const BudgetFlags& budget_flags,
+                         bool batch_given) {
   const ModelOptions options = flags.resolve();
   const std::string input = onnx_input_names(file).at(0);
   OnnxImportOptions import;
@@ -25,28 +24,26 @@ Graph imported_graph(const std::string& file, const ModelFlags& flags, const Bud
     shape.insert(shape.end(), options.input->begin(), options.input->end());
     import.input_shapes[input] = shape;
   }
-  Graph graph = import_onnx(file, import).graph;
-  Dims shape = graph.shape(graph.inputs().at(0));
-  if (!batch_given || shape.empty() || shape[0] == options.batch) return graph;
+  OnnxModel model = import_onnx(file, import);
+  Dims shape = model.graph.shape(model.graph.inputs().at(0));
+  if (!batch_given || shape.empty() || shape[0] == options.batch) return model;
   const int64_t fixed = shape[0];
   shape[0] = options.batch;
   import.input_shapes[input] = shape;
   try {
-    graph = import_onnx(file, import).graph;
+    model = import_onnx(file, import);
   } catch (const Error& e) {
     throw Error(fmt::format("--batch {}: {} fixes input '{}' at batch {} and its graph takes no other: {}",
                             options.batch, file, input, fixed, cli_message(e)));
   }
   std::cerr << fmt::format("note: {} fixes input '{}' at batch {}; taken at --batch {}\n", file, input, fixed,
                            options.batch);
-  return graph;
+  return model;
 }
-
-}  // namespace
 
 Graph model_graph(const std::string& model, const ModelFlags& flags, const BudgetFlags& budget_flags,
                   bool batch_given) {
-  return names_onnx_file(model) ? imported_graph(model, flags, budget_flags, batch_given)
+  return names_onnx_file(model) ? imported_model(model, flags, budget_flags, batch_given).graph
                                 : build_model(model, flags.resolve());
 }
 

@@ -5,6 +5,7 @@
 
 #include "budget_flags.h"
 #include "cnnzoo/graph.h"
+#include "cnnzoo/onnx.h"
 #include "model_flags.h"
 
 namespace cnnzoo::cli {
@@ -14,5 +15,9 @@ namespace cnnzoo::cli {
 /// taken at --batch when `batch_given`, as `run` takes any batch: its first input's first dimension is
 /// rewritten, with a note on stderr saying so.
 Graph model_graph(const std::string& model, const ModelFlags& flags, const BudgetFlags& budget_flags, bool batch_given);
+
+/// The ONNX file `file` imported as model_graph imports it, with its weights.
+OnnxModel imported_model(const std::string& file, const ModelFlags& flags, const BudgetFlags& budget_flags,
+                         bool batch_given);
 
 }  // namespace cnnzoo::cli

@@ -85,6 +85,18 @@ TEST(CliBench, TrainingCountsForwardAndTwiceItForBackward) {
   EXPECT_NEAR(j["images_per_s"].get<double>(), 4 / (median / 1000), 1e-9 * j["images_per_s"].get<double>());
 }
 
+// An ONNX file is timed with its own weights at --batch, its FLOPs those of the imported graph (summary's).
+TEST(CliBench, AnOnnxFileIsTimedWithItsWeights) {
+  const std::string file = std::string(CNNZOO_TEST_DATA) + "/onnx/small_cnn.onnx";  // scripts/make_onnx_fixtures.py
+  const json j = bench_json(file + " --batch 3 --iterations 1 --warmup 0 --threads 1");
+  EXPECT_EQ(j["model"], "small_cnn.onnx");
+  EXPECT_EQ(j["batch"], 3);
+  EXPECT_EQ(j["input"], json({3, 16, 16}));
+  // conv1 8x16x16x27, conv2 8x8x8x72 and the classifier's 128x5 multiply-adds per image
+  // (tests/onnx/test_import.cpp counts them by hand).
+  EXPECT_EQ(j["flops_per_iteration"].get<int64_t>(), 2 * 3 * (55296 + 36864 + 640));
+}
+
 TEST(CliBench, TextReportGivesUnitsThePeakAndTheConvention) {
   const auto r = run_cli("bench resnet20 --iterations 1 --warmup 0 --threads 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
