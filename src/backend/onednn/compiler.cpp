@@ -237,7 +237,7 @@ void Compiler::lower_family(const Node& n) {
     case OpFamily::Softmax:
       return lower_softmax(*this, n);
     case OpFamily::TensorOp:
-      return lower_plain(*this, n);
+      return n.op == OpKind::Mul ? lower_mul(*this, n) : lower_plain(*this, n);
     case OpFamily::Constant:
       return lower_constant(*this, n);
   }

@@ -180,6 +180,10 @@ void lower_flatten(Lowering& lowering, const Node& n);
 void lower_concat(Lowering& lowering, const Node& n);
 void lower_add(Lowering& lowering, const Node& n);
 void lower_channel_mul(Compiler& compiler, const Node& n);
+/// An imported graph's Mul: oneDNN's binary multiply where one input has the output's 4-D shape and the other
+/// the same shape (SiLU's x * sigmoid(x)) or one value per sample and channel (a squeeze-and-excitation gate);
+/// otherwise the reference kernel.
+void lower_mul(Lowering& lowering, const Node& n);
 void lower_channel_pad(Lowering& lowering, const Node& n);
 void lower_channel_affine(Lowering& lowering, const Node& n);
 /// The general tensor ops of imported graphs (mul, clip, matmul, transpose, gather, a broadcast add):
