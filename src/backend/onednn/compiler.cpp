@@ -237,7 +237,9 @@ void Compiler::lower_family(const Node& n) {
     case OpFamily::Softmax:
       return lower_softmax(*this, n);
     case OpFamily::TensorOp:
-      return n.op == OpKind::Mul ? lower_mul(*this, n) : lower_plain(*this, n);
+      if (n.op == OpKind::Mul) return lower_mul(*this, n);
+      if (n.op == OpKind::Clip) return lower_clip(*this, n);
+      return lower_plain(*this, n);
     case OpFamily::Constant:
       return lower_constant(*this, n);
   }

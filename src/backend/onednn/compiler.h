@@ -184,6 +184,8 @@ void lower_channel_mul(Compiler& compiler, const Node& n);
 /// the same shape (SiLU's x * sigmoid(x)) or one value per sample and channel (a squeeze-and-excitation gate);
 /// otherwise the reference kernel.
 void lower_mul(Lowering& lowering, const Node& n);
+/// An imported graph's Clip (MobileNetV2's ReLU6) as oneDNN's eltwise clip.
+void lower_clip(Compiler& compiler, const Node& n);
 void lower_channel_pad(Lowering& lowering, const Node& n);
 void lower_channel_affine(Lowering& lowering, const Node& n);
 /// The general tensor ops of imported graphs (mul, clip, matmul, transpose, gather, a broadcast add):

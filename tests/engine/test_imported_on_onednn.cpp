@@ -1,0 +1,50 @@
+// The tensor ops of imported graphs that the engine runs on oneDNN. Mul: oneDNN's binary multiply where one input has
+// the output's 4-D shape and the other the same shape (SiLU, x * sigmoid(x), its operands in different layouts after a
+// convolution) or one value per sample and channel (a squeeze-and-excitation gate, first or second); the reference
+// kernel for other broadcasts. Clip: oneDNN's eltwise clip, with finite and infinite bounds. Each agrees with the
+// reference interpreter.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "cnnzoo/graph.h"
+#include "cnnzoo/init.h"
+#include "engine_oracle.h"
+
+namespace cnnzoo {
+namespace {
+
+TEST(ImportedMul, EveryFormAgreesWithTheReference) {
+  Graph g("muls");
+  const ValueId x = g.add_input("input", {2, 4, 6, 6});
+  const ValueId c = g.add_node("conv", OpKind::Conv, attr::Conv{.out = 8, .kernel = 3, .pad = 1}, {x});
+  const ValueId sig = g.add_node("sig", OpKind::Sigmoid, attr::None{}, {c});
+  const ValueId silu = g.add_node("silu", OpKind::Mul, attr::None{}, {c, sig});
+  const ValueId gate = g.add_node("gate", OpKind::GlobalAvgPool, attr::None{}, {silu});
+  const ValueId gated = g.add_node("gated", OpKind::Mul, attr::None{}, {silu, gate});
+  const ValueId gate_first = g.add_node("gate_first", OpKind::Mul, attr::None{}, {gate, gated});
+  // One value per sample and position (N x 1 x H x W): neither form, so the reference kernel.
+  const ValueId plane = g.add_node("plane", OpKind::ReduceMean, attr::Reduce{{1}, true}, {x});
+  g.add_output(g.add_node("by_plane", OpKind::Mul, attr::None{}, {gate_first, plane}));
+  const Parameters p = test_parameters(g, 3);
+  const Tensor input = test_uniform("input", g.shape(x), 3, -1, 1);
+  EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-6), "");
+}
+
+TEST(ImportedClip, FiniteAndInfiniteBoundsAgreeWithTheReference) {
+  Graph g("clips");
+  const ValueId x = g.add_input("input", {2, 4, 6, 6});
+  const ValueId c = g.add_node("conv", OpKind::Conv, attr::Conv{.out = 8, .kernel = 3, .pad = 1}, {x});
+  // ReLU6 (MobileNetV2's), then a clip with no upper bound, read twice (so not in place), then one below 0.
+  const ValueId relu6 = g.add_node("relu6", OpKind::Clip, attr::Clip{.min = 0, .max = 6}, {c});
+  const ValueId floor = g.add_node("floor", OpKind::Clip, attr::Clip{.min = 0.25, .max = INFINITY}, {c});
+  const ValueId sum = g.add_node("sum", OpKind::Add, attr::None{}, {relu6, floor, floor});
+  g.add_output(g.add_node("ceiling", OpKind::Clip, attr::Clip{.min = -INFINITY, .max = -0.5}, {sum}));
+  g.add_output(relu6);
+  const Parameters p = test_parameters(g, 5);
+  const Tensor input = test_uniform("input", g.shape(x), 5, -4, 4);
+  EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-6), "");
+}
+
+}  // namespace
+}  // namespace cnnzoo
