@@ -19,7 +19,7 @@ Tensor fold_op(const Importer& im, OpKind op, const Attrs& attrs, const std::vec
     data.push_back(as_doubles(t));
     shapes.push_back(t.shape());
   }
-  const Dims out = ops::rules(op).shape(ops::OpContext{im.node().name(), attrs, shapes});
+  const Dims out = ops::rules(op).shape(ops::OpContext{im.node_name(), attrs, shapes});
   im.check_fold(out, sizeof(double));  // computed in float64
   std::vector<ref::In<double>> views;
   for (std::size_t i = 0; i < inputs.size(); ++i) views.emplace_back(data[i], shapes[i]);

@@ -47,6 +47,9 @@ class Importer {
   // ---- for the op converters (import_*.cpp) ---------------------------------------------------------
   int64_t opset() const { return opset_; }
   const onnx::NodeProto& node() const { return *node_; }
+  /// The node's name as its IR nodes and errors take it: its own, else its first output's (exporters may leave
+  /// nodes unnamed).
+  const std::string& node_name() const { return node_name_; }
 
   /// Throws Error "SOURCE: node 'NAME' (OP): MESSAGE".
   [[noreturn]] void fail(const std::string& message) const;

@@ -279,15 +279,19 @@ void convert_flatten(Importer& im) {
   reshape_to(im, out);
 }
 
-void convert_unsqueeze(Importer& im) {
-  std::vector<int64_t> axes;
+// The axes of Unsqueeze and Squeeze: their attribute before opset 13, their second input after (which Squeeze may
+// leave out: none).
+std::vector<int64_t> squeeze_axes(Importer& im, bool optional) {
   if (im.opset() < 13) {
     im.accept_attrs({"axes"});
-    axes = im.ints_attr("axes");
-  } else {
-    im.accept_attrs({});
-    axes = int_values(im, 1);
+    return im.ints_attr("axes");
   }
+  im.accept_attrs({});
+  return optional && !im.has_input(1) ? std::vector<int64_t>{} : int_values(im, 1);
+}
+
+void convert_unsqueeze(Importer& im) {
+  std::vector<int64_t> axes = squeeze_axes(im, false);
   const Dims in = im.shape(0);
   const std::size_t rank = in.size() + axes.size();
   for (int64_t& a : axes) a = normalize_axis(im, a, rank);
@@ -305,14 +309,7 @@ void convert_unsqueeze(Importer& im) {
 // Squeeze: the named axes of size 1 removed (their attribute before opset 13, an input after), or every axis of
 // size 1 when none is named.
 void convert_squeeze(Importer& im) {
-  std::vector<int64_t> axes;
-  if (im.opset() < 13) {
-    im.accept_attrs({"axes"});
-    axes = im.ints_attr("axes");
-  } else {
-    im.accept_attrs({});
-    if (im.has_input(1)) axes = int_values(im, 1);
-  }
+  std::vector<int64_t> axes = squeeze_axes(im, true);
   const Dims in = im.shape(0);
   for (int64_t& a : axes) {
     a = normalize_axis(im, a, in.size());
@@ -382,7 +379,7 @@ void convert_pad(Importer& im) {
     a.end[d] = pads[i + axes.size()];
   }
   // The pad's shape rule checks the amounts (no overflow, no empty output, reflect within the input) on every path.
-  ops::rules(OpKind::Pad).shape(ops::OpContext{im.node().name(), a, {s}});
+  ops::rules(OpKind::Pad).shape(ops::OpContext{im.node_name(), a, {s}});
   const auto zero = [](const Dims& v, std::size_t from, std::size_t to) {
     return std::all_of(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to),
                        [](int64_t p) { return p == 0; });
