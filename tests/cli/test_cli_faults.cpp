@@ -159,8 +159,15 @@ TEST(CliFaults, SigtermAndSigintStopAtTheBatchReachedAndResumeExactly) {
     ASSERT_TRUE(
         wait_until([&] { return fs::exists(dir + "/last.safetensors") || run.finished(); }, std::chrono::seconds(120)));
   });
-  // SIGINT about half an epoch into the resumed run: wherever it is then.
-  stop_with(SIGINT, dir, [&](SpawnedCli&) { std::this_thread::sleep_for(timing.first_epoch - timing.epoch / 2); });
+  // SIGINT about half an epoch into the resumed run: wherever it is then. On a loaded machine the resumed run
+  // can go faster than the timing says, so the signal goes at the latest when its next checkpoint lands: its
+  // last epoch is still ahead then, and the run cannot have ended.
+  const auto resumed_from = fs::last_write_time(dir + "/last.safetensors");
+  stop_with(SIGINT, dir, [&](SpawnedCli&) {
+    wait_until([&] { return fs::last_write_time(dir + "/last.safetensors") != resumed_from; },
+               std::max(timing.first_epoch - timing.epoch / 2, std::chrono::milliseconds(1)),
+               std::chrono::milliseconds(1));
+  });
   const auto r = run_cli(small_run(3, dir) + " --resume");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_same_run(straight, dir);
