@@ -9,6 +9,7 @@
 #include "cnnzoo/error.h"
 #include "cnnzoo/io.h"
 #include "cnnzoo/onnx.h"
+#include "cnnzoo/onnx_session.h"
 #include "non_finite_warning.h"
 
 namespace cnnzoo::cli {
@@ -56,24 +57,10 @@ std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vect
   }
   OnnxImportOptions options;
   options.budgets = budgets;
-  for (const auto& [name, tensor] : bound) options.input_shapes[name] = tensor.shape();
-  OnnxModel model = import_onnx(path, options);
-  std::vector<Tensor> outputs;
-  if (!model.graph.outputs().empty()) {
-    std::vector<Tensor> ordered;
-    for (ValueId v : model.graph.inputs()) ordered.push_back(bound.at(model.graph.value(v).name));
-    // Imported again when the inputs hold NaN or infinity and the run goes to the reference interpreter.
-    const auto reload = [&path, &options] { return import_onnx(path, options).parameters; };
-    outputs =
-        InferenceEngine(model.graph, std::move(model.parameters), {.threads = threads, .reload_parameters = reload})
-            .run(ordered);
-  }
+  // Inputs the model needs before it runs (weights, shapes given as graph inputs) are built into it.
+  OnnxSession session = OnnxSession::open(path, options, {.threads = threads});
   std::vector<NamedOutput> named;
-  std::size_t dynamic = 0;
-  for (const std::string& name : model.output_names) {
-    auto constant = model.constant_outputs.find(name);
-    named.push_back({name, constant != model.constant_outputs.end() ? constant->second : outputs.at(dynamic++)});
-  }
+  for (NamedTensor& out : session.run(bound)) named.push_back({std::move(out.name), std::move(out.tensor)});
   return named;
 }
 

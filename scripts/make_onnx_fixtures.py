@@ -9,6 +9,7 @@ small_cnn.onnx is a small network in the exporters' idiom: batch norm kept (do_c
 a symbolic batch so the flatten is computed by Shape, Gather, Unsqueeze and Concat before a Reshape,
 a Gemm head and a softmax. input.npy is its input (batch 2) and output.npy PyTorch's output on it. The
 import tests run it, and mutate the file byte by byte to show that corrupted files are refused cleanly.
+small_cnn_weights_as_inputs.onnx is the same network with its weights as graph inputs (write_weights_as_inputs).
 """
 import os
 
@@ -62,6 +63,20 @@ def write_elu_cnn():
     np.save(os.path.join(OUT, "elu_output.npy"), y.numpy())
 
 
+def write_weights_as_inputs(model, x):
+    """small_cnn_weights_as_inputs.onnx: the same network exported with export_params=False, as some exporters and
+    ONNX's backend cases write a model: every weight and statistic is a graph input, given at run time from
+    small_cnn_weights/NAME.npy (the state_dict's tensors by name). Its output on input.npy is output.npy."""
+    torch.onnx.export(model, x, os.path.join(OUT, "small_cnn_weights_as_inputs.onnx"), opset_version=13,
+                      do_constant_folding=False, export_params=False, training=torch.onnx.TrainingMode.PRESERVE,
+                      input_names=["image"], output_names=["probabilities"])
+    folder = os.path.join(OUT, "small_cnn_weights")
+    os.makedirs(folder, exist_ok=True)
+    for name, tensor in model.state_dict().items():
+        if not name.endswith("num_batches_tracked"):
+            np.save(os.path.join(folder, name + ".npy"), tensor.numpy())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -80,6 +95,7 @@ def main():
                       dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}})
     np.save(os.path.join(OUT, "input.npy"), x.numpy())
     np.save(os.path.join(OUT, "output.npy"), y.numpy())
+    write_weights_as_inputs(model, x)
     write_elu_cnn()
 
 

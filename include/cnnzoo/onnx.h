@@ -24,6 +24,13 @@ struct OnnxImportOptions {
   std::map<std::string, Dims> input_shapes;
   /// What a symbolic dimension becomes when no shape is given (the batch, usually).
   int64_t symbolic_dim = 1;
+  /// Values of graph inputs known before the run, by name, as ONNX's backend runner feeds every input (weights
+  /// included) at run time. An op that needs an input's value at import (a Conv's weights, BatchNormalization's
+  /// statistics, a Reshape's shape, Pad's pads) takes it from here, and the imported model holds that value (its
+  /// name goes to OnnxModel::constant_inputs); an op that reads the input as data makes it a run-time input of the
+  /// graph. A value gives its input's shape. An input declared as integer takes int64 values (I64, or F32 holding
+  /// integers); it may only be read where a value is needed at import.
+  std::map<std::string, Tensor> input_values{};
   /// budgets.folded_bytes bounds each constant the import computes (Gather, Concat, Add, Mul, Sum of
   /// constants): a larger one is an Error naming the node, checked before it is computed.
   DecodeBudgets budgets{};
@@ -36,6 +43,9 @@ struct OnnxModel {
   /// (in the same relative order) or a constant the import folded (a Shape of a static input).
   std::vector<std::string> output_names;
   std::map<std::string, Tensor> constant_outputs;
+  /// The graph inputs whose values (OnnxImportOptions::input_values) the import built into the model: the model
+  /// holds them, and must be imported again for other values of them (OnnxSession does).
+  std::vector<std::string> constant_inputs;
   int64_t opset = 0;
   std::string producer;  ///< "pytorch 1.13.1", as the file says
 };

@@ -2,6 +2,8 @@
 // symbols, converts each node in order and collects the outputs.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -22,6 +24,14 @@ constexpr int64_t kMaxOpset = 18;
 constexpr int64_t kMaxInputElements = int64_t{1} << 32;  // 16 GiB of float32: more is a corrupted shape
 
 bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+std::string element_type_name(int32_t type) {
+  return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(type));
+}
+
+// The integer types of shapes, axes and indices. The narrower ones are refused: held as int64, their arithmetic
+// would not wrap as theirs does (uint8 200 + 100 is 44).
+bool is_integer_type(int32_t type) { return type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32; }
 
 }  // namespace
 
@@ -60,17 +70,27 @@ const std::string& Importer::input_name(std::size_t i) const {
   return node_->input(static_cast<int>(i));
 }
 
-bool Importer::is_constant(std::size_t i) const { return symbol(input_name(i)).constant.has_value(); }
+bool Importer::is_constant(std::size_t i) const {
+  const Symbol& s = symbol(input_name(i));
+  // A given integer input is never data (data is float32): it is folded like any constant.
+  return s.constant.has_value() && (!s.given_input || s.constant->dtype() == DType::I64);
+}
+
+bool Importer::is_known(std::size_t i) const { return symbol(input_name(i)).constant.has_value(); }
 
 const Tensor& Importer::constant(std::size_t i) const {
   const std::string& name = input_name(i);
   const Symbol& s = symbol(name);
   if (!s.constant) {
-    fail(
-        fmt::format("input {} ('{}') must be known when the model is loaded (an initializer or a constant), "
-                    "but it is computed by the graph",
-                    i + 1, name));
+    const bool graph_input = s.value && model_.graph.value(*s.value).producer == kNoNode;
+    fail(graph_input ? fmt::format("input {} ('{}') must be known when the model is loaded (a weight, a shape), but "
+                                   "it is a graph input without a value; give it one (cnnzoo run --input {}=FILE.npy)",
+                                   i + 1, name, name)
+                     : fmt::format("input {} ('{}') must be known when the model is loaded (an initializer or a "
+                                   "constant), but it is computed by the graph",
+                                   i + 1, name));
   }
+  if (s.given_input) constant_inputs_.insert(name);
   return *s.constant;
 }
 
@@ -83,7 +103,12 @@ ValueId Importer::value(std::size_t i) {
     if (s.constant->dtype() != DType::F32) {
       fail(fmt::format("input {} ('{}') is an int64 tensor used as data; cnnzoo runs float32 data", i + 1, name));
     }
-    s.value = constant_value(*s.constant, fmt::format("const{}", i));
+    if (s.given_input) {
+      check_input_shape(s.constant->shape(), fmt::format("{}: input '{}'", source_, name));
+      s.value = model_.graph.add_input(name, s.constant->shape());
+    } else {
+      s.value = constant_value(*s.constant, fmt::format("const{}", i));
+    }
   }
   return *s.value;
 }
@@ -276,8 +301,16 @@ void Importer::refuse_quantized(const onnx::GraphProto& g) const {
 }
 
 void Importer::add_graph_inputs(const onnx::GraphProto& g) {
+  for (const auto& [name, value] : options_.input_values) {
+    if (std::none_of(g.input().begin(), g.input().end(),
+                     [&](const onnx::ValueInfoProto& in) { return in.name() == name; })) {
+      throw Error(fmt::format("{}: a value is given for '{}', which is not an input of the graph", source_, name));
+    }
+  }
   std::set<std::string> initializers;
   for (const onnx::TensorProto& t : g.initializer()) {
+    // An initializer listed as a graph input is that input's default: a value given for the input replaces it.
+    if (options_.input_values.contains(t.name())) continue;
     initializers.insert(t.name());
     symbols_[t.name()] =
         Symbol{std::nullopt, tensor_from_proto(t, fmt::format("{}: initializer '{}'", source_, t.name()))};
@@ -286,30 +319,77 @@ void Importer::add_graph_inputs(const onnx::GraphProto& g) {
     if (initializers.contains(in.name())) continue;  // older exporters list initializers as inputs too
     const std::string what = fmt::format("{}: input '{}'", source_, in.name());
     if (!in.type().has_tensor_type()) throw Error(what + ": only tensor inputs are supported");
+    const auto given = options_.input_values.find(in.name());
+    if (given != options_.input_values.end()) {
+      names_taken_.insert(in.name());
+      symbols_[in.name()] = given_input_symbol(in, given->second, what);
+      continue;
+    }
     const onnx::TypeProto_Tensor& type = in.type().tensor_type();
     if (type.elem_type() != onnx::TensorProto::FLOAT) {
       throw Error(
-          fmt::format("{}: element type {} is not supported (float32 is)", what,
-                      onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(type.elem_type()))));
+          fmt::format("{}: element type {} is not supported (float32 is; an int64 or int32 input is when its "
+                      "value is given before the run: cnnzoo run --input {}=FILE.npy)",
+                      what, element_type_name(type.elem_type()), in.name()));
     }
     Dims shape;
-    auto given = options_.input_shapes.find(in.name());
-    if (given != options_.input_shapes.end()) {
-      shape = given->second;
+    auto given_shape = options_.input_shapes.find(in.name());
+    if (given_shape != options_.input_shapes.end()) {
+      shape = given_shape->second;
     } else {
       if (!type.has_shape()) throw Error(what + ": the file gives no shape; pass one");
       for (const auto& d : type.shape().dim())
         shape.push_back(d.has_dim_value() ? d.dim_value() : options_.symbolic_dim);
     }
-    int64_t total = 1;
-    for (int64_t d : shape) {
-      if (d < 1 || d > kMaxInputElements / total) {
-        throw Error(fmt::format("{}: implausible shape {}", what, to_string(shape)));
-      }
-      total *= d;
-    }
+    check_input_shape(shape, what);
     names_taken_.insert(in.name());
     symbols_[in.name()] = Symbol{model_.graph.add_input(in.name(), shape), std::nullopt};
+  }
+}
+
+Symbol Importer::given_input_symbol(const onnx::ValueInfoProto& in, const Tensor& value,
+                                    const std::string& what) const {
+  const int32_t type = in.type().tensor_type().elem_type();
+  const auto shape_given = options_.input_shapes.find(in.name());
+  if (shape_given != options_.input_shapes.end() && shape_given->second != value.shape()) {
+    throw Error(fmt::format("{}: its value has shape {}, its given shape is {}", what, to_string(value.shape()),
+                            to_string(shape_given->second)));
+  }
+  Symbol s{.value = std::nullopt, .constant = value, .given_input = true};
+  if (type == onnx::TensorProto::FLOAT) {
+    if (value.dtype() != DType::F32) {
+      throw Error(fmt::format("{}: is float32, its value is int64; give float32 values", what));
+    }
+    return s;
+  }
+  if (!is_integer_type(type)) {
+    throw Error(
+        fmt::format("{}: element type {} is not supported (float32 is, and int64 and int32 where a value is "
+                    "needed before the run)",
+                    what, element_type_name(type)));
+  }
+  if (value.dtype() == DType::I64) return s;
+  // An integer input read from a float32 file (.npy integers arrive as float32): exact integers only.
+  Tensor ints(value.shape(), DType::I64);
+  for (std::size_t k = 0; k < ints.i64().size(); ++k) {
+    const float v = value.f32()[k];
+    if (!(std::trunc(v) == v)) {
+      throw Error(fmt::format("{}: is {}, but element {} of its value is {}, not an integer", what,
+                              element_type_name(type), k, v));
+    }
+    ints.i64()[k] = static_cast<int64_t>(v);
+  }
+  s.constant = std::move(ints);
+  return s;
+}
+
+void Importer::check_input_shape(const Dims& shape, const std::string& what) const {
+  int64_t total = 1;
+  for (int64_t d : shape) {
+    if (d < 1 || d > kMaxInputElements / total) {
+      throw Error(fmt::format("{}: implausible shape {}", what, to_string(shape)));
+    }
+    total *= d;
   }
 }
 
@@ -352,6 +432,7 @@ void Importer::add_graph_outputs(const onnx::GraphProto& g) {
     Symbol& s = it->second;
     if (s.zero_pad) add_pending_pad(s);
     if (!s.value) {
+      if (s.given_input) constant_inputs_.insert(out.name());  // an output that is a given input: its value
       model_.constant_outputs[out.name()] = *s.constant;
       continue;
     }
@@ -391,6 +472,7 @@ OnnxModel Importer::run(const onnx::ModelProto& model) {
   add_graph_inputs(g);
   for (const onnx::NodeProto& n : g.node()) convert(n);
   add_graph_outputs(g);
+  model_.constant_inputs.assign(constant_inputs_.begin(), constant_inputs_.end());
   if (!model_.graph.outputs().empty()) verify(model_.graph);
   return std::move(model_);
 }

@@ -36,9 +36,16 @@ Tensor fold_op(const Importer& im, OpKind op, const Attrs& attrs) {
 
 namespace {
 
-// Input `i` as float data: an integer constant (Pow's exponent 2 written as int64) becomes a float one.
+// Input `i` as float data: an integer constant (Pow's exponent 2 written as int64) becomes a float one. The first
+// input sets the type of the result (Pow's integer base to a float power is an integer): an integer there, with
+// run-time data beside it, would make integer data at run time, which cnnzoo does not compute.
 ValueId float_value(Importer& im, std::size_t i) {
   if (!im.is_constant(i) || im.constant(i).dtype() == DType::F32) return im.value(i);
+  if (i == 0) {
+    im.fail(
+        "input 1 is an integer tensor and another input is run-time data: the result would be integer data at "
+        "run time; cnnzoo runs float32 data");
+  }
   const Tensor& t = im.constant(i);
   return im.constant_value(from_doubles(as_doubles(t), t.shape(), DType::F32), fmt::format("const{}", i));
 }

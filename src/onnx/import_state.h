@@ -32,10 +32,12 @@ struct Symbol {
   /// named `scale_node`.
   std::optional<attr::ChannelAffine> channel_scale{};
   std::string scale_node{};
+  /// A graph input whose value was given before the run (OnnxImportOptions::input_values): `constant` holds it for
+  /// an op that needs it at import, `value` is made a graph input when an op reads it as data.
+  bool given_input = false;
 };
 
-/// TensorProto to Tensor (float, double and float16-free types as F32; int64, int32, int8/16/uint8 as
-/// I64). `what` names it in errors.
+/// TensorProto to Tensor: float and double as F32; int64 and int32 as I64. `what` names it in errors.
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what);
 
 class Importer {
@@ -67,9 +69,14 @@ class Importer {
   bool has_channel_scale(std::size_t i) const;
   /// The node's input `i` before its pending per-channel scale, and that scale (has_channel_scale(i) must hold).
   std::pair<ValueId, attr::ChannelAffine> value_and_channel_scale(std::size_t i) const;
-  /// The node's input `i`, which must be known at import time (a weight, a shape).
+  /// The node's input `i`, which must be known at import time (a weight, a shape): a constant, or a graph input
+  /// whose value was given, which the model then holds (OnnxModel::constant_inputs).
   const Tensor& constant(std::size_t i) const;
+  /// Whether the node's input `i` is a constant of the graph, one the import may compute with (fold); a graph input
+  /// whose float value was given (Symbol::given_input) is not: it is data, though constant() may take its value.
   bool is_constant(std::size_t i) const;
+  /// Whether constant(i) has a value: a constant, or a graph input whose value was given.
+  bool is_known(std::size_t i) const;
   const Dims& shape(std::size_t i) const;
 
   /// Attribute readers; the default applies when the node lacks it.
@@ -119,6 +126,11 @@ class Importer {
   ValueId add_pending_pad(Symbol& s);
   void refuse_quantized(const onnx::GraphProto& g) const;
   void add_graph_inputs(const onnx::GraphProto& g);
+  /// The symbol of graph input `in`, whose value was given: `value` checked against its declared type (and made
+  /// int64 for an integer input). `what` names it in errors.
+  Symbol given_input_symbol(const onnx::ValueInfoProto& in, const Tensor& value, const std::string& what) const;
+  /// Fails, naming `what`, for a dimension below 1 or more elements than a float32 input of 16 GiB.
+  void check_input_shape(const Dims& shape, const std::string& what) const;
   void convert(const onnx::NodeProto& n);
   void add_graph_outputs(const onnx::GraphProto& g);
 
@@ -131,6 +143,8 @@ class Importer {
   std::map<std::string, Symbol> symbols_;
   std::set<std::string> names_taken_;
   std::set<std::string> read_names_;  ///< every name a node reads or the graph outputs
+  mutable std::set<std::string>
+      constant_inputs_;  ///< given graph inputs that constant() took (OnnxModel::constant_inputs)
 };
 
 /// Converts the current node of `im`; one function per ONNX op, found by op type.

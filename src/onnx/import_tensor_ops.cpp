@@ -335,7 +335,7 @@ void pass_through(Importer& im) {
 void convert_dropout(Importer& im) {
   im.accept_attrs({"ratio", "is_test", "seed"});
   im.expect_outputs(1, "the mask");
-  if (im.has_input(2) && (!im.is_constant(2) || scalar_input(im, 2, "training_mode") != 0.0)) {
+  if (im.has_input(2) && (!im.is_known(2) || scalar_input(im, 2, "training_mode") != 0.0)) {
     im.fail("training_mode must be false: cnnzoo imports models for inference");
   }
   pass_through(im);

@@ -71,6 +71,30 @@ TEST(CliOnnx, RunErrorsNameWhatIsWrong) {
   EXPECT_EQ(r.err.rfind("cnnzoo: error: " + cut + ": ", 0), 0u) << r.err;
 }
 
+// The same network exported with export_params=False: every weight and statistic is a graph input, given by name
+// from its own .npy file, and the output is PyTorch's.
+TEST(CliOnnx, RunTakesWeightsGivenAsInputs) {
+  const std::string model = kDir + "small_cnn_weights_as_inputs.onnx";
+  std::string weights;
+  for (const char* name : {"conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                           "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"}) {
+    weights += fmt::format(" --input {0}={1}small_cnn_weights/{0}.npy", name, kDir);
+  }
+  const std::string out = temp("y_weights_as_inputs.npy");
+  auto r = run_cli(fmt::format("run {} --input image={}input.npy{} --output {}", model, kDir, weights, out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_matches_pytorch(out);
+  // One left out: named, with the flag that gives it.
+  const std::string without_mean = weights.substr(0, weights.find(" --input bn1.running_mean")) +
+                                   weights.substr(weights.find(" --input bn1.running_var"));
+  r = run_cli(fmt::format("run {} --input image={}input.npy{} --output {}", model, kDir, without_mean, out));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "cnnzoo: error: the model's input 'bn1.running_mean' has no --input (its inputs: image, conv1.weight, "
+            "bn1.weight, bn1.bias, bn1.running_mean, bn1.running_var, conv2.weight, conv2.bias, fc.weight, "
+            "fc.bias)\n");
+}
+
 TEST(CliOnnx, SummaryAnalysesTheImportedGraph) {
   auto r = run_cli(fmt::format("summary {} --format json", kModel));
   ASSERT_EQ(r.exit_code, 0) << r.err;

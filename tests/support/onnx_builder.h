@@ -18,13 +18,14 @@ inline onnx::ModelProto onnx_model_header(int64_t opset = 13) {
   return m;
 }
 
-/// Declares a float input `name` of shape `dims`; with `symbolic_batch` its first dimension is "N".
-inline void add_float_input(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& dims,
-                            bool symbolic_batch = false) {
+/// Declares an input `name` of element type `elem_type` and shape `dims`; with `symbolic_batch` its first dimension is
+/// "N".
+inline void add_typed_input(onnx::GraphProto& g, const std::string& name, int32_t elem_type,
+                            const std::vector<int64_t>& dims, bool symbolic_batch = false) {
   onnx::ValueInfoProto* in = g.add_input();
   in->set_name(name);
   onnx::TypeProto_Tensor* type = in->mutable_type()->mutable_tensor_type();
-  type->set_elem_type(onnx::TensorProto::FLOAT);
+  type->set_elem_type(elem_type);
   for (std::size_t i = 0; i < dims.size(); ++i) {
     onnx::TensorShapeProto_Dimension* dim = type->mutable_shape()->add_dim();
     if (i == 0 && symbolic_batch) {
@@ -33,6 +34,12 @@ inline void add_float_input(onnx::GraphProto& g, const std::string& name, const 
       dim->set_dim_value(dims[i]);
     }
   }
+}
+
+/// Declares a float input `name` of shape `dims`; with `symbolic_batch` its first dimension is "N".
+inline void add_float_input(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& dims,
+                            bool symbolic_batch = false) {
+  add_typed_input(g, name, onnx::TensorProto::FLOAT, dims, symbolic_batch);
 }
 
 /// Adds an int64 vector initializer `name`.
