@@ -427,7 +427,8 @@ void add_run_options(CLI::App& command, RunArgs& a) {
   command.add_option("--input", a.input_flag,
                      "A value that parses as CxHxW (3x224x224) is the model's input size, as for summary; any other "
                      "is an input file, as the arguments after MODEL (./3x224x224 for a file of that name). For an "
-                     "ONNX file, NAME=FILE.npy binds its input NAME. Repeatable");
+                     "ONNX file, NAME=FILE.npy binds its input NAME (weights a file takes as inputs too: "
+                     "--input conv1.weight=conv1.weight.npy). Repeatable");
   command
       .add_option("--batch,--batch-size", a.batch,
                   "Samples per engine run (default: every input, at most 32 at a time)")

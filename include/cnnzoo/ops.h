@@ -35,7 +35,8 @@ enum class OpFamily : uint8_t {
   ChannelMul,
   ChannelPad,
   ChannelAffine,
-  TensorOp,  ///< the general tensor ops of imported graphs, inference only, run by reference kernels: mul, clip, ...
+  TensorOp,  ///< the general tensor ops of imported graphs, inference only: reference kernels, or oneDNN where the
+             ///< engine lowers one (mul, clip)
   Constant,
 };
 
@@ -89,6 +90,7 @@ enum class OpFamily : uint8_t {
   X(Slice, "slice", attr::Slice, TensorOp)              /* a strided box of the input */                         \
   X(LayerNorm, "layer_norm", attr::LayerNorm, TensorOp) /* normalised over the last axes; scale, bias inputs */  \
   X(Pad, "pad", attr::Pad, TensorOp)                    /* borders of a constant, mirrored or edge values */     \
+  X(Resize, "resize", attr::Resize, TensorOp)           /* resampled: nearest, linear or cubic, ONNX's Resize */ \
   X(Constant, "constant", attr::Constant, Constant)     /* a fixed tensor, parameter "value" */
 
 enum class OpKind : uint8_t {
@@ -139,6 +141,7 @@ struct Pool {
   bool ceil_mode = false;
   bool count_include_pad = true;  ///< average pooling only
   std::optional<Hw> pad_end{};
+  Hw dilation{1};  ///< the window's elements are this far apart (ONNX's MaxPool dilations)
 
   /// The stride the window moves by: `stride`, or the kernel size along an axis whose stride is 0.
   Hw effective_stride() const { return {stride.h != 0 ? stride.h : kernel.h, stride.w != 0 ? stride.w : kernel.w}; }
@@ -273,16 +276,42 @@ struct Pad {
   double value = 0.0;
 };
 
+/// ONNX's Resize, on every dimension: output element i along dimension d samples the input at a coordinate that
+/// `coordinates` computes from i, the scale and the sizes (ONNX's coordinate_transformation_mode), by the nearest
+/// element or by linear or cubic interpolation between its neighbours (edge values beyond the input).
+struct Resize {
+  enum class Mode : uint8_t { Nearest, Linear, Cubic };
+  enum class Coordinates : uint8_t {
+    HalfPixel,
+    PytorchHalfPixel,
+    AlignCorners,
+    Asymmetric,
+    TfHalfPixelForNn,
+    TfCropAndResize
+  };
+  enum class Rounding : uint8_t { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };  ///< of Mode::Nearest
+  Dims sizes;                                                                        ///< the output's shape
+  std::vector<double> scales;  ///< per dimension: the factor the coordinates use (the output size / the input's
+                               ///< when the file gives sizes)
+  Mode mode = Mode::Nearest;
+  Coordinates coordinates = Coordinates::HalfPixel;
+  Rounding rounding = Rounding::RoundPreferFloor;
+  double cubic_coeff_a = -0.75;
+  bool exclude_outside = false;      ///< weights of neighbours outside the input are 0, the others renormalised
+  std::vector<double> roi;           ///< TfCropAndResize: the box's starts, then its ends, per dimension, in [0, 1]
+  double extrapolation_value = 0.0;  ///< TfCropAndResize: the value outside the input
+};
+
 struct Constant {
   Dims shape;
 };
 
 }  // namespace attr
 
-using Attrs =
-    std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn, attr::Elu,
-                 attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat, attr::ChannelPad,
-                 attr::ChannelAffine, attr::Softmax, attr::Clip, attr::Reshape, attr::Transpose, attr::Gather,
-                 attr::HardSigmoid, attr::Reduce, attr::Slice, attr::LayerNorm, attr::Pad, attr::Constant>;
+using Attrs = std::variant<attr::None, attr::Conv, attr::Pool, attr::AdaptiveAvgPool, attr::BatchNorm, attr::Lrn,
+                           attr::Elu, attr::Scale, attr::Dropout, attr::Linear, attr::Flatten, attr::Concat,
+                           attr::ChannelPad, attr::ChannelAffine, attr::Softmax, attr::Clip, attr::Reshape,
+                           attr::Transpose, attr::Gather, attr::HardSigmoid, attr::Reduce, attr::Slice, attr::LayerNorm,
+                           attr::Pad, attr::Resize, attr::Constant>;
 
 }  // namespace cnnzoo

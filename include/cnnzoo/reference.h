@@ -225,6 +225,9 @@ void slice_forward(const attr::Slice& a, In<T> x, Out<T> y);
 /// x padded as `a` says (pad.cpp): constant, reflect or edge borders; negative amounts crop.
 template <typename T>
 void pad_forward(const attr::Pad& a, In<T> x, Out<T> y);
+/// x resampled to a.sizes (resize.cpp), as ONNX's Resize: nearest, linear or cubic, in double.
+template <typename T>
+void resize_forward(const attr::Resize& a, In<T> x, Out<T> y);
 /// y = f(x) elementwise for the functions of one input (math_ops.cpp): sqrt, exp, erf, tanh, abs, neg,
 /// hardsigmoid, hardswish.
 template <typename T>

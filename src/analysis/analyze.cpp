@@ -116,7 +116,7 @@ Field field_of_pool(const Node& n, const Dims& x, const Field& in) {
   }
   if (n.op == OpKind::GlobalAvgPool) return window(in, {x[2], x[3]}, {x[2], x[3]});
   const auto& a = std::get<attr::Pool>(n.attrs);
-  return window(in, a.kernel, a.effective_stride());
+  return window(in, a.kernel, a.effective_stride(), a.dilation);
 }
 
 Field field_of(const Graph& g, const Node& n, const std::vector<Field>& in) {

@@ -86,6 +86,13 @@ void require_trainable(const Graph& g) {
       throw Error(fmt::format("{}: op {} cannot be trained (training supports the zoo's ops; {} is inference only)",
                               n.name, op_name(n.op), op_name(n.op)));
     }
+    // oneDNN 2.6 makes no backward primitive for a dilated pooling window ("could not create a descriptor"), though
+    // its forward runs: such a pooling (an imported ONNX MaxPool's dilations) is inference only.
+    const auto* pool = std::get_if<attr::Pool>(&n.attrs);
+    if (pool != nullptr && pool->dilation != Hw(1)) {
+      throw Error(fmt::format("{}: a dilated pooling window ({}) cannot be trained (oneDNN has no backward for it)",
+                              n.name, to_string(pool->dilation)));
+    }
     for (ValueId v : n.inputs) {
       if (n.op == OpKind::Add && g.shape(v) != g.shape(n.output)) {
         throw Error(fmt::format("{}: add of broadcast inputs ({} to {}) cannot be trained", n.name,

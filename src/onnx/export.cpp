@@ -59,6 +59,7 @@ class Exporter {
   void export_slice(const Node& node);
   void export_layer_norm(const Node& node);
   void export_pad(const Node& node);
+  void export_resize(const Node& node);
 
   const std::string& name(ValueId v) const { return names_.at(static_cast<std::size_t>(v)); }
   const std::string& input(const Node& node, std::size_t i = 0) const { return name(node.inputs.at(i)); }
@@ -329,11 +330,16 @@ void Exporter::export_pool(const Node& node) {
     x = zero_pad(node, x, w.pads);
     w.pads.assign(4, 0);
   }
+  const bool dilated = a.dilation != Hw(1);
+  if (dilated && !max) {
+    throw Error(node.name + ": cannot export to ONNX: AveragePool has dilations only from opset 19 (this is 13)");
+  }
   onnx::NodeProto& n = emit(node, max ? "MaxPool" : "AveragePool", {x});
   add_attribute(n, "kernel_shape", w.kernel);
   add_attribute(n, "strides", w.strides);
   add_attribute(n, "pads", w.pads);
   add_attribute(n, "ceil_mode", int64_t{w.ceil_mode});
+  if (dilated) add_attribute(n, "dilations", w.dilations);
   if (!max) add_attribute(n, "count_include_pad", int64_t{a.count_include_pad});
 }
 
@@ -383,6 +389,8 @@ void Exporter::export_tensor_op(const Node& node) {
     export_layer_norm(node);
   } else if (node.op == OpKind::Pad) {
     export_pad(node);
+  } else if (node.op == OpKind::Resize) {
+    export_resize(node);
   } else {
     refuse(node, fmt::format("op {} has no ONNX mapping", op_name(node.op)));
   }
@@ -430,6 +438,50 @@ void Exporter::export_pad(const Node& node) {
   std::vector<std::string> in{input(node), int64s(node, "pads", pads, {static_cast<int64_t>(pads.size())})};
   if (a.mode == attr::Pad::Mode::Constant && a.value != 0.0) in.push_back(float_scalar(node, "value", a.value));
   add_attribute(emit(node, "Pad", in), "mode", kModes.at(a.mode));
+}
+
+// Resize (opset 13): sizes where the scales are the output sizes over the input's (an import of sizes), else the
+// scales, whose floor gives the sizes (an import of scales, exact in float32 as they came); roi for
+// tf_crop_and_resize.
+void Exporter::export_resize(const Node& node) {
+  using R = attr::Resize;
+  static const std::map<R::Mode, std::string> kModes{
+      {R::Mode::Nearest, "nearest"}, {R::Mode::Linear, "linear"}, {R::Mode::Cubic, "cubic"}};
+  static const std::map<R::Coordinates, std::string> kCoordinates{
+      {R::Coordinates::HalfPixel, "half_pixel"},
+      {R::Coordinates::PytorchHalfPixel, "pytorch_half_pixel"},
+      {R::Coordinates::AlignCorners, "align_corners"},
+      {R::Coordinates::Asymmetric, "asymmetric"},
+      {R::Coordinates::TfHalfPixelForNn, "tf_half_pixel_for_nn"},
+      {R::Coordinates::TfCropAndResize, "tf_crop_and_resize"}};
+  static const std::map<R::Rounding, std::string> kRoundings{{R::Rounding::RoundPreferFloor, "round_prefer_floor"},
+                                                             {R::Rounding::RoundPreferCeil, "round_prefer_ceil"},
+                                                             {R::Rounding::Floor, "floor"},
+                                                             {R::Rounding::Ceil, "ceil"}};
+  const auto& a = std::get<R>(node.attrs);
+  const Dims& in = input_shape(node);
+  const Dims count{static_cast<int64_t>(in.size())};
+  bool scales_are_sizes = true;
+  for (std::size_t d = 0; d < in.size(); ++d) {
+    scales_are_sizes = scales_are_sizes && a.scales[d] == static_cast<double>(a.sizes[d]) / static_cast<double>(in[d]);
+  }
+  const std::string roi = a.coordinates == R::Coordinates::TfCropAndResize
+                              ? floats(node, "roi", a.roi, {static_cast<int64_t>(a.roi.size())})
+                              : std::string();
+  std::vector<std::string> inputs{input(node), roi};
+  if (scales_are_sizes) {
+    inputs.push_back("");
+    inputs.push_back(int64s(node, "sizes", a.sizes, count));
+  } else {
+    inputs.push_back(floats(node, "scales", a.scales, count));
+  }
+  onnx::NodeProto& n = emit(node, "Resize", inputs);
+  add_attribute(n, "mode", kModes.at(a.mode));
+  add_attribute(n, "coordinate_transformation_mode", kCoordinates.at(a.coordinates));
+  add_attribute(n, "nearest_mode", kRoundings.at(a.rounding));
+  add_attribute(n, "cubic_coeff_a", static_cast<float>(a.cubic_coeff_a));
+  add_attribute(n, "exclude_outside", int64_t{a.exclude_outside});
+  add_attribute(n, "extrapolation_value", static_cast<float>(a.extrapolation_value));
 }
 
 // Opset 13 has no LayerNormalization (opset 17 does): it is written much as torch.onnx writes it there, the mean

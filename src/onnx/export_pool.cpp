@@ -8,8 +8,8 @@ namespace cnnzoo::onnx_export {
 namespace {
 
 // Output size of one axis in floor mode, as ONNX computes it.
-int64_t floor_output(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end) {
-  return (in + pad_begin + pad_end - kernel) / stride + 1;
+int64_t floor_output(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end, int64_t dilation) {
+  return (in + pad_begin + pad_end - (kernel - 1) * dilation - 1) / stride + 1;
 }
 
 }  // namespace
@@ -19,9 +19,10 @@ PoolWindow pool_window(const std::string& node, const attr::Pool& pool, const Di
   const Hw end = pool.effective_pad_end();
   PoolWindow w{.kernel = {pool.kernel.h, pool.kernel.w},
                .strides = {stride.h, stride.w},
-               .pads = {pool.pad.h, pool.pad.w, end.h, end.w}};
-  const bool ceil_h = out[2] != floor_output(in[2], pool.kernel.h, stride.h, pool.pad.h, end.h);
-  const bool ceil_w = out[3] != floor_output(in[3], pool.kernel.w, stride.w, pool.pad.w, end.w);
+               .pads = {pool.pad.h, pool.pad.w, end.h, end.w},
+               .dilations = {pool.dilation.h, pool.dilation.w}};
+  const bool ceil_h = out[2] != floor_output(in[2], pool.kernel.h, stride.h, pool.pad.h, end.h, pool.dilation.h);
+  const bool ceil_w = out[3] != floor_output(in[3], pool.kernel.w, stride.w, pool.pad.w, end.w, pool.dilation.w);
   if (ceil_h != ceil_w) {
     throw Error(fmt::format(
         "{}: cannot export to ONNX: ceil-mode pooling from {}x{} to {}x{} adds a last window on one axis and drops it "

@@ -14,6 +14,7 @@ struct PoolWindow {
   std::vector<int64_t> kernel;   ///< kernel_shape
   std::vector<int64_t> strides;  ///< stride 0 (= the kernel) made explicit
   std::vector<int64_t> pads;     ///< top, left, bottom, right
+  std::vector<int64_t> dilations;
   bool ceil_mode = false;
 };
 

@@ -490,6 +490,7 @@ const std::map<std::string, Converter>& converters() {
     add_tensor_converters(t);
     add_math_converters(t);
     add_layout_converters(t);
+    add_resize_converters(t);
     return t;
   }();
   return table;

@@ -147,7 +147,6 @@ void convert_pool(Importer& im, OpKind op) {
   const Hw kernel = spatial(im, im.ints_attr("kernel_shape"), axes, 1, "kernel_shape");
   const Hw stride = im.attr("strides") ? spatial(im, im.ints_attr("strides"), axes, 1, "strides") : Hw(1);
   Window win = window_attrs(im, axes, im.graph().shape(x4), kernel, stride);
-  if (win.dilation != Hw(1)) im.fail("dilations other than 1 are not supported in pooling");
   bool count_include_pad = im.int_attr("count_include_pad", 0) != 0;
   if (zero_pad) {
     if (win.pad_begin != Hw(0) || win.pad_end != Hw(0) || im.string_attr("auto_pad", "NOTSET") != "NOTSET") {
@@ -163,12 +162,15 @@ void convert_pool(Importer& im, OpKind op) {
                      .pad = win.pad_begin,
                      .ceil_mode = ceil_mode,
                      .count_include_pad = count_include_pad,
-                     .pad_end = win.pad_end};
+                     .pad_end = win.pad_end,
+                     .dilation = win.dilation};
   const ValueId y = im.add(op, a, {x4});
   const Dims& in = im.graph().shape(x4);
   const Dims& out = im.graph().shape(y);
-  const int64_t want_h = onnx_pooled(in[2], kernel.h, win.stride.h, win.pad_begin.h + win.pad_end.h, 1, ceil_mode);
-  const int64_t want_w = onnx_pooled(in[3], kernel.w, win.stride.w, win.pad_begin.w + win.pad_end.w, 1, ceil_mode);
+  const int64_t want_h =
+      onnx_pooled(in[2], kernel.h, win.stride.h, win.pad_begin.h + win.pad_end.h, win.dilation.h, ceil_mode);
+  const int64_t want_w =
+      onnx_pooled(in[3], kernel.w, win.stride.w, win.pad_begin.w + win.pad_end.w, win.dilation.w, ceil_mode);
   if (out[2] != want_h || out[3] != want_w) {
     im.fail(
         fmt::format("in ceil mode ONNX makes {}x{} windows where PyTorch's rule, which cnnzoo follows, makes "

@@ -149,13 +149,14 @@ class Importer {
 
 /// Converts the current node of `im`; one function per ONNX op, found by op type.
 using Converter = std::function<void(Importer& im)>;
-/// The converters of import_nn.cpp, import_tensor_ops.cpp, import_math_ops.cpp and import_layout_ops.cpp, by ONNX
-/// op type.
+/// The converters of import_nn.cpp, import_tensor_ops.cpp, import_math_ops.cpp, import_layout_ops.cpp and
+/// import_resize.cpp, by ONNX op type.
 const std::map<std::string, Converter>& converters();
 void add_nn_converters(std::map<std::string, Converter>& table);
 void add_tensor_converters(std::map<std::string, Converter>& table);
 void add_math_converters(std::map<std::string, Converter>& table);
 void add_layout_converters(std::map<std::string, Converter>& table);
+void add_resize_converters(std::map<std::string, Converter>& table);
 
 /// Resolves an axis that may be negative against a rank; fails through `im` when out of range.
 int64_t normalize_axis(const Importer& im, int64_t axis, std::size_t rank);

@@ -18,9 +18,19 @@ Dims pool_shape(const OpContext& ctx, std::string_view op) {
          fmt::format("padding {} (after: {}) must be smaller than the kernel {}", to_string(a.pad), to_string(end),
                      to_string(a.kernel)));
   }
+  if (a.dilation.h < 1 || a.dilation.w < 1) {
+    fail(ctx, op, fmt::format("dilation {} must be 1 or more", to_string(a.dilation)));
+  }
+  // ONNX's MaxPool has dilations (PyTorch's MaxPool2d too); AveragePool has them only from opset 19, which cnnzoo
+  // does not read, and PyTorch's AvgPool2d not at all.
+  if (a.dilation != Hw(1) && op == Rule<OpKind::AvgPool>::name) {
+    fail(ctx, op, fmt::format("dilation {} is not supported in average pooling", to_string(a.dilation)));
+  }
   const Dims& x = ctx.in[0];
-  const int64_t h = window_output(ctx, op, "height", x[2], a.kernel.h, stride.h, a.pad.h, end.h, 1, a.ceil_mode);
-  const int64_t w = window_output(ctx, op, "width", x[3], a.kernel.w, stride.w, a.pad.w, end.w, 1, a.ceil_mode);
+  const int64_t h =
+      window_output(ctx, op, "height", x[2], a.kernel.h, stride.h, a.pad.h, end.h, a.dilation.h, a.ceil_mode);
+  const int64_t w =
+      window_output(ctx, op, "width", x[3], a.kernel.w, stride.w, a.pad.w, end.w, a.dilation.w, a.ceil_mode);
   return {x[0], x[1], h, w};
 }
 

@@ -135,6 +135,10 @@ int64_t flops_per_element(const Dims& shape, int64_t per_element);
 /// A convolution's or linear layer's cost: `macs`, and FLOPs 2 x MACs plus one addition per output with a bias.
 Cost mac_cost(int64_t macs, int64_t outputs, bool bias);
 
+/// Whether a Resize leaves dimension `d` of an input of shape `in` as it is: the same size, scale 1, and a coordinate
+/// mode that maps each output element onto the input element of its index (so resampling it would copy it).
+bool resize_keeps_dimension(const attr::Resize& a, const Dims& in, std::size_t d);
+
 /// An op without attributes, to and from ONNX.
 std::vector<OnnxFloatAttribute> no_onnx_attributes(const Attrs& attrs);
 Attrs no_attributes_from_onnx(const OnnxFloatReader& read);

@@ -67,6 +67,16 @@ TEST(RefForward, MaxPoolCeilModeAndNegativePadding) {
   EXPECT_EQ(pool(OpKind::MaxPool, {.kernel = 3, .stride = 1, .pad = 1}, neg), (std::vector<float>(4, -5.0f)));
 }
 
+TEST(RefForward, DilatedMaxPoolReadsEveryOtherElement) {
+  // ramp4x4 holds 0..15 row by row. Kernel 2, dilation 2: the window at (0, 0) reads (0, 0), (0, 2), (2, 0) and
+  // (2, 2), whose largest is 10.
+  EXPECT_EQ(pool(OpKind::MaxPool, {.kernel = 2, .stride = 1, .dilation = 2}, ramp4x4()),
+            (std::vector<float>{10, 11, 14, 15}));
+  // With padding 1 the first window's elements are rows and columns -1 and 1: only (1, 1), 5, is inside.
+  const auto padded = pool(OpKind::MaxPool, {.kernel = 2, .stride = 3, .pad = 1, .dilation = 2}, ramp4x4());
+  EXPECT_EQ(padded, (std::vector<float>{5, 6, 9, 10}));
+}
+
 TEST(RefForward, MaxPoolBackwardTakesFirstMaximumOnTies) {
   const Buf<float> x({1, 1, 2, 2}, {1, 3, 3, 0});
   const Buf<float> dy({1, 1, 1, 1}, {7});

@@ -49,11 +49,18 @@ const std::vector<attr::Pool> kPools{
     {.kernel = {3, 2}, .stride = {1, 2}, .pad = {1, 0}, .ceil_mode = true},
     {.kernel = 3, .stride = 2, .pad = 0, .count_include_pad = false, .pad_end = Hw{1, 1}},
 };
+// Max pooling also takes dilated windows (average pooling does not: no ONNX opset cnnzoo reads has them).
+const attr::Pool kDilatedMaxPools[] = {
+    {.kernel = 3, .stride = 1, .dilation = 2},
+    {.kernel = {2, 3}, .stride = 2, .pad = 1, .ceil_mode = true, .dilation = {2, 1}},
+};
 
 TEST(RefGradient, MaxPool) {
   std::mt19937 rng(12);
   std::uniform_int_distribution<int64_t> size(5, 8);
-  for (const auto& a : kPools) {
+  std::vector<attr::Pool> pools(std::begin(kPools), std::end(kPools));
+  pools.insert(pools.end(), std::begin(kDilatedMaxPools), std::end(kDilatedMaxPools));
+  for (const auto& a : pools) {
     SCOPED_TRACE(testing::Message() << "kernel " << a.kernel.h << "x" << a.kernel.w << " ceil " << a.ceil_mode);
     Buf x = distinct_buf(rng, {2, 3, size(rng), size(rng)});
     const Dims ys = rule_shape(OpKind::MaxPool, a, {x.shape});

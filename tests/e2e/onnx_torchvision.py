@@ -10,7 +10,7 @@ batch norm kept (training=TrainingMode.PRESERVE is not eval; so export_params wi
 off), initializers listed as graph inputs (opset 9, keep_initializers_as_inputs), ceil-mode pooling,
 Clip (ReLU6), and x.view(x.size(0), -1), which exports as Shape, Gather, Unsqueeze, Concat and Reshape. And a
 loop over torchvision's CNN families (FAMILIES), each exported at opsets 13 and 17: small inputs in the default
-suite, full size under the `long` label.
+suite, full size under the `long` label. ResampleNet covers PyTorch's interpolations (Resize) and dilated max pooling.
 """
 import copy
 import os
@@ -45,6 +45,30 @@ class ViewFlattenNet(torch.nn.Module):
         return torch.softmax(self.fc(x), dim=1)
 
 
+class ResampleNet(torch.nn.Module):
+    """Dilated max pooling and every interpolation torch.onnx writes as Resize (or Upsample, at opset 9): bilinear,
+    bicubic and nearest, with and without align_corners, by scale factors and by sizes."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.pool = torch.nn.MaxPool2d(3, stride=1, padding=1, dilation=2)
+        self.conv2 = torch.nn.Conv2d(8, 8, 3, padding=1)
+        self.fc = torch.nn.Linear(8 * 4, 10)
+
+    def forward(self, x):
+        f = torch.nn.functional
+        x = self.pool(torch.relu(self.conv1(x)))
+        x = f.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+        x = f.interpolate(x, size=(23, 29), mode="bicubic", align_corners=True)
+        x = torch.relu(self.conv2(x))
+        x = f.interpolate(x, scale_factor=0.5, mode="nearest")
+        x = f.interpolate(x, size=(7, 9), mode="bicubic", align_corners=False)
+        x = f.interpolate(x, size=(5, 6), mode="bilinear", align_corners=True)
+        x = f.interpolate(x, size=(2, 2), mode="nearest")
+        return self.fc(torch.flatten(x, 1))
+
+
 def torchvision_model(name, **kwargs):
     return lambda: getattr(torchvision.models, name)(**kwargs)
 
@@ -67,6 +91,9 @@ CASES = {
     # A symbolic batch: the flatten's shape is computed by the graph (Shape, Gather, Unsqueeze, Concat).
     "view_flatten_net": (ViewFlattenNet, (2, 3, 64, 64),
                          {"opset_version": 13, "dynamic_axes": {"image": {0: "batch"}, "logits": {0: "batch"}}}),
+    # Resize with the coordinate modes PyTorch's interpolation writes, and MaxPool's dilations.
+    "resample_net": (ResampleNet, (2, 3, 20, 24), {"opset_version": 13}),
+    "resample_net_11": (ResampleNet, (2, 3, 20, 24), {"opset_version": 11}),
 }
 
 

@@ -51,7 +51,8 @@ const std::set<std::string> kOps{"Conv",          "MaxPool",
                                  "Split",         "LayerNormalization",
                                  "Transpose",     "Squeeze",
                                  "Cast",          "ConstantOfShape",
-                                 "Expand",        "Pad"};
+                                 "Expand",        "Pad",
+                                 "Resize",        "Upsample"};
 
 // In-scope cases that are not run, and why.
 const std::map<std::string, std::string> kExcluded{
@@ -71,7 +72,6 @@ const std::map<std::string, std::string> kExcluded{
     {"test_dropout_default_mask_ratio", "the mask output (bool)"},
     {"test_identity_sequence", "a sequence, not a tensor"},
     {"test_identity_opt", "an optional, not a tensor"},
-    {"test_maxpool_2d_dilations", "dilated pooling: no network of the zoo or torchvision uses it"},
     {"test_reshape_allowzero_reordered", "a tensor with a zero dimension (no elements)"},
     {"test_training_dropout", "training-mode dropout (a random mask): the import is for inference"},
     {"test_training_dropout_default", "training-mode dropout (a random mask): the import is for inference"},

@@ -161,6 +161,31 @@ TEST(RoundTrip, ImportedGraphOpsSurvive) {
   using Mode = attr::Pad::Mode;
   g.add_output(g.add_node("reflect", OpKind::Pad, attr::Pad{{0, 0, 1, 2}, {0, 0, 2, 1}, Mode::Reflect, 0}, {tanh}));
   g.add_output(g.add_node("border", OpKind::Pad, attr::Pad{{0, 1, 0, 0}, {1, 0, -1, 3}, Mode::Constant, 0.5}, {x}));
+  // Resize by scales (written as scales) and by sizes (written as sizes), and a box of tf_crop_and_resize.
+  attr::Resize up;
+  up.sizes = {2, 3, 6, 7};
+  up.scales = {1, 1, 1.5f, 1.5f};  // floats, as a file holds them: 4 x 1.5 = 6, 5 x 1.5 = 7.5 -> 7
+  up.mode = attr::Resize::Mode::Cubic;
+  up.exclude_outside = true;
+  up.cubic_coeff_a = -0.5;
+  g.add_output(g.add_node("up", OpKind::Resize, up, {tanh}));
+  attr::Resize down;
+  down.sizes = {2, 3, 3, 3};
+  down.scales = {1, 1, 3.0 / 4, 3.0 / 5};
+  down.mode = attr::Resize::Mode::Linear;
+  down.coordinates = attr::Resize::Coordinates::AlignCorners;
+  g.add_output(g.add_node("down", OpKind::Resize, down, {x}));
+  attr::Resize crop = down;
+  crop.scales = {1, 1, 0.75f, 0.5f};
+  crop.sizes = {2, 3, 3, 2};
+  crop.mode = attr::Resize::Mode::Nearest;
+  crop.rounding = attr::Resize::Rounding::Ceil;
+  crop.coordinates = attr::Resize::Coordinates::TfCropAndResize;
+  crop.roi = {0, 0, 0.25f, -0.5f, 1, 1, 0.75f, 1.5f};
+  crop.extrapolation_value = 7;
+  g.add_output(g.add_node("crop", OpKind::Resize, crop, {x}));
+  g.add_output(
+      g.add_node("dilated", OpKind::MaxPool, attr::Pool{.kernel = 2, .stride = 1, .pad = 1, .dilation = 2}, {x}));
   Parameters parameters;
   for (const char* constant : {"c", "scale", "bias"}) {
     const std::string key = std::string(constant) + ".value";

@@ -151,6 +151,58 @@ TEST(TensorOpRules, PadChecksItsAmounts) {
             "n: pad needs a begin and end for each of the input's 2 dimensions, has 1 and 1");
 }
 
+attr::Resize resize_to(Dims sizes, std::vector<double> scales, attr::Resize::Mode mode) {
+  attr::Resize a;
+  a.sizes = std::move(sizes);
+  a.scales = std::move(scales);
+  a.mode = mode;
+  return a;
+}
+
+TEST(TensorOpRules, ResizeTakesItsSizesAndCountsOneMultiplyAddPerNeighbour) {
+  using Mode = attr::Resize::Mode;
+  const OneNode r = one(OpKind::Resize, resize_to({1, 1, 4, 4}, {1, 1, 2, 2}, Mode::Linear), {{1, 1, 2, 2}});
+  EXPECT_EQ(r.shape(), (Dims{1, 1, 4, 4}));
+  // Width first: 1x1x2x4 = 8 elements of 2 neighbours; then height: 1x1x4x4 = 16 of 2. N and C stay as they are.
+  EXPECT_EQ(r.cost().macs, 8 * 2 + 16 * 2);
+  EXPECT_EQ(r.cost().flops, 2 * (8 * 2 + 16 * 2));
+  EXPECT_EQ(one(OpKind::Resize, resize_to({1, 1, 4, 4}, {1, 1, 2, 2}, Mode::Cubic), {{1, 1, 2, 2}}).cost().macs,
+            8 * 4 + 16 * 4);
+  EXPECT_EQ(one(OpKind::Resize, resize_to({1, 1, 4, 4}, {1, 1, 2, 2}, Mode::Nearest), {{1, 1, 2, 2}}).cost().macs, 0);
+  // tf_half_pixel_for_nn moves even a dimension of scale 1 by half an element: it counts.
+  attr::Resize shifted = resize_to({2, 3}, {1, 1}, Mode::Linear);
+  shifted.coordinates = attr::Resize::Coordinates::TfHalfPixelForNn;
+  EXPECT_EQ(one(OpKind::Resize, shifted, {{2, 3}}).cost().macs, 6 * 2 + 6 * 2);
+  EXPECT_EQ(error_of(OpKind::Resize, resize_to({1, 1, 4}, {1, 1, 2}, Mode::Linear), {{1, 1, 2, 2}}),
+            "n: resize needs a size and a scale for each of the input's 4 dimensions, has 3 and 3");
+  EXPECT_EQ(error_of(OpKind::Resize, resize_to({1, 0}, {1, 0}, Mode::Linear), {{1, 2}}),
+            "n: resize output size 0 of dimension 1 is outside 1..2147483647");
+  EXPECT_EQ(error_of(OpKind::Resize, resize_to({1, 4}, {1, NAN}, Mode::Linear), {{1, 2}}),
+            "n: resize scale nan of dimension 1 is not a positive number");
+  attr::Resize crop = resize_to({1, 4}, {1, 2}, Mode::Linear);
+  crop.coordinates = attr::Resize::Coordinates::TfCropAndResize;
+  EXPECT_EQ(error_of(OpKind::Resize, crop, {{1, 2}}),
+            "n: resize tf_crop_and_resize needs a box (roi) of 2 x 2 values, has 0");
+}
+
+TEST(TensorOpRules, DilatedPoolingSpansItsDilatedWindow) {
+  // A 3x3 window with dilation 2 spans 5x5: from 7x7, 3x3 outputs; its cost is still 9 elements a window.
+  const OneNode p = one(OpKind::MaxPool, attr::Pool{.kernel = 3, .stride = 1, .dilation = 2}, {{1, 1, 7, 7}});
+  EXPECT_EQ(p.shape(), (Dims{1, 1, 3, 3}));
+  EXPECT_EQ(p.cost().flops, 9 * 8);
+  // oneDNN has no backward for it: training is refused, naming the node.
+  OneNode trained = one(OpKind::MaxPool, attr::Pool{.kernel = 3, .stride = 1, .dilation = 2}, {{1, 1, 7, 7}});
+  trained.g.add_output(trained.y);
+  try {
+    require_trainable(trained.g);
+    ADD_FAILURE() << "a dilated pooling trains";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "n: a dilated pooling window (2) cannot be trained (oneDNN has no backward for it)");
+  }
+  EXPECT_EQ(error_of(OpKind::MaxPool, attr::Pool{.kernel = 3, .stride = 1, .dilation = 3}, {{1, 1, 6, 6}}),
+            "n: maxpool output height would be 0: input height 6 with padding 0+0 is smaller than the kernel span 7");
+}
+
 TEST(TensorOpRules, OnlyTheZoosOpsTrain) {
   EXPECT_TRUE(op_trains(OpKind::Conv));
   EXPECT_TRUE(op_trains(OpKind::Softmax));

@@ -13,7 +13,7 @@ void lower_pool(Compiler& compiler, const Node& n) {
   const ValueState& x = compiler.state(n.inputs[0]);
   const memory::desc dst_any(to_dims(compiler.graph().shape(n.output)), x.md.data_type(), tag::any);
   dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, g.algorithm, x.md, dst_any, g.strides,
-                                      g.kernel, {0, 0}, g.pad_l, g.pad_r);
+                                      g.kernel, g.dilation, g.pad_l, g.pad_r);
   dnnl::pooling_v2_forward::primitive_desc pd(desc, compiler.engine());
   const BufferId src = compiler.input_as(n.inputs[0], pd.src_desc(), n.name);
   const BufferId dst = compiler.plan().add_buffer(pd.dst_desc(), n.name);

@@ -10,14 +10,15 @@ namespace {
 PoolGeometry window(const attr::Pool& a, const Dims& x, const Dims& y, dnnl::algorithm algorithm) {
   const Hw stride = a.effective_stride();
   const Hw end = a.effective_pad_end();
-  const Hw needed{(y[2] - 1) * stride.h + a.kernel.h - x[2] - a.pad.h,
-                  (y[3] - 1) * stride.w + a.kernel.w - x[3] - a.pad.w};
+  const Hw span{(a.kernel.h - 1) * a.dilation.h + 1, (a.kernel.w - 1) * a.dilation.w + 1};
+  const Hw needed{(y[2] - 1) * stride.h + span.h - x[2] - a.pad.h, (y[3] - 1) * stride.w + span.w - x[3] - a.pad.w};
   const Hw pad_r{std::max(end.h, needed.h), std::max(end.w, needed.w)};
   PoolGeometry g{.algorithm = algorithm,
                  .kernel = {a.kernel.h, a.kernel.w},
                  .strides = {stride.h, stride.w},
                  .pad_l = {a.pad.h, a.pad.w},
-                 .pad_r = {pad_r.h, pad_r.w}};
+                 .pad_r = {pad_r.h, pad_r.w},
+                 .dilation = {a.dilation.h - 1, a.dilation.w - 1}};
   // PyTorch clips an average window at the padded input; oneDNN would count the extra ceil-mode padding.
   g.fallback = algorithm == dnnl::algorithm::pooling_avg_include_padding && (pad_r.h != end.h || pad_r.w != end.w);
   return g;
@@ -28,7 +29,8 @@ PoolGeometry whole_windows(int64_t kh, int64_t kw) {
           .kernel = {kh, kw},
           .strides = {kh, kw},
           .pad_l = {0, 0},
-          .pad_r = {0, 0}};
+          .pad_r = {0, 0},
+          .dilation = {0, 0}};
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ struct PoolGeometry {
   bool fallback = false;  ///< overlapping adaptive windows, or average windows that PyTorch clips
   dnnl::algorithm algorithm = dnnl::algorithm::pooling_max;
   dnnl::memory::dims kernel, strides, pad_l, pad_r;
+  dnnl::memory::dims dilation;  ///< oneDNN's: 0 for adjacent elements
 };
 
 PoolGeometry pool_geometry(const Graph& graph, const Node& node);

@@ -37,7 +37,7 @@ void forward_pool(Trainer& t, const Node& n) {
   const ValueState x = t.state(n.inputs[0]);
   const memory::desc dst_any(to_dims(t.graph().shape(n.output)), x.md.data_type(), tag::any);
   dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_training, g.algorithm, x.md, dst_any, g.strides,
-                                      g.kernel, {0, 0}, g.pad_l, g.pad_r);
+                                      g.kernel, g.dilation, g.pad_l, g.pad_r);
   dnnl::pooling_v2_forward::primitive_desc pd(desc, t.engine());
   Saved& s = t.saved(n);
   s.inputs = {t.input_as(n.inputs[0], pd.src_desc(), n.name)};

@@ -235,6 +235,7 @@ CNNZOO_ONE_INPUT_KERNEL(Transpose, attr::Transpose, transpose_forward)
 CNNZOO_ONE_INPUT_KERNEL(Gather, attr::Gather, gather_forward)
 CNNZOO_ONE_INPUT_KERNEL(Slice, attr::Slice, slice_forward)
 CNNZOO_ONE_INPUT_KERNEL(Pad, attr::Pad, pad_forward)
+CNNZOO_ONE_INPUT_KERNEL(Resize, attr::Resize, resize_forward)
 #undef CNNZOO_ONE_INPUT_KERNEL
 
 template <>
