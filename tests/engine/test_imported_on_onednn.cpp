@@ -1,8 +1,8 @@
 // The tensor ops of imported graphs that the engine runs on oneDNN. Mul: oneDNN's binary multiply where one input has
 // the output's 4-D shape and the other the same shape (SiLU, x * sigmoid(x), its operands in different layouts after a
 // convolution) or one value per sample and channel (a squeeze-and-excitation gate, first or second); the reference
-// kernel for other broadcasts. Clip: oneDNN's eltwise clip, with finite and infinite bounds. Each agrees with the
-// reference interpreter.
+// kernel for other broadcasts. Clip: oneDNN's eltwise clip, with finite and infinite bounds. The functions of one input
+// that oneDNN has: its eltwise. Each agrees with the reference interpreter.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -43,6 +43,28 @@ TEST(ImportedClip, FiniteAndInfiniteBoundsAgreeWithTheReference) {
   g.add_output(relu6);
   const Parameters p = test_parameters(g, 5);
   const Tensor input = test_uniform("input", g.shape(x), 5, -4, 4);
+  EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-6), "");
+}
+
+// Sqrt, Exp, Tanh, Abs, Neg, HardSwish and HardSigmoid as oneDNN's eltwise (HardSigmoid as a linear map, then a
+// clip), on a convolution's blocked layout, in place and not; Erf, which oneDNN has only inside gelu_erf, stays on
+// the reference kernel.
+TEST(ImportedFunctions, OneDnnsEltwiseAgreesWithTheReference) {
+  Graph g("functions");
+  const ValueId x = g.add_input("input", {2, 4, 6, 6});
+  const ValueId c = g.add_node("conv", OpKind::Conv, attr::Conv{.out = 8, .kernel = 3, .pad = 1}, {x});
+  const ValueId abs = g.add_node("abs", OpKind::Abs, attr::None{}, {c});
+  const ValueId sqrt = g.add_node("sqrt", OpKind::Sqrt, attr::None{}, {abs});
+  const ValueId neg = g.add_node("neg", OpKind::Neg, attr::None{}, {sqrt});
+  const ValueId exp = g.add_node("exp", OpKind::Exp, attr::None{}, {neg});
+  const ValueId tanh = g.add_node("tanh", OpKind::Tanh, attr::None{}, {c});  // c is read twice: not in place
+  const ValueId hswish = g.add_node("hswish", OpKind::HardSwish, attr::None{}, {c});
+  const ValueId hsig = g.add_node("hsig", OpKind::HardSigmoid, attr::HardSigmoid{.alpha = 0.3, .beta = 0.4}, {tanh});
+  const ValueId erf = g.add_node("erf", OpKind::Erf, attr::None{}, {hswish});
+  g.add_output(g.add_node("sum", OpKind::Add, attr::None{}, {exp, hsig, erf}));
+  g.add_output(hswish);
+  const Parameters p = test_parameters(g, 7);
+  const Tensor input = test_uniform("input", g.shape(x), 7, -4, 4);
   EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-6), "");
 }
 
