@@ -15,15 +15,21 @@
 namespace cnnzoo::cli {
 namespace {
 
+// `names` must each be given, by name or in order; `defaults` (inputs with an initializer) may be, by name.
 std::map<std::string, Tensor> read_onnx_inputs(const std::vector<std::string>& specs,
-                                               const std::vector<std::string>& names) {
+                                               const std::vector<std::string>& names,
+                                               const std::vector<std::string>& defaults) {
   std::map<std::string, Tensor> bound;
   std::size_t next = 0;
+  const auto is_input = [&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end() ||
+           std::find(defaults.begin(), defaults.end(), name) != defaults.end();
+  };
   for (const std::string& spec : specs) {
     const auto eq = spec.find('=');
     std::string name;
     std::string file = spec;
-    if (eq != std::string::npos && std::find(names.begin(), names.end(), spec.substr(0, eq)) != names.end()) {
+    if (eq != std::string::npos && is_input(spec.substr(0, eq))) {
       name = spec.substr(0, eq);
       file = spec.substr(eq + 1);
     } else {
@@ -51,7 +57,7 @@ std::map<std::string, Tensor> read_onnx_inputs(const std::vector<std::string>& s
 std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vector<std::string>& inputs, int threads,
                                         const DecodeBudgets& budgets) {
   const std::vector<std::string> names = onnx_input_names(path);
-  const std::map<std::string, Tensor> bound = read_onnx_inputs(inputs, names);
+  const std::map<std::string, Tensor> bound = read_onnx_inputs(inputs, names, onnx_default_input_names(path));
   for (const auto& [name, tensor] : bound) {
     if (tensor.dtype() == DType::F32) warn_if_non_finite_input("'" + name + "'", tensor.f32(), tensor.shape());
   }

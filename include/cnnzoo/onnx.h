@@ -62,6 +62,9 @@ bool is_onnx_file(const std::string& path);
 
 /// The names of an ONNX file's graph inputs, initializers left out, in the file's order; an Error when there is none.
 std::vector<std::string> onnx_input_names(const std::string& path);
+/// The names of the graph inputs that an initializer of the same name gives a default value (older exporters list
+/// every weight as an input): a value given at run time replaces it (OnnxImportOptions::input_values).
+std::vector<std::string> onnx_default_input_names(const std::string& path);
 
 struct Quantization;
 

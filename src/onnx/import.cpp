@@ -528,6 +528,17 @@ OnnxModel import_onnx(const std::string& path, const OnnxImportOptions& options)
   return import_onnx_bytes(read_model_file(path), path, options);
 }
 
+std::vector<std::string> onnx_default_input_names(const std::string& path) {
+  const onnx::ModelProto model = parse_model(read_model_file(path), path);
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& t : model.graph().initializer()) initializers.insert(t.name());
+  std::vector<std::string> names;
+  for (const onnx::ValueInfoProto& in : model.graph().input()) {
+    if (initializers.contains(in.name())) names.push_back(in.name());
+  }
+  return names;
+}
+
 std::vector<std::string> onnx_input_names(const std::string& path) {
   const onnx::ModelProto model = parse_model(read_model_file(path), path);
   std::set<std::string> initializers;

@@ -8,6 +8,7 @@
 
 #include "cli/run_cli.h"
 #include "cnnzoo/io.h"
+#include "support/onnx_builder.h"
 
 namespace cnnzoo {
 namespace {
@@ -93,6 +94,37 @@ TEST(CliOnnx, RunTakesWeightsGivenAsInputs) {
             "cnnzoo: error: the model's input 'bn1.running_mean' has no --input (its inputs: image, conv1.weight, "
             "bn1.weight, bn1.bias, bn1.running_mean, bn1.running_var, conv2.weight, conv2.bias, fc.weight, "
             "fc.bias)\n");
+}
+
+// y = x + k, k an initializer the file also lists as an input (as keep_initializers_as_inputs writes weights): the
+// initializer is k's default, and --input k=FILE.npy replaces it.
+TEST(CliOnnx, RunReplacesAnInitializerListedAsAnInput) {
+  onnx::ModelProto m = test::onnx_model_header();
+  onnx::GraphProto& g = *m.mutable_graph();
+  test::add_float_input(g, "x", {1, 2});
+  test::add_float_input(g, "k", {1, 2});
+  onnx::TensorProto& k = *g.add_initializer();
+  k.set_name("k");
+  k.set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {1, 2}) k.add_dims(d);
+  for (float v : {10.0f, 20.0f}) k.add_float_data(v);
+  test::add_node(g, "Add", {"x", "k"}, "y");
+  g.add_output()->set_name("y");
+  const std::string model = temp("default.onnx"), x = temp("x12.npy"), k2 = temp("k12.npy"), out = temp("y12.npy");
+  std::ofstream(model, std::ios::binary) << m.SerializeAsString();
+  const float ones[] = {1, 2}, other[] = {100, 200};
+  write_npy(x, Tensor({1, 2}, ones));
+  write_npy(k2, Tensor({1, 2}, other));
+  auto r = run_cli(fmt::format("run {} --input {} --output {}", model, x, out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto values = [&] {
+    const Tensor y = read_npy(out);
+    return std::vector<float>(y.f32().begin(), y.f32().end());
+  };
+  EXPECT_EQ(values(), (std::vector<float>{11, 22}));
+  r = run_cli(fmt::format("run {} --input {} --input k={} --output {}", model, x, k2, out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(values(), (std::vector<float>{101, 202}));
 }
 
 TEST(CliOnnx, SummaryAnalysesTheImportedGraph) {
