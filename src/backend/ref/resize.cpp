@@ -46,7 +46,7 @@ std::optional<double> source_coordinate(const Resize& a, std::size_t d, int64_t 
       const double span = static_cast<double>(in - 1);
       const double c = length == 1 ? (end - start) * span / 2 + start * span
                                    : x * (end - start) * span / (length - 1) + start * span;
-      if (c < 0 || c > span) return std::nullopt;
+      if (!(c >= 0 && c <= span)) return std::nullopt;  // NaN too: a box of huge finite values gives inf - inf
       return c;
     }
   }
