@@ -64,10 +64,7 @@ std::vector<NamedOutput> run_onnx_model(const std::string& path, const std::vect
   OnnxImportOptions options;
   options.budgets = budgets;
   // Inputs the model needs before it runs (weights, shapes given as graph inputs) are built into it.
-  OnnxSession session = OnnxSession::open(path, options, {.threads = threads});
-  std::vector<NamedOutput> named;
-  for (NamedTensor& out : session.run(bound)) named.push_back({std::move(out.name), std::move(out.tensor)});
-  return named;
+  return OnnxSession::open(path, options, {.threads = threads}).run(bound);
 }
 
 }  // namespace cnnzoo::cli

@@ -4,14 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "cnnzoo/onnx_session.h"
 #include "cnnzoo/tensor.h"
 
 namespace cnnzoo::cli {
 
-struct NamedOutput {
-  std::string name;  ///< the graph's name of the output
-  Tensor tensor;
-};
+/// An output by the graph's name for it.
+using NamedOutput = NamedTensor;
 
 /// InvalidArgument, naming the flag, when both are given, when --output is a folder, is in a folder that
 /// does not exist or is one of `inputs`, or when --output-dir is a file or cannot be created (it is

@@ -31,7 +31,7 @@ std::string element_type_name(int32_t type) {
 
 // The integer types of shapes, axes and indices. The narrower ones are refused: held as int64, their arithmetic
 // would not wrap as theirs does (uint8 200 + 100 is 44).
-bool is_integer_type(int32_t type) { return type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32; }
+bool is_index_type(int32_t type) { return type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32; }
 
 }  // namespace
 
@@ -301,7 +301,8 @@ void Importer::refuse_quantized(const onnx::GraphProto& g) const {
 }
 
 void Importer::add_graph_inputs(const onnx::GraphProto& g) {
-  for (const auto& [name, value] : options_.input_values) {
+  for (const auto& given : options_.input_values) {
+    const std::string& name = given.first;  // not a structured binding: clang 14 cannot capture one
     if (std::none_of(g.input().begin(), g.input().end(),
                      [&](const onnx::ValueInfoProto& in) { return in.name() == name; })) {
       throw Error(fmt::format("{}: a value is given for '{}', which is not an input of the graph", source_, name));
@@ -362,7 +363,7 @@ Symbol Importer::given_input_symbol(const onnx::ValueInfoProto& in, const Tensor
     }
     return s;
   }
-  if (!is_integer_type(type)) {
+  if (!is_index_type(type)) {
     throw Error(
         fmt::format("{}: element type {} is not supported (float32 is, and int64 and int32 where a value is "
                     "needed before the run)",
@@ -496,10 +497,6 @@ const std::map<std::string, Converter>& converters() {
   return table;
 }
 
-}  // namespace onnx_import
-
-namespace {
-
 std::string read_model_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(fmt::format("{}: cannot open the file", path));
@@ -507,6 +504,12 @@ std::string read_model_file(const std::string& path) {
   bytes << file.rdbuf();
   return bytes.str();
 }
+
+}  // namespace onnx_import
+
+namespace {
+
+using onnx_import::read_model_file;
 
 onnx::ModelProto parse_model(std::string_view bytes, const std::string& source) {
   onnx::ModelProto model;

@@ -158,6 +158,9 @@ void add_math_converters(std::map<std::string, Converter>& table);
 void add_layout_converters(std::map<std::string, Converter>& table);
 void add_resize_converters(std::map<std::string, Converter>& table);
 
+/// The bytes of the file at `path`; an Error naming it when it cannot be opened.
+std::string read_model_file(const std::string& path);
+
 /// Resolves an axis that may be negative against a rank; fails through `im` when out of range.
 int64_t normalize_axis(const Importer& im, int64_t axis, std::size_t rank);
 

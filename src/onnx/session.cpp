@@ -5,10 +5,9 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "cnnzoo/error.h"
+#include "onnx/import_state.h"
 
 namespace cnnzoo {
 namespace {
@@ -18,14 +17,6 @@ namespace {
 bool same_tensor(const Tensor& a, const Tensor& b) {
   return a.dtype() == b.dtype() && a.shape() == b.shape() &&
          std::memcmp(a.bytes(), b.bytes(), static_cast<std::size_t>(a.nbytes())) == 0;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(fmt::format("{}: cannot open the file", path));
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  return std::move(bytes).str();
 }
 
 }  // namespace
@@ -38,7 +29,7 @@ OnnxSession::OnnxSession(std::string bytes, std::string source, OnnxImportOption
       engine_options_(std::move(engine_options)) {}
 
 OnnxSession OnnxSession::open(const std::string& path, OnnxImportOptions import_options, EngineOptions engine_options) {
-  return OnnxSession(read_file(path), path, std::move(import_options), std::move(engine_options));
+  return OnnxSession(onnx_import::read_model_file(path), path, std::move(import_options), std::move(engine_options));
 }
 
 OnnxSession::~OnnxSession() = default;
