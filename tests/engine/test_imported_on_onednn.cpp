@@ -2,7 +2,7 @@
 // the output's 4-D shape and the other the same shape (SiLU, x * sigmoid(x), its operands in different layouts after a
 // convolution) or one value per sample and channel (a squeeze-and-excitation gate, first or second); the reference
 // kernel for other broadcasts. Clip: oneDNN's eltwise clip, with finite and infinite bounds. The functions of one input
-// that oneDNN has: its eltwise. Each agrees with the reference interpreter.
+// that oneDNN has: its eltwise. LayerNorm: oneDNN's layer normalization. Each agrees with the reference interpreter.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -66,6 +66,27 @@ TEST(ImportedFunctions, OneDnnsEltwiseAgreesWithTheReference) {
   const Parameters p = test_parameters(g, 7);
   const Tensor input = test_uniform("input", g.shape(x), 7, -4, 4);
   EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-6), "");
+}
+
+// LayerNormalization as oneDNN's layer normalization: over the last dimension (ConvNeXt's, channels last after a
+// transpose) and over the last two, with a bias and without, from a convolution's blocked layout.
+TEST(ImportedLayerNorm, OneDnnsLayerNormalizationAgreesWithTheReference) {
+  Graph g("layer_norms");
+  const ValueId x = g.add_input("input", {2, 4, 5, 6});
+  const ValueId c = g.add_node("conv", OpKind::Conv, attr::Conv{.out = 8, .kernel = 3, .pad = 1}, {x});
+  const ValueId nhwc = g.add_node("nhwc", OpKind::Transpose, attr::Transpose{{0, 2, 3, 1}}, {c});
+  const ValueId scale8 = g.add_node("scale8", OpKind::Constant, attr::Constant{.shape = {8}}, {});
+  const ValueId bias8 = g.add_node("bias8", OpKind::Constant, attr::Constant{.shape = {8}}, {});
+  const ValueId last = g.add_node("last", OpKind::LayerNorm, attr::LayerNorm{3, 1e-6}, {nhwc, scale8, bias8});
+  const ValueId scale_hw = g.add_node("scale_hw", OpKind::Constant, attr::Constant{.shape = {5, 6}}, {});
+  g.add_output(g.add_node("planes", OpKind::LayerNorm, attr::LayerNorm{2, 1e-5}, {c, scale_hw}));
+  g.add_output(last);
+  Parameters p;  // test_parameters has no rule for a constant's value: every parameter drawn here
+  for (const Node& n : g.nodes()) {
+    for (const ParamSpec& spec : n.params) p.emplace(spec.name, test_uniform(spec.name, spec.shape, 9, 0.5, 1.5));
+  }
+  const Tensor input = test_uniform("input", g.shape(x), 9, -2, 2);
+  EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-5), "");
 }
 
 }  // namespace

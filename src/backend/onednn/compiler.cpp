@@ -239,6 +239,7 @@ void Compiler::lower_family(const Node& n) {
     case OpFamily::TensorOp:
       if (n.op == OpKind::Mul) return lower_mul(*this, n);
       if (n.op == OpKind::Clip) return lower_clip(*this, n);
+      if (n.op == OpKind::LayerNorm) return lower_layer_norm(*this, n);
       if (n.inputs.size() == 1) return lower_function(*this, n);  // it takes what it runs on oneDNN
       return lower_plain(*this, n);
     case OpFamily::Constant:

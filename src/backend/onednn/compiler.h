@@ -186,6 +186,9 @@ void lower_channel_mul(Compiler& compiler, const Node& n);
 void lower_mul(Lowering& lowering, const Node& n);
 /// An imported graph's Clip (MobileNetV2's ReLU6) as oneDNN's eltwise clip.
 void lower_clip(Compiler& compiler, const Node& n);
+/// An imported graph's layer_norm (ConvNeXt's) as oneDNN's layer normalization over the dimensions from its axis,
+/// flattened into one, on plain rows.
+void lower_layer_norm(Compiler& compiler, const Node& n);
 /// An imported graph's function of one input as oneDNN's eltwise where it has one (sqrt, exp, tanh, abs, neg,
 /// hardswish, and hardsigmoid as a linear map then a clip); otherwise (erf) the reference kernel.
 void lower_function(Compiler& compiler, const Node& n);

@@ -1,4 +1,5 @@
-// Batch norm (inference, with the ReLU after it when fused) and LRN, in the layout of their input.
+// Batch norm (inference, with the ReLU after it when fused) and LRN, in the layout of their input; an imported graph's
+// layer norm on plain rows.
 #include "backend/onednn/compiler.h"
 #include "backend/onednn/plain_fallback.h"
 
@@ -34,6 +35,34 @@ void lower_batch_norm(Compiler& compiler, const Node& n) {
   const ValueId result =
       with_relu ? compiler.graph().node(compiler.graph().value(n.output).consumers[0]).output : n.output;
   compiler.set_state(result, dst, pd.dst_desc());
+}
+
+void lower_layer_norm(Compiler& compiler, const Node& n) {
+  const auto& a = std::get<attr::LayerNorm>(n.attrs);
+  const Graph& g = compiler.graph();
+  const Dims& x = g.shape(n.inputs[0]);
+  // oneDNN normalises over the last dimension: the dimensions from the axis on, flattened into one, of plain rows.
+  int64_t rows = 1, width = 1;
+  for (std::size_t d = 0; d < x.size(); ++d) (static_cast<int64_t>(d) < a.axis ? rows : width) *= x[d];
+  const memory::desc table({rows, width}, dt::f32, tag::ab);
+  const memory::desc vector({width}, dt::f32, tag::a);
+  const bool bias = n.inputs.size() > 2;
+  auto flags = dnnl::normalization_flags::use_scale;
+  if (bias) flags = flags | dnnl::normalization_flags::use_shift;
+  dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, table, static_cast<float>(a.epsilon),
+                                               flags);
+  dnnl::layer_normalization_forward::primitive_desc pd(desc, compiler.engine());
+  // The same bytes seen as the table, and the scale and bias (shaped as the normalised dimensions) as vectors.
+  const auto as = [&](ValueId v, const memory::desc& md) {
+    return compiler.plan().add_alias(compiler.input_as(v, plain_md(g.shape(v)), n.name), md, n.name);
+  };
+  std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, as(n.inputs[0], table)},
+                                         {DNNL_ARG_SCALE, as(n.inputs[1], vector)}};
+  if (bias) args[DNNL_ARG_SHIFT] = as(n.inputs[2], vector);
+  const BufferId dst = compiler.plan().add_buffer(plain_md(x), n.name);
+  args[DNNL_ARG_DST] = compiler.plan().add_alias(dst, table, n.name);
+  compiler.step(n.name, dnnl::layer_normalization_forward(pd), std::move(args));
+  compiler.set_state(n.output, dst, plain_md(x));
 }
 
 void lower_lrn(Compiler& compiler, const Node& n) {
