@@ -66,11 +66,12 @@ def write_elu_cnn():
 def write_weights_as_inputs(model, x):
     """small_cnn_weights_as_inputs.onnx: the same network exported with export_params=False, as some exporters and
     ONNX's backend cases write a model: every weight and statistic is a graph input, given at run time from
-    small_cnn_weights/NAME.npy (the state_dict's tensors by name). Its output on input.npy is output.npy."""
+    tests/data/onnx_small_cnn_weights/NAME.npy (the state_dict's tensors by name; a folder outside tests/data/onnx,
+    whose files seed the ONNX fuzzer one by one). Its output on input.npy is output.npy."""
     torch.onnx.export(model, x, os.path.join(OUT, "small_cnn_weights_as_inputs.onnx"), opset_version=13,
                       do_constant_folding=False, export_params=False, training=torch.onnx.TrainingMode.PRESERVE,
                       input_names=["image"], output_names=["probabilities"])
-    folder = os.path.join(OUT, "small_cnn_weights")
+    folder = os.path.join(OUT, "..", "onnx_small_cnn_weights")
     os.makedirs(folder, exist_ok=True)
     for name, tensor in model.state_dict().items():
         if not name.endswith("num_batches_tracked"):

@@ -79,7 +79,7 @@ TEST(CliOnnx, RunTakesWeightsGivenAsInputs) {
   std::string weights;
   for (const char* name : {"conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
                            "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"}) {
-    weights += fmt::format(" --input {0}={1}small_cnn_weights/{0}.npy", name, kDir);
+    weights += fmt::format(" --input {0}={1}/onnx_small_cnn_weights/{0}.npy", name, CNNZOO_TEST_DATA);
   }
   const std::string out = temp("y_weights_as_inputs.npy");
   auto r = run_cli(fmt::format("run {} --input image={}input.npy{} --output {}", model, kDir, weights, out));
