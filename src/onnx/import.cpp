@@ -370,12 +370,12 @@ Symbol Importer::given_input_symbol(const onnx::ValueInfoProto& in, const Tensor
                     what, element_type_name(type)));
   }
   if (value.dtype() == DType::I64) return s;
-  // An integer input read from a float32 file (.npy integers arrive as float32): exact integers only.
+  // An integer input read from a float32 file (.npy integers arrive as float32): exact integers of int64's range.
   Tensor ints(value.shape(), DType::I64);
   for (std::size_t k = 0; k < ints.i64().size(); ++k) {
     const float v = value.f32()[k];
-    if (!(std::trunc(v) == v)) {
-      throw Error(fmt::format("{}: is {}, but element {} of its value is {}, not an integer", what,
+    if (!(std::trunc(v) == v) || std::abs(v) > 9.2e18f) {
+      throw Error(fmt::format("{}: is {}, but element {} of its value is {}, not an integer of int64", what,
                               element_type_name(type), k, v));
     }
     ints.i64()[k] = static_cast<int64_t>(v);

@@ -163,11 +163,14 @@ TEST(OnnxSession, TakesAnInt64ShapeAsInt64OrAsIntegralFloats) {
       try {
         session.run({{"x", x}, {"shape", values({2}, {2, 2.5})}});
       } catch (const Error& e) {
-        EXPECT_STREQ(e.what(),
-                     "reshape.onnx: input 'shape': is INT64, but element 1 of its value is 2.5, not an integer");
+        EXPECT_STREQ(
+            e.what(),
+            "reshape.onnx: input 'shape': is INT64, but element 1 of its value is 2.5, not an integer of int64");
         throw;
       },
       Error);
+  // An integral float beyond int64 is no integer it can hold (converting it would be undefined).
+  EXPECT_THROW(session.run({{"x", x}, {"shape", values({2}, {2, 1e30f})}}), Error);
   // Without a value, the import says which input wants one and how to give it.
   EXPECT_THROW(
       try { import_onnx_bytes(reshape_model(), "reshape.onnx"); } catch (const Error& e) {
