@@ -236,10 +236,17 @@ TEST_P(NodeCase, MatchesTheExpectedOutputs) {
   const onnx::ModelProto m = read_model(dir);
   const fs::path data = dir / "test_data_set_0";
   if (kExcluded.contains(name)) {
-    // Excluded cases must still be refused with a clear error, not run wrongly.
+    // Excluded cases must still be refused with a clear error, not run wrongly. Inputs of a type cnnzoo does not read
+    // (int8, uint64, ...) are left out: then the import's own refusal of the input's type is what is tested.
+    std::map<std::string, Tensor> values;
+    try {
+      values = case_inputs(m, data);
+    } catch (const Error&) {
+      values.clear();
+    }
     EXPECT_THROW(
         {
-          const CaseOutputs out = run_case(m, name, case_inputs(m, data));
+          const CaseOutputs out = run_case(m, name, values);
           if (out.model.output_names.size() != static_cast<std::size_t>(m.graph().output_size()))
             throw Error("outputs");
         },
