@@ -12,7 +12,8 @@
 namespace cnnzoo {
 namespace {
 
-Dims per_sample(const Dims& shape) { return Dims(shape.begin() + 1, shape.end()); }
+// A row's shape without its batch dimension; a scalar (an imported graph's constant exponent) has none to drop.
+Dims per_sample(const Dims& shape) { return shape.empty() ? shape : Dims(shape.begin() + 1, shape.end()); }
 
 const char* view_key(RowView view) {
   switch (view) {

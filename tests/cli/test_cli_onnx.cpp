@@ -127,6 +127,27 @@ TEST(CliOnnx, RunReplacesAnInitializerListedAsAnInput) {
   EXPECT_EQ(values(), (std::vector<float>{101, 202}));
 }
 
+// A scalar constant (Pow's exponent, as torch.onnx writes LayerNorm's square at opset 13) is a row without a batch
+// dimension: every format of summary prints it (JSON and the table used to stop with an internal error).
+TEST(CliOnnx, SummaryTakesAScalarConstant) {
+  onnx::ModelProto m = test::onnx_model_header();
+  onnx::GraphProto& g = *m.mutable_graph();
+  test::add_float_input(g, "x", {1, 2});
+  onnx::TensorProto& two = *g.add_initializer();
+  two.set_name("two");
+  two.set_data_type(onnx::TensorProto::FLOAT);
+  two.add_float_data(2.0f);
+  test::add_node(g, "Pow", {"x", "two"}, "y");
+  g.add_output()->set_name("y");
+  const std::string model = temp("scalar.onnx");
+  std::ofstream(model, std::ios::binary) << m.SerializeAsString();
+  for (const char* format : {"json", "csv", "markdown", "table"}) {
+    const auto r = run_cli(fmt::format("summary {} --format {}", model, format));
+    EXPECT_EQ(r.exit_code, 0) << format << ": " << r.err;
+    EXPECT_NE(r.out.find("y.const1"), std::string::npos) << format << ": " << r.out;  // the exponent's row
+  }
+}
+
 TEST(CliOnnx, SummaryAnalysesTheImportedGraph) {
   auto r = run_cli(fmt::format("summary {} --format json", kModel));
   ASSERT_EQ(r.exit_code, 0) << r.err;
