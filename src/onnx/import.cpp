@@ -531,25 +531,26 @@ OnnxModel import_onnx(const std::string& path, const OnnxImportOptions& options)
   return import_onnx_bytes(read_model_file(path), path, options);
 }
 
-std::vector<std::string> onnx_default_input_names(const std::string& path) {
+namespace {
+
+// The graph inputs of the file at `path` that an initializer gives a value (`with_initializer`), or those it does not.
+std::vector<std::string> input_names(const std::string& path, bool with_initializer) {
   const onnx::ModelProto model = parse_model(read_model_file(path), path);
   std::set<std::string> initializers;
   for (const onnx::TensorProto& t : model.graph().initializer()) initializers.insert(t.name());
   std::vector<std::string> names;
   for (const onnx::ValueInfoProto& in : model.graph().input()) {
-    if (initializers.contains(in.name())) names.push_back(in.name());
+    if (initializers.contains(in.name()) == with_initializer) names.push_back(in.name());
   }
   return names;
 }
 
+}  // namespace
+
+std::vector<std::string> onnx_default_input_names(const std::string& path) { return input_names(path, true); }
+
 std::vector<std::string> onnx_input_names(const std::string& path) {
-  const onnx::ModelProto model = parse_model(read_model_file(path), path);
-  std::set<std::string> initializers;
-  for (const onnx::TensorProto& t : model.graph().initializer()) initializers.insert(t.name());
-  std::vector<std::string> names;
-  for (const onnx::ValueInfoProto& in : model.graph().input()) {
-    if (!initializers.contains(in.name())) names.push_back(in.name());
-  }
+  const std::vector<std::string> names = input_names(path, false);
   // Found by fuzzing (an empty GraphProto): a graph of constants imports (ONNX's test_constant), but the
   // commands that ask for the inputs (summary, run) start from an input tensor.
   if (names.empty()) {
