@@ -58,8 +58,9 @@ struct EngineOptions {
 
 /// Figures of a compiled plan, for reports and tests.
 struct PlanStats {
-  int64_t steps = 0;     ///< primitives and other steps run per inference
-  int64_t reorders = 0;  ///< of which layout changes (weights excluded: those happen once)
+  int64_t steps = 0;        ///< primitives and other steps run per inference
+  int64_t reorders = 0;     ///< of which layout changes (weights excluded: those happen once)
+  int64_t plain_steps = 0;  ///< of which cnnzoo's reference kernels on plain buffers (what oneDNN does not express)
   int64_t fused_batch_norms = 0;
   int64_t fused_relus = 0;
   int64_t fused_sums = 0;

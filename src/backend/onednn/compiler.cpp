@@ -114,11 +114,16 @@ BufferId Lowering::as_layout(BufferId from, const memory::desc& wanted, const st
 
 BufferId Lowering::weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted,
                            const std::string& label, const std::vector<float>& scales, int mask) {
-  if (static_cast<std::size_t>(data.nbytes()) != plain.get_size()) {
-    throw ShapeError(fmt::format("{}: {} bytes of data for a {}-byte weight", label, data.nbytes(), plain.get_size()));
+  return weights(std::span(data.bytes(), static_cast<std::size_t>(data.nbytes())), plain, wanted, label, scales, mask);
+}
+
+BufferId Lowering::weights(std::span<const std::byte> data, const memory::desc& plain, const memory::desc& wanted,
+                           const std::string& label, const std::vector<float>& scales, int mask) {
+  if (data.size() != plain.get_size()) {
+    throw ShapeError(fmt::format("{}: {} bytes of data for a {}-byte weight", label, data.size(), plain.get_size()));
   }
   OwnedBytes storage(wanted.get_size());
-  memory src(plain, engine(), read_only_handle(data.bytes()));  // the reorder's source: only read
+  memory src(plain, engine(), read_only_handle(data.data()));  // the reorder's source: only read
   memory dst(wanted, engine(), storage.data());
   dnnl::primitive_attr attr;
   if (!scales.empty()) attr.set_output_scales(mask, scales);
@@ -126,6 +131,18 @@ BufferId Lowering::weights(const Tensor& data, const memory::desc& plain, const 
       .execute(setup_stream_, src, dst);
   setup_stream_.wait();
   return plan_.add_owned(wanted, std::move(storage), label);
+}
+
+Dims with_leading_ones(const Dims& shape, std::size_t rank) {
+  Dims ranked(rank > shape.size() ? rank - shape.size() : 0, 1);
+  ranked.insert(ranked.end(), shape.begin(), shape.end());
+  return ranked;
+}
+
+const float* constant_floats(Lowering& lowering, ValueId v) {
+  const ValueState& s = lowering.state(v);
+  if (s.md != plain_md(lowering.graph().shape(v))) return nullptr;
+  return reinterpret_cast<const float*>(lowering.plan().owned_data(s.buffer));
 }
 
 void Lowering::step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args) {
@@ -136,10 +153,15 @@ void Compiler::lower(NodeId id) {
   const Node& n = graph().node(id);
   if (fusions_.absorbed.contains(id)) return;
   if (!int8() || takes_int8(n)) return lower_family(n);
-  // An op without int8 kernels here runs in float32: its int8 inputs are dequantized for it, while other
-  // readers still see them in int8.
+  // An op without int8 kernels here runs in float32: its int8 inputs (and the x of a written-out GELU or layer norm,
+  // which its last node computes) are dequantized for
+  // it, while other readers still see them in int8.
   std::vector<std::pair<ValueId, ValueState>> int8_inputs;
-  for (ValueId v : n.inputs) {
+  std::vector<ValueId> reads = n.inputs;
+  if (const auto gelu = fusions_.gelu.find(id); gelu != fusions_.gelu.end()) reads.push_back(gelu->second);
+  if (const auto norm = fusions_.layer_norm.find(id); norm != fusions_.layer_norm.end())
+    reads.push_back(norm->second.x);
+  for (ValueId v : reads) {
     const ValueState s = state(v);
     if (!is_int8(s.md.data_type()) ||
         std::any_of(int8_inputs.begin(), int8_inputs.end(), [v](const auto& p) { return p.first == v; })) {
@@ -204,6 +226,12 @@ std::optional<std::pair<dt, float>> Compiler::int8_output(ValueId v) const {
 }
 
 void Compiler::lower_family(const Node& n) {
+  if (const auto gelu = fusions_.gelu.find(id_of(n)); gelu != fusions_.gelu.end()) {
+    return lower_gelu(*this, n, gelu->second);
+  }
+  if (const auto norm = fusions_.layer_norm.find(id_of(n)); norm != fusions_.layer_norm.end()) {
+    return layer_norm_step(*this, n, norm->second);
+  }
   // One case per op family; a family added to OpFamily without one does not compile (-Werror=switch).
   switch (op_family(n.op)) {
     case OpFamily::Conv:
@@ -237,7 +265,13 @@ void Compiler::lower_family(const Node& n) {
     case OpFamily::Softmax:
       return lower_softmax(*this, n);
     case OpFamily::TensorOp:
-      if (n.op == OpKind::Mul) return lower_mul(*this, n);
+      if (n.op == OpKind::Mul || n.op == OpKind::Sub || n.op == OpKind::Div || n.op == OpKind::Pow) {
+        return lower_binary(*this, n);
+      }
+      if (n.op == OpKind::MatMul) return lower_matmul(*this, n);
+      if (n.op == OpKind::Transpose) return lower_transpose(*this, n);
+      if (n.op == OpKind::Slice) return lower_slice(*this, n);
+      if (n.op == OpKind::ReduceMean || n.op == OpKind::ReduceSum) return lower_reduce(*this, n);
       if (n.op == OpKind::Clip) return lower_clip(*this, n);
       if (n.op == OpKind::LayerNorm) return lower_layer_norm(*this, n);
       if (n.inputs.size() == 1) return lower_function(*this, n);  // it takes what it runs on oneDNN

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -43,14 +44,31 @@ struct ConvFusion {
   ValueId result = -1;  ///< the last value the fused convolution produces
 };
 
+/// A layer normalization of `x` over its dimensions from `axis` on, with an optional scale and bias (values shaped as
+/// those dimensions).
+struct LayerNormOf {
+  ValueId x = -1;
+  int64_t axis = -1;
+  double epsilon = 0;
+  std::optional<ValueId> scale{};
+  std::optional<ValueId> bias{};
+};
+
 struct Fusions {
   std::unordered_map<NodeId, ConvFusion> conv;  ///< by convolution node
   std::unordered_set<NodeId> batch_norm_relu;   ///< batch norms that apply the ReLU after them
   std::unordered_set<NodeId> absorbed;          ///< nodes lowered as part of another
+  /// GELU written out (x / sqrt 2, erf, + 1, times x, times 0.5): by its last node, the x it is of.
+  std::unordered_map<NodeId, ValueId> gelu;
+  /// Layer normalization written out (x - mean, squared, mean, + eps, sqrt, divided): by its last node (the Div).
+  std::unordered_map<NodeId, LayerNormOf> layer_norm;
 };
 
-/// Decides the inference fusions of a graph.
-Fusions plan_inference_fusions(const Graph& graph);
+/// Decides the inference fusions of a graph; `parameters` hold the constants that patterns of imported graphs name.
+Fusions plan_inference_fusions(const Graph& graph, const Parameters& parameters);
+/// Adds GELU and layer normalization written out, as exporters write them before ONNX had the ops
+/// (fusion_written_out.cpp).
+void plan_written_out_fusions(const Graph& graph, const Parameters& parameters, Fusions& f);
 
 /// What every lowering needs: where each value lives, parameters, reorders and steps.
 class Lowering {
@@ -93,6 +111,9 @@ class Lowering {
   /// output channel).
   BufferId weights(const Tensor& data, const memory::desc& plain, const memory::desc& wanted, const std::string& label,
                    const std::vector<float>& scales = {}, int mask = 0);
+  /// The same, from bytes laid out as `plain` (a constant the plan already holds).
+  BufferId weights(std::span<const std::byte> data, const memory::desc& plain, const memory::desc& wanted,
+                   const std::string& label, const std::vector<float>& scales = {}, int mask = 0);
   /// Appends a primitive step.
   void step(const std::string& label, dnnl::primitive primitive, std::unordered_map<int, BufferId> args);
   /// Whether node `user` may write its output over the buffer of its input `v`: every other reader of
@@ -147,6 +168,12 @@ class Compiler : public Lowering {
   Parameters* releasable_ = nullptr;
 };
 
+/// The values of `v` when the plan holds it as a constant (float32, plain, known at compile time), else null.
+const float* constant_floats(Lowering& lowering, ValueId v);
+
+/// `shape` with ones prepended up to `rank` (numpy's broadcasting aligns shapes at their last dimension).
+Dims with_leading_ones(const Dims& shape, std::size_t rank);
+
 /// oneDNN dims of a shape.
 memory::dims to_dims(const Dims& d);
 /// The plain row-major descriptor of a shape (a, ab, abc, abcd, ...), f32 unless told.
@@ -180,18 +207,31 @@ void lower_flatten(Lowering& lowering, const Node& n);
 void lower_concat(Lowering& lowering, const Node& n);
 void lower_add(Lowering& lowering, const Node& n);
 void lower_channel_mul(Compiler& compiler, const Node& n);
-/// An imported graph's Mul: oneDNN's binary multiply where one input has the output's 4-D shape and the other
-/// the same shape (SiLU's x * sigmoid(x)) or one value per sample and channel (a squeeze-and-excitation gate);
+/// An imported graph's Add (broadcast), Sub, Mul and Div as oneDNN's binary, where one input has the output's shape
+/// and the other broadcasts (the first of sub and div must be the full one): SiLU's x * sigmoid(x), a squeeze-and-
+/// excitation gate, a bias, a layer norm's centring and scaling; Pow by a constant 0.5, 1, 2 or 3 as eltwise pow;
 /// otherwise the reference kernel.
-void lower_mul(Lowering& lowering, const Node& n);
+void lower_binary(Lowering& lowering, const Node& n);
+/// An imported graph's MatMul as oneDNN's matmul: a constant second operand reordered once into the layout the
+/// primitive prefers; batch dimensions broadcast as numpy's.
+void lower_matmul(Lowering& lowering, const Node& n);
+/// Transpose and Slice (unit steps) as oneDNN reorders into or out of a strided view; ReduceMean and ReduceSum as its
+/// reduction.
+void lower_transpose(Lowering& lowering, const Node& n);
+void lower_slice(Lowering& lowering, const Node& n);
+void lower_reduce(Lowering& lowering, const Node& n);
 /// An imported graph's Clip (MobileNetV2's ReLU6) as oneDNN's eltwise clip.
 void lower_clip(Compiler& compiler, const Node& n);
 /// An imported graph's layer_norm (ConvNeXt's) as oneDNN's layer normalization over the dimensions from its axis,
 /// flattened into one, on plain rows.
 void lower_layer_norm(Compiler& compiler, const Node& n);
+/// Layer normalization `of` as the step of node `n` (the last node of a written-out one, or a LayerNorm).
+void layer_norm_step(Compiler& compiler, const Node& n, const LayerNormOf& of);
 /// An imported graph's function of one input as oneDNN's eltwise where it has one (sqrt, exp, tanh, abs, neg,
 /// hardswish, and hardsigmoid as a linear map then a clip); otherwise (erf) the reference kernel.
 void lower_function(Compiler& compiler, const Node& n);
+/// The last node `n` of a GELU written out, as oneDNN's eltwise gelu_erf of `x`.
+void lower_gelu(Compiler& compiler, const Node& n, ValueId x);
 void lower_channel_pad(Lowering& lowering, const Node& n);
 void lower_channel_affine(Lowering& lowering, const Node& n);
 /// The general tensor ops of imported graphs (mul, clip, matmul, transpose, gather, a broadcast add):

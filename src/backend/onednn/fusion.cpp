@@ -3,7 +3,7 @@
 
 namespace cnnzoo::onednn {
 
-Fusions plan_inference_fusions(const Graph& g) {
+Fusions plan_inference_fusions(const Graph& g, const Parameters& parameters) {
   Fusions f;
   for (NodeId id = 0; id < static_cast<NodeId>(g.nodes().size()); ++id) {
     const Node& n = g.node(id);
@@ -45,6 +45,7 @@ Fusions plan_inference_fusions(const Graph& g) {
     }
     f.conv.emplace(id, cf);
   }
+  plan_written_out_fusions(g, parameters, f);
   return f;
 }
 

@@ -35,7 +35,7 @@ std::unique_ptr<CompiledPlan> compile_plan(const dnnl::engine& engine, const Gra
     compiled->inputs.push_back(compiled->plan.add_buffer(onednn::plain_md(graph.shape(in)), graph.value(in).name));
     compiled->plan.touch(compiled->inputs.back());  // live from the start, even when only an alias of it is used
   }
-  onednn::Compiler compiler(graph, parameters, compiled->plan, onednn::plan_inference_fusions(graph));
+  onednn::Compiler compiler(graph, parameters, compiled->plan, onednn::plan_inference_fusions(graph, parameters));
   if (releasable != nullptr) compiler.release_parameters_after_use(*releasable);
   if (options.precision == Precision::BF16) compiler.set_activation_type(onednn::dt::bf16);
   if (options.precision == Precision::INT8) compiler.set_quantization(options.quantization.get());

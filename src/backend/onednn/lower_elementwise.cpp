@@ -17,10 +17,10 @@ struct Eltwise {
   float beta = 0;
 };
 
-// Node `n` as oneDNN's eltwise primitives `chain`, applied in turn: the first in place when nothing else reads its
-// input, the others in place over the first's output.
-void eltwise_steps(Compiler& compiler, const Node& n, const std::vector<Eltwise>& chain) {
-  const ValueState x = compiler.state(n.inputs[0]);
+// Node `n` as oneDNN's eltwise primitives `chain` applied in turn to `input`: the first in place when nothing else
+// reads it, the others in place over the first's output.
+void eltwise_steps_of(Compiler& compiler, const Node& n, ValueId input, const std::vector<Eltwise>& chain) {
+  const ValueState x = compiler.state(input);
   BufferId src = x.buffer;
   BufferId dst = -1;
   memory::desc md = x.md;
@@ -28,13 +28,17 @@ void eltwise_steps(Compiler& compiler, const Node& n, const std::vector<Eltwise>
     dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, e.algorithm, md, e.alpha, e.beta);
     dnnl::eltwise_forward::primitive_desc pd(desc, compiler.engine());
     if (dst < 0) {
-      dst = compiler.in_place_over(n.inputs[0], n) ? x.buffer : compiler.plan().add_buffer(pd.dst_desc(), n.name);
+      dst = compiler.in_place_over(input, n) ? x.buffer : compiler.plan().add_buffer(pd.dst_desc(), n.name);
     }
     compiler.step(n.name, dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
     src = dst;
     md = pd.dst_desc();
   }
   compiler.set_state(n.output, dst, md);
+}
+
+void eltwise_steps(Compiler& compiler, const Node& n, const std::vector<Eltwise>& chain) {
+  eltwise_steps_of(compiler, n, n.inputs[0], chain);
 }
 
 void eltwise_step(Compiler& compiler, const Node& n, dnnl::algorithm algorithm, float alpha, float beta) {
@@ -74,6 +78,10 @@ void lower_function(Compiler& compiler, const Node& n) {
 void lower_eltwise(Compiler& compiler, const Node& n) {
   const EltwiseOp op = eltwise_op(n);
   eltwise_step(compiler, n, op.inference, op.alpha, op.beta);
+}
+
+void lower_gelu(Compiler& compiler, const Node& n, ValueId x) {
+  eltwise_steps_of(compiler, n, x, {{dnnl::algorithm::eltwise_gelu_erf}});
 }
 
 void lower_clip(Compiler& compiler, const Node& n) {

@@ -47,7 +47,7 @@ void lower_concat(Lowering& lowering, const Node& n) {
 void lower_add(Lowering& lowering, const Node& n) {
   for (ValueId v : n.inputs) {
     if (lowering.graph().shape(v) != lowering.graph().shape(n.output))
-      return lower_plain(lowering, n);  // inputs that broadcast
+      return lower_binary(lowering, n);  // inputs that broadcast (the reference kernel for more than two)
   }
   // Every input in the first input's layout, summed with unit scales.
   const memory::desc md = lowering.state(n.inputs[0]).md;
@@ -74,29 +74,6 @@ void lower_channel_mul(Compiler& compiler, const Node& n) {
   compiler.step(n.name, dnnl::binary(pd),
                 {{DNNL_ARG_SRC_0, x.buffer}, {DNNL_ARG_SRC_1, s.buffer}, {DNNL_ARG_DST, dst}});
   compiler.set_state(n.output, dst, pd.dst_desc());
-}
-
-void lower_mul(Lowering& lowering, const Node& n) {
-  const Graph& g = lowering.graph();
-  const Dims& out = g.shape(n.output);
-  if (out.size() != 4) return lower_plain(lowering, n);
-  const Dims gate{out[0], out[1], 1, 1};
-  // x: an input of the output's shape; s: the other, of the same shape or one value per sample and channel.
-  const std::size_t k = g.shape(n.inputs[0]) == out ? 0 : 1;
-  const ValueId x_id = n.inputs[k];
-  const ValueId s_id = n.inputs[1 - k];
-  const Dims& s_shape = g.shape(s_id);
-  if (g.shape(x_id) != out || (s_shape != out && s_shape != gate)) return lower_plain(lowering, n);
-  const ValueState x = lowering.state(x_id);
-  // A same-shape operand is read in x's layout; a gate in its own (oneDNN broadcasts it over height and width).
-  const memory::desc s_md = s_shape == out ? x.md : lowering.state(s_id).md;
-  const BufferId s_buffer = s_shape == out ? lowering.input_as(s_id, x.md, n.name) : lowering.state(s_id).buffer;
-  dnnl::binary::desc desc(dnnl::algorithm::binary_mul, x.md, s_md, x.md);
-  dnnl::binary::primitive_desc pd(desc, lowering.engine());
-  const BufferId dst = lowering.plan().add_buffer(pd.dst_desc(), n.name);
-  lowering.step(n.name, dnnl::binary(pd),
-                {{DNNL_ARG_SRC_0, x.buffer}, {DNNL_ARG_SRC_1, s_buffer}, {DNNL_ARG_DST, dst}});
-  lowering.set_state(n.output, dst, pd.dst_desc());
 }
 
 void lower_channel_pad(Lowering& lowering, const Node& n) {

@@ -1,5 +1,7 @@
 // Batch norm (inference, with the ReLU after it when fused) and LRN, in the layout of their input; an imported graph's
 // layer norm on plain rows.
+#include <optional>
+
 #include "backend/onednn/compiler.h"
 #include "backend/onednn/plain_fallback.h"
 
@@ -39,26 +41,32 @@ void lower_batch_norm(Compiler& compiler, const Node& n) {
 
 void lower_layer_norm(Compiler& compiler, const Node& n) {
   const auto& a = std::get<attr::LayerNorm>(n.attrs);
+  const std::optional<ValueId> bias = n.inputs.size() > 2 ? std::optional(n.inputs[2]) : std::nullopt;
+  layer_norm_step(compiler, n,
+                  {.x = n.inputs[0], .axis = a.axis, .epsilon = a.epsilon, .scale = n.inputs[1], .bias = bias});
+}
+
+void layer_norm_step(Compiler& compiler, const Node& n, const LayerNormOf& of) {
   const Graph& g = compiler.graph();
-  const Dims& x = g.shape(n.inputs[0]);
+  const Dims& x = g.shape(of.x);
   // oneDNN normalises over the last dimension: the dimensions from the axis on, flattened into one, of plain rows.
   int64_t rows = 1, width = 1;
-  for (std::size_t d = 0; d < x.size(); ++d) (static_cast<int64_t>(d) < a.axis ? rows : width) *= x[d];
+  for (std::size_t d = 0; d < x.size(); ++d) (static_cast<int64_t>(d) < of.axis ? rows : width) *= x[d];
   const memory::desc table({rows, width}, dt::f32, tag::ab);
   const memory::desc vector({width}, dt::f32, tag::a);
-  const bool bias = n.inputs.size() > 2;
-  auto flags = dnnl::normalization_flags::use_scale;
-  if (bias) flags = flags | dnnl::normalization_flags::use_shift;
-  dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, table, static_cast<float>(a.epsilon),
-                                               flags);
+  auto flags = dnnl::normalization_flags::none;
+  if (of.scale) flags = flags | dnnl::normalization_flags::use_scale;
+  if (of.bias) flags = flags | dnnl::normalization_flags::use_shift;
+  dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, table,
+                                               static_cast<float>(of.epsilon), flags);
   dnnl::layer_normalization_forward::primitive_desc pd(desc, compiler.engine());
   // The same bytes seen as the table, and the scale and bias (shaped as the normalised dimensions) as vectors.
   const auto as = [&](ValueId v, const memory::desc& md) {
     return compiler.plan().add_alias(compiler.input_as(v, plain_md(g.shape(v)), n.name), md, n.name);
   };
-  std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, as(n.inputs[0], table)},
-                                         {DNNL_ARG_SCALE, as(n.inputs[1], vector)}};
-  if (bias) args[DNNL_ARG_SHIFT] = as(n.inputs[2], vector);
+  std::unordered_map<int, BufferId> args{{DNNL_ARG_SRC, as(of.x, table)}};
+  if (of.scale) args[DNNL_ARG_SCALE] = as(*of.scale, vector);
+  if (of.bias) args[DNNL_ARG_SHIFT] = as(*of.bias, vector);
   const BufferId dst = compiler.plan().add_buffer(plain_md(x), n.name);
   args[DNNL_ARG_DST] = compiler.plan().add_alias(dst, table, n.name);
   compiler.step(n.name, dnnl::layer_normalization_forward(pd), std::move(args));

@@ -58,6 +58,11 @@ BufferId Plan::root(BufferId id) const {
   return alias != nullptr ? alias->of : id;  // add_alias() points every alias at a root
 }
 
+const std::byte* Plan::owned_data(BufferId id) const {
+  const auto* owned = std::get_if<Owned>(&buffer(root(id)).storage);
+  return owned != nullptr ? owned->bytes.data() : nullptr;
+}
+
 void Plan::touch(BufferId id) { pending_touches_.push_back(id); }
 
 void Plan::add_step(Step step) {
@@ -205,7 +210,10 @@ void Plan::execute_profiled(dnnl::stream& stream) {
 PlanStats plan_stats(const Plan& plan) {
   PlanStats stats;
   stats.steps = static_cast<int64_t>(plan.steps().size());
-  for (const Step& s : plan.steps()) stats.reorders += s.is_reorder ? 1 : 0;
+  for (const Step& s : plan.steps()) {
+    stats.reorders += s.is_reorder ? 1 : 0;
+    stats.plain_steps += s.primitive ? 0 : 1;
+  }
   stats.arena_bytes = static_cast<int64_t>(plan.arena_bytes());
   stats.unplanned_bytes = static_cast<int64_t>(plan.unplanned_bytes());
   stats.weight_bytes = static_cast<int64_t>(plan.owned_bytes());

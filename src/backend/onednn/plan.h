@@ -102,6 +102,9 @@ class Plan {
   const Buffer& buffer(BufferId id) const { return buffers_.at(static_cast<std::size_t>(id)); }
   /// Pointer to a buffer's bytes; valid after finalize().
   void* data(BufferId id);
+  /// The bytes of an owned buffer (or of an alias of one), known as soon as it is added: a constant's value, which a
+  /// later step may specialize on. Null for every other buffer.
+  const std::byte* owned_data(BufferId id) const;
   /// Points an external buffer (and every alias of it) at other memory, after finalize(): an input
   /// read where the caller keeps it instead of copied in.
   void rebind(BufferId id, void* data);
