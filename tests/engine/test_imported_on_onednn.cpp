@@ -208,6 +208,25 @@ TEST(ImportedLayerNorm, WrittenOutLayerNormIsOnePrimitiveAndAgreesWithTheReferen
   EXPECT_EQ(plain_steps(g, p), 0);  // over channels, node by node: oneDNN broadcasts over a blocked channel dimension
 }
 
+// A chain of GELU's form whose constants broadcast its values to a higher rank is no GELU of x: its output has
+// another shape. It runs node by node.
+TEST(ImportedGelu, AChainWhoseConstantsRaiseTheRankIsNotFused) {
+  Graph g("gelu_broadcast");
+  std::map<std::string, float> values;
+  const ValueId x = g.add_input("input", {2, 6});
+  const ValueId one = g.add_node("one", OpKind::Constant, attr::Constant{.shape = {1, 1, 1}}, {});
+  const ValueId scaled =
+      g.add_node("scaled", OpKind::Div, attr::None{}, {x, scalar(g, "root2", std::numbers::sqrt2_v<float>, values)});
+  const ValueId erf = g.add_node("erf", OpKind::Erf, attr::None{}, {scaled});
+  const ValueId plus = g.add_node("plus", OpKind::Add, attr::None{}, {erf, one});  // 1 x 2 x 6
+  const ValueId times = g.add_node("times", OpKind::Mul, attr::None{}, {plus, x});
+  g.add_output(g.add_node("half", OpKind::Mul, attr::None{}, {times, scalar(g, "h", 0.5f, values)}));
+  Parameters p = drawn_parameters(g, 23, 0, 1, values);
+  p.at(g.node(g.value(one).producer).params.at(0).name) = Tensor(Dims{1, 1, 1}, std::vector<float>{1});
+  EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, test_uniform("input", g.shape(x), 23, -2, 2), 1e-5), "");
+  EXPECT_TRUE(onednn::plan_inference_fusions(g, p).gelu.empty());
+}
+
 TEST(ImportedMul, EveryFormAgreesWithTheReference) {
   Graph g("muls");
   const ValueId x = g.add_input("input", {2, 4, 6, 6});

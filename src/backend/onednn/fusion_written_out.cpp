@@ -60,6 +60,10 @@ class WrittenOutFinder {
     const Value& read = g_.value(product);
     if (read.consumers.size() != 1 || g_.is_output(product) || !is_times(read.consumers[0], product, 0.5)) return false;
     const NodeId half = read.consumers[0];
+    // A constant of a higher rank than x would broadcast the values to another shape.
+    for (NodeId id : {*erf, *plus_one, *times_x, half}) {
+      if (g_.shape(g_.node(id).output) != g_.shape(x)) return false;
+    }
     f.gelu.emplace(half, x);
     for (NodeId absorbed : {scale_id, *erf, *plus_one, *times_x}) f.absorbed.insert(absorbed);
     return true;
@@ -78,8 +82,9 @@ class WrittenOutFinder {
     const ValueId d = g_.node(*sub).output;
     const Value& d_read = g_.value(d);
     if (d_read.consumers.size() != 2 || g_.is_output(d)) return false;
-    const NodeId square = d_read.consumers[0];
-    const NodeId divide = d_read.consumers[1];
+    const bool pow_first = g_.node(d_read.consumers[0]).op == OpKind::Pow;
+    const NodeId square = d_read.consumers[pow_first ? 0 : 1];
+    const NodeId divide = d_read.consumers[pow_first ? 1 : 0];
     const bool squares = g_.node(square).op == OpKind::Pow && g_.node(square).inputs[0] == d &&
                          is_about(scalar_constant(g_, parameters_, g_.node(square).inputs[1]), 2.0);
     if (!squares) return false;
@@ -96,15 +101,22 @@ class WrittenOutFinder {
     if (!root || g_.node(divide).op != OpKind::Div || g_.node(divide).inputs != std::vector{d, g_.node(*root).output}) {
       return false;
     }
+    // A constant of a higher rank (a 2 or an eps of shape 1 x 1 x ...) would broadcast the values to another shape.
+    const Dims& x_shape = g_.shape(x);
+    const Dims& reduced = g_.shape(mean.output);
+    if (g_.shape(g_.node(square).output) != x_shape || g_.shape(g_.node(*plus_eps).output) != reduced ||
+        g_.shape(g_.node(divide).output) != x_shape) {
+      return false;
+    }
     LayerNormOf of{.x = x, .axis = *axis, .epsilon = *epsilon};
     std::vector<NodeId> absorbed{mean_id, *sub, square, *variance, *plus_eps, *root};
     NodeId last = divide;
-    const Dims normalized(g_.shape(x).begin() + *axis, g_.shape(x).end());
+    const Dims normalized(x_shape.begin() + *axis, x_shape.end());
     // The scale and the bias: a Mul, then an Add, by a value of the normalized dimensions' shape.
     for (const OpKind op : {OpKind::Mul, OpKind::Add}) {
       const auto next = g_.only_consumer(g_.node(last).output, op);
       const auto operand = next ? other_operand(g_.node(*next), g_.node(last).output) : std::nullopt;
-      if (!operand || g_.shape(*operand) != normalized) break;
+      if (!operand || g_.shape(*operand) != normalized || g_.shape(g_.node(*next).output) != x_shape) break;
       (op == OpKind::Mul ? of.scale : of.bias) = *operand;
       absorbed.push_back(last);
       last = *next;
