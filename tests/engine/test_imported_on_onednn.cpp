@@ -90,23 +90,31 @@ TEST(ImportedBinary, WhatOneDnnDoesNotTakeAgreesWithTheReference) {
   EXPECT_EQ(plain_steps(g, p), 7);  // every node but the reduction
 }
 
-// ConvNeXt's pointwise layers (a constant matrix on channels last), and a product of two values whose batch
-// dimensions broadcast.
+// ConvNeXt's pointwise layers (a constant matrix on channels last, then the Add of a bias: one matmul), and a product
+// of two values whose batch dimensions broadcast.
 TEST(ImportedMatMul, OneDnnsMatmulAgreesWithTheReference) {
   Graph g("matmuls");
   const ValueId x = g.add_input("input", {2, 4, 5, 6});
   const ValueId c = g.add_node("conv", OpKind::Conv, attr::Conv{.out = 8, .kernel = 3, .pad = 1}, {x});
   const ValueId nhwc = g.add_node("nhwc", OpKind::Transpose, attr::Transpose{{0, 2, 3, 1}}, {c});
   const ValueId w = g.add_node("w", OpKind::Constant, attr::Constant{.shape = {8, 12}}, {});
-  const ValueId wide = g.add_node("wide", OpKind::MatMul, attr::None{}, {nhwc, w});  // 2 x 5 x 6 x 12
+  const ValueId product = g.add_node("product", OpKind::MatMul, attr::None{}, {nhwc, w});  // 2 x 5 x 6 x 12
+  const ValueId bias = g.add_node("bias", OpKind::Constant, attr::Constant{.shape = {1, 12}}, {});
+  const ValueId wide = g.add_node("wide", OpKind::Add, attr::None{}, {bias, product});
   const ValueId columns = g.add_node("columns", OpKind::Transpose, attr::Transpose{{0, 1, 3, 2}}, {wide});
   const ValueId first = g.add_node("first", OpKind::Slice, attr::Slice{{0, 0, 0, 0}, {2, 1, 12, 6}, {1, 1, 1, 1}},
-                                   {columns});                                        // 2 x 1 x 12 x 6
-  g.add_output(g.add_node("products", OpKind::MatMul, attr::None{}, {wide, first}));  // 2 x 5 x 6 x 6
+                                   {columns});                                                   // 2 x 1 x 12 x 6
+  const ValueId products = g.add_node("products", OpKind::MatMul, attr::None{}, {wide, first});  // 2 x 5 x 6 x 6
+  const ValueId row = g.add_node("row", OpKind::Constant, attr::Constant{.shape = {5, 6, 6}}, {});
+  g.add_output(g.add_node("plus_row", OpKind::Add, attr::None{}, {products, row}));  // no bias over columns
   const Parameters p = drawn_parameters(g, 15, -1, 1);
   const Tensor input = test_uniform("input", g.shape(x), 15, -1, 1);
   EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-5), "");
   EXPECT_EQ(plain_steps(g, p), 0);
+  // The first product and its bias are one matmul; the second's Add is of another shape.
+  const onednn::Fusions f = onednn::plan_inference_fusions(g, p);
+  ASSERT_EQ(f.matmul_bias.size(), 1u);
+  EXPECT_EQ(f.matmul_bias.at(g.value(wide).producer), g.value(product).producer);
 }
 
 // A transpose from a convolution's blocked layout and of a plain value, slices of channels and of a window (unit

@@ -153,14 +153,19 @@ void Compiler::lower(NodeId id) {
   const Node& n = graph().node(id);
   if (fusions_.absorbed.contains(id)) return;
   if (!int8() || takes_int8(n)) return lower_family(n);
-  // An op without int8 kernels here runs in float32: its int8 inputs (and the x of a written-out GELU or layer norm,
-  // which its last node computes) are dequantized for
-  // it, while other readers still see them in int8.
+  // An op without int8 kernels here runs in float32: the int8 values its step reads (its inputs, and those of the
+  // nodes it computes: a written-out GELU's or layer norm's x, the operands of a MatMul before a bias) are dequantized
+  // for it, while other readers still see them in int8.
   std::vector<std::pair<ValueId, ValueState>> int8_inputs;
   std::vector<ValueId> reads = n.inputs;
   if (const auto gelu = fusions_.gelu.find(id); gelu != fusions_.gelu.end()) reads.push_back(gelu->second);
-  if (const auto norm = fusions_.layer_norm.find(id); norm != fusions_.layer_norm.end())
+  if (const auto norm = fusions_.layer_norm.find(id); norm != fusions_.layer_norm.end()) {
     reads.push_back(norm->second.x);
+  }
+  if (const auto matmul = fusions_.matmul_bias.find(id); matmul != fusions_.matmul_bias.end()) {
+    const std::vector<ValueId>& operands = graph().node(matmul->second).inputs;
+    reads.insert(reads.end(), operands.begin(), operands.end());
+  }
   for (ValueId v : reads) {
     const ValueState s = state(v);
     if (!is_int8(s.md.data_type()) ||
@@ -231,6 +236,9 @@ void Compiler::lower_family(const Node& n) {
   }
   if (const auto norm = fusions_.layer_norm.find(id_of(n)); norm != fusions_.layer_norm.end()) {
     return layer_norm_step(*this, n, norm->second);
+  }
+  if (const auto matmul = fusions_.matmul_bias.find(id_of(n)); matmul != fusions_.matmul_bias.end()) {
+    return lower_matmul_with_bias(*this, graph().node(matmul->second), n);
   }
   // One case per op family; a family added to OpFamily without one does not compile (-Werror=switch).
   switch (op_family(n.op)) {

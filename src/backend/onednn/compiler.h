@@ -62,6 +62,9 @@ struct Fusions {
   std::unordered_map<NodeId, ValueId> gelu;
   /// Layer normalization written out (x - mean, squared, mean, + eps, sqrt, divided): by its last node (the Div).
   std::unordered_map<NodeId, LayerNormOf> layer_norm;
+  /// A MatMul whose product only an Add of a bias over its columns reads (a dense layer as tf2onnx and torch.onnx
+  /// write it): by the Add, the MatMul, run as one matmul with a bias.
+  std::unordered_map<NodeId, NodeId> matmul_bias;
 };
 
 /// Decides the inference fusions of a graph; `parameters` hold the constants that patterns of imported graphs name.
@@ -215,6 +218,9 @@ void lower_binary(Lowering& lowering, const Node& n);
 /// An imported graph's MatMul as oneDNN's matmul: a constant second operand reordered once into the layout the
 /// primitive prefers; batch dimensions broadcast as numpy's.
 void lower_matmul(Lowering& lowering, const Node& n);
+/// MatMul `n` and the Add `bias_add` of a bias after it as one matmul; the reference kernels when oneDNN's matmul does
+/// not take the shapes.
+void lower_matmul_with_bias(Lowering& lowering, const Node& n, const Node& bias_add);
 /// Transpose and Slice (unit steps) as oneDNN reorders into or out of a strided view; ReduceMean and ReduceSum as its
 /// reduction.
 void lower_transpose(Lowering& lowering, const Node& n);

@@ -1,7 +1,29 @@
 // Which nodes the inference plan runs inside others (see ConvFusion).
+#include <optional>
+
 #include "backend/onednn/compiler.h"
 
 namespace cnnzoo::onednn {
+
+namespace {
+
+// The Add that is the only reader of MatMul `id`'s product and adds a bias over its last dimension (a constant or a
+// graph input of that size, ones before it), keeping the product's shape.
+std::optional<NodeId> bias_add(const Graph& g, NodeId id) {
+  const ValueId product = g.node(id).output;
+  const auto add = g.only_consumer(product, OpKind::Add);
+  if (!add || g.node(*add).inputs.size() != 2 || g.shape(g.node(*add).output) != g.shape(product)) return std::nullopt;
+  const Node& a = g.node(*add);
+  const ValueId bias = a.inputs[0] == product ? a.inputs[1] : a.inputs[0];
+  const NodeId producer = g.value(bias).producer;
+  if (producer != kNoNode && g.node(producer).op != OpKind::Constant) return std::nullopt;
+  const Dims& b = g.shape(bias);
+  const bool over_columns = bias != product && !b.empty() && b.back() == g.shape(product).back() &&
+                            numel(b) == b.back() && b.size() <= g.shape(product).size();
+  return over_columns ? std::optional(*add) : std::nullopt;
+}
+
+}  // namespace
 
 Fusions plan_inference_fusions(const Graph& g, const Parameters& parameters) {
   Fusions f;
@@ -11,6 +33,13 @@ Fusions plan_inference_fusions(const Graph& g, const Parameters& parameters) {
       if (auto relu = g.only_consumer(n.output, OpKind::Relu)) {
         f.batch_norm_relu.insert(id);
         f.absorbed.insert(*relu);
+      }
+      continue;
+    }
+    if (n.op == OpKind::MatMul) {
+      if (const auto add = bias_add(g, id)) {
+        f.matmul_bias.emplace(*add, id);
+        f.absorbed.insert(id);
       }
       continue;
     }
