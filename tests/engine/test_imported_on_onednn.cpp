@@ -235,6 +235,41 @@ TEST(ImportedGelu, AChainWhoseConstantsRaiseTheRankIsNotFused) {
   EXPECT_TRUE(onednn::plan_inference_fusions(g, p).gelu.empty());
 }
 
+// Resize on oneDNN's resampling where the two agree: linear with half_pixel and pytorch_half_pixel coordinates, up
+// and down by any factor; nearest by whole factors with asymmetric floor and half_pixel rounding. Nearest by 1.5,
+// nearest with half_pixel floor (another element), linear with align_corners and cubic stay on the reference kernel.
+TEST(ImportedResize, OneDnnsResamplingAgreesWithTheReferenceWhereItIsUsed) {
+  using R = attr::Resize;
+  Graph g("resizes");
+  const ValueId x = g.add_input("input", {2, 4, 6, 6});
+  const ValueId c = g.add_node("conv", OpKind::Conv, attr::Conv{.out = 8, .kernel = 3, .pad = 1}, {x});
+  const auto resize = [&](const std::string& name, Dims sizes, R::Mode mode, R::Coordinates coordinates,
+                          R::Rounding rounding = R::Rounding::RoundPreferFloor) {
+    std::vector<double> scales{1, 1};
+    for (std::size_t d = 2; d < 4; ++d) scales.push_back(static_cast<double>(sizes[d]) / 6.0);
+    R a;
+    a.sizes = std::move(sizes);
+    a.scales = scales;
+    a.mode = mode;
+    a.coordinates = coordinates;
+    a.rounding = rounding;
+    g.add_output(g.add_node(name, OpKind::Resize, a, {c}));
+  };
+  resize("linear_up", {2, 8, 12, 9}, R::Mode::Linear, R::Coordinates::HalfPixel);
+  resize("linear_down", {2, 8, 4, 3}, R::Mode::Linear, R::Coordinates::PytorchHalfPixel);
+  resize("nearest_torch", {2, 8, 12, 18}, R::Mode::Nearest, R::Coordinates::Asymmetric, R::Rounding::Floor);
+  resize("nearest_half_pixel", {2, 8, 12, 12}, R::Mode::Nearest, R::Coordinates::HalfPixel,
+         R::Rounding::RoundPreferCeil);
+  resize("nearest_by_1_5", {2, 8, 9, 9}, R::Mode::Nearest, R::Coordinates::Asymmetric, R::Rounding::Floor);
+  resize("nearest_half_pixel_floor", {2, 8, 12, 12}, R::Mode::Nearest, R::Coordinates::HalfPixel, R::Rounding::Floor);
+  resize("linear_corners", {2, 8, 12, 12}, R::Mode::Linear, R::Coordinates::AlignCorners);
+  resize("cubic", {2, 8, 12, 12}, R::Mode::Cubic, R::Coordinates::HalfPixel);
+  const Parameters p = test_parameters(g, 25);
+  const Tensor input = test_uniform("input", g.shape(x), 25, -1, 1);
+  EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-5), "");
+  EXPECT_EQ(plain_steps(g, p), 4);
+}
+
 TEST(ImportedMul, EveryFormAgreesWithTheReference) {
   Graph g("muls");
   const ValueId x = g.add_input("input", {2, 4, 6, 6});

@@ -277,6 +277,7 @@ void Compiler::lower_family(const Node& n) {
         return lower_binary(*this, n);
       }
       if (n.op == OpKind::MatMul) return lower_matmul(*this, n);
+      if (n.op == OpKind::Resize) return lower_resize(*this, n);
       if (n.op == OpKind::Transpose) return lower_transpose(*this, n);
       if (n.op == OpKind::Slice) return lower_slice(*this, n);
       if (n.op == OpKind::ReduceMean || n.op == OpKind::ReduceSum) return lower_reduce(*this, n);

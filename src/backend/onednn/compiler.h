@@ -226,6 +226,8 @@ void lower_matmul_with_bias(Lowering& lowering, const Node& n, const Node& bias_
 void lower_transpose(Lowering& lowering, const Node& n);
 void lower_slice(Lowering& lowering, const Node& n);
 void lower_reduce(Lowering& lowering, const Node& n);
+/// Resize as oneDNN's resampling where they agree (linear with half-pixel coordinates; nearest by whole factors).
+void lower_resize(Lowering& lowering, const Node& n);
 /// An imported graph's Clip (MobileNetV2's ReLU6) as oneDNN's eltwise clip.
 void lower_clip(Compiler& compiler, const Node& n);
 /// An imported graph's layer_norm (ConvNeXt's) as oneDNN's layer normalization over the dimensions from its axis,
