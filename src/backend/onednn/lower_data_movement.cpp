@@ -20,9 +20,9 @@ void lower_transpose(Lowering& lowering, const Node& n) {
     strides[static_cast<std::size_t>(a.perm[i])] = stride;
     stride *= y[i];
   }
-  // The reorder reads the input in whatever layout its producer left (an int8 value is dequantized first).
-  const ValueState& s = lowering.state(n.inputs[0]);
-  const BufferId src = is_int8(s.md.data_type()) ? lowering.input_as(n.inputs[0], plain_md(x), n.name) : s.buffer;
+  // The reorder reads the input in whatever layout its producer left (never int8: the compiler dequantizes the inputs
+  // of every tensor op).
+  const BufferId src = lowering.state(n.inputs[0]).buffer;
   const BufferId dst = lowering.plan().add_buffer(plain_md(y), n.name);
   const memory::desc permuted(to_dims(x), dt::f32, strides);
   lowering.reorder_into(src, lowering.plan().add_alias(dst, permuted, n.name + ".permuted"), n.name);
