@@ -7,6 +7,7 @@
 
 #include "budget_flags.h"
 #include "cnnzoo/checked.h"
+#include "cnnzoo/distributed.h"
 #include "cnnzoo/fit.h"
 #include "cnnzoo/io.h"
 #include "commands.h"
@@ -28,7 +29,33 @@ struct TrainArgs {
   bool no_bn = false;
   bool no_nesterov = false;
   std::string precision = "fp32";
+  double bucket_mb = 25;
   BudgetFlags budget_flags;
+};
+
+// The data-parallel part of the progress line: this rank's mean step over the epoch so far, split into
+// compute and the communication compute did not hide.
+class CommunicationTally {
+ public:
+  void add(const StepCommunication& step) {
+    ++steps_;
+    step_ += step.step_seconds;
+    exposed_ += step.exposed_seconds;
+    communication_ += step.communication_seconds;
+    hidden_ += step.hidden_seconds();
+  }
+  void reset() { *this = {}; }
+  std::string text() const {
+    if (steps_ == 0) return "";
+    const double n = static_cast<double>(steps_);
+    return fmt::format("  step {:.0f} ms: compute {:.0f} ms, comm {:.1f} ms ({:.0f}% hidden)", 1e3 * step_ / n,
+                       1e3 * (step_ - exposed_) / n, 1e3 * communication_ / n,
+                       communication_ > 0 ? 100 * hidden_ / communication_ : 100.0);
+  }
+
+ private:
+  int64_t steps_ = 0;
+  double step_ = 0, exposed_ = 0, communication_ = 0, hidden_ = 0;
 };
 
 void run_train(TrainArgs args) {
@@ -50,28 +77,47 @@ void run_train(TrainArgs args) {
                "slower than fp32 here\n");
   }
   o.budgets = args.budget_flags.resolve();
-  prepare_output_folder(o.out_dir,
-                        "--out");  // fit checks it too; here before the header line, so an error stands alone
+  o.bucket_bytes = static_cast<int64_t>(args.bucket_mb * (1 << 20));
+  o.first_bucket_bytes = std::min(o.first_bucket_bytes, o.bucket_bytes);
+  const Communicator& job = Communicator::world();
+  // Data parallel: rank 0 speaks for the job; the other ranks print only their errors.
+  const bool speaks = job.is_root();
+  // fit checks it too; here before the header line, so an error stands alone.
+  if (speaks) prepare_output_folder(o.out_dir, "--out");
   // Ctrl-C or a supervisor's SIGTERM: the run writes last.safetensors where it stands and ends. In place
   // before the header line, so that a signal after it always stops the run this way.
   const StopSignals signals;
-  fmt::print("training {} on {} for {} (batch {}, {} lr {} {}, seed {}, {}) into {}\n", o.model, o.data,
+  if (!speaks) {
+    FitCallbacks quiet;
+    quiet.stop_requested = [&] { return signals.received() != 0; };
+    const FitResult result = fit(o, quiet);
+    if (result.stopped) signals.end_process();
+    return;
+  }
+  const std::string ranks = job.distributed()
+                                ? fmt::format(" on {} ranks ({} images each{})", job.size(), o.batch_size / job.size(),
+                                              o.sync_batch_norm ? ", sync batch norm" : "")
+                                : "";
+  fmt::print("training {} on {} for {} (batch {}, {} lr {} {}, seed {}, {}){} into {}\n", o.model, o.data,
              plural(o.epochs, "epoch"), o.batch_size, o.optimizer.kind, o.schedule.base_lr, o.schedule.kind, o.seed,
-             precision_name(o.precision), o.out_dir);
+             precision_name(o.precision), ranks, o.out_dir);
   std::fflush(stdout);  // a log file shows it while the data loads
   std::unique_ptr<Progress> bar;
   FitCallbacks callbacks;
   int64_t bar_epoch = 0;  // the epoch `bar` shows; a resumed run begins mid-epoch
+  CommunicationTally tally;
+  callbacks.on_step_communication = [&](const StepCommunication& step) { tally.add(step); };
   callbacks.on_batch = [&](int64_t epoch, int64_t done, int64_t total, double loss, double accuracy) {
     if (bar_epoch != epoch) {
       bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", epoch, o.epochs), total * o.batch_size, "img");
       bar_epoch = epoch;
     }
-    bar->update(done * o.batch_size, fmt::format("loss {:.4f} acc {:.2f}%", loss, 100 * accuracy));
+    bar->update(done * o.batch_size, fmt::format("loss {:.4f} acc {:.2f}%{}", loss, 100 * accuracy, tally.text()));
     if (done == total) bar->finish();
   };
   callbacks.on_eval_start = [&](int64_t batches) {
-    bar = std::make_unique<Progress>("  evaluating", batches, "batch");
+    bar = std::make_unique<Progress>(job.distributed() ? "  evaluating (rank 0's share)" : "  evaluating", batches,
+                                     "batch");
   };
   callbacks.on_eval_batch = [&](int64_t done) { bar->update(done); };
   callbacks.on_epoch = [&](const EpochMetrics& m) {
@@ -81,6 +127,8 @@ void run_train(TrainArgs args) {
         "{:.1f} s, {:.0f} img/s\n",
         m.epoch, m.lr, m.train_loss, 100 * m.train_accuracy, m.val_loss, 100 * m.top1, 100 * m.top5, m.seconds,
         m.images_per_second);
+    if (job.distributed()) fmt::print("          rank 0, mean{}\n", tally.text());
+    tally.reset();
     std::fflush(stdout);
   };
   callbacks.stop_requested = [&] { return signals.received() != 0; };
@@ -188,6 +236,14 @@ void add_train_command(CLI::App& app) {
       ->expected(3);
   cmd->add_flag("--no-bn", args->no_bn,
                 "Without batch normalisation (CIFAR ResNets and plain nets, VGG *_bn); convolutions get biases");
+  cmd->add_flag("--sync-bn", o.sync_batch_norm,
+                "Data parallel (mpirun): batch norm uses the statistics of the job's whole batch, not each rank's "
+                "(docs/distributed.md)");
+  cmd->add_option("--bucket-mb", args->bucket_mb,
+                  "Data parallel: gradients are summed across ranks in buckets of this many MiB, each started as "
+                  "backward fills it (the first at most 1 MiB)")
+      ->default_val(args->bucket_mb)
+      ->check(within(0.001, 1024));
   args->budget_flags.add_to(*cmd, BudgetFlags::kImages | BudgetFlags::kGzip);
   cmd->callback([args] { run_train(*args); });
 }

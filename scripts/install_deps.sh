@@ -3,7 +3,7 @@
 # Usage: scripts/install_deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(cmake ninja-build g++ make pkg-config clang-format libgtest-dev libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev ocl-icd-opencl-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libonnx-dev libprotobuf-dev libgraphviz-dev libjs-chart.js dataset-fashion-mnist "$@")
+packages=(cmake ninja-build g++ make pkg-config clang-format libgtest-dev libcli11-dev libfmt-dev nlohmann-json3-dev libdnnl-dev ocl-icd-opencl-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libonnx-dev libprotobuf-dev libgraphviz-dev libjs-chart.js libopenmpi-dev openmpi-bin dataset-fashion-mnist "$@")
 
 missing=()
 for p in "${packages[@]}"; do

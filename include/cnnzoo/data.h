@@ -183,6 +183,10 @@ struct LoaderOptions {
   int64_t threads = 2;
   /// Batches built ahead of the one next() returns.
   int64_t prefetch = 4;
+  /// Data parallel: each batch of the order is cut into `shards` equal parts, and this loader builds part
+  /// `shard` (0-based) of each; every rank's loader has the same order. batch_size must be a multiple of
+  /// `shards`, and the last, short batch is dropped (drop_last).
+  int64_t shard = 0, shards = 1;
   /// out_h/out_w of 0 take the data set's image_shape(); empty mean/stddev leave pixels in [0, 1]. The
   /// presets train_augment/eval_augment fill everything, normalisation included.
   Augment augment;

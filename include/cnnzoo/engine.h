@@ -106,6 +106,21 @@ class InferenceEngine {
   std::unique_ptr<Impl> impl_;
 };
 
+class Communicator;
+
+/// Where a data-parallel step's time went (TrainingEngine::communication; docs/distributed.md).
+struct StepCommunication {
+  double step_seconds = 0;           ///< the whole step on this rank
+  double communication_seconds = 0;  ///< from the first sum's start to the last one's end, as polls saw it
+  double exposed_seconds = 0;        ///< waiting on the network: the communication that compute did not hide
+  int64_t bytes = 0;                 ///< of gradients summed per step, per rank
+  int64_t buckets = 0;
+  double compute_seconds() const { return step_seconds - exposed_seconds; }
+  double hidden_seconds() const {
+    return communication_seconds > exposed_seconds ? communication_seconds - exposed_seconds : 0;
+  }
+};
+
 struct TrainingOptions {
   int threads = 0;               ///< 0 = every core
   uint64_t seed = 0;             ///< dropout masks: the same seed and step give the same mask
@@ -122,6 +137,15 @@ struct TrainingOptions {
   /// state stay float32 (the master weights are converted at each step). Where the CPU has no bfloat16 unit
   /// oneDNN would run reference code, and the engine refuses it. INT8 is an inference precision (refused).
   Precision precision = Precision::F32;
+  /// Data parallel (docs/distributed.md): each rank runs this engine on its share of the batch, and the
+  /// gradients and losses are the job's means (summed over the ranks in buckets during backward). Needs
+  /// fused_update. Null: this process alone (a job of one rank runs the exchange all the same).
+  Communicator* communicator = nullptr;
+  /// Gradient bucket sizes in bytes, as PyTorch DDP's: the first (in backward order) small, to start early.
+  int64_t first_bucket_bytes = int64_t{1} << 20;
+  int64_t bucket_bytes = int64_t{25} << 20;
+  /// Batch norm normalises with the job's batch statistics (PyTorch's SyncBatchNorm) rather than each rank's.
+  bool sync_batch_norm = false;
 };
 
 /// Whether this CPU trains in bf16 (TrainingOptions::precision): oneDNN has bfloat16 kernels for it (AVX-512
@@ -160,6 +184,8 @@ class TrainingEngine {
   /// Figures of the compiled step (forward, loss, backward); the fused_* counts are the inference
   /// engine's and stay 0.
   const PlanStats& stats() const;
+  /// Data parallel: where the last step's time went (all zero in one process but step_seconds).
+  const StepCommunication& communication() const;
 
  private:
   void check_batch(const Tensor& input, std::span<const int64_t> labels) const;

@@ -66,6 +66,12 @@ struct FitOptions {
   /// Stop after this many epochs (0 = at `epochs`), as an interruption would: the schedule still spans
   /// `epochs`, so a later --resume continues the same run.
   int64_t stop_after = 0;
+  /// Data parallel (under mpirun or srun; docs/distributed.md): batch_size stays the job's batch, split
+  /// evenly over the ranks. Batch norm normalises with each rank's statistics, as PyTorch DDP's, or with
+  /// sync_batch_norm the job's; the gradients travel in buckets of these sizes (TrainingOptions).
+  bool sync_batch_norm = false;
+  int64_t first_bucket_bytes = TrainingOptions{}.first_bucket_bytes;
+  int64_t bucket_bytes = TrainingOptions{}.bucket_bytes;
 };
 
 struct EpochMetrics {
@@ -82,6 +88,8 @@ struct FitCallbacks {
   std::function<void(int64_t epoch, int64_t done, int64_t total, double loss, double accuracy)> on_batch;
   /// After each training step: the step (0-based, counted over the whole run) and its own batch's mean loss.
   std::function<void(int64_t step, double loss)> on_step;
+  /// Data parallel, after each training step (before on_batch): where this rank's step time went.
+  std::function<void(const StepCommunication&)> on_step_communication;
   /// After each epoch's evaluation and checkpoint.
   std::function<void(const EpochMetrics&)> on_epoch;
   /// Before each evaluation pass, with its number of batches; then on_eval_batch per batch.
@@ -139,6 +147,9 @@ std::vector<int64_t> top1_classes(const Tensor& scores);
 
 /// The share of rows whose most probable class is the same in `a` and `b` (N x K probabilities).
 double top1_agreement(const Tensor& a, const Tensor& b);
+
+/// The accuracy of each class from a confusion matrix ([true][predicted]): NaN for a class with no image.
+std::vector<double> per_class_accuracy(const std::vector<std::vector<int64_t>>& confusion);
 
 /// Accuracy figures of class probabilities against labels (used for ensembles).
 Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64_t num_classes);

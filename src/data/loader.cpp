@@ -37,6 +37,14 @@ Loader::Loader(const Dataset& data, LoaderOptions options)
     throw InvalidArgument(
         fmt::format("loader: {} threads, prefetch {}: expected >= 0 and >= 1", options_.threads, options_.prefetch));
   }
+  if (options_.shards < 1 || options_.shard < 0 || options_.shard >= options_.shards) {
+    throw InvalidArgument(
+        fmt::format("loader: shard {} of {}: expected 0 <= shard < shards", options_.shard, options_.shards));
+  }
+  if (options_.shards > 1 && (options_.batch_size % options_.shards != 0 || !options_.drop_last)) {
+    throw InvalidArgument(fmt::format("loader: a batch of {} cannot be cut into {} equal shards{}", options_.batch_size,
+                                      options_.shards, options_.drop_last ? "" : " (shards need drop_last)"));
+  }
   const Dims shape = data_.image_shape();
   if (options_.augment.out_h == 0) options_.augment.out_h = shape[1];
   if (options_.augment.out_w == 0) options_.augment.out_w = shape[2];
@@ -88,8 +96,9 @@ void Loader::start_epoch(int64_t epoch, int64_t skip_batches) {
 }
 
 Batch Loader::build(int64_t batch) const {
-  const int64_t first = batch * options_.batch_size;
-  const int64_t n = std::min<int64_t>(options_.batch_size, data_.size() - first);
+  const int64_t share = options_.batch_size / options_.shards;
+  const int64_t first = batch * options_.batch_size + options_.shard * share;
+  const int64_t n = std::min<int64_t>(share, data_.size() - first);
   Batch out;
   out.images = Tensor({n, sample_shape_[0], sample_shape_[1], sample_shape_[2]});
   const int64_t per = numel(sample_shape_);

@@ -27,6 +27,15 @@ void softmax_rows(std::span<float> values, int64_t classes) {
 
 }  // namespace
 
+std::vector<double> per_class_accuracy(const std::vector<std::vector<int64_t>>& confusion) {
+  std::vector<double> accuracy;
+  for (std::size_t c = 0; c < confusion.size(); ++c) {
+    const int64_t total = std::accumulate(confusion[c].begin(), confusion[c].end(), int64_t{0});
+    accuracy.push_back(total == 0 ? NAN : static_cast<double>(confusion[c][c]) / static_cast<double>(total));
+  }
+  return accuracy;
+}
+
 Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64_t num_classes) {
   Evaluation e;
   e.images = static_cast<int64_t>(labels.size());
@@ -53,10 +62,7 @@ Evaluation score(Tensor probabilities, const std::vector<int64_t>& labels, int64
   e.top1 = static_cast<double>(top1) / n;
   e.top5 = static_cast<double>(top5) / n;
   e.loss = loss / n;
-  for (std::size_t c = 0; c < e.confusion.size(); ++c) {
-    const int64_t total = std::accumulate(e.confusion[c].begin(), e.confusion[c].end(), int64_t{0});
-    e.per_class.push_back(total == 0 ? NAN : static_cast<double>(e.confusion[c][c]) / static_cast<double>(total));
-  }
+  e.per_class = per_class_accuracy(e.confusion);
   e.probabilities = std::move(probabilities);
   e.labels = labels;
   return e;

@@ -8,6 +8,7 @@
 
 #include "cnnzoo/checked.h"
 #include "cnnzoo/checkpoint.h"
+#include "cnnzoo/distributed.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/fit.h"
@@ -16,6 +17,7 @@
 #include "cnnzoo/io.h"
 #include "cnnzoo/memory_check.h"
 #include "cnnzoo/onnx.h"
+#include "fit/data_parallel.h"
 #include "fit/run_record.h"
 #include "io/atomic_file.h"
 #include "io/folder_lock.h"
@@ -30,9 +32,10 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kEvalBatch = 256;
 
 struct Run {
-  std::unique_ptr<Dataset> train, test;
-  ModelOptions model_options;
-  Graph graph;
+  std::unique_ptr<Dataset> train;
+  std::shared_ptr<const Dataset> test;
+  ModelOptions model_options;  ///< as recorded: the job's batch
+  Graph graph;                 ///< this rank's share of the batch
   Parameters parameters;
   std::unique_ptr<Optimizer> optimizer;
   ScheduleOptions schedule;
@@ -98,7 +101,7 @@ void check_resumable(const FitOptions& options, const Run& run, const Checkpoint
   }
 }
 
-Run prepare(const FitOptions& options) {
+Run prepare(const FitOptions& options, const Communicator& job) {
   Run run;
   const DatasetOptions data_options{
       .validation_split = options.validation_split,
@@ -106,8 +109,9 @@ Run prepare(const FitOptions& options) {
       .budgets = options.budgets};
   run.train = open_dataset(options.data, Split::Train, data_options);
   if (options.subset > 0) run.train = take_first(std::move(run.train), options.subset);
-  run.test = open_dataset(options.data, Split::Test, data_options);
-  if (options.val_subset > 0) run.test = take_first(std::move(run.test), options.val_subset);
+  std::unique_ptr<Dataset> test = open_dataset(options.data, Split::Test, data_options);
+  if (options.val_subset > 0) test = take_first(std::move(test), options.val_subset);
+  run.test = std::move(test);
   if (run.train->size() < options.batch_size) {
     throw OptionError({"FitOptions::batch_size"},
                       fmt::format("FitOptions::batch_size {} is larger than the {} training images; use a smaller "
@@ -124,8 +128,10 @@ Run prepare(const FitOptions& options) {
   if (options.image_size > 0 || options.data.starts_with("folder:")) {
     sizes.push_back({"FitOptions::image_size", std::to_string(data_options.image_size)});
   }
-  require_memory(options.model, run.model_options, true, sizes);
-  run.graph = build_model(options.model, run.model_options);
+  ModelOptions rank_options = run.model_options;
+  rank_options.batch = options.batch_size / job.size();
+  require_memory(options.model, rank_options, true, sizes);
+  run.graph = build_model(options.model, rank_options);
   if (options.aux_loss_weight && run.graph.outputs().size() < 2) {
     throw OptionError({"FitOptions::aux_loss_weight", "ModelOptions::aux_logits"},
                       fmt::format("FitOptions::aux_loss_weight: {} as built has no auxiliary classifier to weigh; add "
@@ -213,6 +219,16 @@ void check_options(const FitOptions& options) {
     refuse("FitOptions::precision",
            "int8 is an inference precision; train in fp32 or bf16, then quantize the checkpoint (cnnzoo quantize)");
   }
+  if (options.first_bucket_bytes < 1 || options.bucket_bytes < 1) {
+    refuse("FitOptions::bucket_bytes", fmt::format("bucket sizes must be positive, got {} and {} bytes",
+                                                   options.first_bucket_bytes, options.bucket_bytes));
+  }
+  const Communicator& job = Communicator::world();
+  if (options.batch_size % job.size() != 0) {
+    refuse("FitOptions::batch_size",
+           fmt::format("the job's batch of {} does not split evenly over its {} ranks; use a multiple of {}",
+                       options.batch_size, job.size(), job.size()));
+  }
   if (!(options.validation_split >= 0 && options.validation_split < 1)) {
     refuse("FitOptions::validation_split", fmt::format("must lie in [0, 1), got {}", options.validation_split));
   }
@@ -222,10 +238,17 @@ void check_options(const FitOptions& options) {
 
 FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
   check_options(options);
+  // Data parallel: rank 0 alone owns the folder (its lock, checkpoints, metrics and report); every rank
+  // reads a resumed run's checkpoint from it, so on several hosts it is a shared folder.
+  Communicator& job = Communicator::world();
+  const bool writer = job.is_root();
   // Checked before the data is read and the first step runs: an unwritable folder fails now, not after
   // an epoch.
-  prepare_output_folder(options.out_dir, "FitOptions::out_dir");
-  const io::FolderLock one_writer(options.out_dir, "FitOptions::out_dir");
+  std::optional<io::FolderLock> one_writer;
+  if (writer) {
+    prepare_output_folder(options.out_dir, "FitOptions::out_dir");
+    one_writer.emplace(options.out_dir, "FitOptions::out_dir");
+  }
   const std::string last = (std::filesystem::path(options.out_dir) / "last.safetensors").string();
   const std::string best = (std::filesystem::path(options.out_dir) / "best.safetensors").string();
   if (!options.resume && !options.overwrite && std::filesystem::exists(last)) {
@@ -237,30 +260,44 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
   // A run killed while writing leaves its temporary files behind (the targets are intact): the next run
   // of the folder clears them.
   const std::filesystem::path folder(options.out_dir);
-  for (const std::string& file : {last, best, (folder / "metrics.csv").string(), (folder / "evaluation.json").string(),
-                                  (folder / "report.html").string()}) {
-    io::remove_stale_temporaries(file);
+  if (writer) {
+    for (const std::string& file : {last, best, (folder / "metrics.csv").string(),
+                                    (folder / "evaluation.json").string(), (folder / "report.html").string()}) {
+      io::remove_stale_temporaries(file);
+    }
   }
-  Run run = prepare(options);
+  Run run = prepare(options, job);
   if (options.resume) restore(options, run, last);
+  // The same start on every rank, whatever each read or drew.
+  broadcast_parameters(job, run.parameters);
 
   Loader loader(*run.train, {.batch_size = options.batch_size,
                              .shuffle = true,
                              .seed = options.seed,
                              .drop_last = true,
                              .threads = options.loader_threads,
+                             .shard = job.rank(),
+                             .shards = job.size(),
                              .augment = train_augment(*run.train, *run.model_options.input)});
   const int64_t per_epoch = loader.batches_per_epoch();
-  // The optimizer updates each parameter inside the step, as soon as its gradient is known.
+  // The optimizer updates each parameter inside the step, as soon as its gradient is known (data parallel:
+  // as soon as the job's sum of it is).
   TrainingEngine engine(run.graph, run.parameters,
                         {.threads = options.threads,
                          .seed = options.seed,
                          .label_smoothing = options.label_smoothing,
                          .aux_loss_weight = aux_loss_weight(options),
                          .fused_update = true,
-                         .precision = options.precision});
+                         .precision = options.precision,
+                         .communicator = job.distributed() ? &job : nullptr,
+                         .first_bucket_bytes = options.first_bucket_bytes,
+                         .bucket_bytes = options.bucket_bytes,
+                         .sync_batch_norm = options.sync_batch_norm});
+  // Each rank evaluates its share of the test set; the figures are the job's.
+  const std::shared_ptr<const Dataset> test_shard =
+      job.distributed() ? std::shared_ptr<const Dataset>(evaluation_shard(job, run.test)) : run.test;
   ModelOptions eval_options = run.model_options;
-  eval_options.batch = std::min<int64_t>(kEvalBatch, run.test->size());
+  eval_options.batch = std::clamp<int64_t>(test_shard->size(), 1, kEvalBatch);
   const Graph eval_graph = build_model(options.model, eval_options);
 
   if (run.progress.batches > per_epoch) {
@@ -268,15 +305,19 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
                             run.progress.batches, run.first_epoch + 1, per_epoch));
   }
   engine.set_steps(run.first_epoch * per_epoch + run.progress.batches);
-  const auto stopping = [&] { return callbacks.stop_requested && callbacks.stop_requested(); };
+  const auto asked_to_stop = [&] { return callbacks.stop_requested && callbacks.stop_requested(); };
+  // Data parallel, the ranks stop together: at the batch after the step whose agreement says so.
+  bool job_stops = false;
+  const auto stopping = [&] { return job.distributed() ? job_stops : asked_to_stop(); };
   FitCallbacks eval_callbacks = callbacks;
   eval_callbacks.on_eval_batch = [&](int64_t done) {
     if (callbacks.on_eval_batch) callbacks.on_eval_batch(done);
-    if (stopping()) throw EvaluationStopped{};
+    // Data parallel, an evaluation is not abandoned: the ranks would leave it at different batches.
+    if (!job.distributed() && stopping()) throw EvaluationStopped{};
   };
   // Writes last.safetensors at `progress` into `epoch` (0-based) and ends the run there.
   const auto stop_at = [&](int64_t epoch, const EpochProgress& progress) {
-    save(options, run, last, epoch, progress, per_epoch);
+    if (writer) save(options, run, last, epoch, progress, per_epoch);
     run.result.stopped = true;
     run.result.epochs_done = epoch;
     run.result.batches_done = progress.batches;
@@ -301,6 +342,7 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
       }
       if (!loader.next(batch)) break;
       const int64_t iteration = epoch * per_epoch + progress.batches;
+      // The job's mean loss over the job's batch (every rank's share).
       const double loss =
           engine.step(batch.images, batch.labels, *run.optimizer, learning_rate(run.schedule, iteration, per_epoch));
       if (!std::isfinite(loss)) {
@@ -310,10 +352,17 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
                         options.resume || epoch > 0 ? last : std::string("none (this is the first epoch)")),
             epoch + 1, progress.batches + 1, run.result.history);
       }
+      int64_t correct = correct_predictions(engine.outputs().at(0), batch.labels);
+      if (job.distributed()) {
+        const StepAgreement agreed = agree_after_step(job, correct, asked_to_stop());
+        correct = agreed.correct;
+        job_stops = agreed.stop;
+        if (callbacks.on_step_communication) callbacks.on_step_communication(engine.communication());
+      }
       if (callbacks.on_step) callbacks.on_step(iteration, loss);
-      const auto images_in_batch = static_cast<int64_t>(batch.labels.size());
+      const int64_t images_in_batch = static_cast<int64_t>(batch.labels.size()) * job.size();
       progress.loss_sum += loss * static_cast<double>(images_in_batch);
-      progress.correct += correct_predictions(engine.outputs().at(0), batch.labels);
+      progress.correct += correct;
       progress.seen += images_in_batch;
       ++progress.batches;
       if (callbacks.on_batch) {
@@ -323,10 +372,13 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
       }
     }
     progress.seconds = seconds_so_far();
+    // Each rank's running statistics saw its own share of the batches: rank 0's are the model's (those it
+    // saves), and every rank evaluates with them.
+    broadcast_parameters(job, run.parameters);
     Evaluation evaluation;
     try {
-      evaluation =
-          evaluate(eval_graph, run.parameters, *run.test, options.threads, options.loader_threads, eval_callbacks);
+      evaluation = combine_evaluations(job, evaluate(eval_graph, run.parameters, *test_shard, options.threads,
+                                                     options.loader_threads, eval_callbacks));
     } catch (const EvaluationStopped&) {
       return stop_at(epoch, progress);
     }
@@ -344,17 +396,19 @@ FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
     run.result.history.push_back(metrics);
     const bool improved = metrics.top1 > run.result.best_top1 || epoch == 0;
     if (improved) run.result.best_top1 = metrics.top1;
-    // best before last: a run killed between the two redoes this epoch on resume and writes best again,
-    // while the other order could leave a resumed run with no best.safetensors.
-    if (improved) save(options, run, best, epoch + 1, {}, per_epoch);
-    save(options, run, last, epoch + 1, {}, per_epoch);
-    write_metrics_csv((folder / "metrics.csv").string(), run.result.history);
-    write_evaluation_json((folder / "evaluation.json").string(), {.model = options.model,
-                                                                  .data = options.data,
-                                                                  .epoch = epoch + 1,
-                                                                  .class_names = run.test->class_names(),
-                                                                  .evaluation = std::move(evaluation)});
-    write_report((folder / "report.html").string(), training_report_html(options.out_dir));
+    if (writer) {
+      // best before last: a run killed between the two redoes this epoch on resume and writes best again,
+      // while the other order could leave a resumed run with no best.safetensors.
+      if (improved) save(options, run, best, epoch + 1, {}, per_epoch);
+      save(options, run, last, epoch + 1, {}, per_epoch);
+      write_metrics_csv((folder / "metrics.csv").string(), run.result.history);
+      write_evaluation_json((folder / "evaluation.json").string(), {.model = options.model,
+                                                                    .data = options.data,
+                                                                    .epoch = epoch + 1,
+                                                                    .class_names = run.test->class_names(),
+                                                                    .evaluation = std::move(evaluation)});
+      write_report((folder / "report.html").string(), training_report_html(options.out_dir));
+    }
     if (callbacks.on_epoch) callbacks.on_epoch(metrics);
   }
   return run.result;

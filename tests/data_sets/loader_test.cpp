@@ -117,6 +117,45 @@ TEST(Loader, ThreadCountDoesNotChangeBatches) {
   expect_same(reference, epoch(three, 2));
 }
 
+// Data parallel: the ranks' shards of each batch, side by side, are the batch of one loader, augmentation
+// included (it depends on the seed, epoch and image, never on the rank).
+TEST(Loader, ShardsOfEachBatchMakeTheWholeBatch) {
+  auto data = tiny(50);
+  LoaderOptions whole = augmented(*data, 2);
+  whole.drop_last = true;
+  Loader one(*data, whole);
+  const auto reference = epoch(one, 4);
+  ASSERT_EQ(reference.size(), 6u);  // 50 images, batches of 8, the short one dropped
+  std::vector<std::vector<Batch>> shards;
+  for (int64_t shard = 0; shard < 4; ++shard) {
+    LoaderOptions part = whole;
+    part.shard = shard;
+    part.shards = 4;
+    Loader loader(*data, part);
+    shards.push_back(epoch(loader, 4));
+    ASSERT_EQ(shards.back().size(), reference.size());
+  }
+  for (std::size_t b = 0; b < reference.size(); ++b) {
+    std::vector<int64_t> indices;
+    std::vector<float> pixels;
+    for (const auto& shard : shards) {
+      EXPECT_EQ(shard[b].images.shape()[0], 2);
+      indices.insert(indices.end(), shard[b].indices.begin(), shard[b].indices.end());
+      pixels.insert(pixels.end(), shard[b].images.f32().begin(), shard[b].images.f32().end());
+    }
+    EXPECT_EQ(indices, reference[b].indices) << b;
+    const auto x = reference[b].images.f32();
+    EXPECT_TRUE(std::equal(x.begin(), x.end(), pixels.begin(), pixels.end())) << b;
+  }
+  LoaderOptions uneven = whole;
+  uneven.shards = 3;  // 8 does not split into 3
+  EXPECT_THROW(Loader(*data, uneven), InvalidArgument);
+  LoaderOptions outside = whole;
+  outside.shards = 2;
+  outside.shard = 2;
+  EXPECT_THROW(Loader(*data, outside), InvalidArgument);
+}
+
 // Throws for one image, as an unreadable file would.
 class Failing final : public Dataset {
  public:

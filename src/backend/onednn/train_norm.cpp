@@ -1,12 +1,10 @@
 // Batch norm with batch statistics (and PyTorch's running-statistics update), and LRN with its workspace.
 #include "backend/onednn/plain_fallback.h"
+#include "backend/onednn/train_batch_norm.h"
 #include "backend/onednn/trainer.h"
 #include "cnnzoo/training_storage.h"
 
 namespace cnnzoo::onednn {
-namespace {
-
-const auto kScaleShift = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
 
 // The ReLU this batch norm applies (training_output() says Fused), if any.
 const Node* fused_relu_node(const Trainer& t, const Node& n) {
@@ -24,10 +22,10 @@ memory::desc per_channel(const Trainer& t, const Node& n) {
 }
 
 // PyTorch: running = (1 - m) running + m batch, with the unbiased batch variance; one more batch tracked.
-void update_running_statistics(Trainer& t, const Node& n, BufferId mean, BufferId variance) {
+void update_running_statistics(Trainer& t, const Node& n, BufferId mean, BufferId variance, int64_t batches) {
   const auto& a = std::get<attr::BatchNorm>(n.attrs);
   const Dims& x = t.graph().shape(n.inputs[0]);
-  const double count = static_cast<double>(numel(x) / x[1]);
+  const double count = static_cast<double>(numel(x) / x[1]) * static_cast<double>(batches);
   const double unbias = count > 1 ? count / (count - 1) : 1.0;
   const BufferId rm = t.parameter(n, "running_mean", per_channel(t, n));
   const BufferId rv = t.parameter(n, "running_var", per_channel(t, n));
@@ -48,9 +46,8 @@ void update_running_statistics(Trainer& t, const Node& n, BufferId mean, BufferI
            });
 }
 
-}  // namespace
-
 void forward_batch_norm(Trainer& t, const Node& n) {
+  if (t.synced_batch_norm()) return forward_synced_batch_norm(t, n);
   const auto& a = std::get<attr::BatchNorm>(n.attrs);
   const ValueState x = t.state(n.inputs[0]);
   dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, x.md, static_cast<float>(a.eps),
@@ -74,7 +71,7 @@ void forward_batch_norm(Trainer& t, const Node& n) {
     args[DNNL_ARG_WORKSPACE] = s.workspace;
   }
   t.step(n.name, dnnl::batch_normalization_forward(pd), std::move(args));
-  update_running_statistics(t, n, s.mean, s.variance);
+  update_running_statistics(t, n, s.mean, s.variance, 1);
   t.set_state(relu != nullptr ? relu->output : n.output, s.output, pd.dst_desc());
 }
 
@@ -99,6 +96,7 @@ BufferId recompute_batch_norm_relu(Trainer& t, const Node& n) {
 }
 
 void backward_batch_norm(Trainer& t, const Node& n) {
+  if (t.synced_batch_norm()) return backward_synced_batch_norm(t, n);
   const auto& a = std::get<attr::BatchNorm>(n.attrs);
   Saved& s = t.saved(n);
   const auto& fwd = s.forward_as<dnnl::batch_normalization_forward::primitive_desc>(n);

@@ -45,23 +45,65 @@ BufferId Trainer::gradient_of(const Node& n, std::string_view suffix, const memo
   return plan().add_external(md, gradients_.at(name).bytes(), name + ".grad");
 }
 
-void Trainer::update_step(const std::string& name, BufferId gradient) {
+void Trainer::update_step(const std::string& name, const std::vector<BufferId>& reads,
+                          std::function<std::span<const float>()> gradient) {
   Tensor& param = parameters_.at(name);
-  const auto count = static_cast<std::size_t>(param.numel());
   TrainingState& state = state_;
-  Plan& steps = plan();
-  custom(name + ".update", {gradient}, [&state, &steps, &param, name, gradient, count] {
+  custom(name + ".update", reads, [&state, &param, name, gradient = std::move(gradient)] {
     // A step whose loss is not finite leaves the weights as they were (the caller stops on it).
     for (double loss : state.losses) {
       if (!std::isfinite(loss)) return;
     }
-    state.optimizer->update(name, param.f32(), {static_cast<const float*>(steps.data(gradient)), count});
+    state.optimizer->update(name, param.f32(), gradient());
   });
   updated_.insert(name);
 }
 
+void Trainer::update_step(const std::string& name, BufferId gradient) {
+  const auto count = static_cast<std::size_t>(parameters_.at(name).numel());
+  Plan& steps = plan();
+  update_step(name, {gradient}, [&steps, gradient, count] {
+    return std::span<const float>(static_cast<const float*>(steps.data(gradient)), count);
+  });
+}
+
+void Trainer::exchange_gradient(const std::string& name, BufferId gradient) {
+  GradientExchange& exchange = *state_.exchange;
+  const GradientExchange::Slot slot = exchange.add(static_cast<std::size_t>(parameters_.at(name).numel()));
+  Plan& steps = plan();
+  custom(name + ".to_bucket", {gradient}, [&exchange, &steps, slot, gradient] {
+    exchange.copy_in(slot, static_cast<const float*>(steps.data(gradient)));
+  });
+  exchanged_.emplace_back(name, slot);
+  if (exchange.open_bucket_full()) start_open_bucket();
+}
+
+void Trainer::start_open_bucket() {
+  GradientExchange& exchange = *state_.exchange;
+  const std::size_t bucket = exchange.close_bucket();
+  custom(fmt::format("gradients.bucket{}.start_sum", bucket), {}, [&exchange, bucket] { exchange.start(bucket); });
+}
+
+// The end of a data-parallel backward pass: the last bucket starts, then each update waits for its
+// bucket's sum. The losses' sum comes first: an update checks that the job's loss is finite.
+void Trainer::exchanged_updates() {
+  GradientExchange& exchange = *state_.exchange;
+  if (exchange.has_open_bucket()) start_open_bucket();
+  TrainingState& state = state_;
+  custom("losses.finish_sum", {}, [&exchange, &state] { exchange.finish_losses(state.losses); });
+  for (const auto& [name, slot] : exchanged_) {
+    update_step(name, {}, [&exchange, slot = slot] { return exchange.averaged(slot); });
+  }
+}
+
 void Trainer::update_parameters() {
-  for (const auto& [name, gradient] : pending_updates_) update_step(name, gradient);
+  for (const auto& [name, gradient] : pending_updates_) {
+    if (state_.exchange != nullptr) {
+      exchange_gradient(name, gradient);
+    } else {
+      update_step(name, gradient);
+    }
+  }
   pending_updates_.clear();
 }
 
@@ -176,6 +218,10 @@ void Trainer::backward(const Node& n) {
   if (!gradient(gradient_source(n))) return;                                // nothing downstream depends on it
   backward_node(n);
   if (options_.fused_update) update_parameters();
+  if (state_.exchange != nullptr && state_.exchange->buckets() > 0) {
+    GradientExchange& exchange = *state_.exchange;
+    custom(n.name + ".gradients.progress", {}, [&exchange] { exchange.progress(); });
+  }
 }
 
 void Trainer::backward_node(const Node& n) {
@@ -225,7 +271,13 @@ std::vector<BufferId> Trainer::compile(BufferId input) {
     outputs.push_back(b);
   }
   lower_loss(*this, outputs);
+  if (state_.exchange != nullptr) {
+    GradientExchange& exchange = *state_.exchange;
+    TrainingState& state = state_;
+    custom("losses.start_sum", {}, [&exchange, &state] { exchange.start_losses(state.losses); });
+  }
   for (auto it = graph().nodes().rbegin(); it != graph().nodes().rend(); ++it) backward(*it);
+  if (state_.exchange != nullptr) exchanged_updates();
   if (options_.fused_update) update_parameters_without_gradient();
   return outputs;
 }

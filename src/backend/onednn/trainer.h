@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend/onednn/compiler.h"
+#include "backend/onednn/gradient_exchange.h"
 #include "backend/onednn/invalid_operation_watch.h"
 #include "backend/onednn/saved.h"
 #include "cnnzoo/engine.h"
@@ -29,6 +30,9 @@ struct TrainingState {
   /// Begun with each step: a NaN made or met in the forward pass (which oneDNN's ReLU and max pooling
   /// may drop before the loss) makes the step's loss NaN, as PyTorch's would be.
   std::optional<InvalidOperationWatch> forward_watch;
+  /// Data parallel (TrainingOptions::communicator): the job's exchange of gradients, losses and, with
+  /// sync_batch_norm, batch statistics. Null in one process.
+  GradientExchange* exchange = nullptr;
 };
 
 class Trainer : public Lowering {
@@ -40,6 +44,8 @@ class Trainer : public Lowering {
   std::vector<BufferId> compile(BufferId input);
 
   const TrainingOptions& options() const { return options_; }
+  /// Whether batch norm uses the job's statistics (sync_batch_norm across more than one rank).
+  bool synced_batch_norm() const { return state_.exchange != nullptr && options_.sync_batch_norm; }
   TrainingState& training_state() { return state_; }
   Saved& saved(const Node& n) { return saved_.at(static_cast<std::size_t>(id_of(n))); }
 
@@ -82,7 +88,16 @@ class Trainer : public Lowering {
   /// the weights), and at the end one with a zero gradient for parameters that got none.
   void update_parameters();
   void update_parameters_without_gradient();
+  /// A step that updates parameter `name` from the gradient gradient() gives at run time (after the steps
+  /// that write `reads`).
+  void update_step(const std::string& name, const std::vector<BufferId>& reads,
+                   std::function<std::span<const float>()> gradient);
   void update_step(const std::string& name, BufferId gradient);
+  /// Data parallel: the gradient goes into its bucket, which starts its sum once full; the update waits
+  /// for the sum at the end of backward (exchanged_updates()).
+  void exchange_gradient(const std::string& name, BufferId gradient);
+  void start_open_bucket();
+  void exchanged_updates();
   BufferId recomputed(ValueId v);
   Parameters& parameters_;
   Parameters& gradients_;
@@ -93,6 +108,7 @@ class Trainer : public Lowering {
   std::unordered_map<ValueId, BufferId> recomputed_;               ///< by value, once per backward pass
   std::vector<std::pair<std::string, BufferId>> pending_updates_;  ///< gradients of the node being lowered
   std::unordered_set<std::string> updated_;
+  std::vector<std::pair<std::string, GradientExchange::Slot>> exchanged_;  ///< in backward order
 };
 
 // Forward and backward lowering per op family (train_*.cpp).

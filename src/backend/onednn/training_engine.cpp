@@ -1,10 +1,12 @@
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "backend/onednn/omp_threads.h"
 #include "backend/onednn/trainer.h"
 #include "cnnzoo/builder.h"
+#include "cnnzoo/distributed.h"
 #include "cnnzoo/engine.h"
 #include "cnnzoo/error.h"
 #include "cnnzoo/init.h"
@@ -40,6 +42,8 @@ struct TrainingEngine::Impl {
   std::vector<onednn::BufferId> outputs;
   std::vector<Dims> output_shapes;
   PlanStats stats;
+  std::unique_ptr<onednn::GradientExchange> exchange;  ///< data parallel only
+  StepCommunication communication;
 };
 
 TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, TrainingOptions options)
@@ -54,6 +58,17 @@ TrainingEngine::TrainingEngine(const Graph& graph, Parameters& parameters, Train
   const onednn::ScopedOmpThreads engine_threads(options.threads);
   Impl& m = *impl_;
   m.options = options;
+  // With a communicator, even of one rank (a test of the exchange in one process).
+  if (options.communicator != nullptr) {
+    if (!options.fused_update) {
+      throw OptionError({"TrainingOptions::communicator", "TrainingOptions::fused_update"},
+                        "TrainingOptions::communicator: data-parallel training updates inside the step; set "
+                        "TrainingOptions::fused_update");
+    }
+    m.exchange = std::make_unique<onednn::GradientExchange>(*options.communicator, options.first_bucket_bytes,
+                                                            options.bucket_bytes);
+    m.state.exchange = m.exchange.get();
+  }
   for (const Node& n : graph.nodes()) {
     for (const ParamSpec& p : n.params) {
       if (p.kind == ParamKind::Trainable && !options.fused_update) m.gradients.emplace(p.name, Tensor(p.shape));
@@ -138,7 +153,11 @@ double TrainingEngine::run_step(const Tensor& input, std::span<const int64_t> la
   m.state.labels.assign(labels.begin(), labels.end());
   m.plan.rebind(m.input, onednn::read_only_handle(input.bytes()));  // no step works in place on it
   m.state.forward_watch.emplace(m.options.threads);
+  const auto start = std::chrono::steady_clock::now();
+  if (m.exchange) m.exchange->begin_step();
   m.plan.execute(m.stream);
+  if (m.exchange) m.communication = m.exchange->figures();
+  m.communication.step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++m.state.step;
   double loss = 0;
   for (std::size_t i = 0; i < m.state.losses.size(); ++i) {
@@ -160,6 +179,8 @@ std::vector<Tensor> TrainingEngine::outputs() const {
 }
 
 const PlanStats& TrainingEngine::stats() const { return impl_->stats; }
+
+const StepCommunication& TrainingEngine::communication() const { return impl_->communication; }
 
 int64_t TrainingEngine::steps() const { return impl_->state.step; }
 
