@@ -70,8 +70,9 @@ def main():
         if difference > worst:
             worst_name, worst = name, difference
     relative = worst / (high - low) if high > low else worst
-    print(f"{len(compared)} tensors; the weights span [{low:.4g}, {high:.4g}]; largest difference {worst:.3e} "
-          f"({worst_name}), {relative:.3e} of the range (tolerance {args.tolerance:g})")
+    where = f" ({worst_name})" if worst_name else " (identical)"
+    print(f"{len(compared)} tensors; the weights span [{low:.4g}, {high:.4g}]; largest difference {worst:.3e}"
+          f"{where}, {relative:.3e} of the range (tolerance {args.tolerance:g})")
     return 0 if relative <= args.tolerance else 1
 
 
