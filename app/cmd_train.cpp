@@ -190,8 +190,9 @@ void add_train_command(CLI::App& app) {
       ->check(at_least(1));
   cmd->add_option("--out", o.out_dir, "Folder for last.safetensors, best.safetensors and metrics.csv")->required();
   cmd->add_flag("--resume", o.resume,
-                "Continue from OUT/last.safetensors (with the same options); Ctrl-C or SIGTERM stop a run at the "
-                "batch it reached and write that point there");
+                "Continue from OUT/last.safetensors (with the same options); Ctrl-C, SIGTERM or SIGUSR1 stop a run at "
+                "the "
+                "batch it reached and write that point there (under mpirun: SIGUSR1 to mpirun)");
   cmd->add_flag("--overwrite", o.overwrite, "Start afresh even if OUT holds a run");
   cmd->add_option("--stop-after", o.stop_after, "Stop after this many epochs, to --resume later (0 = no)")
       ->default_val(0)

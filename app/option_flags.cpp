@@ -13,7 +13,7 @@ namespace {
 
 // Every option field the library's errors name, and the flag that sets it. A field missing here would be
 // printed as the field: tests/cli/test_option_flags.cpp runs the library's option errors through it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 45> kFlags{{
     {"ModelOptions::batch", "--batch"},
     {"ModelOptions::num_classes", "--num-classes"},
     {"ModelOptions::input", "--input"},
@@ -45,6 +45,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kFlags{{
     {"FitOptions::resume", "--resume"},
     {"FitOptions::overwrite", "--overwrite"},
     {"FitOptions::precision", "--precision"},
+    {"FitOptions::bucket_bytes", "--bucket-mb"},
     {"TrainingOptions::precision", "--precision"},
     {"ExperimentOptions::out_dir", "--out"},
     {"ExperimentOptions::data", "--data"},
