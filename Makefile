@@ -3,8 +3,8 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps fuzz-deps build fuzz-build test-long run test fuzz bench asan format format-check reference \
-	fresh-check clean
+.PHONY: all deps test-deps fuzz-deps build fuzz-build test-long run test fuzz bench scaling asan format format-check \
+	reference fresh-check clean
 
 all: build
 
@@ -57,6 +57,12 @@ FUZZ_CONFIGURE = cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang
 fuzz-build: fuzz-deps
 	$(FUZZ_CONFIGURE)
 	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets asan_ci_tests
+
+# The figures of docs/distributed.md: all-reduce over a veth link between two network namespaces, 1 and 2 ranks
+# of resnet20 and resnet50, and the cost model's predictions (printed as Markdown). Root and a quiet machine.
+scaling: test-deps build
+	cmake --build $(BUILD) -j$(JOBS) --target allreduce_bandwidth
+	scripts/distributed_scaling.py --cnnzoo $(BUILD)/cnnzoo --allreduce $(BUILD)/allreduce_bandwidth
 
 # Every fuzz target for FUZZ_SECONDS, one after another; prints the table of docs/reliability.md.
 fuzz: fuzz-build
