@@ -107,13 +107,15 @@ def main():
 
     link = {name: allreduce(args.allreduce, veth, folder) for name, veth in (("veth", True), ("shared memory", False))}
     print(f"Measured on {cpu}, {os.cpu_count()} cores.\n")
-    print("| link | latency alpha | bandwidth beta (ring bus) | 4 B | 1 MiB | 25 MiB |")
-    print("|---|---|---|---|---|---|")
+    print("| link | latency alpha | bandwidth beta | 4 B | 64 KiB | 1 MiB | 16 MiB | 64 MiB |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in link.items():
         at = {row["bytes"]: row["microseconds"] for row in r["sizes"]}
-        cell = lambda n: f"{at[n]:.0f} us" if n in at else "-"  # noqa: E731
-        print(f"| {name} | {r['alpha_us']:.1f} us | {r['beta_gbytes_per_s']:.2f} GB/s | {cell(4)} | "
-              f"{cell(1 << 20)} | {cell(25 << 20) if (25 << 20) in at else cell(16 << 20)} |")
+        a, b = r["alpha_us"], r["beta_gbytes_per_s"] * 1e3  # us, bytes per us
+        # measured (model: alpha + bytes / beta, 2 ranks)
+        cell = lambda n: f"{at[n]:.1f} us ({a + n / b:.1f})"  # noqa: E731
+        print(f"| {name} | {a:.1f} us | {r['beta_gbytes_per_s']:.2f} GB/s | "
+              + " | ".join(cell(n) for n in (4, 1 << 16, 1 << 20, 1 << 24, 1 << 26)) + " |")
 
     steps = 4 if args.quick else 12
     cases = [("resnet20", 28, 128, steps * 2), ("resnet50", 224, 16, steps // 2)]
@@ -122,8 +124,8 @@ def main():
     alpha, beta = link["veth"]["alpha_us"] * 1e-6, link["veth"]["beta_gbytes_per_s"] * 1e9
     measured = {}
     print("\n| model, global batch | run | img/s | vs 1 process, 2 threads | step | compute | communication | "
-          "hidden | model: all-reduce |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "hidden | exposed (step - compute) | model: all buckets / the last |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for model, size, batch, n in cases:
         grad = trainable_bytes(args.cnnzoo, model, size)
         rates = {}
@@ -134,33 +136,41 @@ def main():
             ratio = f"{rate / base:.2f}" if base else "-"
             if split:
                 step, compute, comm, hidden = split
-                model_ms = 1e3 * ring_seconds(grad, 2, alpha, beta) if way[3] else float("nan")
-                predicted = f"{model_ms:.1f} ms" if way[3] else "-"
+                last = buckets(grad)[-1]
+                predicted = (f"{1e3 * ring_seconds(grad, 2, alpha, beta):.1f} / "
+                             f"{1e3 * ring_seconds(last, 2, alpha, beta):.1f} ms") if way[3] else "-"
                 print(f"| {model}, {batch} | {way[0]} | {rate:.1f} | {ratio} | {step:.0f} ms | {compute:.0f} ms | "
-                      f"{comm:.1f} ms | {hidden:.0f}% | {predicted} |")
+                      f"{comm:.1f} ms | {hidden:.0f}% | {step - compute:.1f} ms | {predicted} |")
                 if way[3]:
                     measured[model] = (grad, batch, step, compute)
             else:
-                print(f"| {model}, {batch} | {way[0]} | {rate:.1f} | {ratio} | | | | | |")
+                print(f"| {model}, {batch} | {way[0]} | {rate:.1f} | {ratio} | | | | | | |")
 
-    print("\nPredicted per step, ring all-reduce in DDP's buckets, each node this machine (2 cores) with the "
-          "measured compute per image; the exposed part is what the backward pass (2/3 of compute) cannot hide:\n")
-    print("| model | nodes | link | all-reduce | compute (per-node batch) | exposed | efficiency | "
-          "per-node batch to hide it |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\nPredicted per step: the ring all-reduce of the gradients in DDP's buckets, with the veth link's "
+          f"latency ({1e6 * alpha:.1f} us) or a switched network's (25 us), against the compute of a node like this "
+          "machine (its measured time per image) and of a node 100 times faster (an accelerator). Backward, 2/3 "
+          "of compute, hides the all-reduce up to its length; the rest is exposed.\n")
+    print(f"| model | nodes | link | all-reduce, {1e6 * alpha:.1f} / 25 us | this machine: compute, exposed, efficiency | "
+          "100x faster node | per-node batch to hide it (this machine / 100x) |")
+    print("|---|---|---|---|---|---|---|")
     for model in ("resnet50", "resnet20"):
         grad, batch, step, compute = measured[model]
         per_image = compute / 1e3 / (batch / 2)
+        local = batch // 2
         for nodes in (8, 64, 512):
             for gbit in (10, 100):
                 comm = ring_seconds(grad, nodes, alpha, gbit * 1e9 / 8)
-                local = batch // 2
-                work = per_image * local
-                exposed = max(0.0, comm - 2 / 3 * work)
-                hide = 3 / 2 * comm / per_image
-                print(f"| {model} | {nodes} | {gbit} Gbit/s | {1e3 * comm:.1f} ms | {1e3 * work:.0f} ms ({local}) | "
-                      f"{1e3 * exposed:.1f} ms | {100 * work / (work + exposed):.0f}% | {hide:.1f} |")
-
+                slow = ring_seconds(grad, nodes, 25e-6, gbit * 1e9 / 8)
+                cells = []
+                for speed in (1, 100):
+                    work = per_image * local / speed
+                    exposed = max(0.0, slow - 2 / 3 * work)
+                    cells.append(f"{1e3 * work:.1f} ms, {1e3 * exposed:.1f} ms, {100 * work / (work + exposed):.0f}%")
+                hide = [3 / 2 * slow / (per_image / speed) for speed in (1, 100)]
+                print(f"| {model} ({grad / 2**20:.1f} MiB) | {nodes} | {gbit} Gbit/s | {1e3 * comm:.1f} / "
+                      f"{1e3 * slow:.1f} ms | {cells[0]} | {cells[1]} | {hide[0]:.1f} / {hide[1]:.0f} |")
+    print(f"\n(Per-node batch {measured['resnet50'][1] // 2} for resnet50 and {measured['resnet20'][1] // 2} for resnet20, as "
+          "measured; exposed and efficiency with the 25 us latency.)")
 
 if __name__ == "__main__":
     main()

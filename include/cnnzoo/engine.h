@@ -110,10 +110,13 @@ class Communicator;
 
 /// Where a data-parallel step's time went (TrainingEngine::communication; docs/distributed.md).
 struct StepCommunication {
-  double step_seconds = 0;           ///< the whole step on this rank
-  double communication_seconds = 0;  ///< from the first sum's start to the last one's end, as polls saw it
-  double exposed_seconds = 0;        ///< waiting on the network: the communication that compute did not hide
-  int64_t bytes = 0;                 ///< of gradients summed per step, per rank
+  double step_seconds = 0;  ///< the whole step on this rank
+  /// Each gradient bucket's sum from its start to the poll or wait that saw it done (polls come after each
+  /// layer's backward: an upper bound), plus sync batch norm's blocking exchanges. The losses' sum (a few
+  /// bytes) is not counted.
+  double communication_seconds = 0;
+  double exposed_seconds = 0;  ///< waiting on the network: the communication that compute did not hide
+  int64_t bytes = 0;           ///< of gradients summed per step, per rank
   int64_t buckets = 0;
   double compute_seconds() const { return step_seconds - exposed_seconds; }
   double hidden_seconds() const {

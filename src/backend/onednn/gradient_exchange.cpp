@@ -44,22 +44,17 @@ void GradientExchange::begin_step() {
   communicator_.clear_tickets();
   tickets_.assign(buckets_.size(), -1);
   averaged_.assign(buckets_.size(), false);
+  started_at_.assign(buckets_.size(), Clock::time_point{});
+  done_.assign(buckets_.size(), false);
   loss_ticket_ = -1;
-  any_started_ = all_done_ = false;
-  blocking_seconds_ = 0;
   figures_ = StepCommunication{};
   for (const auto& bucket : buckets_) figures_.bytes += static_cast<int64_t>(bucket.size() * sizeof(float));
   figures_.buckets = static_cast<int64_t>(buckets_.size());
 }
 
-void GradientExchange::mark_started() {
-  if (!any_started_) first_start_ = Clock::now();
-  any_started_ = true;
-}
-
-void GradientExchange::mark_done() {
-  last_done_ = Clock::now();
-  figures_.communication_seconds = std::chrono::duration<double>(last_done_ - first_start_).count() + blocking_seconds_;
+void GradientExchange::finished(std::size_t bucket) {
+  done_.at(bucket) = true;
+  figures_.communication_seconds += std::chrono::duration<double>(Clock::now() - started_at_.at(bucket)).count();
 }
 
 void GradientExchange::waited_since(Clock::time_point since) {
@@ -70,7 +65,6 @@ void GradientExchange::blocked_since(Clock::time_point since) {
   const double seconds = std::chrono::duration<double>(Clock::now() - since).count();
   figures_.exposed_seconds += seconds;
   figures_.communication_seconds += seconds;
-  blocking_seconds_ += seconds;
 }
 
 void GradientExchange::copy_in(const Slot& slot, const float* gradient) {
@@ -78,20 +72,15 @@ void GradientExchange::copy_in(const Slot& slot, const float* gradient) {
 }
 
 void GradientExchange::start(std::size_t bucket) {
-  mark_started();
+  started_at_.at(bucket) = Clock::now();
   tickets_.at(bucket) = communicator_.start_sum(std::span<float>(buckets_.at(bucket)));
 }
 
 void GradientExchange::progress() {
-  bool all_done = any_started_;
-  for (Communicator::Ticket t : tickets_) {
-    if (t >= 0) all_done = communicator_.poll(t) && all_done;
+  for (std::size_t b = 0; b < tickets_.size(); ++b) {
+    if (tickets_[b] >= 0 && !done_[b] && communicator_.poll(tickets_[b])) finished(b);
   }
-  if (loss_ticket_ >= 0) all_done = communicator_.poll(loss_ticket_) && all_done;
-  if (all_done && !all_done_) {
-    mark_done();
-    all_done_ = true;
-  }
+  if (loss_ticket_ >= 0) communicator_.poll(loss_ticket_);
 }
 
 std::span<const float> GradientExchange::averaged(const Slot& slot) {
@@ -99,12 +88,14 @@ std::span<const float> GradientExchange::averaged(const Slot& slot) {
   if (!averaged_.at(slot.bucket)) {
     const Communicator::Ticket ticket = tickets_.at(slot.bucket);
     if (ticket < 0) throw Error(fmt::format("gradient bucket {} is read before it was started", slot.bucket));
-    if (!communicator_.poll(ticket)) {
-      const auto since = Clock::now();
-      communicator_.wait(ticket);
-      waited_since(since);
+    if (!done_.at(slot.bucket)) {
+      if (!communicator_.poll(ticket)) {
+        const auto since = Clock::now();
+        communicator_.wait(ticket);
+        waited_since(since);
+      }
+      finished(slot.bucket);
     }
-    mark_done();
     // The sum of the ranks' means over their equal shares of the batch, over the ranks: the batch's mean.
     const float ranks = static_cast<float>(communicator_.size());
     for (float& g : bucket) g /= ranks;
@@ -114,7 +105,6 @@ std::span<const float> GradientExchange::averaged(const Slot& slot) {
 }
 
 void GradientExchange::start_losses(const std::vector<double>& losses) {
-  mark_started();
   losses_ = losses;
   loss_ticket_ = communicator_.start_sum(std::span<double>(losses_));
 }

@@ -65,8 +65,8 @@ class GradientExchange {
 
  private:
   using Clock = std::chrono::steady_clock;
-  void mark_started();
-  void mark_done();
+  /// Bucket `bucket`'s sum is seen done: its time in flight counts as communication.
+  void finished(std::size_t bucket);
   void waited_since(Clock::time_point since);   ///< on a sum under way: exposed
   void blocked_since(Clock::time_point since);  ///< on a blocking sum: exposed, and communication of its own
 
@@ -79,9 +79,8 @@ class GradientExchange {
   std::vector<bool> averaged_;                 ///< by bucket
   std::vector<double> losses_;
   Communicator::Ticket loss_ticket_ = -1;
-  Clock::time_point first_start_{}, last_done_{};
-  bool any_started_ = false, all_done_ = false;
-  double blocking_seconds_ = 0;
+  std::vector<Clock::time_point> started_at_;  ///< by bucket
+  std::vector<bool> done_;                     ///< by bucket
   StepCommunication figures_;
 };
 
