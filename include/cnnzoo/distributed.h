@@ -63,7 +63,7 @@ class Communicator {
  private:
   Communicator();
   int rank_ = 0, size_ = 1;
-  bool initialised_ = false;
+  [[maybe_unused]] bool initialised_ = false;  // unread in a build without MPI
   std::string name_ = "rank 0 of 1";
   struct Requests;  ///< MPI_Request by ticket
   std::unique_ptr<Requests> requests_;
