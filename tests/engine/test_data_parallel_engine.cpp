@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "cnnzoo/distributed.h"
 #include "cnnzoo/engine.h"
@@ -45,11 +46,12 @@ Trained train(const Graph& g, TrainingOptions options, int steps) {
   return r;
 }
 
-// The largest difference of any tensor, relative to that tensor's range in `a`.
-double largest_relative_difference(const Parameters& a, const Parameters& b) {
+// The largest difference of any tensor (or of the weights only, not batch norm's running statistics),
+// relative to that tensor's range in `a`.
+double largest_relative_difference(const Parameters& a, const Parameters& b, bool weights_only = false) {
   double worst = 0;
   for (const auto& [name, t] : a) {
-    if (t.dtype() != DType::F32) continue;
+    if (t.dtype() != DType::F32 || (weights_only && name.find("running_") != std::string::npos)) continue;
     const auto x = t.f32(), y = b.at(name).f32();
     const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
     const double range = std::max(static_cast<double>(*hi - *lo), 1e-12);
@@ -88,6 +90,24 @@ TEST(DataParallelEngine, SyncBatchNormOfOneRankEqualsBatchNorm) {
   for (std::size_t s = 0; s < 3; ++s) EXPECT_NEAR(synced.losses[s], alone.losses[s], 1e-6 * alone.losses[s]) << s;
   EXPECT_NE(synced.losses[0], synced.losses[2]);  // the weights did change
   EXPECT_LT(largest_relative_difference(alone.parameters, synced.parameters), 1e-5);
+}
+
+// A step whose loss is NaN leaves the weights alone, yet its sums end within it: the next step runs, and the
+// run goes on as if the bad batch had not been there.
+TEST(DataParallelEngine, AStepWithANonFiniteLossStillEndsItsSums) {
+  const Graph& g = resnet20();
+  Parameters parameters = test_parameters(g, kSeed);
+  const Parameters before = parameters;
+  const auto optimizer = make_optimizer({.kind = "sgd", .momentum = 0.9}, g);
+  TrainingEngine engine(g, parameters, {.threads = 1, .fused_update = true, .communicator = &Communicator::world()});
+  Tensor x = test_uniform("input", g.shape(g.inputs()[0]), kSeed, -1, 1);
+  const std::vector<int64_t> labels(8, 3);
+  x.f32()[5] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(std::isnan(engine.step(x, labels, *optimizer, 0.05)));
+  EXPECT_EQ(largest_relative_difference(before, parameters, true), 0.0);
+  x.f32()[5] = 0.5f;
+  EXPECT_TRUE(std::isfinite(engine.step(x, labels, *optimizer, 0.05)));  // an unfinished sum would throw here
+  EXPECT_GT(largest_relative_difference(before, parameters, true), 0.0);
 }
 
 }  // namespace

@@ -41,6 +41,13 @@ std::size_t GradientExchange::close_bucket() {
 }
 
 void GradientExchange::begin_step() {
+  // Every sum a step starts must end within it (an update waits for it whatever the loss): one left under way
+  // would pair with another rank's next sum.
+  for (std::size_t b = 0; b < tickets_.size(); ++b) {
+    if (tickets_[b] >= 0 && !done_[b]) {
+      throw Error(fmt::format("gradient bucket {}: the last step left its sum under way", b));
+    }
+  }
   communicator_.clear_tickets();
   tickets_.assign(buckets_.size(), -1);
   averaged_.assign(buckets_.size(), false);

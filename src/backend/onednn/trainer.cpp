@@ -50,11 +50,13 @@ void Trainer::update_step(const std::string& name, const std::vector<BufferId>& 
   Tensor& param = parameters_.at(name);
   TrainingState& state = state_;
   custom(name + ".update", reads, [&state, &param, name, gradient = std::move(gradient)] {
+    // First, whatever the loss: data parallel, this waits for the gradient's sum, which must end within the step.
+    const std::span<const float> g = gradient();
     // A step whose loss is not finite leaves the weights as they were (the caller stops on it).
     for (double loss : state.losses) {
       if (!std::isfinite(loss)) return;
     }
-    state.optimizer->update(name, param.f32(), gradient());
+    state.optimizer->update(name, param.f32(), g);
   });
   updated_.insert(name);
 }
