@@ -60,6 +60,7 @@ class GradientExchange {
   void sum_blocking(std::span<double> values);
 
   int ranks() const { return communicator_.size(); }
+  int rank() const { return communicator_.rank(); }
   /// The figures of the last step (step_seconds is the engine's to fill).
   const StepCommunication& figures() const { return figures_; }
 

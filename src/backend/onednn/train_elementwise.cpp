@@ -83,19 +83,22 @@ void forward_dropout(Trainer& t, const Node& n) {
   s.output = t.plan().add_buffer(x.md, n.name);
   Plan& plan = t.plan();
   TrainingState& state = t.training_state();
-  t.custom(
-      n.name, {x.buffer, s.mask, s.output},
-      [&plan, &state, in = x.buffer, mask = s.mask, out = s.output, count, p, name = n.name, seed = t.options().seed] {
-        const uint64_t key = stream_key(fmt::format("{}@{}", name, state.step), seed);
-        const auto* xp = static_cast<const float*>(plan.data(in));
-        auto* mp = static_cast<uint8_t*>(plan.data(mask));
-        auto* yp = static_cast<float*>(plan.data(out));
-        const auto scale = static_cast<float>(1.0 / (1.0 - p));
-        for (int64_t i = 0; i < count; ++i) {
-          mp[i] = unit_uniform(key, static_cast<uint64_t>(i)) >= p ? 1 : 0;
-          yp[i] = xp[i] * (mp[i] ? scale : 0.0f);
-        }
-      });
+  // Data parallel, rank r's share of the batch is the r-th slice of one process's: its mask is that slice of
+  // the whole batch's mask (the ranks' shares are equal).
+  const int64_t first = state.exchange != nullptr ? state.exchange->rank() * count : 0;
+  t.custom(n.name, {x.buffer, s.mask, s.output},
+           [&plan, &state, in = x.buffer, mask = s.mask, out = s.output, count, first, p, name = n.name,
+            seed = t.options().seed] {
+             const uint64_t key = stream_key(fmt::format("{}@{}", name, state.step), seed);
+             const auto* xp = static_cast<const float*>(plan.data(in));
+             auto* mp = static_cast<uint8_t*>(plan.data(mask));
+             auto* yp = static_cast<float*>(plan.data(out));
+             const auto scale = static_cast<float>(1.0 / (1.0 - p));
+             for (int64_t i = 0; i < count; ++i) {
+               mp[i] = unit_uniform(key, static_cast<uint64_t>(first + i)) >= p ? 1 : 0;
+               yp[i] = xp[i] * (mp[i] ? scale : 0.0f);
+             }
+           });
   t.set_state(n.output, s.output, x.md);
 }
 
