@@ -13,7 +13,7 @@
 #               on failure or Ctrl-C
 #   --verbose   show the commands, and which transport Open MPI picked for each peer (btl_base_verbose)
 #   -x NAME     forward this environment variable to the ranks too (repeatable)
-# Needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN), iproute2, util-linux (unshare) and Open MPI (mpirun, orted).
+# Needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN), iproute2, util-linux (unshare, nsenter) and Open MPI (mpirun, orted).
 # Exit status: the program's (mpirun's); 2 for bad usage; 77 when the two hosts cannot be made here (not
 # root, no namespaces, no veth), with the reason in one line on stderr: CTest's SKIP_RETURN_CODE (so a
 # program that exits 77 itself reads as skipped too).
@@ -44,7 +44,7 @@ skip() {  # cannot make two hosts here: one line, and CTest's "skipped"
   echo "$me: skipped: cannot make two hosts here: $*" >&2
   exit 77
 }
-for tool in ip unshare mpirun; do
+for tool in ip unshare nsenter mpirun; do
   command -v "$tool" >/dev/null || skip "'$tool' is missing (apt-get install iproute2 util-linux openmpi-bin)"
 done
 [ "$(id -u)" -eq 0 ] || skip "network namespaces need root (running as uid $(id -u))"
@@ -117,11 +117,17 @@ if ! error="$(ip link add "$link_a" type veth peer name "$link_b" 2>&1)"; then
 fi
 ip link set "$link_a" netns "$ns_a"
 ip link set "$link_b" netns "$ns_b"
-ip -n "$ns_a" addr add "$ip_a/24" dev "$link_a"
-ip -n "$ns_b" addr add "$ip_b/24" dev "$link_b"
-for ns in "$ns_a" "$ns_b"; do ip -n "$ns" link set lo up; done
-ip -n "$ns_a" link set "$link_a" up
-ip -n "$ns_b" link set "$link_b" up
+# Commands enter a namespace by nsenter, which only joins it: `ip netns exec` and `ip -n` also remount /sys,
+# and fail where / is no mount point (a chroot, as the fresh-root check's).
+in_ns() { nsenter --net="/run/netns/$1" "${@:2}"; }
+if ! error="$(in_ns "$ns_a" true 2>&1)"; then
+  skip "cannot enter the namespace $ns_a: $(echo "$error" | head -n 1)"
+fi
+in_ns "$ns_a" ip addr add "$ip_a/24" dev "$link_a"
+in_ns "$ns_b" ip addr add "$ip_b/24" dev "$link_b"
+for ns in "$ns_a" "$ns_b"; do in_ns "$ns" ip link set lo up; done
+in_ns "$ns_a" ip link set "$link_a" up
+in_ns "$ns_b" ip link set "$link_b" up
 
 # The rsh agent, mpirun's ssh: "agent [OPTIONS] HOST COMMAND..." runs COMMAND (Open MPI's daemon, orted)
 # through sh on HOST: in that host's network namespace, with a UTS namespace named after it, and with the
@@ -139,7 +145,7 @@ esac
 shift
 exec env -i HOME="\$HOME" USER="\$(id -un)" LOGNAME="\$(id -un)" SHELL=/bin/sh \\
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-  ip netns exec "\$ns" unshare --uts sh -c 'echo "\$1" >/proc/sys/kernel/hostname && exec sh -c "\$2"' \\
+  nsenter --net="/run/netns/\$ns" unshare --uts sh -c 'echo "\$1" >/proc/sys/kernel/hostname && exec sh -c "\$2"' \\
   sh "\$ns" "\$*"
 EOF
 chmod +x "$agent"
@@ -159,16 +165,20 @@ command=(mpirun -np 2 --host "$ip_a:1,$ip_b:1" --allow-run-as-root --oversubscri
   --mca plm_rsh_agent "$agent" "${verbosity[@]}" "${exports[@]}" "$@")
 if [ "$verbose" -eq 1 ]; then echo "$me: on host A ($ns_a, $ip_a): ${command[*]}" >&2; fi
 
-counter() { ip netns exec "$ns_a" cat "/sys/class/net/$link_a/statistics/$1"; }
-sent_before=$(counter tx_bytes) received_before=$(counter rx_bytes)
+# The link's byte counters on A's side, from A's /proc/net/dev ("NAME: rx_bytes ... (8 fields) tx_bytes ...").
+counter() {
+  in_ns "$ns_a" cat /proc/net/dev | sed 's/:/ /' |
+    awk -v link="$link_a" -v field="$1" '$1 == link { print field == "rx" ? $2 : $10 }'
+}
+sent_before=$(counter tx) received_before=$(counter rx)
 # shellcheck disable=SC2016  # (expanded by that sh)
 # In the background, so that a signal reaches the traps at once; mpirun reads no input of ours.
-ip netns exec "$ns_a" unshare --uts sh -c 'echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' \
+in_ns "$ns_a" unshare --uts sh -c 'echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' \
   sh "$ns_a" "${command[@]}" </dev/null &
 mpirun_pid=$!
 status=0
 wait "$mpirun_pid" || status=$?
 mpirun_pid=""
-sent=$(($(counter tx_bytes) - sent_before)) received=$(($(counter rx_bytes) - received_before))
+sent=$(($(counter tx) - sent_before)) received=$(($(counter rx) - received_before))
 echo "$me: the link $ip_a <-> $ip_b carried $sent bytes from host A and $received bytes to it"
 exit "$status"
