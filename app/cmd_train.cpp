@@ -82,7 +82,9 @@ void run_train(TrainArgs args) {
   const Communicator& job = Communicator::world();
   // Data parallel: rank 0 speaks for the job; the other ranks print only their errors.
   const bool speaks = job.is_root();
-  // fit checks it too; here before the header line, so an error stands alone.
+  // fit checks these too; here before the header line, so an error stands alone (and the header never shows
+  // a batch that does not split over the ranks).
+  check_fit_options(o);
   if (speaks) prepare_output_folder(o.out_dir, "--out");
   // Ctrl-C or a supervisor's SIGTERM: the run writes last.safetensors where it stands and ends. In place
   // before the header line, so that a signal after it always stops the run this way.

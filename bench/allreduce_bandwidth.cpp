@@ -25,9 +25,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "cnnzoo/error.h"
+#include "io/atomic_file.h"
+#include "timing.h"
 
 namespace {
 
@@ -58,7 +62,7 @@ constexpr const char* kUsage =
     "  MPI_Allreduce (float sum) latency and bandwidth between the ranks, from 4 bytes to --max-bytes\n"
     "  --max-bytes N          the largest message, 4 to 2^30 bytes (default 67108864: 64 MiB)\n"
     "  --seconds-per-size S   the time spent on each size, above 0, at most 60 (default 0.5)\n"
-    "  --json FILE            also write the results as JSON to FILE (atomically: FILE.tmp, then renamed)\n";
+    "  --json FILE            also write the results as JSON to FILE (atomically: a temporary file, then renamed)\n";
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -130,10 +134,7 @@ Row time_allreduce(const std::vector<float>& send, std::vector<float>& receive, 
     t = MPI_Wtime() - t0;
   }
   MPI_Allreduce(MPI_IN_PLACE, times.data(), repetitions, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  std::sort(times.begin(), times.end());
-  const std::size_t half = times.size() / 2;
-  const double median = times.size() % 2 ? times[half] : (times[half - 1] + times[half]) / 2;
-  return {0, median, times.front(), repetitions};
+  return {0, cnnzoo::cli::median(times), *std::min_element(times.begin(), times.end()), repetitions};
 }
 
 // The model's fit: alpha is the smallest message's time (where bandwidth does not count); beta is the median,
@@ -153,61 +154,37 @@ Fit fit(const std::vector<Row>& rows, double ring) {
     }
   }
   if (per_byte.empty()) return f;
-  std::sort(per_byte.begin(), per_byte.end());
-  const std::size_t half = per_byte.size() / 2;
-  const double median = per_byte.size() % 2 ? per_byte[half] : (per_byte[half - 1] + per_byte[half]) / 2;
+  const double median = cnnzoo::cli::median(per_byte);
   f.beta = median > 0 ? 1 / median : 0;
   return f;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-bool write_json(const std::string& path, const std::vector<Row>& rows, int ranks, const std::vector<std::string>& hosts,
+// The results as JSON, written atomically; throws cnnzoo::Error naming the file when it cannot be written.
+void write_json(const std::string& path, const std::vector<Row>& rows, int ranks, const std::vector<std::string>& hosts,
                 double seconds_per_size, const Fit& model) {
   const double ring = 2.0 * (ranks - 1) / ranks;
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    char line[512];
-    out << "{\n  \"ranks\": " << ranks << ",\n  \"hosts\": [";
-    for (std::size_t i = 0; i < hosts.size(); ++i) out << (i ? ", " : "") << json_string(hosts[i]);
-    std::snprintf(line, sizeof line,
-                  "],\n  \"seconds_per_size\": %g,\n"
-                  "  \"model\": \"t = alpha + 2(N-1)/N * bytes / beta\",\n"
-                  "  \"alpha_us\": %.4g,\n  \"beta_gbytes_per_s\": %.4g,\n"
-                  "  \"fit\": \"alpha: the smallest size; beta: the median over the sizes of 1 MiB and more\",\n"
-                  "  \"sizes\": [",
-                  seconds_per_size, model.alpha * 1e6, model.beta / 1e9);
-    out << line;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const Row& r = rows[i];
-      const double algbw = static_cast<double>(r.bytes) / r.median / 1e9;
-      std::snprintf(line, sizeof line,
-                    "%s\n    {\"bytes\": %lld, \"microseconds\": %.4g, \"min_microseconds\": %.4g, "
-                    "\"repetitions\": %d, \"algbw_gbytes_per_s\": %.4g, \"busbw_gbytes_per_s\": %.4g}",
-                    i ? "," : "", r.bytes, r.median * 1e6, r.min * 1e6, r.repetitions, algbw, algbw * ring);
-      out << line;
-    }
-    out << "\n  ]\n}\n";
-    out.flush();
-    if (!out) return false;
+  nlohmann::ordered_json out = {
+      {"ranks", ranks},
+      {"hosts", hosts},
+      {"seconds_per_size", seconds_per_size},
+      {"model", "t = alpha + 2(N-1)/N * bytes / beta"},
+      {"alpha_us", model.alpha * 1e6},
+      {"beta_gbytes_per_s", model.beta / 1e9},
+      {"fit", "alpha: the smallest size; beta: the median over the sizes of 1 MiB and more"},
+      {"sizes", nlohmann::ordered_json::array()},
+  };
+  for (const Row& r : rows) {
+    const double algbw = static_cast<double>(r.bytes) / r.median / 1e9;
+    out["sizes"].push_back({{"bytes", r.bytes},
+                            {"microseconds", r.median * 1e6},
+                            {"min_microseconds", r.min * 1e6},
+                            {"repetitions", r.repetitions},
+                            {"algbw_gbytes_per_s", algbw},
+                            {"busbw_gbytes_per_s", algbw * ring}});
   }
-  return std::rename(temporary.c_str(), path.c_str()) == 0;
+  const std::string text = out.dump(2) + "\n";
+  cnnzoo::io::write_file_atomically(path,
+                                    [&](std::FILE* f) { cnnzoo::io::write_bytes(f, text.data(), text.size(), path); });
 }
 
 // Every rank's processor (host) name, on rank 0.
@@ -264,8 +241,11 @@ int run(const Options& options, int rank, int ranks) {
   std::printf(
       "model t = alpha + 2(N-1)/N x bytes / beta: alpha %.2f us (the smallest size), beta %.3f GB/s (from %s)\n",
       model.alpha * 1e6, model.beta / 1e9, rows.back().bytes >= kLargeBytes ? "1 MiB up" : "the largest size");
-  if (!options.json.empty() && !write_json(options.json, rows, ranks, hosts, options.seconds_per_size, model)) {
-    std::fprintf(stderr, "allreduce_bandwidth: cannot write %s\n", options.json.c_str());
+  if (options.json.empty()) return 0;
+  try {
+    write_json(options.json, rows, ranks, hosts, options.seconds_per_size, model);
+  } catch (const cnnzoo::Error& e) {
+    std::fprintf(stderr, "allreduce_bandwidth: --json: %s\n", e.what());
     return 1;
   }
   return 0;

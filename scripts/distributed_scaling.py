@@ -146,10 +146,9 @@ def main():
             else:
                 print(f"| {model}, {batch} | {way[0]} | {rate:.1f} | {ratio} | | | | | | |")
 
-    print("\nPredicted per step: the ring all-reduce of the gradients in DDP's buckets, with the veth link's "
-          f"latency ({1e6 * alpha:.1f} us) or a switched network's (25 us), against the compute of a node like this "
-          "machine (its measured time per image) and of a node 100 times faster (an accelerator). Backward, 2/3 "
-          "of compute, hides the all-reduce up to its length; the rest is exposed.\n")
+    print("\nThe prediction for 8, 64 and 512 nodes: the ring all-reduce of the gradients in DDP's buckets, with the "
+          f"veth link's latency ({1e6 * alpha:.1f} us) or a switched network's (25 us), against the compute of a node "
+          "like this machine (its measured time per image) and of a node 100 times faster (an accelerator):\n")
     print(f"| model | nodes | link | all-reduce, {1e6 * alpha:.1f} / 25 us | this machine: compute, exposed, efficiency | "
           "100x faster node | per-node batch to hide it (this machine / 100x) |")
     print("|---|---|---|---|---|---|---|")

@@ -129,10 +129,22 @@ for ns in "$ns_a" "$ns_b"; do in_ns "$ns" ip link set lo up; done
 in_ns "$ns_a" ip link set "$link_a" up
 in_ns "$ns_b" ip link set "$link_b" up
 
-# The rsh agent, mpirun's ssh: "agent [OPTIONS] HOST COMMAND..." runs COMMAND (Open MPI's daemon, orted)
-# through sh on HOST: in that host's network namespace, with a UTS namespace named after it, and with the
-# environment ssh would give, not mpirun's (so that rank 1 gets only what is forwarded, as on a real host).
 work="$(mktemp -d /tmp/cnnzoo-two-hosts.XXXXXX)"
+# "enter_host NS COMMAND..." runs COMMAND on a host: in the network namespace NS, with a UTS namespace whose
+# host name is NS. Both hosts' processes start through it: mpirun on A, Open MPI's daemon on B.
+enter_host="$work/enter_host"
+cat >"$enter_host" <<'END'
+#!/bin/sh
+ns="$1"
+shift
+exec nsenter --net="/run/netns/$ns" unshare --uts sh -c 'echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' \
+  sh "$ns" "$@"
+END
+chmod +x "$enter_host"
+
+# The rsh agent, mpirun's ssh: "agent [OPTIONS] HOST COMMAND..." runs COMMAND (Open MPI's daemon, orted)
+# through sh on HOST, with the environment ssh would give, not mpirun's (so that rank 1 gets only what is
+# forwarded, as on a real host).
 agent="$work/rsh_agent"
 cat >"$agent" <<EOF
 #!/bin/sh
@@ -145,8 +157,7 @@ esac
 shift
 exec env -i HOME="\$HOME" USER="\$(id -un)" LOGNAME="\$(id -un)" SHELL=/bin/sh \\
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-  nsenter --net="/run/netns/\$ns" unshare --uts sh -c 'echo "\$1" >/proc/sys/kernel/hostname && exec sh -c "\$2"' \\
-  sh "\$ns" "\$*"
+  "$enter_host" "\$ns" sh -c "\$*"
 EOF
 chmod +x "$agent"
 
@@ -171,10 +182,8 @@ counter() {
     awk -v link="$link_a" -v field="$1" '$1 == link { print field == "rx" ? $2 : $10 }'
 }
 sent_before=$(counter tx) received_before=$(counter rx)
-# shellcheck disable=SC2016  # (expanded by that sh)
 # In the background, so that a signal reaches the traps at once; mpirun reads no input of ours.
-in_ns "$ns_a" unshare --uts sh -c 'echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' \
-  sh "$ns_a" "${command[@]}" </dev/null &
+"$enter_host" "$ns_a" "${command[@]}" </dev/null &
 mpirun_pid=$!
 status=0
 wait "$mpirun_pid" || status=$?

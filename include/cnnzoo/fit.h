@@ -120,6 +120,10 @@ class TrainingDiverged : public Error {
   std::vector<EpochMetrics> history;
 };
 
+/// Throws OptionError, naming the field, for an option a user can get wrong (fit calls it first; a front end
+/// calls it too to refuse before it prints anything, under mpirun with the job's number of ranks).
+void check_fit_options(const FitOptions& options);
+
 /// Trains as configured; throws Error for a bad option or data, and TrainingDiverged when the loss turns NaN
 /// or infinite.
 FitResult fit(const FitOptions& options, const FitCallbacks& callbacks = {});

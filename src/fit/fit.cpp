@@ -188,8 +188,10 @@ int64_t correct_predictions(const Tensor& logits, const std::vector<int64_t>& la
   return correct;
 }
 
+}  // namespace
+
 // Every option a user can get wrong, named by its field, before anything is read or built.
-void check_options(const FitOptions& options) {
+void check_fit_options(const FitOptions& options) {
   const auto refuse = [](const std::string& field, const std::string& why) {
     throw OptionError({field}, fmt::format("{}: {}", field, why));
   };
@@ -234,10 +236,8 @@ void check_options(const FitOptions& options) {
   }
 }
 
-}  // namespace
-
 FitResult fit(const FitOptions& options, const FitCallbacks& callbacks) {
-  check_options(options);
+  check_fit_options(options);
   // Data parallel: rank 0 alone owns the folder (its lock, checkpoints, metrics and report); every rank
   // reads a resumed run's checkpoint from it, so on several hosts it is a shared folder.
   Communicator& job = Communicator::world();
